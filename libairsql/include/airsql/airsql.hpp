@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
+// Everything of libairsql's public API in one include.
+#pragma once
+
+#include "airsql/databases.hpp"
+#include "airsql/engine.hpp"
+#include "airsql/error.hpp"
+#include "airsql/options.hpp"
+#include "airsql/principal.hpp"
+#include "airsql/sql.hpp"
+#include "airsql/status.hpp"
+#include "airsql/teams.hpp"
+#include "airsql/tokens.hpp"
+#include "airsql/users.hpp"
+#include "airsql/version.hpp"

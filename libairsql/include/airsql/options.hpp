@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace airsql {
+
+/// How an `engine` is configured. An aggregate: set the fields you need, keep the defaults
+/// for the rest. Every limit here is enforced by the library, so an embedding host gets the
+/// same protection as `airsql-server`.
+struct options {
+    /// Folder holding `catalog.sqlite` and `databases/<dbId>/main.sqlite`. Created if missing.
+    std::filesystem::path data_dir = "data";
+
+    /// Whether anyone may sign up (`POST /api/users`). The first user of a fresh instance can
+    /// always sign up and becomes server admin.
+    bool allow_sign_up = true;
+
+    /// Lifetime of a login session.
+    std::chrono::hours session_lifetime{24 * 30};
+
+    /// libsodium argon2id cost for password hashes (defaults: libsodium's "interactive").
+    std::uint64_t password_hash_ops = 2;
+    std::size_t password_hash_memory = 64u * 1024 * 1024;
+
+    /// Longest SQL text accepted by the SQL endpoint, in Unicode code points.
+    std::size_t max_sql_length = 100'000;
+
+    /// Wall-clock limit of one SQL endpoint call; the statement is interrupted when it runs out.
+    std::chrono::milliseconds sql_timeout{20'000};
+
+    /// Most rows and bytes an SQL endpoint call may return; more is an error, not a truncation.
+    std::size_t max_sql_result_rows = 100'000;
+    std::size_t max_sql_result_bytes = 64u * 1024 * 1024;
+
+    /// Largest size one hosted database may grow to (enforced with `max_page_count`).
+    std::uint64_t max_database_bytes = 1024ull * 1024 * 1024;
+
+    /// Process-wide cap on SQLite's heap (`sqlite3_hard_heap_limit64`); 0 leaves it unset.
+    std::int64_t sqlite_heap_limit_bytes = 1024ll * 1024 * 1024;
+
+    /// Most rows one GraphQL root field may return without an explicit smaller `limit`.
+    std::size_t graphql_max_rows = 10'000;
+
+    /// Deepest selection nesting a GraphQL document may have.
+    std::size_t graphql_max_depth = 30;
+
+    /// Largest GraphQL document, in bytes.
+    std::size_t graphql_max_document_bytes = 512u * 1024;
+
+    /// Wall-clock limit of one GraphQL request.
+    std::chrono::milliseconds graphql_timeout{20'000};
+
+    /// Pooled read connections kept open per hosted database.
+    std::size_t read_connections_per_database = 4;
+
+    /// `PRAGMA synchronous` for hosted databases in WAL mode: "FULL" (default; every commit is
+    /// on disk before it is acknowledged) or "NORMAL" (survives process crashes, not power loss).
+    std::string synchronous = "FULL";
+};
+
+}  // namespace airsql

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace airsql {
+
+class engine;
+
+/// Who is calling. Every library call takes one and checks it.
+enum class principal_kind {
+    anonymous,      ///< no credentials
+    user,           ///< a signed-in user (session token or session cookie)
+    token,          ///< an API token (`ast_…`) with per-database permissions
+    readonly_link,  ///< holder of a database's read-only id
+};
+
+/// An authenticated caller. Obtain one from `authenticate`, `principal::anonymous()` or
+/// `principal::readonly_link()`. A value type; cheap to copy; immutable.
+class principal {
+public:
+    /// Anonymous caller (the default).
+    principal() = default;
+    static principal anonymous() { return {}; }
+
+    /// Holder of the read-only id `readonly_id`: may read that one database and nothing else.
+    static principal readonly_link(std::string readonly_id);
+
+    principal_kind kind() const noexcept { return kind_; }
+
+    /// The user, for `principal_kind::user`; 0 / empty otherwise.
+    std::int64_t user_id() const noexcept { return user_id_; }
+    const std::string& username() const noexcept { return username_; }
+    bool is_server_admin() const noexcept { return server_admin_; }
+    /// The login session this principal came from (0 when not from a session).
+    std::int64_t session_id() const noexcept { return session_id_; }
+
+    /// The API token, for `principal_kind::token`; 0 otherwise.
+    std::int64_t token_id() const noexcept { return token_id_; }
+
+    /// The read-only id, for `principal_kind::readonly_link`; empty otherwise.
+    const std::string& readonly_id() const noexcept { return readonly_id_; }
+
+private:
+    friend struct principal_access;
+    principal_kind kind_ = principal_kind::anonymous;
+    std::int64_t user_id_ = 0;
+    std::string username_;
+    bool server_admin_ = false;
+    std::int64_t session_id_ = 0;
+    std::int64_t token_id_ = 0;
+    std::string readonly_id_;
+};
+
+/// Credentials of one request, as a transport found them.
+struct credentials {
+    /// Value after `Bearer ` in the `Authorization` header: a session token or an `ast_` token.
+    std::string bearer;
+    /// Value of the session cookie set at login (browser pages).
+    std::string session_cookie;
+    /// Whether the request may change state (anything but GET, HEAD, OPTIONS).
+    bool state_changing = false;
+    /// `Origin`, `Sec-Fetch-Site` and `Host` headers, for the cross-site check of cookie
+    /// sessions. Empty when absent.
+    std::string origin;
+    std::string sec_fetch_site;
+    std::string host;
+};
+
+/// Name of the session cookie that `login` results are meant to be stored in.
+inline constexpr const char* session_cookie_name = "airsql_session";
+
+/// Resolves credentials to a principal. No credentials → anonymous. A bearer value wins over
+/// the cookie. Throws `errc::unauthenticated` for an unknown, expired or revoked token or
+/// session, and `errc::permission_denied` for a state-changing request authenticated by
+/// cookie from another site (cross-site request forgery).
+principal authenticate(engine& eng, const credentials& creds);
+
+}  // namespace airsql

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// The single authorization check: what a principal may do with a database or a team.
+// Every library call that touches either goes through here.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "airsql/principal.hpp"
+#include "airsql/teams.hpp"
+#include "catalog/catalog.hpp"
+#include "core/engine_impl.hpp"
+
+namespace airsql::auth {
+
+/// What a principal may do with one database.
+struct database_access {
+    bool read = false;    ///< query data and schema
+    bool insert = false;  ///< insert rows
+    bool modify = false;  ///< update and delete rows
+    bool schema = false;  ///< change tables, views, indexes (DDL)
+    bool manage = false;  ///< settings that need a team Admin (visibility, owner, delete)
+    bool any() const noexcept { return read || insert || modify || schema || manage; }
+};
+
+/// A database as a principal sees it.
+struct resolved_database {
+    catalog::database_record record;
+    database_access access;
+};
+
+/// The strongest role in a list; nullopt for an empty list.
+std::optional<team_role> strongest(const std::vector<team_role>& roles);
+
+/// The role a principal holds in a team: server admins count as Admin everywhere; tokens and
+/// anonymous callers hold none.
+std::optional<team_role> role_in_team(engine::impl& eng, const principal& who,
+                                      std::int64_t team_id);
+
+/// What `who` may do with the database `record`.
+database_access access_to(engine::impl& eng, const principal& who,
+                          const catalog::database_record& record);
+
+/// Looks the database up (by read-only id for `readonly_link` principals) and resolves the
+/// caller's access. Throws `not_found` when it does not exist or the caller has no access at
+/// all, so private databases cannot be probed.
+resolved_database resolve_database(engine::impl& eng, const principal& who,
+                                   std::string_view db_id);
+
+/// The named capability, else `permission_denied` with a message naming what is missing.
+void require_read(const resolved_database& db);
+void require_schema(const resolved_database& db);
+void require_manage(const resolved_database& db);
+
+/// The team, if `who` holds at least `minimum` there. Unknown teams and teams the caller is not
+/// a member of are `not_found`; members with a weaker role get `permission_denied`;
+/// anonymous callers `unauthenticated`.
+catalog::team_record require_team_role(engine::impl& eng, const principal& who,
+                                       std::string_view team_name, team_role minimum);
+
+/// `unauthenticated` unless `who` is a signed-in user.
+void require_user(const principal& who);
+
+}  // namespace airsql::auth

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <fmt/format.h>
+
+#include "airsql/error.hpp"
+#include "airsql/principal.hpp"
+#include "auth/principal_access.hpp"
+#include "core/clock.hpp"
+#include "core/engine_impl.hpp"
+#include "core/ids.hpp"
+
+namespace airsql {
+
+namespace {
+
+// A cookie-authenticated request that changes state must come from our own pages.
+void check_same_origin(const credentials& creds) {
+    if (!creds.state_changing) return;
+    if (!creds.sec_fetch_site.empty()) {
+        if (creds.sec_fetch_site == "same-origin" || creds.sec_fetch_site == "none") return;
+        throw error(errc::permission_denied, "cross-site request refused");
+    }
+    if (creds.origin.empty()) return;  // non-browser client: no ambient cookie risk
+    auto scheme_end = creds.origin.find("://");
+    std::string_view origin_host = scheme_end == std::string::npos
+                                       ? std::string_view(creds.origin)
+                                       : std::string_view(creds.origin).substr(scheme_end + 3);
+    if (origin_host == creds.host) return;
+    throw error(errc::permission_denied, "cross-site request refused");
+}
+
+}  // namespace
+
+principal principal::readonly_link(std::string readonly_id) {
+    return principal_access::readonly(std::move(readonly_id));
+}
+
+principal authenticate(engine& eng, const credentials& creds) {
+    auto& e = eng.internals();
+    bool from_cookie = creds.bearer.empty();
+    const std::string& secret = from_cookie ? creds.session_cookie : creds.bearer;
+    if (secret.empty()) return principal::anonymous();
+    if (secret.size() > 512) throw error(errc::unauthenticated, "invalid token");
+    auto hash = core::sha256_hex(secret);
+    auto now = core::now_iso_utc();
+    if (secret.starts_with("ast_")) {
+        if (from_cookie) throw error(errc::unauthenticated, "invalid session");
+        auto token = e.catalog.find_token_by_hash(hash, now);
+        if (!token) throw error(errc::unauthenticated, "invalid, expired or revoked API token");
+        return principal_access::token(token->id);
+    }
+    auto session = e.catalog.find_session(hash, now);
+    if (!session) throw error(errc::unauthenticated, "invalid or expired session; log in again");
+    if (from_cookie) check_same_origin(creds);
+    return principal_access::user(session->user_id, session->username, session->server_admin,
+                                  session->session_id);
+}
+
+}  // namespace airsql

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "airsql/users.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "airsql/error.hpp"
+#include "airsql/principal.hpp"
+#include "auth/access.hpp"
+#include "auth/password.hpp"
+#include "core/clock.hpp"
+#include "core/engine_impl.hpp"
+#include "core/ids.hpp"
+
+namespace airsql {
+
+namespace {
+
+bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
+void validate(const sign_up_request& r) {
+    const auto& u = r.username;
+    if (u.size() < 2 || u.size() > 40 || !std::all_of(u.begin(), u.end(), is_name_char) ||
+        u.front() == '-' || u.front() == '_') {
+        throw error(errc::invalid_argument,
+                    "username must be 2–40 letters, digits, '-' or '_', starting with a letter "
+                    "or digit");
+    }
+    const auto& e = r.email_address;
+    auto at = e.find('@');
+    if (e.size() > 254 || at == std::string::npos || at == 0 || e.find('@', at + 1) != std::string::npos ||
+        e.find('.', at) == std::string::npos || e.back() == '.' ||
+        std::any_of(e.begin(), e.end(), [](char c) { return c == ' ' || c < 0x20; })) {
+        throw error(errc::invalid_argument, "email_address is not a valid email address");
+    }
+    if (r.password.size() < 8) {
+        throw error(errc::invalid_argument, "password must have at least 8 characters");
+    }
+    if (r.password.size() > 1024) {
+        throw error(errc::invalid_argument, "password must have at most 1024 characters");
+    }
+}
+
+std::vector<team_summary> summaries(const std::vector<catalog::team_record>& teams) {
+    std::vector<team_summary> out;
+    out.reserve(teams.size());
+    for (const auto& t : teams) out.push_back({t.billing, t.name, t.number_of_databases});
+    return out;
+}
+
+// A hash to verify against when the user does not exist, so both failures take as long.
+const std::string& decoy_hash(const options& opts) {
+    static const std::string h =
+        auth::hash_password("decoy password", opts.password_hash_ops, opts.password_hash_memory);
+    return h;
+}
+
+}  // namespace
+
+void sign_up(engine& eng, const principal& who, const sign_up_request& request) {
+    auto& e = eng.internals();
+    validate(request);
+    if (!e.opts.allow_sign_up && !who.is_server_admin() && e.catalog.count_users() > 0) {
+        throw error(errc::permission_denied, "sign-up is closed on this server");
+    }
+    auto hash = auth::hash_password(request.password, e.opts.password_hash_ops,
+                                    e.opts.password_hash_memory);
+    e.catalog.create_user_with_team(request.username, request.email_address, hash,
+                                    request.username, core::now_iso_utc());
+}
+
+login_response login(engine& eng, const principal& /*who*/, const login_request& request) {
+    auto& e = eng.internals();
+    auto user = e.catalog.find_user(request.username);
+    bool ok = user ? auth::verify_password(user->password_hash, request.password)
+                   : (auth::verify_password(decoy_hash(e.opts), request.password), false);
+    if (!ok) throw error(errc::unauthenticated, "invalid username or password");
+    auto token = core::random_base62(43);
+    auto now = core::now();
+    e.catalog.create_session(user->id, core::sha256_hex(token), core::to_iso_utc(now),
+                             core::to_iso_utc(now + e.opts.session_lifetime));
+    return {token, summaries(e.catalog.teams_of_user(user->id)), user->username};
+}
+
+void logout(engine& eng, const principal& who) {
+    if (who.kind() != principal_kind::user || who.session_id() == 0) {
+        throw error(errc::unauthenticated, "not logged in with a session");
+    }
+    eng.internals().catalog.delete_session(who.session_id());
+}
+
+user_info get_user(engine& eng, const principal& who, std::string_view username) {
+    auth::require_user(who);
+    auto& e = eng.internals();
+    auto user = e.catalog.find_user(username);
+    bool allowed = who.is_server_admin() || (user && user->id == who.user_id());
+    if (!user || !allowed) {
+        throw error(errc::not_found, fmt::format("user \"{}\" does not exist", username));
+    }
+    user_info info;
+    if (user->server_admin) info.server_roles.push_back("admin");
+    info.teams = summaries(e.catalog.teams_of_user(user->id));
+    info.username = user->username;
+    return info;
+}
+
+}  // namespace airsql

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "catalog/catalog.hpp"
+
+#include <fmt/format.h>
+
+#include "airsql/error.hpp"
+#include "catalog/migrations.hpp"
+
+namespace airsql::catalog {
+
+namespace {
+
+std::unique_ptr<sqlite::connection> open_writer(const std::filesystem::path& file) {
+    auto conn =
+        std::make_unique<sqlite::connection>(file, sqlite::connection::mode::read_write_create);
+    conn->exec("PRAGMA journal_mode = WAL");
+    conn->exec("PRAGMA synchronous = FULL");
+    return conn;
+}
+
+std::unique_ptr<sqlite::connection> open_reader(const std::filesystem::path& file) {
+    auto conn = std::make_unique<sqlite::connection>(file, sqlite::connection::mode::read_write);
+    conn->exec("PRAGMA query_only = ON");
+    return conn;
+}
+
+void migrate(sqlite::connection& conn) {
+    auto steps = migrations();
+    auto current = conn.pragma_int("user_version");
+    if (current > static_cast<std::int64_t>(steps.size())) {
+        throw error(errc::internal,
+                    fmt::format("catalog schema version {} is newer than this airsql ({})",
+                                current, steps.size()));
+    }
+    for (auto i = static_cast<std::size_t>(current); i < steps.size(); ++i) {
+        sqlite::transaction tx(conn);
+        conn.exec(std::string(steps[i]));
+        conn.exec(fmt::format("PRAGMA user_version = {}", i + 1));
+        tx.commit();
+    }
+}
+
+std::optional<billing_info> read_billing(const sqlite::statement& st, int first) {
+    if (st.is_null(first) && st.is_null(first + 1) && st.is_null(first + 2)) return std::nullopt;
+    return billing_info{st.optional_text(first), st.optional_text(first + 1),
+                        st.optional_int64(first + 2)};
+}
+
+}  // namespace
+
+std::int64_t roles_to_mask(const std::vector<team_role>& roles) {
+    std::int64_t mask = 0;
+    for (auto r : roles) mask |= std::int64_t{1} << static_cast<int>(r);
+    return mask;
+}
+
+std::vector<team_role> roles_from_mask(std::int64_t mask) {
+    std::vector<team_role> roles;
+    for (auto r : {team_role::admin, team_role::editor, team_role::viewer}) {
+        if (mask & (std::int64_t{1} << static_cast<int>(r))) roles.push_back(r);
+    }
+    return roles;
+}
+
+catalog::catalog(const std::filesystem::path& file)
+    : writer_(open_writer(file)), readers_([file] { return open_reader(file); }, 8) {
+    auto w = writer_.acquire();
+    migrate(*w);
+}
+
+int catalog::schema_version() {
+    auto r = readers_.acquire();
+    return static_cast<int>(r->pragma_int("user_version"));
+}
+
+// ---- users and sessions ----
+
+std::optional<user_record> catalog::find_user(std::string_view username) {
+    auto r = readers_.acquire();
+    auto st = r->cached(
+        "SELECT id, username, email, password_hash, is_server_admin, created_utc FROM users "
+        "WHERE username = ?");
+    st->bind(1, std::string(username));
+    if (!st->step()) return std::nullopt;
+    return user_record{st->int64(0), st->text(1),        st->text(2),
+                       st->text(3),  st->int64(4) != 0, st->text(5)};
+}
+
+std::int64_t catalog::create_user_with_team(std::string_view username, std::string_view email,
+                                            std::string_view password_hash,
+                                            std::string_view team_name, std::string_view now) {
+    auto w = writer_.acquire();
+    sqlite::transaction tx(*w);
+    auto exists = [&](const std::string& sql, std::string_view value) {
+        auto st = w->cached(sql);
+        st->bind(1, std::string(value));
+        return st->step();
+    };
+    if (exists("SELECT 1 FROM users WHERE username = ?", username)) {
+        throw error(errc::already_exists, fmt::format("username \"{}\" is taken", username));
+    }
+    if (exists("SELECT 1 FROM users WHERE email = ?", email)) {
+        throw error(errc::already_exists, "a user with this email address exists");
+    }
+    if (exists("SELECT 1 FROM teams WHERE name = ?", team_name)) {
+        throw error(errc::already_exists, fmt::format("team name \"{}\" is taken", team_name));
+    }
+    bool first_user = false;
+    {
+        auto st = w->cached("SELECT NOT EXISTS (SELECT 1 FROM users)");
+        first_user = st->step() && st->int64(0) != 0;
+    }
+    {
+        auto st = w->cached(
+            "INSERT INTO users (username, email, password_hash, is_server_admin, created_utc) "
+            "VALUES (?, ?, ?, ?, ?)");
+        st->bind(1, std::string(username))
+            .bind(2, std::string(email))
+            .bind(3, std::string(password_hash))
+            .bind(4, first_user ? 1 : 0)
+            .bind(5, std::string(now));
+        st->run();
+    }
+    auto user_id = w->last_insert_rowid();
+    {
+        auto st = w->cached("INSERT INTO teams (name, created_utc) VALUES (?, ?)");
+        st->bind(1, std::string(team_name)).bind(2, std::string(now));
+        st->run();
+    }
+    auto team_id = w->last_insert_rowid();
+    {
+        auto st = w->cached(
+            "INSERT INTO team_members (team_id, user_id, roles_mask, created_utc) "
+            "VALUES (?, ?, ?, ?)");
+        st->bind(1, team_id)
+            .bind(2, user_id)
+            .bind(3, roles_to_mask({team_role::admin}))
+            .bind(4, std::string(now));
+        st->run();
+    }
+    tx.commit();
+    return user_id;
+}
+
+std::int64_t catalog::count_users() {
+    auto r = readers_.acquire();
+    auto st = r->cached("SELECT count(*) FROM users");
+    return st->step() ? st->int64(0) : 0;
+}
+
+std::int64_t catalog::create_session(std::int64_t user_id, std::string_view token_hash,
+                                     std::string_view now, std::string_view expires) {
+    auto w = writer_.acquire();
+    // Expired sessions of this user go when a new one comes.
+    {
+        auto st = w->cached("DELETE FROM sessions WHERE user_id = ? AND expires_utc <= ?");
+        st->bind(1, user_id).bind(2, std::string(now));
+        st->run();
+    }
+    auto st = w->cached(
+        "INSERT INTO sessions (token_hash, user_id, created_utc, expires_utc) VALUES (?, ?, ?, ?)");
+    st->bind(1, std::string(token_hash))
+        .bind(2, user_id)
+        .bind(3, std::string(now))
+        .bind(4, std::string(expires));
+    st->run();
+    return w->last_insert_rowid();
+}
+
+std::optional<session_record> catalog::find_session(std::string_view token_hash,
+                                                    std::string_view now) {
+    auto r = readers_.acquire();
+    auto st = r->cached(
+        "SELECT s.id, u.id, u.username, u.is_server_admin FROM sessions s "
+        "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_utc > ?");
+    st->bind(1, std::string(token_hash)).bind(2, std::string(now));
+    if (!st->step()) return std::nullopt;
+    return session_record{st->int64(0), st->int64(1), st->text(2), st->int64(3) != 0};
+}
+
+void catalog::delete_session(std::int64_t session_id) {
+    auto w = writer_.acquire();
+    auto st = w->cached("DELETE FROM sessions WHERE id = ?");
+    st->bind(1, session_id);
+    st->run();
+}
+
+// ---- teams ----
+
+namespace {
+constexpr const char* team_columns =
+    "t.id, t.name, t.created_utc, t.billing_email, t.billing_plan, t.billing_subscription_id, "
+    "(SELECT count(*) FROM databases d WHERE d.team_id = t.id)";
+
+team_record read_team(const sqlite::statement& st) {
+    return team_record{st.int64(0), st.text(1), st.text(2), read_billing(st, 3), st.int64(6)};
+}
+}  // namespace
+
+std::optional<team_record> catalog::find_team(std::string_view name) {
+    auto r = readers_.acquire();
+    auto st = r->cached(fmt::format("SELECT {} FROM teams t WHERE t.name = ?", team_columns));
+    st->bind(1, std::string(name));
+    if (!st->step()) return std::nullopt;
+    return read_team(*st);
+}
+
+std::vector<team_record> catalog::teams_of_user(std::int64_t user_id) {
+    auto r = readers_.acquire();
+    auto st = r->cached(fmt::format(
+        "SELECT {} FROM teams t JOIN team_members m ON m.team_id = t.id WHERE m.user_id = ? "
+        "ORDER BY t.name",
+        team_columns));
+    st->bind(1, user_id);
+    std::vector<team_record> out;
+    while (st->step()) out.push_back(read_team(*st));
+    return out;
+}
+
+std::vector<member_record> catalog::team_members(std::int64_t team_id) {
+    auto r = readers_.acquire();
+    auto st = r->cached(
+        "SELECT u.id, u.username, m.roles_mask, m.created_utc FROM team_members m "
+        "JOIN users u ON u.id = m.user_id WHERE m.team_id = ? ORDER BY u.username");
+    st->bind(1, team_id);
+    std::vector<member_record> out;
+    while (st->step()) {
+        out.push_back(
+            member_record{st->int64(0), st->text(1), roles_from_mask(st->int64(2)), st->text(3)});
+    }
+    return out;
+}
+
+std::vector<team_role> catalog::member_roles(std::int64_t team_id, std::int64_t user_id) {
+    auto r = readers_.acquire();
+    auto st = r->cached("SELECT roles_mask FROM team_members WHERE team_id = ? AND user_id = ?");
+    st->bind(1, team_id).bind(2, user_id);
+    if (!st->step()) return {};
+    return roles_from_mask(st->int64(0));
+}
+
+void catalog::set_member_roles(std::int64_t team_id, std::int64_t user_id,
+                               const std::vector<team_role>& roles, std::string_view now) {
+    auto w = writer_.acquire();
+    auto st = w->cached(
+        "INSERT INTO team_members (team_id, user_id, roles_mask, created_utc) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (team_id, user_id) DO UPDATE SET roles_mask = excluded.roles_mask");
+    st->bind(1, team_id).bind(2, user_id).bind(3, roles_to_mask(roles)).bind(4, std::string(now));
+    st->run();
+}
+
+void catalog::remove_member(std::int64_t team_id, std::int64_t user_id) {
+    auto w = writer_.acquire();
+    auto st = w->cached("DELETE FROM team_members WHERE team_id = ? AND user_id = ?");
+    st->bind(1, team_id).bind(2, user_id);
+    st->run();
+}
+
+std::int64_t catalog::count_admins(std::int64_t team_id) {
+    auto r = readers_.acquire();
+    auto st = r->cached("SELECT count(*) FROM team_members WHERE team_id = ? AND roles_mask & ?");
+    st->bind(1, team_id).bind(2, roles_to_mask({team_role::admin}));
+    return st->step() ? st->int64(0) : 0;
+}
+
+}  // namespace airsql::catalog

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+// The system catalog (`catalog.sqlite`): users, sessions, teams, members, databases, tokens.
+// All catalog access goes through this class, so its storage can change (e.g. to a replicated
+// catalog) without touching the rules above it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "airsql/databases.hpp"
+#include "airsql/teams.hpp"
+#include "airsql/tokens.hpp"
+#include "sqlite/pool.hpp"
+
+namespace airsql::catalog {
+
+struct user_record {
+    std::int64_t id = 0;
+    std::string username;
+    std::string email;
+    std::string password_hash;
+    bool server_admin = false;
+    std::string created_utc;
+};
+
+/// A live session joined with its user.
+struct session_record {
+    std::int64_t session_id = 0;
+    std::int64_t user_id = 0;
+    std::string username;
+    bool server_admin = false;
+};
+
+struct team_record {
+    std::int64_t id = 0;
+    std::string name;
+    std::string created_utc;
+    std::optional<billing_info> billing;
+    std::int64_t number_of_databases = 0;
+};
+
+struct member_record {
+    std::int64_t user_id = 0;
+    std::string username;
+    std::vector<team_role> roles;
+    std::string created_utc;
+};
+
+struct database_record {
+    std::string id;
+    std::string readonly_id;
+    std::string name;
+    std::string description;
+    std::int64_t team_id = 0;
+    std::string team_name;
+    airsql::visibility visibility = visibility::team_only;
+    std::optional<std::string> environment;
+    std::string file_format = "sqlite";
+    bool auditing = false;
+    bool schema_locked = false;
+    bool views_tab = false;
+    std::optional<airsql::location> location;
+    std::string created_utc;
+    std::string ownership_utc;
+};
+
+struct token_record {
+    std::int64_t id = 0;
+    std::int64_t team_id = 0;
+    std::string team_name;
+    std::string name;
+    std::string description;
+    std::string body_prefix;
+    std::string created_utc;
+    std::optional<std::string> expiration_utc;
+    std::vector<token_permission> permissions;
+};
+
+/// Role lists are stored as a bit set.
+std::int64_t roles_to_mask(const std::vector<team_role>& roles);
+std::vector<team_role> roles_from_mask(std::int64_t mask);
+
+/// Thread-safe. Reads use pooled connections; writes are serialised on one connection.
+class catalog {
+public:
+    /// Opens or creates the file and applies pending migrations.
+    explicit catalog(const std::filesystem::path& file);
+
+    /// The schema version the migrations reached.
+    int schema_version();
+
+    // ---- users and sessions ----
+    std::optional<user_record> find_user(std::string_view username);
+    /// Creates a user, their personal team (named `team_name`) with them as Admin, and makes
+    /// them server admin when they are the first user. Returns the user id.
+    /// `already_exists` if the username, email or team name is taken.
+    std::int64_t create_user_with_team(std::string_view username, std::string_view email,
+                                       std::string_view password_hash, std::string_view team_name,
+                                       std::string_view now);
+    std::int64_t count_users();
+    std::int64_t create_session(std::int64_t user_id, std::string_view token_hash,
+                                std::string_view now, std::string_view expires);
+    /// The session with this token hash, if it exists and has not expired at `now`.
+    std::optional<session_record> find_session(std::string_view token_hash, std::string_view now);
+    void delete_session(std::int64_t session_id);
+
+    // ---- teams ----
+    std::optional<team_record> find_team(std::string_view name);
+    std::vector<team_record> teams_of_user(std::int64_t user_id);
+    std::vector<member_record> team_members(std::int64_t team_id);
+    /// The roles of a user in a team; empty when not a member.
+    std::vector<team_role> member_roles(std::int64_t team_id, std::int64_t user_id);
+    void set_member_roles(std::int64_t team_id, std::int64_t user_id,
+                          const std::vector<team_role>& roles, std::string_view now);
+    void remove_member(std::int64_t team_id, std::int64_t user_id);
+    std::int64_t count_admins(std::int64_t team_id);
+
+    // ---- databases ----
+    void insert_database(const database_record& db);
+    std::optional<database_record> find_database(std::string_view id);
+    std::optional<database_record> find_database_by_readonly_id(std::string_view readonly_id);
+    std::vector<database_record> databases_of_team(std::int64_t team_id);
+    std::vector<database_record> databases_of_user(std::int64_t user_id);
+    void update_database(const database_record& db);
+    void delete_database(std::string_view id);
+    std::int64_t count_databases();
+
+    // ---- tokens ----
+    /// Inserts a token with its permissions; returns its id.
+    std::int64_t insert_token(const token_record& token, std::string_view body_hash);
+    std::optional<token_record> find_token(std::int64_t id);
+    /// The token with this body hash, if it has not expired at `now`.
+    std::optional<token_record> find_token_by_hash(std::string_view body_hash,
+                                                   std::string_view now);
+    std::vector<token_record> tokens_of_team(std::int64_t team_id);
+    void update_token(const token_record& token);
+    void delete_token(std::int64_t id);
+    /// A token's permission on one database, if any.
+    std::optional<token_access> token_access_for(std::int64_t token_id, std::string_view db_id);
+
+private:
+    std::vector<database_record> read_databases(const std::string& where_sql,
+                                                const std::optional<std::int64_t>& param);
+    std::vector<token_permission> read_permissions(sqlite::connection& conn,
+                                                   std::int64_t token_id);
+
+    sqlite::writer_slot writer_;
+    sqlite::reader_pool readers_;
+};
+
+}  // namespace airsql::catalog

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// Catalog rows of hosted databases.
+#include <fmt/format.h>
+
+#include "catalog/catalog.hpp"
+
+namespace airsql::catalog {
+
+namespace {
+
+constexpr const char* database_columns =
+    "d.id, d.readonly_id, d.name, d.description, d.team_id, t.name, d.visibility, "
+    "d.environment, d.file_format, d.auditing, d.schema_locked, d.views_tab, d.location_lat, "
+    "d.location_long, d.location_name, d.created_utc, d.ownership_utc";
+
+database_record read_database(const sqlite::statement& st) {
+    database_record d;
+    d.id = st.text(0);
+    d.readonly_id = st.text(1);
+    d.name = st.text(2);
+    d.description = st.text(3);
+    d.team_id = st.int64(4);
+    d.team_name = st.text(5);
+    d.visibility = st.text(6) == "public" ? visibility::public_read : visibility::team_only;
+    d.environment = st.optional_text(7);
+    d.file_format = st.text(8);
+    d.auditing = st.int64(9) != 0;
+    d.schema_locked = st.int64(10) != 0;
+    d.views_tab = st.int64(11) != 0;
+    if (!st.is_null(12) && !st.is_null(13)) {
+        d.location = location{st.real(12), st.real(13), st.optional_text(14).value_or("")};
+    }
+    d.created_utc = st.text(15);
+    d.ownership_utc = st.text(16);
+    return d;
+}
+
+void bind_location(sqlite::statement& st, int first, const std::optional<location>& loc) {
+    if (loc) {
+        st.bind(first, loc->lat).bind(first + 1, loc->lng).bind(first + 2, loc->name);
+    } else {
+        st.bind_null(first).bind_null(first + 1).bind_null(first + 2);
+    }
+}
+
+}  // namespace
+
+void catalog::insert_database(const database_record& d) {
+    auto w = writer_.acquire();
+    auto st = w->cached(
+        "INSERT INTO databases (id, readonly_id, name, description, team_id, visibility, "
+        "environment, file_format, auditing, schema_locked, views_tab, location_lat, "
+        "location_long, location_name, created_utc, ownership_utc) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st->bind(1, d.id)
+        .bind(2, d.readonly_id)
+        .bind(3, d.name)
+        .bind(4, d.description)
+        .bind(5, d.team_id)
+        .bind(6, std::string(to_string(d.visibility)))
+        .bind(7, d.environment)
+        .bind(8, d.file_format)
+        .bind(9, d.auditing ? 1 : 0)
+        .bind(10, d.schema_locked ? 1 : 0)
+        .bind(11, d.views_tab ? 1 : 0);
+    bind_location(*st, 12, d.location);
+    st->bind(15, d.created_utc).bind(16, d.ownership_utc);
+    st->run();
+}
+
+std::vector<database_record> catalog::read_databases(const std::string& where_sql,
+                                                     const std::optional<std::int64_t>& param) {
+    auto r = readers_.acquire();
+    auto st = r->cached(fmt::format(
+        "SELECT {} FROM databases d JOIN teams t ON t.id = d.team_id {} ORDER BY d.created_utc, "
+        "d.id",
+        database_columns, where_sql));
+    if (param) st->bind(1, *param);
+    std::vector<database_record> out;
+    while (st->step()) out.push_back(read_database(*st));
+    return out;
+}
+
+std::optional<database_record> catalog::find_database(std::string_view id) {
+    auto r = readers_.acquire();
+    auto st = r->cached(fmt::format(
+        "SELECT {} FROM databases d JOIN teams t ON t.id = d.team_id WHERE d.id = ?",
+        database_columns));
+    st->bind(1, std::string(id));
+    if (!st->step()) return std::nullopt;
+    return read_database(*st);
+}
+
+std::optional<database_record> catalog::find_database_by_readonly_id(
+    std::string_view readonly_id) {
+    auto r = readers_.acquire();
+    auto st = r->cached(fmt::format(
+        "SELECT {} FROM databases d JOIN teams t ON t.id = d.team_id WHERE d.readonly_id = ?",
+        database_columns));
+    st->bind(1, std::string(readonly_id));
+    if (!st->step()) return std::nullopt;
+    return read_database(*st);
+}
+
+std::vector<database_record> catalog::databases_of_team(std::int64_t team_id) {
+    return read_databases("WHERE d.team_id = ?", team_id);
+}
+
+std::vector<database_record> catalog::databases_of_user(std::int64_t user_id) {
+    return read_databases(
+        "WHERE d.team_id IN (SELECT team_id FROM team_members WHERE user_id = ?)", user_id);
+}
+
+void catalog::update_database(const database_record& d) {
+    auto w = writer_.acquire();
+    auto st = w->cached(
+        "UPDATE databases SET readonly_id = ?, name = ?, description = ?, team_id = ?, "
+        "visibility = ?, environment = ?, file_format = ?, auditing = ?, schema_locked = ?, "
+        "views_tab = ?, location_lat = ?, location_long = ?, location_name = ?, "
+        "ownership_utc = ? WHERE id = ?");
+    st->bind(1, d.readonly_id)
+        .bind(2, d.name)
+        .bind(3, d.description)
+        .bind(4, d.team_id)
+        .bind(5, std::string(to_string(d.visibility)))
+        .bind(6, d.environment)
+        .bind(7, d.file_format)
+        .bind(8, d.auditing ? 1 : 0)
+        .bind(9, d.schema_locked ? 1 : 0)
+        .bind(10, d.views_tab ? 1 : 0);
+    bind_location(*st, 11, d.location);
+    st->bind(14, d.ownership_utc).bind(15, d.id);
+    st->run();
+}
+
+void catalog::delete_database(std::string_view id) {
+    auto w = writer_.acquire();
+    auto st = w->cached("DELETE FROM databases WHERE id = ?");
+    st->bind(1, std::string(id));
+    st->run();
+}
+
+std::int64_t catalog::count_databases() {
+    auto r = readers_.acquire();
+    auto st = r->cached("SELECT count(*) FROM databases");
+    return st->step() ? st->int64(0) : 0;
+}
+
+}  // namespace airsql::catalog

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "catalog/migrations.hpp"
+
+#include <array>
+
+namespace airsql::catalog {
+
+namespace {
+
+constexpr std::string_view v1_accounts_and_databases = R"sql(
+CREATE TABLE users (
+    id              INTEGER PRIMARY KEY,
+    username        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    email           TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash   TEXT NOT NULL,
+    is_server_admin INTEGER NOT NULL DEFAULT 0,
+    email_verified  INTEGER NOT NULL DEFAULT 0,
+    created_utc     TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    id          INTEGER PRIMARY KEY,
+    token_hash  TEXT NOT NULL UNIQUE,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_utc TEXT NOT NULL,
+    expires_utc TEXT NOT NULL
+);
+CREATE INDEX sessions_user_id ON sessions(user_id);
+CREATE TABLE teams (
+    id                      INTEGER PRIMARY KEY,
+    name                    TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    created_utc             TEXT NOT NULL,
+    billing_email           TEXT,
+    billing_plan            TEXT,
+    billing_subscription_id INTEGER
+);
+CREATE TABLE team_members (
+    team_id     INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    roles_mask  INTEGER NOT NULL CHECK (roles_mask > 0),
+    created_utc TEXT NOT NULL,
+    PRIMARY KEY (team_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX team_members_user_id ON team_members(user_id);
+CREATE TABLE databases (
+    id            TEXT PRIMARY KEY,
+    readonly_id   TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    description   TEXT NOT NULL DEFAULT '',
+    team_id       INTEGER NOT NULL REFERENCES teams(id),
+    visibility    TEXT NOT NULL DEFAULT 'private' CHECK (visibility IN ('private', 'public')),
+    environment   TEXT,
+    file_format   TEXT NOT NULL DEFAULT 'sqlite',
+    auditing      INTEGER NOT NULL DEFAULT 0,
+    schema_locked INTEGER NOT NULL DEFAULT 0,
+    views_tab     INTEGER NOT NULL DEFAULT 0,
+    location_lat  REAL,
+    location_long REAL,
+    location_name TEXT,
+    created_utc   TEXT NOT NULL,
+    ownership_utc TEXT NOT NULL
+);
+CREATE INDEX databases_team_id ON databases(team_id);
+CREATE TABLE tokens (
+    id             INTEGER PRIMARY KEY,
+    team_id        INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+    name           TEXT NOT NULL,
+    description    TEXT NOT NULL DEFAULT '',
+    body_hash      TEXT NOT NULL UNIQUE,
+    body_prefix    TEXT NOT NULL,
+    created_utc    TEXT NOT NULL,
+    expiration_utc TEXT
+);
+CREATE INDEX tokens_team_id ON tokens(team_id);
+CREATE TABLE token_permissions (
+    token_id   INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    db_id      TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    permission TEXT NOT NULL CHECK (permission IN ('read', 'write', 'writeonly', 'insertonly')),
+    PRIMARY KEY (token_id, db_id)
+) WITHOUT ROWID;
+CREATE INDEX token_permissions_db_id ON token_permissions(db_id);
+CREATE TABLE server_settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 1> steps = {v1_accounts_and_databases};
+
+}  // namespace
+
+std::span<const std::string_view> migrations() { return steps; }
+
+}  // namespace airsql::catalog

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "airsql/engine.hpp"
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <system_error>
+
+#include "airsql/error.hpp"
+#include "core/engine_impl.hpp"
+
+namespace airsql {
+
+namespace {
+
+options prepared(options o) {
+    if (sodium_init() < 0) throw error(errc::internal, "libsodium could not be initialised");
+    std::error_code ec;
+    std::filesystem::create_directories(o.data_dir, ec);
+    if (ec) {
+        throw error(errc::unavailable, "cannot create the data directory: " + ec.message());
+    }
+    o.data_dir = std::filesystem::absolute(o.data_dir);
+    if (o.sqlite_heap_limit_bytes > 0) sqlite3_hard_heap_limit64(o.sqlite_heap_limit_bytes);
+    return o;
+}
+
+}  // namespace
+
+engine::impl::impl(options o)
+    : opts(prepared(std::move(o))),
+      catalog(opts.data_dir / "catalog.sqlite"),
+      databases(opts.data_dir / "databases", opts) {}
+
+engine::engine(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}
+engine::~engine() = default;
+
+const options& engine::config() const noexcept { return impl_->opts; }
+
+}  // namespace airsql

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+
+#include "airsql/engine.hpp"
+#include "catalog/catalog.hpp"
+#include "database/registry.hpp"
+
+namespace airsql {
+
+/// All state of an engine. Library code reaches it through `engine::internals()`.
+class engine::impl {
+public:
+    explicit impl(options o);
+
+    options opts;
+    catalog::catalog catalog;
+    database::registry databases;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+}  // namespace airsql

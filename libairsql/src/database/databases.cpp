@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "airsql/databases.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+#include "airsql/error.hpp"
+#include "airsql/principal.hpp"
+#include "auth/access.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "database/schema_facts.hpp"
+#include "sql/script_execution.hpp"
+
+namespace airsql {
+
+std::string_view to_string(visibility v) noexcept {
+    return v == visibility::public_read ? "public" : "private";
+}
+
+namespace {
+
+std::string file_name_for(std::string_view name) {
+    std::string slug;
+    for (unsigned char c : name) {
+        if (std::isalnum(c)) {
+            slug.push_back(static_cast<char>(std::tolower(c)));
+        } else if (!slug.empty() && slug.back() != '-') {
+            slug.push_back('-');
+        }
+    }
+    while (!slug.empty() && slug.back() == '-') slug.pop_back();
+    return (slug.empty() ? "database" : slug) + ".sqlite";
+}
+
+void check_name(const std::string& name) {
+    auto n = std::count_if(name.begin(), name.end(),
+                           [](unsigned char c) { return (c & 0xC0) != 0x80; });
+    if (n < 1 || n > 100) throw error(errc::invalid_argument, "name must have 1–100 characters");
+}
+
+void check_environment(const std::optional<std::string>& env) {
+    if (env && env->size() > 100) {
+        throw error(errc::invalid_argument, "environment must have at most 100 characters");
+    }
+}
+
+database_info info_of(engine::impl& e, const catalog::database_record& d) {
+    database_info info;
+    info.auditing = d.auditing;
+    info.created_utc = d.created_utc;
+    info.description = d.description;
+    info.environment = d.environment;
+    info.file_format = d.file_format;
+    info.file_name = file_name_for(d.name);
+    info.id = d.id;
+    info.last_modified_utc = d.created_utc;
+    info.location = d.location;
+    info.name = d.name;
+    info.owner = d.team_name;
+    info.readonly_id = d.readonly_id;
+    info.schema_locked = d.schema_locked;
+    info.views_tab = d.views_tab;
+    info.visibility = d.visibility;
+    auto hosted = e.databases.open(d.id);
+    auto conn = hosted->reader();
+    database::fill_live_facts(*conn, hosted->file(), info);
+    return info;
+}
+
+}  // namespace
+
+create_database_response create_database(engine& eng, const principal& who,
+                                         const create_database_request& request) {
+    auto& e = eng.internals();
+    auto team = auth::require_team_role(e, who, request.team, team_role::editor);
+    check_name(request.name);
+    auto format = request.file_format.value_or("sqlite");
+    if (format != "sqlite" && format != "csv" && format != "sql") {
+        throw error(errc::invalid_argument, "fileFormat must be \"sqlite\", \"csv\" or \"sql\"");
+    }
+    if (request.query) {
+        std::size_t chars = std::count_if(request.query->begin(), request.query->end(),
+                                          [](unsigned char c) { return (c & 0xC0) != 0x80; });
+        if (chars > e.opts.max_sql_length) {
+            throw error(errc::invalid_argument,
+                        fmt::format("query is too long ({} characters, maximum is {})", chars,
+                                    e.opts.max_sql_length));
+        }
+    }
+
+    catalog::database_record d;
+    d.id = core::make_ulid();
+    d.readonly_id = core::make_readonly_id();
+    d.name = request.name;
+    d.team_id = team.id;
+    d.team_name = team.name;
+    d.file_format = format;
+    d.created_utc = core::now_iso_utc();
+    d.ownership_utc = d.created_utc;
+
+    auto hosted = e.databases.create(d.id);
+    try {
+        if (request.query) {
+            sql::script_settings settings;
+            settings.rights = sqlite::sql_rights::read_write;
+            settings.timeout = e.opts.sql_timeout;
+            settings.max_rows = e.opts.max_sql_result_rows;
+            settings.max_bytes = e.opts.max_sql_result_bytes;
+            auto conn = hosted->writer();
+            auto result = sql::execute_script(*conn, *request.query, settings);
+            if (!result.errors.empty()) {
+                throw error(errc::invalid_argument,
+                            fmt::format("the query failed: {}", result.errors.front()));
+            }
+        }
+        e.catalog.insert_database(d);
+    } catch (...) {
+        hosted.reset();
+        e.databases.remove(d.id);
+        throw;
+    }
+    return {d.id, team.name, d.ownership_utc};
+}
+
+database_list list_databases(engine& eng, const principal& who) {
+    auto& e = eng.internals();
+    std::vector<catalog::database_record> records;
+    switch (who.kind()) {
+        case principal_kind::user:
+            records = e.catalog.databases_of_user(who.user_id());
+            break;
+        case principal_kind::token: {
+            auto token = e.catalog.find_token(who.token_id());
+            if (token) {
+                for (const auto& p : token->permissions) {
+                    if (auto d = e.catalog.find_database(p.db_id)) records.push_back(*d);
+                }
+            }
+            break;
+        }
+        case principal_kind::readonly_link:
+            if (auto d = e.catalog.find_database_by_readonly_id(who.readonly_id())) {
+                records.push_back(*d);
+            }
+            break;
+        case principal_kind::anonymous:
+            throw error(errc::unauthenticated,
+                        "sign in first (Authorization: Bearer <session token>)");
+    }
+    database_list out;
+    for (const auto& d : records) out.databases.push_back(info_of(e, d));
+    out.number_of_databases = static_cast<std::int64_t>(out.databases.size());
+    return out;
+}
+
+database_info get_database(engine& eng, const principal& who, std::string_view db_id) {
+    auto& e = eng.internals();
+    auto db = auth::resolve_database(e, who, db_id);
+    auth::require_read(db);
+    return info_of(e, db.record);
+}
+
+void update_database(engine& eng, const principal& who, std::string_view db_id,
+                     const database_patch& patch) {
+    auto& e = eng.internals();
+    auto db = auth::resolve_database(e, who, db_id);
+    auto& d = db.record;
+    bool admin_change = patch.visibility || patch.owner || patch.auditing || patch.schema_locked;
+    if (admin_change) {
+        auth::require_manage(db);
+    } else {
+        auth::require_schema(db);
+    }
+    if (patch.name) {
+        check_name(*patch.name);
+        d.name = *patch.name;
+    }
+    if (patch.description) {
+        if (*patch.description && (*patch.description)->size() > 100'000) {
+            throw error(errc::invalid_argument, "description must have at most 100000 bytes");
+        }
+        d.description = patch.description->value_or("");
+    }
+    if (patch.environment) {
+        check_environment(*patch.environment);
+        d.environment = *patch.environment;
+    }
+    if (patch.location) d.location = *patch.location;
+    if (patch.visibility) d.visibility = *patch.visibility;
+    if (patch.auditing) d.auditing = *patch.auditing;
+    if (patch.schema_locked) d.schema_locked = *patch.schema_locked;
+    if (patch.views_tab) d.views_tab = *patch.views_tab;
+    if (patch.owner && *patch.owner != d.team_name) {
+        auto target = auth::require_team_role(e, who, *patch.owner, team_role::admin);
+        d.team_id = target.id;
+        d.team_name = target.name;
+        d.ownership_utc = core::now_iso_utc();
+    }
+    e.catalog.update_database(d);
+}
+
+void delete_database(engine& eng, const principal& who, std::string_view db_id) {
+    auto& e = eng.internals();
+    auto db = auth::resolve_database(e, who, db_id);
+    auth::require_manage(db);
+    e.catalog.delete_database(db.record.id);
+    e.databases.remove(db.record.id);
+}
+
+}  // namespace airsql

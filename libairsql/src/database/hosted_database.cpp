@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "database/hosted_database.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace airsql::database {
+
+std::unique_ptr<sqlite::connection> open_hosted_connection(const std::filesystem::path& file,
+                                                           const options& opts, bool writer) {
+    auto conn = std::make_unique<sqlite::connection>(file, sqlite::connection::mode::read_write);
+    sqlite3* h = conn->handle();
+    sqlite3_db_config(h, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    sqlite3_db_config(h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+    sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, nullptr);
+    sqlite3_limit(h, SQLITE_LIMIT_ATTACHED, 0);
+    auto page_size = std::max<std::int64_t>(conn->pragma_int("page_size"), 512);
+    auto max_pages = static_cast<std::int64_t>(opts.max_database_bytes) / page_size;
+    conn->exec(fmt::format("PRAGMA max_page_count = {}", std::max<std::int64_t>(max_pages, 1)));
+    conn->exec("PRAGMA recursive_triggers = ON");
+    if (writer) {
+        conn->exec("PRAGMA journal_mode = WAL");
+        conn->exec(opts.synchronous == "NORMAL" ? "PRAGMA synchronous = NORMAL"
+                                                : "PRAGMA synchronous = FULL");
+    } else {
+        conn->exec("PRAGMA query_only = ON");
+    }
+    return conn;
+}
+
+hosted_database::hosted_database(std::string id, std::filesystem::path file, const options& opts)
+    : id_(std::move(id)),
+      file_(std::move(file)),
+      writer_(open_hosted_connection(file_, opts, true)),
+      readers_([f = file_, opts] { return open_hosted_connection(f, opts, false); },
+               opts.read_connections_per_database) {}
+
+}  // namespace airsql::database

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "airsql/options.hpp"
+#include "database/hosted_database.hpp"
+
+namespace airsql::database {
+
+/// The open hosted databases, by id. Database files are opened only through here.
+/// Thread-safe. Ids must already be known to the catalog; they are checked again here to
+/// be plain [0-9a-z] so no id can name a path outside `databases/`.
+class registry {
+public:
+    registry(std::filesystem::path databases_dir, const options& opts);
+
+    /// The open database, opening it on first use. `not_found` if its file is missing.
+    std::shared_ptr<hosted_database> open(std::string_view id);
+
+    /// Creates the folder and an empty database file (WAL mode) and opens it.
+    std::shared_ptr<hosted_database> create(std::string_view id);
+
+    /// Closes the database (after in-flight users finish with their handles) and deletes its
+    /// folder.
+    void remove(std::string_view id);
+
+    /// Where the database's file lives.
+    std::filesystem::path file_of(std::string_view id) const;
+
+private:
+    std::filesystem::path dir_;
+    const options& opts_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::shared_ptr<hosted_database>> open_;
+};
+
+}  // namespace airsql::database

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <fmt/format.h>
+
+#include "airsql/error.hpp"
+#include "airsql/sql.hpp"
+#include "auth/access.hpp"
+#include "sql/script_execution.hpp"
+
+namespace airsql {
+
+namespace {
+
+std::size_t count_code_points(std::string_view s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+}  // namespace
+
+sql_result run_sql(engine& eng, const principal& who, std::string_view db_id,
+                   const sql_request& request) {
+    auto& e = eng.internals();
+    auto length = count_code_points(request.query);
+    if (length > e.opts.max_sql_length) {
+        throw error(errc::invalid_argument,
+                    fmt::format("SQL query is too long ({} characters, maximum is {})", length,
+                                e.opts.max_sql_length));
+    }
+    auto db = auth::resolve_database(e, who, db_id);
+    if (!db.access.read && !db.access.schema) {
+        throw error(errc::permission_denied,
+                    "the SQL endpoint needs read or write access to the database");
+    }
+    sql::script_settings settings;
+    settings.timeout = e.opts.sql_timeout;
+    settings.max_rows = e.opts.max_sql_result_rows;
+    settings.max_bytes = e.opts.max_sql_result_bytes;
+    settings.schema_locked = db.record.schema_locked;
+    auto hosted = e.databases.open(db.record.id);
+    if (db.access.schema) {
+        settings.rights = sqlite::sql_rights::read_write;
+        auto conn = hosted->writer();
+        return sql::execute_script(*conn, request.query, settings);
+    }
+    settings.rights = sqlite::sql_rights::read_only;
+    auto conn = hosted->reader();
+    return sql::execute_script(*conn, request.query, settings);
+}
+
+}  // namespace airsql

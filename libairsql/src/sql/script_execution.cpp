@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sql/script_execution.hpp"
+
+#include <boost/json/object.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "airsql/error.hpp"
+#include "sqlite/script.hpp"
+
+namespace airsql::sql {
+
+namespace {
+
+struct schema_object {
+    std::string type;
+    std::string name;
+    std::string table;
+    std::string sql;
+};
+
+// Tables, views, indexes and triggers in sqlite_master order, without SQLite's own objects.
+std::vector<schema_object> snapshot(sqlite::connection& conn) {
+    auto st = conn.cached(
+        "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master "
+        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+    std::vector<schema_object> out;
+    while (st->step()) out.push_back({st->text(0), st->text(1), st->text(2), st->text(3)});
+    return out;
+}
+
+bool is_table_or_view(const schema_object& o) { return o.type == "table" || o.type == "view"; }
+
+// Tables and views whose definition changed: created, dropped or altered tables and views, and
+// the tables of created, dropped or altered indexes and triggers. Sorted by name.
+std::vector<std::string> schema_changes(const std::vector<schema_object>& before,
+                                        const std::vector<schema_object>& after) {
+    std::map<std::pair<std::string, std::string>, const schema_object*> old_by_key;
+    for (const auto& o : before) old_by_key[{o.type, o.name}] = &o;
+    std::set<std::string> changed;
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const auto& o : after) {
+        seen.insert({o.type, o.name});
+        auto it = old_by_key.find({o.type, o.name});
+        if (it == old_by_key.end() || it->second->sql != o.sql) {
+            changed.insert(is_table_or_view(o) ? o.name : o.table);
+        }
+    }
+    for (const auto& o : before) {
+        if (!seen.count({o.type, o.name})) changed.insert(is_table_or_view(o) ? o.name : o.table);
+    }
+    return {changed.begin(), changed.end()};
+}
+
+bool is_rowid_name(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s == "rowid" || s == "_rowid_" || s == "oid";
+}
+
+bool has_column(sqlite::connection& conn, const std::string& table, const std::string& column) {
+    auto st = conn.cached("SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE");
+    st->bind(1, table).bind(2, column);
+    return st->step();
+}
+
+bool exists_table(sqlite::connection& conn, const std::string& table) {
+    auto st = conn.cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    st->bind(1, table);
+    return st->step();
+}
+
+bool has_declared_primary_key(sqlite::connection& conn, const std::string& table) {
+    auto st = conn.cached("SELECT 1 FROM pragma_table_info(?) WHERE pk > 0");
+    st->bind(1, table);
+    return st->step();
+}
+
+// Rules for tables a script created or changed, so the GraphQL API can address every row.
+std::optional<std::string> lint_table(sqlite::connection& conn, const std::string& table) {
+    {
+        // Virtual tables and their shadow tables are SQLite's business, not the user's.
+        auto st = conn.cached("SELECT type FROM pragma_table_list WHERE schema = 'main' AND name = ?");
+        st->bind(1, table);
+        if (!st->step() || st->text(0) != "table") return std::nullopt;
+    }
+    {
+        auto st = conn.cached("SELECT 1 FROM pragma_index_info(?)");
+        st->bind(1, table);
+        if (st->step()) {
+            return fmt::format(
+                "Table \"{}\" does not have a rowid column: WITHOUT ROWID tables cannot be "
+                "created here",
+                table);
+        }
+    }
+    struct reference {
+        std::string from, parent;
+        std::optional<std::string> to;
+    };
+    std::vector<reference> refs;
+    {
+        auto st = conn.cached(
+            "SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list(?)");
+        st->bind(1, table);
+        while (st->step()) refs.push_back({st->text(0), st->text(1), st->optional_text(2)});
+    }
+    for (const auto& r : refs) {
+        bool explicit_rowid = r.to && is_rowid_name(*r.to) && !(exists_table(conn, r.parent) &&
+                                                                has_column(conn, r.parent, *r.to));
+        bool implicit_rowid =
+            !r.to && exists_table(conn, r.parent) && !has_declared_primary_key(conn, r.parent);
+        if (explicit_rowid || implicit_rowid) {
+            return fmt::format(
+                "Column \"{}\" of table \"{}\" references the rowid column of table \"{}\", but "
+                "SQLite does not support foreign keys to the rowid; reference a declared "
+                "primary key or unique column instead",
+                r.from, table, r.parent);
+        }
+    }
+    return std::nullopt;
+}
+
+// Collects the rows of the last statement that returns rows as JSON objects.
+class json_rows : public sqlite::row_sink {
+public:
+    json_rows(std::size_t max_rows, std::size_t max_bytes)
+        : max_rows_(max_rows), max_bytes_(max_bytes) {}
+
+    void columns(std::span<const std::string> names) override {
+        names_.assign(names.begin(), names.end());
+        rows_.clear();
+        bytes_ = 0;
+    }
+
+    std::optional<std::string> row(std::span<const sqlite::cell> cells) override {
+        if (rows_.size() >= max_rows_) {
+            return fmt::format("the result has more than {} rows; add a LIMIT", max_rows_);
+        }
+        boost::json::object obj(rows_.storage());
+        obj.reserve(cells.size());
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            const auto& c = cells[i];
+            bytes_ += names_[i].size() + 16;
+            switch (c.type) {
+                case sqlite::column_type::integer:
+                    obj[names_[i]] = c.integer;
+                    break;
+                case sqlite::column_type::real:
+                    obj[names_[i]] = c.real;
+                    break;
+                case sqlite::column_type::text:
+                    bytes_ += c.text.size();
+                    obj[names_[i]] = c.text;
+                    break;
+                case sqlite::column_type::blob:
+                    obj[names_[i]] = {{"type", "blob"}};
+                    break;
+                case sqlite::column_type::null:
+                    obj[names_[i]] = nullptr;
+                    break;
+            }
+        }
+        if (bytes_ > max_bytes_) {
+            return fmt::format("the result is larger than {} bytes; select fewer rows or columns",
+                               max_bytes_);
+        }
+        rows_.emplace_back(std::move(obj));
+        return std::nullopt;
+    }
+
+    boost::json::array take() { return std::move(rows_); }
+
+private:
+    std::size_t max_rows_;
+    std::size_t max_bytes_;
+    std::vector<std::string> names_;
+    boost::json::array rows_;
+    std::size_t bytes_ = 0;
+};
+
+}  // namespace
+
+sql_result execute_script(sqlite::connection& conn, std::string_view script,
+                          const script_settings& settings) {
+    using clock = std::chrono::steady_clock;
+    auto started = clock::now();
+    sql_result result;
+    bool writer = settings.rights == sqlite::sql_rights::read_write;
+    auto fail = [&](std::string message) {
+        result = sql_result{};
+        result.errors.push_back(std::move(message));
+        result.runtime_seconds = std::chrono::duration<double>(clock::now() - started).count();
+        return result;
+    };
+
+    sqlite::transaction tx(conn, writer ? sqlite::transaction::kind::immediate
+                                        : sqlite::transaction::kind::deferred);
+    auto before = snapshot(conn);
+    auto changes_before = conn.total_changes();
+    json_rows sink(settings.max_rows, settings.max_bytes);
+    std::optional<std::string> err;
+    {
+        sqlite::confinement guard(conn, settings.rights, started + settings.timeout);
+        err = sqlite::run_script(conn, guard, script, sink);
+    }
+    if (err) return fail(std::move(*err));
+
+    auto after = snapshot(conn);
+    auto changed = schema_changes(before, after);
+    if (!changed.empty() && settings.schema_locked) {
+        return fail("the schema of this database is locked; unlock it in the settings first");
+    }
+    for (const auto& name : changed) {
+        bool is_table = std::any_of(after.begin(), after.end(), [&](const schema_object& o) {
+            return o.type == "table" && o.name == name;
+        });
+        if (!is_table) continue;
+        if (auto problem = lint_table(conn, name)) return fail(std::move(*problem));
+    }
+    result.num_changes = conn.total_changes() - changes_before;
+    try {
+        tx.commit();  // deferred foreign key checks can still fail here
+    } catch (const error& e) {
+        return fail(e.what());
+    }
+
+    if (result.num_changes > 0) {
+        for (const auto& o : after) {
+            if (is_table_or_view(o)) result.affected_tables.push_back(o.name);
+        }
+    } else {
+        result.affected_tables = std::move(changed);
+    }
+    result.rows = sink.take();
+    result.runtime_seconds = std::chrono::duration<double>(clock::now() - started).count();
+    return result;
+}
+
+}  // namespace airsql::sql

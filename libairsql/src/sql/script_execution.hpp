@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string_view>
+
+#include "airsql/sql.hpp"
+#include "sqlite/confinement.hpp"
+#include "sqlite/connection.hpp"
+
+namespace airsql::sql {
+
+struct script_settings {
+    sqlite::sql_rights rights = sqlite::sql_rights::read_only;
+    std::chrono::milliseconds timeout{20'000};
+    std::size_t max_rows = 100'000;
+    std::size_t max_bytes = 64u * 1024 * 1024;
+    bool schema_locked = false;  ///< refuse scripts that change tables, views, indexes, triggers
+};
+
+/// Runs a user script on `conn` in one transaction (immediate for read-write rights) and
+/// commits it only if every statement succeeded and no new table breaks airsql's rules
+/// (WITHOUT ROWID, foreign keys to a rowid). Errors are reported in the result, never thrown,
+/// except for failures of the connection itself.
+sql_result execute_script(sqlite::connection& conn, std::string_view script,
+                          const script_settings& settings);
+
+}  // namespace airsql::sql

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// Running SQL written by users on a hosted database connection, per SQLite's security
+// guidance: an authorizer, a deadline that really interrupts, and strict limits.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <string>
+
+#include "sqlite/connection.hpp"
+
+namespace airsql::sqlite {
+
+/// What user SQL may do on the connection while a `confinement` is in force.
+enum class sql_rights {
+    read_only,   ///< SELECT and introspection pragmas only
+    read_write,  ///< anything but the always-denied operations
+};
+
+/// While alive, confines `conn` for user SQL: installs the authorizer, the deadline and the
+/// strict limit profile; the destructor restores the relaxed profile used for SQL that airsql
+/// generates itself. Always denied: ATTACH/DETACH, transaction control, pragmas that change
+/// the connection, extension loading, virtual table modules other than FTS and R*Tree.
+/// Not thread-safe (like the connection).
+class confinement {
+public:
+    using clock = std::chrono::steady_clock;
+
+    confinement(connection& conn, sql_rights rights, clock::time_point deadline);
+    ~confinement();
+    confinement(const confinement&) = delete;
+    confinement& operator=(const confinement&) = delete;
+
+    sql_rights rights() const noexcept { return rights_; }
+    /// Whether the deadline interrupted a statement.
+    bool timed_out() const noexcept { return timed_out_; }
+    /// Why the authorizer last refused something ("" when it did not).
+    const std::string& denial() const noexcept { return denial_; }
+
+private:
+    static int authorize(void* self, int action, const char* a, const char* b, const char* db,
+                         const char* trigger);
+    static int progress(void* self);
+    int check(int action, const char* a, const char* b);
+    int deny(std::string reason);
+
+    connection& conn_;
+    sql_rights rights_;
+    clock::time_point deadline_;
+    bool timed_out_ = false;
+    std::string denial_;
+    std::array<int, 12> saved_limits_{};
+};
+
+}  // namespace airsql::sqlite

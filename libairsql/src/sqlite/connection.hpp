@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+// The only door to SQLite. SQLiteCpp and its exceptions stay behind it; everything that
+// crosses it is an airsql type or an airsql::error.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+struct sqlite3;
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace airsql::sqlite {
+
+enum class column_type { integer, real, text, blob, null };
+
+/// A prepared statement. Not thread-safe; belongs to one connection.
+class statement {
+public:
+    statement(SQLite::Database& db, const std::string& sql);
+    ~statement();
+    statement(statement&&) noexcept;
+    statement& operator=(statement&&) noexcept;
+
+    // Parameters are 1-based, as in SQLite.
+    statement& bind(int index, std::int64_t value);
+    statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+    statement& bind(int index, double value);
+    statement& bind(int index, const std::string& value);
+    statement& bind(int index, const char* value) { return bind(index, std::string(value)); }
+    statement& bind_blob(int index, const void* data, int size);
+    statement& bind_null(int index);
+    template <class T>
+    statement& bind(int index, const std::optional<T>& value) {
+        return value ? bind(index, *value) : bind_null(index);
+    }
+
+    /// Advances to the next row; false when done. Throws the translated SQLite error.
+    bool step();
+    /// Runs a statement that returns no rows (or ignores them).
+    void run();
+    /// Resets for another run and clears bindings.
+    void reset();
+    /// Same, never throws (for destructors).
+    void reset_quietly() noexcept;
+
+    int column_count() const;
+    std::string column_name(int index) const;
+    column_type type(int index) const;
+    bool is_null(int index) const { return type(index) == column_type::null; }
+    std::int64_t int64(int index) const;
+    double real(int index) const;
+    std::string text(int index) const;
+    std::optional<std::string> optional_text(int index) const;
+    std::optional<std::int64_t> optional_int64(int index) const;
+
+private:
+    std::unique_ptr<SQLite::Statement> st_;
+};
+
+/// A cached statement borrowed from its connection; reset when the borrow ends, so no read
+/// transaction stays open behind the caller's back.
+class statement_ref {
+public:
+    explicit statement_ref(statement& st) : st_(&st) {}
+    ~statement_ref() { st_->reset_quietly(); }
+    statement_ref(const statement_ref&) = delete;
+    statement_ref& operator=(const statement_ref&) = delete;
+    statement* operator->() const noexcept { return st_; }
+    statement& operator*() const noexcept { return *st_; }
+
+private:
+    statement* st_;
+};
+
+/// One SQLite connection. Not thread-safe: use it from one thread at a time.
+class connection {
+public:
+    enum class mode { read_write_create, read_write, read_only };
+
+    /// Opens `file` with a busy timeout of 5 s, foreign keys on, extension loading off.
+    connection(const std::filesystem::path& file, mode m);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    sqlite3* handle() const noexcept;
+
+    /// Runs a script of statements without results.
+    void exec(const std::string& sql);
+
+    /// A fresh prepared statement.
+    statement prepare(const std::string& sql);
+
+    /// A prepared statement kept for the life of the connection, ready to bind; reset again
+    /// when the returned borrow ends.
+    statement_ref cached(const std::string& sql);
+
+    /// Drops all cached statements (after schema changes they would be re-prepared anyway).
+    void clear_cache();
+
+    std::int64_t last_insert_rowid() const;
+    std::int64_t total_changes() const;
+
+    /// Runs `PRAGMA <name>` and returns the first column of the first row as an integer.
+    std::int64_t pragma_int(const std::string& name);
+
+private:
+    std::unique_ptr<SQLite::Database> db_;
+    std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
+};
+
+/// RAII transaction: rolls back unless committed.
+class transaction {
+public:
+    enum class kind { deferred, immediate };
+    explicit transaction(connection& conn, kind k = kind::immediate);
+    ~transaction();
+    transaction(const transaction&) = delete;
+    transaction& operator=(const transaction&) = delete;
+    void commit();
+
+private:
+    connection& conn_;
+    bool open_ = true;
+};
+
+/// Turns an SQLite result code and message into an airsql::error.
+[[noreturn]] void throw_error(int extended_code, const std::string& message);
+
+/// Quotes an identifier for SQL: "name" with inner quotes doubled.
+std::string quote_identifier(std::string_view name);
+
+}  // namespace airsql::sqlite

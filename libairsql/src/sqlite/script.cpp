@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sqlite/script.hpp"
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+#include <memory>
+#include <vector>
+
+namespace airsql::sqlite {
+
+namespace {
+
+struct finalizer {
+    void operator()(sqlite3_stmt* st) const noexcept { sqlite3_finalize(st); }
+};
+using stmt_ptr = std::unique_ptr<sqlite3_stmt, finalizer>;
+
+std::string failure(sqlite3* h, const confinement& guard, int rc) {
+    if (guard.timed_out() || (rc & 0xff) == SQLITE_INTERRUPT) {
+        return "SQL query execution timed out: it ran longer than the time limit";
+    }
+    if ((rc & 0xff) == SQLITE_AUTH && !guard.denial().empty()) {
+        return fmt::format("not authorized: {}", guard.denial());
+    }
+    return sqlite3_errmsg(h);
+}
+
+}  // namespace
+
+std::optional<std::string> run_script(connection& conn, confinement& guard,
+                                      std::string_view script, row_sink& sink) {
+    sqlite3* h = conn.handle();
+    const char* tail = script.data();
+    const char* end = script.data() + script.size();
+    std::vector<std::string> names;
+    std::vector<cell> cells;
+    while (tail < end) {
+        sqlite3_stmt* raw = nullptr;
+        const char* next = nullptr;
+        int rc = sqlite3_prepare_v3(h, tail, static_cast<int>(end - tail), 0, &raw, &next);
+        stmt_ptr st(raw);
+        if (rc != SQLITE_OK) return failure(h, guard, rc);
+        tail = next;
+        if (!st) continue;  // only whitespace or a comment
+        if (guard.rights() == sql_rights::read_only && !sqlite3_stmt_readonly(st.get())) {
+            return "not authorized: you have read-only access to this database";
+        }
+        int n = sqlite3_column_count(st.get());
+        if (n > 0) {
+            names.clear();
+            for (int i = 0; i < n; ++i) names.emplace_back(sqlite3_column_name(st.get(), i));
+            sink.columns(names);
+            cells.resize(static_cast<std::size_t>(n));
+        }
+        while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+            for (int i = 0; i < n; ++i) {
+                auto& c = cells[static_cast<std::size_t>(i)];
+                switch (sqlite3_column_type(st.get(), i)) {
+                    case SQLITE_INTEGER:
+                        c.type = column_type::integer;
+                        c.integer = sqlite3_column_int64(st.get(), i);
+                        break;
+                    case SQLITE_FLOAT:
+                        c.type = column_type::real;
+                        c.real = sqlite3_column_double(st.get(), i);
+                        break;
+                    case SQLITE_TEXT:
+                        c.type = column_type::text;
+                        c.text = {reinterpret_cast<const char*>(sqlite3_column_text(st.get(), i)),
+                                  static_cast<std::size_t>(sqlite3_column_bytes(st.get(), i))};
+                        break;
+                    case SQLITE_BLOB:
+                        c.type = column_type::blob;
+                        c.text = {static_cast<const char*>(sqlite3_column_blob(st.get(), i)),
+                                  static_cast<std::size_t>(sqlite3_column_bytes(st.get(), i))};
+                        break;
+                    default:
+                        c.type = column_type::null;
+                        break;
+                }
+            }
+            if (auto err = sink.row(cells)) return err;
+        }
+        if (rc != SQLITE_DONE) return failure(h, guard, rc);
+    }
+    return std::nullopt;
+}
+
+}  // namespace airsql::sqlite

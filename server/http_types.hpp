@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+// Transport-neutral HTTP request and response. The Beast session converts to and from these,
+// so routes compile without Beast and Asio.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace airsql::server {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// Case-insensitive header lookup; "" when absent.
+std::string_view find_header(const header_list& headers, std::string_view name);
+
+struct http_request {
+    std::string method;  ///< upper-case, e.g. "GET"
+    std::string target;  ///< as sent: path and query, still percent-encoded
+    header_list headers;
+    std::string body;
+
+    std::string_view header(std::string_view name) const { return find_header(headers, name); }
+};
+
+struct http_response {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    header_list headers;  ///< extra headers (Allow, Set-Cookie, Location, …)
+};
+
+}  // namespace airsql::server

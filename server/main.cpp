@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// airsql-server: serves the databases of one data directory over HTTP.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "airsql/engine.hpp"
+#include "airsql/error.hpp"
+#include "airsql/version.hpp"
+#include "http_server.hpp"
+#include "router.hpp"
+
+int main(int argc, char** argv) {
+    airsql::options engine_opts;
+    airsql::server::server_options server_opts;
+    std::string data_dir = "data";
+    std::int64_t sql_timeout_ms = engine_opts.sql_timeout.count();
+
+    CLI::App app{"airsql-server: SQLite databases with an instant GraphQL API and an SQL endpoint"};
+    app.set_version_flag("--version", std::string(airsql::version()));
+    app.add_option("--host", server_opts.host, "address to listen on")
+        ->envname("AIRSQL_HOST")
+        ->capture_default_str();
+    app.add_option("--port", server_opts.port, "port to listen on; 0 picks a free one")
+        ->envname("AIRSQL_PORT")
+        ->capture_default_str();
+    app.add_option("--data-dir", data_dir, "folder of catalog.sqlite and databases/")
+        ->envname("AIRSQL_DATA_DIR")
+        ->capture_default_str();
+    app.add_option("--threads", server_opts.io_threads, "I/O threads; 0 = one per core")
+        ->envname("AIRSQL_THREADS")
+        ->capture_default_str();
+    app.add_option("--workers", server_opts.worker_threads,
+                   "threads for blocking work; 0 = twice the cores, at least 4")
+        ->envname("AIRSQL_WORKERS")
+        ->capture_default_str();
+    app.add_option("--max-body-bytes", server_opts.json_body_limit, "largest JSON request body")
+        ->envname("AIRSQL_MAX_BODY_BYTES")
+        ->capture_default_str();
+    app.add_option("--sql-timeout-ms", sql_timeout_ms, "time limit of one SQL endpoint call")
+        ->envname("AIRSQL_SQL_TIMEOUT_MS")
+        ->capture_default_str();
+    app.add_flag("!--no-access-log", server_opts.access_log, "do not log each request")
+        ->envname("AIRSQL_ACCESS_LOG");
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        engine_opts.data_dir = data_dir;
+        engine_opts.sql_timeout = std::chrono::milliseconds(sql_timeout_ms);
+        airsql::engine eng(engine_opts);
+        airsql::server::router router(eng);
+        airsql::server::http_server server(router, server_opts);
+        auto port = server.listen();
+        std::cout << "listening on http://" << server_opts.host << ':' << port << std::endl;
+        server.run();
+        std::cout << "stopped" << std::endl;
+        return 0;
+    } catch (const airsql::error& e) {
+        std::cerr << "airsql-server: " << e.what() << '\n';
+    } catch (const std::exception& e) {
+        std::cerr << "airsql-server: " << e.what() << '\n';
+    }
+    return 1;
+}

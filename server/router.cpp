@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "router.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cctype>
+#include <iostream>
+
+#include "airsql/error.hpp"
+#include "http_error.hpp"
+#include "routes/routes.hpp"
+
+namespace airsql::server {
+
+std::string_view find_header(const header_list& headers, std::string_view name) {
+    for (const auto& [k, v] : headers) {
+        if (k.size() == name.size() &&
+            std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
+            })) {
+            return v;
+        }
+    }
+    return {};
+}
+
+namespace {
+
+std::vector<std::string> split_pattern(std::string_view pattern) {
+    std::vector<std::string> out;
+    std::size_t pos = 1;
+    while (pos <= pattern.size()) {
+        auto next = pattern.find('/', pos);
+        if (next == std::string_view::npos) next = pattern.size();
+        out.emplace_back(pattern.substr(pos, next - pos));
+        pos = next + 1;
+    }
+    return out;
+}
+
+std::string cookie_value(std::string_view cookies, std::string_view name) {
+    while (!cookies.empty()) {
+        auto semi = cookies.find(';');
+        auto part = cookies.substr(0, semi);
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        auto eq = part.find('=');
+        if (eq != std::string_view::npos && part.substr(0, eq) == name) {
+            return std::string(part.substr(eq + 1));
+        }
+        if (semi == std::string_view::npos) break;
+        cookies.remove_prefix(semi + 1);
+    }
+    return {};
+}
+
+void add_cors(http_response& res) {
+    res.headers.emplace_back("Access-Control-Allow-Origin", "*");
+}
+
+bool is_state_changing(std::string_view method) {
+    return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+}  // namespace
+
+// ---- route_context ----
+
+route_context::route_context(engine& e, const http_request& r, std::vector<std::string> names,
+                             std::vector<std::string> values,
+                             std::vector<std::pair<std::string, std::string>> query)
+    : eng(e),
+      req(r),
+      param_names_(std::move(names)),
+      param_values_(std::move(values)),
+      query_(std::move(query)) {}
+
+const std::string& route_context::param(std::string_view name) const {
+    for (std::size_t i = 0; i < param_names_.size(); ++i) {
+        if (param_names_[i] == name) return param_values_[i];
+    }
+    throw error(errc::internal, fmt::format("route has no parameter {}", name));
+}
+
+std::optional<std::string> route_context::query(std::string_view name) const {
+    for (const auto& [k, v] : query_) {
+        if (k == name) return v;
+    }
+    return std::nullopt;
+}
+
+const principal& route_context::who() {
+    if (!who_) {
+        credentials c;
+        auto auth = req.header("Authorization");
+        if (!auth.empty()) {
+            if (auth.size() < 7 || !std::equal(auth.begin(), auth.begin() + 7, "Bearer ",
+                                               [](char a, char b) {
+                                                   return std::tolower(static_cast<unsigned char>(a)) ==
+                                                          std::tolower(static_cast<unsigned char>(b));
+                                               })) {
+                throw error(errc::unauthenticated,
+                            "the Authorization header must be \"Bearer <token>\"");
+            }
+            auto token = auth.substr(7);
+            while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+            while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+            c.bearer = std::string(token);
+            if (c.bearer.empty()) throw error(errc::unauthenticated, "empty bearer token");
+        }
+        c.session_cookie = cookie_value(req.header("Cookie"), session_cookie_name);
+        c.state_changing = is_state_changing(req.method);
+        c.origin = std::string(req.header("Origin"));
+        c.sec_fetch_site = std::string(req.header("Sec-Fetch-Site"));
+        c.host = std::string(req.header("Host"));
+        who_ = authenticate(eng, c);
+    }
+    return *who_;
+}
+
+boost::json::value route_context::json_body() const {
+    boost::json::parse_options opts;
+    opts.max_depth = 64;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(req.body, ec, {}, opts);
+    if (ec) {
+        throw error(errc::invalid_argument,
+                    req.body.empty() ? std::string("the request needs a JSON body")
+                                     : fmt::format("request body is not valid JSON: {}",
+                                                   ec.message()));
+    }
+    return v;
+}
+
+// ---- router ----
+
+router::router(engine& eng) : eng_(eng) { add_all_routes(*this); }
+
+void router::add(std::string method, std::string pattern, route_doc doc, handler fn) {
+    auto segments = split_pattern(pattern);
+    routes_.push_back({std::move(method), std::move(pattern), std::move(doc), std::move(fn),
+                       std::move(segments)});
+}
+
+http_response json_response(const boost::json::value& body, int status) {
+    http_response res;
+    res.status = status;
+    res.body = boost::json::serialize(body);
+    return res;
+}
+
+http_response router::handle(const http_request& req) const noexcept {
+    http_response res;
+    try {
+        res = dispatch(req);
+    } catch (const error& e) {
+        res = error_response(e);
+    } catch (const std::bad_alloc&) {
+        res = error_response(507, "resource_exhausted", "out of memory");
+    } catch (const std::exception& e) {
+        std::cerr << "internal error: " << e.what() << '\n';
+        res = error_response(500, "internal", "internal error");
+    }
+    add_cors(res);
+    return res;
+}
+
+http_response router::dispatch(const http_request& req) const {
+    auto parsed = boost::urls::parse_origin_form(req.target);
+    if (!parsed) throw error(errc::invalid_argument, "the request target is not a valid path");
+    std::vector<std::string> segments;
+    for (auto s : parsed->segments()) segments.push_back(s);
+    // "/" has one empty segment in the patterns' representation.
+    if (segments.empty()) segments.emplace_back();
+    std::vector<std::pair<std::string, std::string>> query;
+    for (auto p : parsed->params()) query.emplace_back(p.key, p.value);
+
+    std::string_view method = req.method == "HEAD" ? std::string_view("GET") : req.method;
+    std::vector<std::string> allowed;
+    for (const auto& r : routes_) {
+        if (r.segments.size() != segments.size()) continue;
+        std::vector<std::string> names;
+        std::vector<std::string> values;
+        bool match = true;
+        for (std::size_t i = 0; i < segments.size() && match; ++i) {
+            const auto& p = r.segments[i];
+            if (!p.empty() && p.front() == ':') {
+                if (segments[i].empty()) match = false;
+                names.push_back(p.substr(1));
+                values.push_back(segments[i]);
+            } else {
+                match = p == segments[i];
+            }
+        }
+        if (!match) continue;
+        if (r.method != method) {
+            allowed.push_back(r.method);
+            continue;
+        }
+        route_context ctx(eng_, req, std::move(names), std::move(values), std::move(query));
+        auto res = r.fn(ctx);
+        if (req.method == "HEAD") res.body.clear();
+        return res;
+    }
+    if (allowed.empty()) {
+        return error_response(404, "not_found",
+                              fmt::format("no route for {} {}", req.method,
+                                          std::string(parsed->encoded_path())));
+    }
+    if (req.method == "OPTIONS") {
+        http_response res;
+        res.status = 204;
+        res.content_type.clear();
+        allowed.push_back("OPTIONS");
+        res.headers.emplace_back("Access-Control-Allow-Methods", fmt::format("{}", fmt::join(allowed, ", ")));
+        res.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, Authorization");
+        res.headers.emplace_back("Access-Control-Max-Age", "86400");
+        return res;
+    }
+    auto res = error_response(405, "method_not_allowed",
+                              fmt::format("{} is not allowed here; use {}", req.method,
+                                          fmt::join(allowed, ", ")));
+    res.headers.emplace_back("Allow", fmt::format("{}", fmt::join(allowed, ", ")));
+    return res;
+}
+
+}  // namespace airsql::server

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+// The router is a table of (method, path pattern, handler, documentation). The same table
+// dispatches requests and renders /api/docs, so the docs cannot drift from the routes.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <boost/json/value_to.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "airsql/engine.hpp"
+#include "airsql/principal.hpp"
+#include "http_types.hpp"
+
+namespace airsql::server {
+
+/// Documentation of one route, shown on /api/docs.
+struct route_doc {
+    std::string group;     ///< section heading, e.g. "Databases"
+    std::string summary;   ///< one sentence
+    std::string request;   ///< example request body ("" when none)
+    std::string response;  ///< example response body
+};
+
+/// Everything a handler needs about one request. Not thread-safe; lives for one request.
+class route_context {
+public:
+    route_context(engine& eng, const http_request& req, std::vector<std::string> param_names,
+                  std::vector<std::string> param_values,
+                  std::vector<std::pair<std::string, std::string>> query);
+
+    engine& eng;
+    const http_request& req;
+
+    /// A path parameter by name (the `:name` of the pattern), percent-decoded.
+    const std::string& param(std::string_view name) const;
+    /// A query parameter, percent-decoded; nullopt when absent.
+    std::optional<std::string> query(std::string_view name) const;
+
+    /// The caller, authenticated on first use. Throws `errc::unauthenticated` for bad tokens.
+    const principal& who();
+
+    /// The body parsed as JSON (`errc::invalid_argument` when it is not).
+    boost::json::value json_body() const;
+    template <class T>
+    T body_as() const {
+        return boost::json::value_to<T>(json_body());
+    }
+
+private:
+    std::vector<std::string> param_names_;
+    std::vector<std::string> param_values_;
+    std::vector<std::pair<std::string, std::string>> query_;
+    std::optional<principal> who_;
+};
+
+using handler = std::function<http_response(route_context&)>;
+
+struct route {
+    std::string method;
+    std::string pattern;
+    route_doc doc;
+    handler fn;
+    std::vector<std::string> segments;  ///< pattern split at '/'
+};
+
+/// Thread-safe after construction: `handle` may run on many threads at once.
+class router {
+public:
+    /// A router with every airsql route registered.
+    explicit router(engine& eng);
+
+    void add(std::string method, std::string pattern, route_doc doc, handler fn);
+
+    /// Answers one request; never throws. Errors become JSON error responses.
+    http_response handle(const http_request& req) const noexcept;
+
+    const std::vector<route>& routes() const noexcept { return routes_; }
+
+private:
+    http_response dispatch(const http_request& req) const;
+
+    engine& eng_;
+    std::vector<route> routes_;
+};
+
+/// A JSON response from any value convertible with boost::json::value_from.
+http_response json_response(const boost::json::value& body, int status = 200);
+
+}  // namespace airsql::server

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "router.hpp"
+#include "routes/routes.hpp"
+
+namespace airsql::server {
+
+void add_all_routes(router& r) {
+    add_meta_routes(r);
+    add_user_routes(r);
+    add_team_routes(r);
+    add_database_routes(r);
+    add_sql_routes(r);
+    add_token_routes(r);
+}
+
+}  // namespace airsql::server

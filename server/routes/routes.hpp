@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+// Each concern registers its routes; every route is a thin adapter: parse HTTP, call one
+// library function, render the result.
+#pragma once
+
+namespace airsql::server {
+
+class router;
+
+void add_all_routes(router& r);
+void add_meta_routes(router& r);
+void add_user_routes(router& r);
+void add_team_routes(router& r);
+void add_database_routes(router& r);
+void add_sql_routes(router& r);
+void add_token_routes(router& r);
+
+}  // namespace airsql::server

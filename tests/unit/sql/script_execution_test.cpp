@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sql/script_execution.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "catch.hpp"
+#include "database/hosted_database.hpp"
+#include "sqlite/connection.hpp"
+#include "temp_dir.hpp"
+
+using namespace airsql;
+
+namespace {
+
+struct scratch {
+    test::temp_dir dir;
+    options opts;
+    std::unique_ptr<sqlite::connection> conn;
+    scratch() {
+        auto file = dir.path() / "main.sqlite";
+        sqlite::connection create(file, sqlite::connection::mode::read_write_create);
+        conn = database::open_hosted_connection(file, opts, true);
+    }
+    sql_result run(std::string_view script,
+                   sqlite::sql_rights rights = sqlite::sql_rights::read_write,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+        sql::script_settings s;
+        s.rights = rights;
+        s.timeout = timeout;
+        return sql::execute_script(*conn, script, s);
+    }
+};
+
+std::string first_error(const sql_result& r) { return r.errors.empty() ? "" : r.errors.front(); }
+
+}  // namespace
+
+TEST_CASE("rows keep the result-column order and map SQLite values to JSON", "[sql]") {
+    scratch s;
+    auto r = s.run("SELECT 0 AS b, 0 AS a, NULL AS n, 1.5 AS f, 'x' AS t, 8000000000 AS big, "
+                   "x'00ff' AS blob");
+    REQUIRE(r.errors.empty());
+    CHECK(boost::json::serialize(r.rows) ==
+          R"([{"b":0,"a":0,"n":null,"f":1.5E0,"t":"x","big":8000000000,"blob":{"type":"blob"}}])");
+    CHECK(r.affected_tables.empty());
+    CHECK(r.num_changes == 0);
+    CHECK(r.runtime_seconds >= 0);
+}
+
+TEST_CASE("a script runs every statement in one transaction", "[sql]") {
+    scratch s;
+    auto r = s.run("CREATE TABLE notes (content TEXT); CREATE TABLE todos (title TEXT);"
+                   "INSERT INTO notes VALUES ('a'), ('b'); SELECT count(*) AS n FROM notes;");
+    REQUIRE(first_error(r) == "");
+    CHECK(boost::json::serialize(r.rows) == R"([{"n":2}])");
+    CHECK(r.num_changes == 2);
+    CHECK(r.affected_tables == std::vector<std::string>{"notes", "todos"});
+
+    // A failing last statement leaves nothing behind.
+    r = s.run("INSERT INTO notes VALUES ('c'); SELECT * FROM missing;");
+    CHECK(first_error(r) == "no such table: missing");
+    CHECK(r.rows.empty());
+    CHECK(r.num_changes == 0);
+    r = s.run("SELECT count(*) AS n FROM notes");
+    CHECK(boost::json::serialize(r.rows) == R"([{"n":2}])");
+}
+
+TEST_CASE("affected tables follow the AirGQL rules", "[sql]") {
+    scratch s;
+    s.run("CREATE TABLE notes (content TEXT); CREATE TABLE todos (title TEXT);");
+    CHECK(s.run("ALTER TABLE notes ADD COLUMN title TEXT").affected_tables ==
+          std::vector<std::string>{"notes"});
+    CHECK(s.run("CREATE VIEW v AS SELECT content FROM notes").affected_tables ==
+          std::vector<std::string>{"v"});
+    CHECK(s.run("UPDATE notes SET content = 'b' WHERE 0").affected_tables.empty());
+    auto all = s.run("INSERT INTO notes (content) VALUES ('x')");
+    CHECK(all.affected_tables == std::vector<std::string>{"notes", "todos", "v"});
+    CHECK(s.run("SELECT * FROM notes").num_changes == 0);
+    CHECK(s.run("DROP TABLE todos").affected_tables == std::vector<std::string>{"todos"});
+    CHECK(s.run("CREATE INDEX notes_content ON notes(content)").affected_tables ==
+          std::vector<std::string>{"notes"});
+}
+
+TEST_CASE("tables the GraphQL API cannot address are refused", "[sql]") {
+    scratch s;
+    auto r = s.run("CREATE TABLE foo (bar INTEGER PRIMARY KEY) WITHOUT ROWID");
+    CHECK_THAT(first_error(r), Catch::Contains("rowid"));
+    r = s.run("CREATE TABLE foo ( bar TEXT references goo(rowid) )");
+    CHECK_THAT(first_error(r), Catch::Contains("references the rowid"));
+    s.run("CREATE TABLE plain (x TEXT)");
+    r = s.run("CREATE TABLE child (p INTEGER REFERENCES plain)");
+    CHECK_THAT(first_error(r), Catch::Contains("rowid"));
+    r = s.run("SELECT name FROM sqlite_master WHERE name IN ('foo', 'child')");
+    CHECK(r.rows.empty());
+    // A real key column named like the rowid is fine.
+    r = s.run("CREATE TABLE p2 (oid INTEGER PRIMARY KEY); CREATE TABLE c2 (x REFERENCES p2(oid))");
+    CHECK(first_error(r) == "");
+}
+
+TEST_CASE("user SQL cannot escape its database", "[sql][sqlite]") {
+    scratch s;
+    auto denied = [&](std::string_view sql, std::string_view phrase) {
+        auto r = s.run(sql);
+        INFO(sql);
+        CHECK_THAT(first_error(r), Catch::Contains(std::string(phrase)));
+    };
+    denied("ATTACH DATABASE '/tmp/x.sqlite' AS x", "ATTACH");
+    denied("DETACH DATABASE x", "ATTACH");
+    denied("SELECT load_extension('libx')", "extension");
+    denied("PRAGMA writable_schema = 1", "writable_schema");
+    denied("PRAGMA journal_mode = DELETE", "journal_mode");
+    denied("PRAGMA database_list", "database_list");
+    denied("BEGIN; SELECT 1; COMMIT;", "transaction");
+    denied("SAVEPOINT a", "transaction");
+    denied("VACUUM", "");
+    denied("CREATE VIRTUAL TABLE x USING fts5vocab(a)", "not allowed");
+    CHECK(s.run("CREATE VIRTUAL TABLE docs USING fts5(body)").errors.empty());
+    CHECK(s.run("PRAGMA table_info('docs')").errors.empty());
+    CHECK(s.run("PRAGMA user_version = 3").errors.empty());
+    CHECK(boost::json::serialize(s.run("PRAGMA user_version").rows) ==
+          R"([{"user_version":3}])");
+}
+
+TEST_CASE("read-only rights run queries and refuse every write", "[sql][sqlite]") {
+    scratch s;
+    s.run("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);");
+    auto ro = sqlite::sql_rights::read_only;
+    CHECK(s.run("SELECT x FROM t", ro).errors.empty());
+    for (auto sql : {"INSERT INTO t VALUES (2)", "UPDATE t SET x = 3", "DELETE FROM t",
+                     "CREATE TABLE u (y)", "DROP TABLE t", "CREATE TEMP TABLE z (a)",
+                     "PRAGMA user_version = 9", "ANALYZE",
+                     "WITH n AS (SELECT 1) INSERT INTO t SELECT * FROM n"}) {
+        INFO(sql);
+        CHECK_THAT(first_error(s.run(sql, ro)), Catch::Contains("read-only"));
+    }
+    CHECK(boost::json::serialize(s.run("SELECT x FROM t").rows) == R"([{"x":1}])");
+}
+
+TEST_CASE("a runaway query is interrupted at the deadline", "[sql][sqlite]") {
+    scratch s;
+    auto started = std::chrono::steady_clock::now();
+    auto r = s.run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                   "SELECT count(*) FROM c",
+                   sqlite::sql_rights::read_write, std::chrono::milliseconds(200));
+    auto took = std::chrono::steady_clock::now() - started;
+    CHECK_THAT(first_error(r), Catch::Contains("timed out"));
+    CHECK(took < std::chrono::seconds(3));
+    // The connection is usable afterwards.
+    CHECK(s.run("SELECT 1").errors.empty());
+}
+
+TEST_CASE("result caps are errors, not truncations", "[sql]") {
+    scratch s;
+    sql::script_settings settings;
+    settings.rights = sqlite::sql_rights::read_write;
+    settings.max_rows = 10;
+    auto r = sql::execute_script(
+        *s.conn, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 11) "
+                 "SELECT x FROM c", settings);
+    CHECK_THAT(first_error(r), Catch::Contains("more than 10 rows"));
+    CHECK(r.rows.empty());
+}
+
+TEST_CASE("a locked schema refuses DDL but allows data changes", "[sql]") {
+    scratch s;
+    s.run("CREATE TABLE t (x INTEGER)");
+    sql::script_settings settings;
+    settings.rights = sqlite::sql_rights::read_write;
+    settings.schema_locked = true;
+    CHECK_THAT(first_error(sql::execute_script(*s.conn, "CREATE TABLE u (y)", settings)),
+               Catch::Contains("locked"));
+    CHECK(sql::execute_script(*s.conn, "INSERT INTO t VALUES (1)", settings).errors.empty());
+}
