@@ -107,6 +107,12 @@ asio::awaitable<void> http_server::impl::session(beast::tcp_stream stream) {
         stream.expires_after(opts.idle_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser,
                                                         asio::as_tuple(asio::use_awaitable));
+        if (ec == http::error::body_limit) {
+            co_await write_error(
+                stream, 413, "payload_too_large",
+                fmt::format("request body is larger than {} bytes", opts.json_body_limit));
+            break;
+        }
         if (ec == http::error::header_limit) {
             co_await write_error(stream, 431, "header_too_large", "request headers are too large");
             break;

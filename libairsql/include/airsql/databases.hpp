@@ -128,7 +128,7 @@ database_list list_databases(engine& eng, const principal& who);
 /// not exist or the caller may not know that it does.
 database_info get_database(engine& eng, const principal& who, std::string_view db_id);
 
-/// Changes settings. Name, description, environment, location, viewsTab: Editor. Visibility,
+/// Changes settings (signed-in users only: API tokens get `permission_denied`). Name, description, environment, location, viewsTab: Editor. Visibility,
 /// owner, auditing, schemaLocked: Admin (of both teams when moving).
 void update_database(engine& eng, const principal& who, std::string_view db_id,
                      const database_patch& patch);

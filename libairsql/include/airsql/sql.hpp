@@ -38,7 +38,8 @@ struct sql_result {
 /// loading, transaction control, VACUUM and unsafe pragmas. Tables created `WITHOUT ROWID` or
 /// with a foreign key to a rowid are refused (the GraphQL API could not address their rows).
 ///
-/// Limits: `options::max_sql_length` code points (`payload_too_large`), `options::sql_timeout`
+/// Limits: `options::max_sql_length` code points (`invalid_argument`: the reference asks for 400),
+/// `options::sql_timeout`
 /// (the statement is interrupted; reported in `errors`), `max_sql_result_rows` / `_bytes`.
 /// Throws `not_found` / `permission_denied` for access problems; SQL errors roll the whole
 /// script back and come back in `sql_result::errors` with empty rows.

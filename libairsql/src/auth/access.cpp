@@ -67,7 +67,7 @@ database_access access_to(engine::impl& eng, const principal& who,
             return {who.readonly_id() == record.readonly_id, false, false, false, false};
         case principal_kind::token: {
             auto perm = eng.catalog.token_access_for(who.token_id(), record.id);
-            return perm ? access_for_token(*perm) : database_access{};
+            return perm ? access_for_token(*perm) : public_access;
         }
         case principal_kind::user: {
             auto role = role_in_team(eng, who, record.team_id);
@@ -108,8 +108,16 @@ void require_manage(const resolved_database& db) {
 }
 
 void require_user(const principal& who) {
-    if (who.kind() != principal_kind::user) {
-        throw error(errc::unauthenticated, "sign in first (Authorization: Bearer <session token>)");
+    switch (who.kind()) {
+        case principal_kind::user:
+            return;
+        case principal_kind::anonymous:
+            throw error(errc::unauthenticated,
+                        "sign in first (Authorization: Bearer <session token>)");
+        case principal_kind::token:
+        case principal_kind::readonly_link:
+            throw error(errc::permission_denied,
+                        "this needs a signed-in user; API tokens and read-only links cannot do it");
     }
 }
 

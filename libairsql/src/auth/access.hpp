@@ -58,7 +58,8 @@ void require_manage(const resolved_database& db);
 catalog::team_record require_team_role(engine::impl& eng, const principal& who,
                                        std::string_view team_name, team_role minimum);
 
-/// `unauthenticated` unless `who` is a signed-in user.
+/// Passes for signed-in users; `unauthenticated` for anonymous callers, `permission_denied` for
+/// API tokens and read-only links.
 void require_user(const principal& who);
 
 }  // namespace airsql::auth

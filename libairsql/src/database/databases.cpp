@@ -80,6 +80,9 @@ create_database_response create_database(engine& eng, const principal& who,
     if (format != "sqlite" && format != "csv" && format != "sql") {
         throw error(errc::invalid_argument, "fileFormat must be \"sqlite\", \"csv\" or \"sql\"");
     }
+    if (request.query && request.query->find('\0') != std::string::npos) {
+        throw error(errc::invalid_argument, "query contains a NUL character");
+    }
     if (request.query) {
         std::size_t chars = std::count_if(request.query->begin(), request.query->end(),
                                           [](unsigned char c) { return (c & 0xC0) != 0x80; });
@@ -166,6 +169,7 @@ void update_database(engine& eng, const principal& who, std::string_view db_id,
                      const database_patch& patch) {
     auto& e = eng.internals();
     auto db = auth::resolve_database(e, who, db_id);
+    auth::require_user(who);
     auto& d = db.record;
     bool admin_change = patch.visibility || patch.owner || patch.auditing || patch.schema_locked;
     if (admin_change) {

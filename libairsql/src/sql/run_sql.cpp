@@ -27,6 +27,9 @@ sql_result run_sql(engine& eng, const principal& who, std::string_view db_id,
                     fmt::format("SQL query is too long ({} characters, maximum is {})", length,
                                 e.opts.max_sql_length));
     }
+    if (request.query.find('\0') != std::string::npos) {
+        throw error(errc::invalid_argument, "SQL query contains a NUL character");
+    }
     auto db = auth::resolve_database(e, who, db_id);
     if (!db.access.read && !db.access.schema) {
         throw error(errc::permission_denied,

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -149,7 +150,13 @@ public:
                     obj[names_[i]] = c.integer;
                     break;
                 case sqlite::column_type::real:
-                    obj[names_[i]] = c.real;
+                    if (std::isfinite(c.real)) {
+                        obj[names_[i]] = c.real;
+                    } else if (std::isnan(c.real)) {
+                        obj[names_[i]] = nullptr;
+                    } else {
+                        obj[names_[i]] = c.real > 0 ? "Infinity" : "-Infinity";
+                    }
                     break;
                 case sqlite::column_type::text:
                     bytes_ += c.text.size();

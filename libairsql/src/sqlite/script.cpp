@@ -41,6 +41,7 @@ std::optional<std::string> run_script(connection& conn, confinement& guard,
         int rc = sqlite3_prepare_v3(h, tail, static_cast<int>(end - tail), 0, &raw, &next);
         stmt_ptr st(raw);
         if (rc != SQLITE_OK) return failure(h, guard, rc);
+        if (next == tail) break;  // nothing left that SQLite would read (e.g. a NUL)
         tail = next;
         if (!st) continue;  // only whitespace or a comment
         if (guard.rights() == sql_rights::read_only && !sqlite3_stmt_readonly(st.get())) {

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "graphql/database_model.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "graphql/name_encoding.hpp"
+
+namespace airsql::graphql {
+
+namespace {
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return out;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+bool contains(const std::string& haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+// ---- a tokenizer for SQLite DDL, just enough to find CHECK (col IN (...)) lists ----
+
+struct token {
+    enum kind { word, quoted, string, number, punct } k;
+    std::string text;  // identifiers and strings unquoted; punctuation as is
+};
+
+std::vector<token> tokenize(std::string_view s) {
+    std::vector<token> out;
+    std::size_t i = 0;
+    auto quoted_run = [&](char close, token::kind k) {
+        std::string text;
+        ++i;
+        while (i < s.size()) {
+            if (s[i] == close) {
+                if (close != ']' && i + 1 < s.size() && s[i + 1] == close) {
+                    text.push_back(close);
+                    i += 2;
+                    continue;
+                }
+                ++i;
+                break;
+            }
+            text.push_back(s[i++]);
+        }
+        out.push_back({k, std::move(text)});
+    };
+    while (i < s.size()) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (std::isspace(c)) {
+            ++i;
+        } else if (s.compare(i, 2, "--") == 0) {
+            while (i < s.size() && s[i] != '\n') ++i;
+        } else if (s.compare(i, 2, "/*") == 0) {
+            auto end = s.find("*/", i + 2);
+            i = end == std::string_view::npos ? s.size() : end + 2;
+        } else if (c == '\'') {
+            quoted_run('\'', token::string);
+        } else if (c == '"' || c == '`') {
+            quoted_run(static_cast<char>(c), token::quoted);
+        } else if (c == '[') {
+            quoted_run(']', token::quoted);
+        } else if (std::isdigit(c) || (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+            std::size_t start = i;
+            while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
+                                    ((s[i] == '+' || s[i] == '-') && (s[i - 1] == 'e' || s[i - 1] == 'E')))) {
+                ++i;
+            }
+            out.push_back({token::number, std::string(s.substr(start, i - start))});
+        } else if (std::isalpha(c) || c == '_' || c >= 0x80) {
+            std::size_t start = i;
+            while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' ||
+                                    s[i] == '$' || static_cast<unsigned char>(s[i]) >= 0x80)) {
+                ++i;
+            }
+            out.push_back({token::word, std::string(s.substr(start, i - start))});
+        } else {
+            out.push_back({token::punct, std::string(1, static_cast<char>(c))});
+            ++i;
+        }
+    }
+    return out;
+}
+
+bool is_punct(const token& t, char c) { return t.k == token::punct && t.text.size() == 1 && t.text[0] == c; }
+bool is_word(const token& t, std::string_view w) { return t.k == token::word && lower(t.text) == w; }
+bool is_name(const token& t) { return t.k == token::word || t.k == token::quoted; }
+
+// Parses "( name IN ( lit, lit ) )" at tokens[i] (i points at the first "(").
+std::optional<std::pair<std::string, std::vector<std::string>>> check_in_list(
+    const std::vector<token>& t, std::size_t i) {
+    if (i + 4 >= t.size() || !is_punct(t[i], '(') || !is_name(t[i + 1]) || !is_word(t[i + 2], "in") ||
+        !is_punct(t[i + 3], '(')) {
+        return std::nullopt;
+    }
+    std::string column = t[i + 1].text;
+    std::vector<std::string> literals;
+    std::size_t j = i + 4;
+    while (j < t.size()) {
+        std::string sign;
+        if (is_punct(t[j], '-') || is_punct(t[j], '+')) {
+            if (t[j].text == "-") sign = "-";
+            ++j;
+            if (j >= t.size() || t[j].k != token::number) return std::nullopt;
+        }
+        if (j >= t.size() || (t[j].k != token::string && t[j].k != token::number)) return std::nullopt;
+        literals.push_back(sign + t[j].text);
+        ++j;
+        if (j < t.size() && is_punct(t[j], ',')) {
+            ++j;
+            continue;
+        }
+        break;
+    }
+    if (j + 1 >= t.size() || !is_punct(t[j], ')') || !is_punct(t[j + 1], ')')) return std::nullopt;
+    return std::pair{std::move(column), std::move(literals)};
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::vector<std::string>>> parse_select_options(
+    std::string_view create_sql) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> out;
+    auto t = tokenize(create_sql);
+    // The table body: from the first "(" to its matching ")".
+    std::size_t i = 0;
+    while (i < t.size() && !is_punct(t[i], '(')) ++i;
+    if (i >= t.size()) return out;
+    ++i;
+    // Walk the top-level elements (column definitions and table constraints).
+    while (i < t.size()) {
+        std::size_t start = i;
+        int depth = 0;
+        std::size_t end = i;
+        for (; end < t.size(); ++end) {
+            if (is_punct(t[end], '(')) ++depth;
+            if (is_punct(t[end], ')')) {
+                if (depth == 0) break;
+                --depth;
+            }
+            if (depth == 0 && is_punct(t[end], ',')) break;
+        }
+        bool table_constraint = start < t.size() &&
+                                (is_word(t[start], "constraint") || is_word(t[start], "primary") ||
+                                 is_word(t[start], "unique") || is_word(t[start], "check") ||
+                                 is_word(t[start], "foreign"));
+        std::string own_column = !table_constraint && start < end && is_name(t[start]) ? lower(t[start].text) : "";
+        for (std::size_t k = start; k + 1 < end; ++k) {
+            if (!is_word(t[k], "check")) continue;
+            if (auto found = check_in_list(t, k + 1)) {
+                auto col = lower(found->first);
+                if (table_constraint || col == own_column) out.emplace_back(col, std::move(found->second));
+            }
+        }
+        if (end >= t.size() || is_punct(t[end], ')')) break;
+        i = end + 1;
+    }
+    return out;
+}
+
+column_scalar scalar_for(std::string_view declared_type) {
+    auto t = upper(declared_type);
+    if (contains(t, "INT")) return column_scalar::int_;
+    if (contains(t, "CHAR") || contains(t, "CLOB") || contains(t, "TEXT")) return column_scalar::string;
+    if (t.rfind("BLOB", 0) == 0) return column_scalar::file;
+    if (contains(t, "REAL") || contains(t, "FLOA") || contains(t, "DOUB")) return column_scalar::float_;
+    if (contains(t, "BOOL")) return column_scalar::boolean;
+    if (contains(t, "NUMERIC") || contains(t, "DECIMAL") || contains(t, "NUMBER") || contains(t, "MONEY")) {
+        return column_scalar::float_;
+    }
+    return column_scalar::string;
+}
+
+std::optional<std::size_t> table_model::column_by_gql(std::string_view gql) const {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (columns[i].gql_name == gql) return i;
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+std::string_view scalar_type_name(column_scalar s) {
+    switch (s) {
+        case column_scalar::int_:
+            return "Int";
+        case column_scalar::float_:
+            return "Float";
+        case column_scalar::boolean:
+            return "Boolean";
+        case column_scalar::string:
+        case column_scalar::file:
+            return "String";
+    }
+    return "String";
+}
+
+struct raw_table {
+    std::string name;
+    std::string type;
+    std::string sql;
+};
+
+void read_columns(sqlite::connection& conn, table_model& t, const std::string& create_sql) {
+    auto options = t.is_view ? decltype(parse_select_options("")){} : parse_select_options(create_sql);
+    auto st = conn.cached(
+        "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?) "
+        "WHERE hidden != 1 ORDER BY cid");
+    st->bind(1, t.name);
+    while (st->step()) {
+        column_model c;
+        c.name = st->text(0);
+        c.declared_type = st->text(1);
+        c.gql_name = encode_name(c.name);
+        if (c.gql_name.empty()) continue;
+        c.scalar = scalar_for(c.declared_type);
+        bool notnull = st->int64(2) != 0;
+        bool has_default = !st->is_null(3);
+        auto pk = st->int64(4);
+        auto hidden = st->int64(5);
+        c.generated = hidden == 2 || hidden == 3;
+        c.primary_key = !t.is_view && pk > 0;
+        c.non_null = !t.is_view && (notnull || pk > 0);
+        c.nullable_in_storage = c.non_null && !notnull;
+        c.omittable = (pk == 1 && lower(c.declared_type).rfind("int", 0) == 0) || has_default ||
+                      !c.non_null || c.generated;
+        for (auto& [col, lits] : options) {
+            if (col == lower(c.name)) c.select_options = lits;
+        }
+        c.comparison_type = c.select_options
+                                ? encode_name(t.name + "_" + c.name + "_" +
+                                              std::string(scalar_type_name(c.scalar)))
+                                : std::string(scalar_type_name(c.scalar));
+        t.columns.push_back(std::move(c));
+    }
+}
+
+bool has_rowid(sqlite::connection& conn, const table_model& t) {
+    if (t.is_view) return false;
+    auto st = conn.cached("SELECT 1 FROM pragma_index_info(?)");
+    st->bind(1, t.name);
+    return !st->step();  // a WITHOUT ROWID table lists its primary key here
+}
+
+// Prepends the synthetic rowid column, named rowid, _rowid_ or oid: the first not taken.
+void add_rowid(table_model& t) {
+    for (const char* candidate : {"rowid", "_rowid_", "oid"}) {
+        bool taken = std::any_of(t.columns.begin(), t.columns.end(), [&](const column_model& c) {
+            return lower(c.name) == candidate;
+        });
+        if (taken) continue;
+        column_model r;
+        r.name = candidate;
+        r.declared_type = "INTEGER";
+        r.gql_name = candidate;
+        r.scalar = column_scalar::int_;
+        r.synthetic_rowid = true;
+        r.non_null = true;
+        r.primary_key = true;
+        r.omittable = true;
+        r.comparison_type = "Int";
+        t.columns.insert(t.columns.begin(), std::move(r));
+        t.rowid = 0;
+        return;
+    }
+}
+
+void choose_key(table_model& t) {
+    std::vector<std::size_t> declared;
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+        if (t.columns[i].primary_key && !t.columns[i].synthetic_rowid) declared.push_back(i);
+    }
+    if (!declared.empty()) {
+        t.key = declared;
+    } else if (t.rowid) {
+        t.key = {*t.rowid};
+    }
+}
+
+}  // namespace
+
+database_model read_database_model(sqlite::connection& conn) {
+    database_model model;
+    model.schema_version = conn.pragma_int("schema_version");
+    std::vector<raw_table> raw;
+    {
+        auto st = conn.cached(
+            "SELECT m.name, m.type, coalesce(m.sql, '') FROM sqlite_master m "
+            "JOIN pragma_table_list l ON l.name = m.name AND l.schema = 'main' "
+            "WHERE m.type IN ('table', 'view') AND l.type IN ('table', 'view', 'virtual') "
+            "AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.rowid");
+        while (st->step()) raw.push_back({st->text(0), st->text(1), st->text(2)});
+    }
+    std::map<std::string, std::size_t> index_by_lower_name;
+    for (auto& r : raw) {
+        table_model t;
+        t.name = r.name;
+        t.gql_name = encode_name(r.name);
+        if (t.gql_name.empty()) continue;
+        t.is_view = r.type == "view";
+        read_columns(conn, t, r.sql);
+        if (t.columns.empty()) continue;
+        if (has_rowid(conn, t)) add_rowid(t);
+        choose_key(t);
+        index_by_lower_name[lower(t.name)] = model.tables.size();
+        model.tables.push_back(std::move(t));
+    }
+    // Foreign keys, resolved to column indices; those naming unknown tables or columns are
+    // skipped (SQLite allows declaring them).
+    for (auto& t : model.tables) {
+        if (t.is_view) continue;
+        struct part {
+            std::int64_t id;
+            std::string table, from;
+            std::optional<std::string> to;
+        };
+        std::vector<part> parts;
+        auto st = conn.cached("SELECT id, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?) ORDER BY id, seq");
+        st->bind(1, t.name);
+        while (st->step()) parts.push_back({st->int64(0), st->text(1), st->text(2), st->optional_text(3)});
+        for (std::size_t i = 0; i < parts.size();) {
+            std::size_t j = i;
+            while (j < parts.size() && parts[j].id == parts[i].id) ++j;
+            auto parent_it = index_by_lower_name.find(lower(parts[i].table));
+            foreign_key_model fk;
+            bool ok = parent_it != index_by_lower_name.end();
+            if (ok) {
+                fk.parent = parent_it->second;
+                const auto& parent = model.tables[fk.parent];
+                std::vector<std::size_t> implicit_key;
+                for (std::size_t k = 0; k < parent.columns.size(); ++k) {
+                    if (parent.columns[k].primary_key && !parent.columns[k].synthetic_rowid) implicit_key.push_back(k);
+                }
+                for (std::size_t p = i; p < j && ok; ++p) {
+                    auto from = std::find_if(t.columns.begin(), t.columns.end(), [&](const column_model& c) {
+                        return !c.synthetic_rowid && lower(c.name) == lower(parts[p].from);
+                    });
+                    std::optional<std::size_t> to;
+                    if (parts[p].to) {
+                        for (std::size_t k = 0; k < parent.columns.size(); ++k) {
+                            if (lower(parent.columns[k].name) == lower(*parts[p].to)) to = k;
+                        }
+                    } else if (p - i < implicit_key.size()) {
+                        to = implicit_key[p - i];
+                    }
+                    ok = from != t.columns.end() && to.has_value();
+                    if (ok) {
+                        fk.from.push_back(static_cast<std::size_t>(from - t.columns.begin()));
+                        fk.to.push_back(*to);
+                    }
+                }
+            }
+            if (ok && !fk.from.empty()) t.foreign_keys.push_back(std::move(fk));
+            i = j;
+        }
+    }
+    return model;
+}
+
+}  // namespace airsql::graphql
