@@ -5,7 +5,7 @@ function(airsql_set_warnings target)
         target_compile_options(${target} PRIVATE
             -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
             -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
-            -Wswitch-enum -Wno-unused-parameter)
+            -Wno-unused-parameter)
         if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
             # ccache-friendly precompiled headers.
             target_compile_options(${target} PRIVATE -Xclang -fno-pch-timestamp)

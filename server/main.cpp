@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "airsql/engine.hpp"
@@ -11,11 +12,28 @@
 #include "http_server.hpp"
 #include "router.hpp"
 
+namespace {
+
+// The playground files next to the binary (build tree) or in the installed share folder.
+std::filesystem::path default_assets_dir(const char* argv0) {
+    std::error_code ec;
+    auto exe = std::filesystem::canonical("/proc/self/exe", ec);
+    if (ec) exe = std::filesystem::absolute(argv0);
+    auto dir = exe.parent_path();
+    for (auto candidate : {dir / "assets", dir.parent_path() / "share" / "airsql" / "assets"}) {
+        if (std::filesystem::exists(candidate / "graphiql.min.js")) return candidate;
+    }
+    return {};
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     airsql::options engine_opts;
     airsql::server::server_options server_opts;
     std::string data_dir = "data";
     std::int64_t sql_timeout_ms = engine_opts.sql_timeout.count();
+    std::string assets_dir;
 
     CLI::App app{"airsql-server: SQLite databases with an instant GraphQL API and an SQL endpoint"};
     app.set_version_flag("--version", std::string(airsql::version()));
@@ -41,6 +59,9 @@ int main(int argc, char** argv) {
     app.add_option("--sql-timeout-ms", sql_timeout_ms, "time limit of one SQL endpoint call")
         ->envname("AIRSQL_SQL_TIMEOUT_MS")
         ->capture_default_str();
+    app.add_option("--assets-dir", assets_dir,
+                   "folder of the playground's browser files (default: next to the binary)")
+        ->envname("AIRSQL_ASSETS_DIR");
     app.add_flag("!--no-access-log", server_opts.access_log, "do not log each request")
         ->envname("AIRSQL_ACCESS_LOG");
     CLI11_PARSE(app, argc, argv);
@@ -49,7 +70,10 @@ int main(int argc, char** argv) {
         engine_opts.data_dir = data_dir;
         engine_opts.sql_timeout = std::chrono::milliseconds(sql_timeout_ms);
         airsql::engine eng(engine_opts);
-        airsql::server::router router(eng);
+        airsql::server::router_options router_opts;
+        router_opts.assets_dir =
+            assets_dir.empty() ? default_assets_dir(argv[0]) : std::filesystem::path(assets_dir);
+        airsql::server::router router(eng, router_opts);
         airsql::server::http_server server(router, server_opts);
         auto port = server.listen();
         std::cout << "listening on http://" << server_opts.host << ':' << port << std::endl;

@@ -139,7 +139,9 @@ boost::json::value route_context::json_body() const {
 
 // ---- router ----
 
-router::router(engine& eng) : eng_(eng) { add_all_routes(*this); }
+router::router(engine& eng, router_options opts) : eng_(eng), opts_(std::move(opts)) {
+    add_all_routes(*this);
+}
 
 void router::add(std::string method, std::string pattern, route_doc doc, handler fn) {
     auto segments = split_pattern(pattern);

@@ -5,6 +5,7 @@
 
 #include <boost/json/value.hpp>
 #include <boost/json/value_to.hpp>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -68,10 +69,18 @@ struct route {
 };
 
 /// Thread-safe after construction: `handle` may run on many threads at once.
+/// Settings of the HTTP layer that routes need.
+struct router_options {
+    /// Folder with the playground's browser files (GraphiQL, React); empty: playground off.
+    std::filesystem::path assets_dir;
+};
+
 class router {
 public:
     /// A router with every airsql route registered.
-    explicit router(engine& eng);
+    explicit router(engine& eng, router_options opts = {});
+
+    const router_options& options() const noexcept { return opts_; }
 
     void add(std::string method, std::string pattern, route_doc doc, handler fn);
 
@@ -84,6 +93,7 @@ private:
     http_response dispatch(const http_request& req) const;
 
     engine& eng_;
+    router_options opts_;
     std::vector<route> routes_;
 };
 

@@ -11,6 +11,7 @@ void add_all_routes(router& r) {
     add_database_routes(r);
     add_sql_routes(r);
     add_token_routes(r);
+    add_graphql_routes(r);
 }
 
 }  // namespace airsql::server

@@ -14,5 +14,6 @@ void add_team_routes(router& r);
 void add_database_routes(router& r);
 void add_sql_routes(router& r);
 void add_token_routes(router& r);
+void add_graphql_routes(router& r);
 
 }  // namespace airsql::server

@@ -5,6 +5,7 @@
 #include "airsql/databases.hpp"
 #include "airsql/engine.hpp"
 #include "airsql/error.hpp"
+#include "airsql/graphql.hpp"
 #include "airsql/options.hpp"
 #include "airsql/principal.hpp"
 #include "airsql/sql.hpp"

@@ -6,6 +6,7 @@
 #include "airsql/engine.hpp"
 #include "catalog/catalog.hpp"
 #include "database/registry.hpp"
+#include "graphql/schema_cache.hpp"
 
 namespace airsql {
 
@@ -17,6 +18,7 @@ public:
     options opts;
     catalog::catalog catalog;
     database::registry databases;
+    graphql::schema_cache graphql_schemas;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 

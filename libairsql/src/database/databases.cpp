@@ -210,6 +210,7 @@ void delete_database(engine& eng, const principal& who, std::string_view db_id) 
     auto db = auth::resolve_database(e, who, db_id);
     auth::require_manage(db);
     e.catalog.delete_database(db.record.id);
+    e.graphql_schemas.forget(db.record.id);
     e.databases.remove(db.record.id);
 }
 

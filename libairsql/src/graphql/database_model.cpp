@@ -311,7 +311,15 @@ database_model read_database_model(sqlite::connection& conn) {
         t.is_view = r.type == "view";
         read_columns(conn, t, r.sql);
         if (t.columns.empty()) continue;
-        if (has_rowid(conn, t)) add_rowid(t);
+        if (has_rowid(conn, t)) {
+            add_rowid(t);
+            // The single INTEGER PRIMARY KEY column of a rowid table is an alias of the rowid.
+            std::vector<column_model*> pk;
+            for (auto& c : t.columns) {
+                if (c.primary_key && !c.synthetic_rowid) pk.push_back(&c);
+            }
+            if (pk.size() == 1 && upper(pk[0]->declared_type) == "INTEGER") pk[0]->rowid_alias = true;
+        }
         choose_key(t);
         index_by_lower_name[lower(t.name)] = model.tables.size();
         model.tables.push_back(std::move(t));

@@ -22,6 +22,7 @@ struct column_model {
     std::string gql_name;       ///< encoded name
     column_scalar scalar = column_scalar::string;
     bool synthetic_rowid = false;
+    bool rowid_alias = false;  ///< INTEGER PRIMARY KEY: always an integer, never NULL
     bool non_null = false;     ///< non-null in row types
     bool primary_key = false;  ///< member of the declared primary key (or the synthetic rowid)
     bool omittable = false;    ///< may be left out of inserts

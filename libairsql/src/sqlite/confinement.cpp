@@ -148,4 +148,17 @@ int confinement::check(int action, const char* a, const char* b) {
     return deny("you have read-only access to this database");
 }
 
+deadline::deadline(connection& conn, clock::time_point until) : conn_(conn), until_(until) {
+    sqlite3_progress_handler(conn_.handle(), 1000, &deadline::progress, this);
+}
+
+deadline::~deadline() { sqlite3_progress_handler(conn_.handle(), 0, nullptr, nullptr); }
+
+int deadline::progress(void* self) {
+    auto* d = static_cast<deadline*>(self);
+    if (clock::now() < d->until_) return 0;
+    d->expired_ = true;
+    return 1;
+}
+
 }  // namespace airsql::sqlite

@@ -52,4 +52,22 @@ private:
     std::array<int, 12> saved_limits_{};
 };
 
+/// While alive, interrupts any statement on `conn` that runs past `deadline` (for SQL that
+/// airsql generates itself, which needs no authorizer).
+class deadline {
+public:
+    using clock = std::chrono::steady_clock;
+    deadline(connection& conn, clock::time_point until);
+    ~deadline();
+    deadline(const deadline&) = delete;
+    deadline& operator=(const deadline&) = delete;
+    bool expired() const noexcept { return expired_; }
+
+private:
+    static int progress(void* self);
+    connection& conn_;
+    clock::time_point until_;
+    bool expired_ = false;
+};
+
 }  // namespace airsql::sqlite

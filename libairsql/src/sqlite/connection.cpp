@@ -207,6 +207,7 @@ void connection::clear_cache() { cache_.clear(); }
 
 std::int64_t connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle()); }
 std::int64_t connection::total_changes() const { return sqlite3_total_changes64(handle()); }
+std::int64_t connection::changes() const { return sqlite3_changes64(handle()); }
 
 std::int64_t connection::pragma_int(const std::string& name) {
     auto st = prepare("PRAGMA " + name);

@@ -108,6 +108,8 @@ public:
 
     std::int64_t last_insert_rowid() const;
     std::int64_t total_changes() const;
+    /// Rows changed by the most recent INSERT, UPDATE or DELETE.
+    std::int64_t changes() const;
 
     /// Runs `PRAGMA <name>` and returns the first column of the first row as an integer.
     std::int64_t pragma_int(const std::string& name);

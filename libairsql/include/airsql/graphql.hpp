@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace airsql {
+
+class engine;
+class principal;
+
+/// Which schema introspection describes. Execution always accepts the full schema (AirGQL's
+/// generated API plus `_and`/`_or`/`_not`, `_is_null`, relationships and aggregates); the
+/// AirGQL-compatible view hides those additions so AirGQL clients see exactly its schema.
+enum class introspection_view { airgql_compatible, full };
+
+/// A GraphQL request (`POST /dbs/:dbId/graphql` body).
+struct graphql_request {
+    std::string query;
+    boost::json::object variables;
+    std::optional<std::string> operation_name;
+    introspection_view view = introspection_view::airgql_compatible;
+    /// Refuse mutations (for GET requests, which must not change state).
+    bool queries_only = false;
+    /// Leave `data` out of request-error responses (the application/graphql-response+json
+    /// convention) instead of `"data": null` (AirGQL's, and application/json's).
+    bool request_errors_without_data = false;
+};
+
+/// The outcome of a GraphQL request. Errors of the document are data, not exceptions.
+struct graphql_response {
+    /// The response: `{"data": …, "errors": [{"message", "locations", "path"}]}`.
+    std::string body;
+    /// The request could not be executed at all (syntax, validation or variable errors):
+    /// `data` is null and no field ran.
+    bool request_error = false;
+    /// A mutation was refused because `queries_only` was set.
+    bool mutation_refused = false;
+};
+
+/// Runs a GraphQL request against one database's generated API. The caller's access decides
+/// the schema: read and write; read only (no Mutation type); write only and insert only (no
+/// reads, no `returning`). For a `readonly_link` principal, `db_id` is the read-only id.
+/// Throws `not_found` when the database does not exist or the caller has no access,
+/// `invalid_argument` for a document over `options::graphql_max_document_bytes`.
+graphql_response execute_graphql(engine& eng, const principal& who, std::string_view db_id,
+                                 const graphql_request& request);
+
+/// A starter query for the playground: the first table's rows (limit 100), every column.
+/// Empty when the database has no tables. Needs read access.
+std::string default_query(engine& eng, const principal& who, std::string_view db_id);
+
+/// Reads `{"query", "variables", "operationName", "extensions"}`; `variables`,
+/// `operationName` and `extensions` may be null. `invalid_argument` for other shapes.
+graphql_request tag_invoke(boost::json::value_to_tag<graphql_request>,
+                           const boost::json::value& jv);
+
+}  // namespace airsql

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "graphql/executor.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <set>
+
+#include "airsql/error.hpp"
+#include "graphql/field_collection.hpp"
+#include "graphql/input_values.hpp"
+#include "graphql/sql_compiler.hpp"
+#include "sqlite/confinement.hpp"
+
+namespace airsql::graphql {
+
+namespace {
+
+boost::json::value error_json(const error_entry& e) {
+    boost::json::object o;
+    o["message"] = e.message;
+    if (!e.locations.empty()) {
+        boost::json::array locs;
+        for (const auto& l : e.locations) locs.push_back(boost::json::object{{"line", l.line}, {"column", l.column}});
+        o["locations"] = std::move(locs);
+    }
+    if (!e.path.empty()) {
+        boost::json::array path;
+        for (const auto& p : e.path) {
+            if (const auto* s = std::get_if<std::string>(&p)) {
+                path.emplace_back(*s);
+            } else {
+                path.emplace_back(std::get<std::int64_t>(p));
+            }
+        }
+        o["path"] = std::move(path);
+    }
+    return o;
+}
+
+std::string errors_json(const std::vector<error_entry>& errors) {
+    boost::json::array a;
+    for (const auto& e : errors) a.push_back(error_json(e));
+    return boost::json::serialize(a);
+}
+
+std::string json_key(std::string_view key) { return boost::json::serialize(boost::json::value(key)); }
+
+bool is_marker(const boost::json::value& v) {
+    const auto* o = v.if_object();
+    return o && o->size() == 1 && o->contains(error_marker_key);
+}
+
+// Replaces error markers by null with a field error each, and propagates nulls through
+// non-null positions. Returns whether `v` ended up null.
+bool repair(boost::json::value& v, const shape& sh, std::vector<path_segment>& path, std::vector<error_entry>& errors) {
+    if (is_marker(v)) {
+        const auto& m = v.get_object().at(error_marker_key);
+        errors.push_back({m.is_string() ? std::string(m.get_string()) : "invalid value", {sh.loc}, path});
+        v = nullptr;
+        return true;
+    }
+    auto repair_object = [&](boost::json::value& obj) {
+        auto* o = obj.if_object();
+        if (!o) return obj.is_null();
+        for (const auto& f : sh.fields) {
+            auto* child = o->if_contains(f.key);
+            if (!child) continue;
+            path.emplace_back(f.key);
+            bool became_null = repair(*child, f, path, errors);
+            path.pop_back();
+            if (became_null && f.non_null) {
+                obj = nullptr;
+                return true;
+            }
+        }
+        return false;
+    };
+    switch (sh.k) {
+        case shape::kind::scalar:
+            return v.is_null();
+        case shape::kind::object:
+            return repair_object(v);
+        case shape::kind::list: {
+            auto* a = v.if_array();
+            if (!a) return v.is_null();
+            for (std::size_t i = 0; i < a->size(); ++i) {
+                path.emplace_back(static_cast<std::int64_t>(i));
+                bool became_null = repair_object((*a)[i]);
+                path.pop_back();
+                if (became_null && sh.items_non_null) {
+                    v = nullptr;
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+    return v.is_null();
+}
+
+// Runs a compiled query and returns its single JSON cell ("null" when there is no row).
+std::string run_json(sqlite::connection& conn, const sql_query& q) {
+    auto st = conn.cached(q.sql);
+    for (std::size_t i = 0; i < q.params.size(); ++i) {
+        int idx = static_cast<int>(i + 1);
+        std::visit(
+            [&](const auto& v) {
+                using T = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<T, std::monostate>) {
+                    st->bind_null(idx);
+                } else {
+                    st->bind(idx, v);
+                }
+            },
+            q.params[i]);
+    }
+    if (!st->step() || st->is_null(0)) return "null";
+    return st->text(0);
+}
+
+void bind_all(sqlite::statement& st, const std::vector<bound_value>& params) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        int idx = static_cast<int>(i + 1);
+        std::visit(
+            [&](const auto& v) {
+                using T = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<T, std::monostate>) {
+                    st.bind_null(idx);
+                } else {
+                    st.bind(idx, v);
+                }
+            },
+            params[i]);
+    }
+}
+
+class executor {
+public:
+    executor(const schema& s, const document& doc, boost::json::object variables, database::hosted_database& db,
+             const execution_settings& settings)
+        : ctx_(s, doc, std::move(variables)),
+          db_(db),
+          settings_(settings),
+          compiler_(ctx_, {settings.file_url_id, settings.max_rows}) {}
+
+    std::string run(const operation& op) {
+        if (op.type == operation_type::mutation) return run_mutation(op);
+        return run_query(op);
+    }
+
+private:
+    // Adds a field's value, repairing markers; returns false when a non-null root became null.
+    bool finish_field(std::string text, const shape& sh, bool non_null) {
+        if (text.find("\"__airsql_error\"") != std::string::npos) {
+            auto v = boost::json::parse(text);
+            std::vector<path_segment> path{sh.key};
+            bool is_null = repair(v, sh, path, errors_);
+            text = boost::json::serialize(v);
+            if (is_null && non_null) return false;
+        } else if (text == "null" && non_null) {
+            errors_.push_back({"Cannot return null for non-nullable field.", {sh.loc}, {sh.key}});
+            return false;
+        }
+        data_ += (data_.size() > 1 ? "," : "") + json_key(sh.key) + ":" + text;
+        return true;
+    }
+
+    void field_error(const field_node& f, std::string message) {
+        errors_.push_back({std::move(message), {f.sel->loc}, {f.key}});
+    }
+
+    std::string result() {
+        std::string out = "{\"data\":";
+        out += data_null_ ? "null" : data_ + "}";
+        if (!errors_.empty()) out += ",\"errors\":" + errors_json(errors_);
+        return out + "}";
+    }
+
+    std::string run_query(const operation& op) {
+        const auto& s = ctx_.s;
+        auto fields = collect_fields(ctx_, *s.find(s.query_type), {&op.selections});
+        if (!s.can_read()) {
+            for (const auto& f : fields) {
+                field_error(f, "Cannot read field \"" + f.sel->name +
+                                   "\": the credentials used do not allow reading this database");
+            }
+            data_null_ = true;
+            return result();
+        }
+        auto conn = db_.reader();
+        sqlite::deadline guard(*conn, std::chrono::steady_clock::now() + settings_.timeout);
+        std::optional<sqlite::transaction> tx;
+        if (fields.size() > 1) tx.emplace(*conn, sqlite::transaction::kind::deferred);
+        data_ = "{";
+        for (const auto& f : fields) {
+            shape sh;
+            sh.key = f.key;
+            sh.loc = f.sel->loc;
+            const auto& name = f.sel->name;
+            if (name == "__typename") {
+                finish_field("\"" + s.query_type + "\"", sh, true);
+                continue;
+            }
+            if (name == "__schema") {
+                finish_field(boost::json::serialize(resolve_schema(ctx_, settings_.view, f)), sh, true);
+                continue;
+            }
+            if (name == "__type") {
+                finish_field(boost::json::serialize(resolve_type(ctx_, settings_.view, f)), sh, false);
+                continue;
+            }
+            if (!f.def) continue;
+            bool non_null = f.def->type.is_non_null();
+            try {
+                sql_query q;
+                switch (f.def->role) {
+                    case field_role::table_list:
+                        q = compiler_.list_field(f, sh);
+                        break;
+                    case field_role::table_by_pk:
+                        q = compiler_.by_pk_field(f, sh);
+                        break;
+                    case field_role::table_aggregate:
+                        q = compiler_.aggregate_field(f, sh);
+                        break;
+                    default:
+                        continue;
+                }
+                if (!finish_field(run_json(*conn, q), sh, non_null)) data_null_ = true;
+            } catch (const field_failure& e) {
+                field_error(f, e.what());
+                if (non_null) data_null_ = true;
+            } catch (const error& e) {
+                field_error(f, guard.expired() ? "The query ran longer than the time limit and was stopped" : e.what());
+                if (non_null) data_null_ = true;
+            }
+        }
+        if (tx) tx->commit();
+        return result();
+    }
+
+    std::string run_mutation(const operation& op) {
+        const auto& s = ctx_.s;
+        auto fields = collect_fields(ctx_, *s.find(s.mutation_type), {&op.selections});
+        auto conn = db_.writer();
+        sqlite::deadline guard(*conn, std::chrono::steady_clock::now() + settings_.timeout);
+        data_ = "{";
+        for (const auto& f : fields) {
+            shape sh;
+            sh.key = f.key;
+            sh.loc = f.sel->loc;
+            if (f.sel->name == "__typename") {
+                finish_field("\"" + s.mutation_type + "\"", sh, true);
+                continue;
+            }
+            if (!f.def) continue;
+            try {
+                sqlite::transaction tx(*conn);
+                auto text = mutate(*conn, f, sh);
+                tx.commit();
+                if (!finish_field(std::move(text), sh, true)) {
+                    data_null_ = true;
+                    break;
+                }
+            } catch (const field_failure& e) {
+                field_error(f, e.what());
+                data_null_ = true;
+                break;
+            } catch (const error& e) {
+                field_error(f, guard.expired() ? "The mutation ran longer than the time limit and was stopped"
+                                                : e.what());
+                data_null_ = true;
+                break;
+            }
+        }
+        return result();
+    }
+
+    // ---- mutations ----
+
+    const type_def& response_type(const field_node& f) { return *ctx_.s.find(f.def->type.name); }
+
+    // The mutation response object: affected_rows, returning, __typename in selection order.
+    std::string response_object(const field_node& f, shape& sh, std::int64_t affected,
+                                const std::function<std::string(const field_node&, shape&)>& returning) {
+        sh.k = shape::kind::object;
+        sh.non_null = true;
+        std::string out = "{";
+        const auto& rt = response_type(f);
+        for (const auto& g : collect_fields(ctx_, rt, f.sub)) {
+            shape gs;
+            gs.key = g.key;
+            gs.loc = g.sel->loc;
+            std::string value;
+            if (g.sel->name == "__typename") {
+                value = json_key(rt.name);
+            } else if (g.sel->name == "affected_rows") {
+                value = std::to_string(affected);
+                gs.non_null = true;
+            } else if (g.sel->name == "returning") {
+                value = returning(g, gs);
+                gs.non_null = g.def && g.def->type.is_non_null();
+            } else {
+                continue;
+            }
+            out += (out.size() > 1 ? "," : "") + json_key(g.key) + ":" + value;
+            sh.fields.push_back(std::move(gs));
+        }
+        return out + "}";
+    }
+
+    std::string ids_json(const std::vector<std::string>& ids) {
+        std::string out = "[";
+        for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + ids[i];
+        return out + "]";
+    }
+
+    std::string returning_by_ids(sqlite::connection& conn, std::size_t table, const field_node& g, shape& gs,
+                                 const std::vector<std::string>& ids, bool single) {
+        auto q = compiler_.rows_by_ids(table, g.sub, single, gs);
+        gs.items_non_null = true;
+        q.params[0] = ids_json(ids);
+        return run_json(conn, q);
+    }
+
+    // Runs a statement with RETURNING <row identity>; collects the identities.
+    std::vector<std::string> run_returning(sqlite::connection& conn, const std::string& sql,
+                                           const std::vector<bound_value>& params, std::int64_t& affected) {
+        auto st = conn.cached(sql);
+        bind_all(*st, params);
+        std::vector<std::string> ids;
+        while (st->step()) {
+            ids.push_back(st->type(0) == sqlite::column_type::integer ? std::to_string(st->int64(0)) : st->text(0));
+        }
+        affected += conn.changes();
+        return ids;
+    }
+
+    const boost::json::object& object_arg(const boost::json::object& args, std::initializer_list<std::string_view> names,
+                                          const field_node& f, std::string_view what) {
+        for (auto n : names) {
+            if (const auto* v = args.if_contains(n); v && v->is_object()) return v->get_object();
+        }
+        throw field_failure(fmt::format("Argument \"{}\" not found: {} needs it", what, f.sel->name));
+    }
+
+    boost::json::object key_filter(std::size_t table, const boost::json::object& args) {
+        const auto& t = ctx_.s.model->tables[table];
+        boost::json::object filter;
+        for (auto k : t.key) {
+            const auto& c = t.columns[k];
+            const auto* v = args.if_contains(c.gql_name);
+            filter[c.gql_name] = boost::json::object{{"_eq", v ? *v : boost::json::value(nullptr)}};
+        }
+        return filter;
+    }
+
+    std::string mutate(sqlite::connection& conn, const field_node& f, shape& sh) {
+        const auto& def = *f.def;
+        const auto table = def.table;
+        const auto& t = ctx_.s.model->tables[table];
+        auto args = argument_values(ctx_.s, f.sel->arguments, def.args, ctx_.variables);
+        auto quoted = sqlite::quote_identifier(t.name);
+        std::int64_t affected = 0;
+        switch (def.role) {
+            case field_role::insert: {
+                auto ids = insert_rows(conn, table, args, affected);
+                return response_object(f, sh, affected, [&](const field_node& g, shape& gs) {
+                    return returning_by_ids(conn, table, g, gs, ids, false);
+                });
+            }
+            case field_role::update:
+            case field_role::update_by_pk: {
+                bool by_pk = def.role == field_role::update_by_pk;
+                boost::json::object filter = by_pk ? key_filter(table, args) : object_arg(args, {"where", "filter"}, f, "where");
+                if (!by_pk && filter.empty()) {
+                    throw field_failure("The filter of " + f.sel->name +
+                                        " must not be empty: name the rows to update (an empty filter would change "
+                                        "every row)");
+                }
+                const boost::json::object* set = nullptr;
+                for (const auto& a : def.args) {
+                    if (a.type.name != t.gql_name + "_set_input") continue;
+                    if (const auto* v = args.if_contains(a.name); v && v->is_object() && (!set || !a.deprecated)) {
+                        if (!a.deprecated || !set) set = &v->get_object();
+                    }
+                }
+                if (!set) throw field_failure("Argument \"_set\" not found: " + f.sel->name + " needs the new values");
+                std::vector<std::string> ids;
+                if (!set->empty()) {
+                    std::vector<bound_value> params;
+                    std::string assignments;
+                    for (const auto& [key, v] : *set) {
+                        auto c = t.column_by_gql(key);
+                        if (!c) continue;
+                        const auto& col = t.columns[*c];
+                        std::string rhs;
+                        if (col.scalar == column_scalar::file && v.is_string() && v.get_string() == "{}") {
+                            rhs = "x''";  // the UI's way to clear a file cell to an empty file
+                        } else {
+                            params.push_back(sql_compiler::to_bound(col, v));
+                            rhs = "?" + std::to_string(params.size());
+                        }
+                        assignments += (assignments.empty() ? "" : ", ") + sqlite::quote_identifier(col.name) + " = " + rhs;
+                    }
+                    auto cond = compiler_.condition(table, filter, quoted, params);
+                    ids = run_returning(conn,
+                                        "UPDATE " + quoted + " SET " + assignments + " WHERE " + cond + " RETURNING " +
+                                            compiler_.row_identity(table, quoted),
+                                        params, affected);
+                }
+                return response_object(f, sh, affected, [&](const field_node& g, shape& gs) {
+                    return returning_by_ids(conn, table, g, gs, ids, by_pk);
+                });
+            }
+            case field_role::delete_:
+            case field_role::delete_by_pk: {
+                bool by_pk = def.role == field_role::delete_by_pk;
+                boost::json::object filter = by_pk ? key_filter(table, args) : object_arg(args, {"where", "filter"}, f, "where");
+                // The rows are read before they are deleted; the transaction keeps both in step.
+                std::string returned;
+                shape returned_shape;
+                const field_node* returning_node = nullptr;
+                auto rt_fields = collect_fields(ctx_, response_type(f), f.sub);
+                for (const auto& g : rt_fields) {
+                    if (g.sel->name == "returning") returning_node = &g;
+                }
+                if (returning_node) {
+                    auto q = compiler_.rows_by_filter(table, filter, returning_node->sub, returned_shape);
+                    returned = run_json(conn, q);
+                }
+                std::vector<bound_value> params;
+                auto cond = compiler_.condition(table, filter, quoted, params);
+                auto st = conn.cached("DELETE FROM " + quoted + " WHERE " + cond);
+                bind_all(*st, params);
+                st->run();
+                affected = conn.changes();
+                return response_object(f, sh, affected, [&](const field_node&, shape& gs) {
+                    gs.k = returned_shape.k;
+                    gs.fields = returned_shape.fields;
+                    if (!by_pk) return returned;
+                    gs.k = shape::kind::object;
+                    if (returned.size() <= 2) return std::string("null");
+                    return returned.substr(1, returned.size() - 2);
+                });
+            }
+            default:
+                throw field_failure("not a mutation field");
+        }
+    }
+
+    std::vector<std::string> insert_rows(sqlite::connection& conn, std::size_t table, const boost::json::object& args,
+                                         std::int64_t& affected) {
+        const auto& t = ctx_.s.model->tables[table];
+        auto quoted = sqlite::quote_identifier(t.name);
+        boost::json::array objects;
+        if (const auto* o = args.if_contains("objects")) {
+            if (o->is_array()) objects = o->get_array();
+            else if (o->is_object()) objects.push_back(*o);
+        }
+        boost::json::array conflicts;
+        if (const auto* c = args.if_contains("on_conflict")) {
+            if (c->is_array()) conflicts = c->get_array();
+            else if (c->is_object()) conflicts.push_back(*c);
+        }
+        // Every update column must be given by some object (AirGQL's rule).
+        std::set<std::string> given;
+        for (const auto& o : objects) {
+            if (o.is_object()) {
+                for (const auto& [k, v] : o.get_object()) given.insert(k);
+            }
+        }
+        for (const auto& c : conflicts) {
+            if (!c.is_object()) continue;
+            if (const auto* cols = c.get_object().if_contains("update_columns"); cols && cols->is_array()) {
+                for (const auto& col : cols->get_array()) {
+                    if (col.is_string() && !given.count(std::string(col.get_string()))) {
+                        throw field_failure("Column \"" + std::string(col.get_string()) +
+                                            "\" cannot be set on conflicts without being explicitly provided in the "
+                                            "objects to insert");
+                    }
+                }
+            }
+        }
+        std::vector<std::string> ids;
+        for (const auto& o : objects) {
+            if (!o.is_object()) continue;
+            std::vector<bound_value> params;
+            std::string columns, values;
+            for (const auto& [key, v] : o.get_object()) {
+                auto c = t.column_by_gql(key);
+                if (!c) continue;
+                params.push_back(sql_compiler::to_bound(t.columns[*c], v));
+                columns += (columns.empty() ? "" : ", ") + sqlite::quote_identifier(t.columns[*c].name);
+                values += (values.empty() ? "?" : ", ?") + std::to_string(params.size());
+            }
+            std::string sql = "INSERT INTO " + quoted;
+            if (columns.empty()) {
+                sql += " DEFAULT VALUES";
+            } else {
+                sql += " (" + columns + ") VALUES (" + values + ")";
+                for (const auto& c : conflicts) {
+                    if (!c.is_object()) continue;
+                    const auto& co = c.get_object();
+                    std::string target;
+                    if (const auto* cols = co.if_contains("constraint")) {
+                        auto add = [&](const boost::json::value& n) {
+                            if (auto idx = n.is_string() ? t.column_by_gql(n.get_string()) : std::nullopt) {
+                                target += (target.empty() ? "" : ", ") + sqlite::quote_identifier(t.columns[*idx].name);
+                            }
+                        };
+                        if (cols->is_array()) {
+                            for (const auto& n : cols->get_array()) add(n);
+                        } else {
+                            add(*cols);
+                        }
+                    }
+                    sql += " ON CONFLICT (" + target + ")";
+                    std::string set;
+                    if (const auto* cols = co.if_contains("update_columns"); cols && cols->is_array()) {
+                        for (const auto& n : cols->get_array()) {
+                            if (auto idx = n.is_string() ? t.column_by_gql(n.get_string()) : std::nullopt) {
+                                auto q = sqlite::quote_identifier(t.columns[*idx].name);
+                                set += (set.empty() ? "" : ", ") + q + " = excluded." + q;
+                            }
+                        }
+                    }
+                    if (set.empty()) {
+                        sql += " DO NOTHING";
+                        continue;
+                    }
+                    sql += " DO UPDATE SET " + set;
+                    if (const auto* w = co.if_contains("where"); w && w->is_object() && !w->get_object().empty()) {
+                        sql += " WHERE " + compiler_.condition(table, w->get_object(), quoted, params);
+                    }
+                }
+            }
+            sql += " RETURNING " + compiler_.row_identity(table, quoted);
+            auto got = run_returning(conn, sql, params, affected);
+            ids.insert(ids.end(), got.begin(), got.end());
+        }
+        return ids;
+    }
+
+    execution_context ctx_;
+    database::hosted_database& db_;
+    const execution_settings& settings_;
+    sql_compiler compiler_;
+    std::string data_;
+    bool data_null_ = false;
+    std::vector<error_entry> errors_;
+};
+
+}  // namespace
+
+std::string execute_operation(const schema& s, const document& doc, const operation& op, boost::json::object variables,
+                              database::hosted_database& db, const execution_settings& settings) {
+    return executor(s, doc, std::move(variables), db, settings).run(op);
+}
+
+std::string request_error_body(const std::vector<error_entry>& errors, bool with_null_data) {
+    return std::string(with_null_data ? "{\"data\":null," : "{") + "\"errors\":" + errors_json(errors) + "}";
+}
+
+}  // namespace airsql::graphql

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "database/hosted_database.hpp"
+#include "graphql/ast.hpp"
+#include "graphql/errors.hpp"
+#include "graphql/introspection.hpp"
+#include "graphql/schema.hpp"
+
+namespace airsql::graphql {
+
+struct execution_settings {
+    schema_view view = schema_view::airgql_compatible;
+    std::string file_url_id;  ///< id used in file URLs (the read-only id)
+    std::size_t max_rows = 10'000;
+    std::chrono::milliseconds timeout{20'000};
+};
+
+/// Executes one validated operation with coerced variables and returns the complete response
+/// body, `{"data": …, "errors": […]}`. Queries run in one read transaction on a pooled
+/// reader; mutation root fields run one after another, each in its own `BEGIN IMMEDIATE`
+/// transaction on the writer; the first failing one ends the operation with `data: null`.
+std::string execute_operation(const schema& s, const document& doc, const operation& op,
+                              boost::json::object variables, database::hosted_database& db,
+                              const execution_settings& settings);
+
+/// A response body for errors that stop a request before execution (data: null).
+std::string request_error_body(const std::vector<error_entry>& errors, bool with_null_data = true);
+
+}  // namespace airsql::graphql

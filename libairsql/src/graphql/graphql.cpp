@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "airsql/graphql.hpp"
+
+#include <fmt/format.h>
+
+#include "airsql/error.hpp"
+#include "auth/access.hpp"
+#include "graphql/executor.hpp"
+#include "graphql/input_values.hpp"
+#include "graphql/parser.hpp"
+#include "graphql/validation.hpp"
+#include "json/read.hpp"
+
+namespace airsql {
+
+namespace {
+
+graphql::access_mode mode_for(const auth::database_access& a) {
+    if (a.read && a.insert && a.modify) return graphql::access_mode::read_write;
+    if (a.read) return graphql::access_mode::read_only;
+    if (a.insert && a.modify) return graphql::access_mode::write_only;
+    if (a.insert) return graphql::access_mode::insert_only;
+    throw error(errc::permission_denied, "you may not use this database's GraphQL API");
+}
+
+graphql_response request_error(const graphql_request& request, std::vector<graphql::error_entry> errors) {
+    return {graphql::request_error_body(errors, !request.request_errors_without_data), true, false};
+}
+
+}  // namespace
+
+graphql_response execute_graphql(engine& eng, const principal& who, std::string_view db_id,
+                                 const graphql_request& request) {
+    auto& e = eng.internals();
+    if (request.query.size() > e.opts.graphql_max_document_bytes) {
+        throw error(errc::invalid_argument,
+                    fmt::format("the GraphQL document is larger than {} bytes",
+                                e.opts.graphql_max_document_bytes));
+    }
+    auto db = auth::resolve_database(e, who, db_id);
+    auto mode = mode_for(db.access);
+    auto hosted = e.databases.open(db.record.id);
+    std::shared_ptr<const graphql::schema> schema;
+    {
+        auto conn = hosted->reader();
+        schema = e.graphql_schemas.get(db.record.id, mode, *conn);
+    }
+
+    graphql::document doc;
+    try {
+        graphql::parse_limits limits;
+        limits.max_bytes = e.opts.graphql_max_document_bytes;
+        doc = graphql::parse(request.query, limits);
+    } catch (const graphql::syntax_error& se) {
+        return request_error(request, {{se.what(), {se.where()}, {}}});
+    }
+    auto errors = graphql::validate(*schema, doc, e.opts.graphql_max_depth);
+    if (!errors.empty()) return request_error(request, std::move(errors));
+
+    const graphql::operation* op = nullptr;
+    if (request.operation_name) {
+        for (const auto& o : doc.operations) {
+            if (o.name == *request.operation_name) op = &o;
+        }
+        if (!op) return request_error(request, {{"Unknown operation named \"" + *request.operation_name + "\".", {}, {}}});
+    } else if (doc.operations.size() == 1) {
+        op = &doc.operations.front();
+    } else {
+        return request_error(
+            request,
+            {{doc.operations.empty() ? "Must provide an operation."
+                                     : "Must provide operation name if query contains multiple operations.",
+              {},
+              {}}});
+    }
+    if (request.queries_only && op->type != graphql::operation_type::query) {
+        auto r = request_error(request, {{"Only queries may be sent with GET; send mutations with POST.", {op->loc}, {}}});
+        r.mutation_refused = true;
+        return r;
+    }
+    auto variables = graphql::coerce_variables(*schema, *op, request.variables, errors);
+    if (!errors.empty()) return request_error(request, std::move(errors));
+
+    graphql::execution_settings settings;
+    settings.view = request.view == introspection_view::full ? graphql::schema_view::full
+                                                            : graphql::schema_view::airgql_compatible;
+    settings.file_url_id = db.record.readonly_id;
+    settings.max_rows = e.opts.graphql_max_rows;
+    settings.timeout = e.opts.graphql_timeout;
+    return {graphql::execute_operation(*schema, doc, *op, std::move(variables), *hosted, settings), false, false};
+}
+
+std::string default_query(engine& eng, const principal& who, std::string_view db_id) {
+    auto& e = eng.internals();
+    auto db = auth::resolve_database(e, who, db_id);
+    auth::require_read(db);
+    auto hosted = e.databases.open(db.record.id);
+    auto conn = hosted->reader();
+    auto schema = e.graphql_schemas.get(db.record.id, graphql::access_mode::read_only, *conn);
+    if (schema->model->tables.empty()) return "";
+    const auto& t = schema->model->tables.front();
+    std::string out = "query " + t.gql_name + "Query {\n  " + t.gql_name + "( limit: 100 ) {\n";
+    for (const auto& c : t.columns) out += "    " + c.gql_name + "\n";
+    return out + "  }\n}\n";
+}
+
+graphql_request tag_invoke(boost::json::value_to_tag<graphql_request>, const boost::json::value& jv) {
+    const auto& o = json::as_object(jv);
+    graphql_request r;
+    r.query = json::required_string(o, "query");
+    if (const auto* v = o.if_contains("variables"); v && !v->is_null()) {
+        if (!v->is_object()) json::fail("field \"variables\" must be an object or null");
+        r.variables = v->get_object();
+    }
+    if (const auto* n = o.if_contains("operationName"); n && !n->is_null()) {
+        if (!n->is_string()) json::fail("field \"operationName\" must be a string or null");
+        r.operation_name = std::string(n->get_string());
+    }
+    if (const auto* x = o.if_contains("extensions"); x && !x->is_null() && !x->is_object()) {
+        json::fail("field \"extensions\" must be an object or null");
+    }
+    return r;
+}
+
+}  // namespace airsql

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "graphql/schema_cache.hpp"
+
+#include "graphql/schema_builder.hpp"
+
+namespace airsql::graphql {
+
+std::shared_ptr<const schema> schema_cache::get(const std::string& db_id, access_mode mode,
+                                                sqlite::connection& conn) {
+    auto version = conn.pragma_int("schema_version");
+    auto slot = static_cast<std::size_t>(mode);
+    {
+        std::lock_guard lock(mutex_);
+        auto it = entries_.find(db_id);
+        if (it != entries_.end() && it->second.version == version && it->second.schemas[slot]) {
+            return it->second.schemas[slot];
+        }
+    }
+    // Read the model in one transaction, so it matches the version it was read at.
+    std::shared_ptr<const database_model> model;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = entries_.find(db_id);
+        if (it != entries_.end() && it->second.version == version) model = it->second.model;
+    }
+    if (!model) {
+        sqlite::transaction tx(conn, sqlite::transaction::kind::deferred);
+        model = std::make_shared<database_model>(read_database_model(conn));
+        tx.commit();
+    }
+    auto built = build_schema(model, mode);
+    std::lock_guard lock(mutex_);
+    auto& e = entries_[db_id];
+    if (e.version != model->schema_version) {
+        e = entry{};
+        e.version = model->schema_version;
+        e.model = model;
+    }
+    e.schemas[slot] = built;
+    return built;
+}
+
+void schema_cache::forget(const std::string& db_id) {
+    std::lock_guard lock(mutex_);
+    entries_.erase(db_id);
+}
+
+}  // namespace airsql::graphql

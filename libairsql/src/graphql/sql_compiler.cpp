@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "graphql/sql_compiler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "graphql/input_values.hpp"
+#include "sqlite/connection.hpp"
+
+namespace airsql::graphql {
+
+namespace {
+
+constexpr std::size_t max_pairs_per_json_object = 60;  // SQLite allows 127 function arguments
+
+std::string sql_string(std::string_view s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out.push_back('\'');
+        out.push_back(c);
+    }
+    return out + "'";
+}
+
+std::string marker(std::string_view message_sql) {
+    return "json_object('" + std::string(error_marker_key) + "', " + std::string(message_sql) + ")";
+}
+
+std::string percent_encode(std::string_view s) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        }
+    }
+    return out;
+}
+
+// json_object over (key, value-expression) pairs, in chunks SQLite's argument limit allows.
+std::string json_build(const std::vector<std::pair<std::string, std::string>>& pairs) {
+    std::string out = "json_object(";
+    std::size_t i = 0;
+    for (; i < pairs.size() && i < max_pairs_per_json_object; ++i) {
+        out += (i ? ", " : "") + sql_string(pairs[i].first) + ", " + pairs[i].second;
+    }
+    out += ")";
+    while (i < pairs.size()) {
+        std::string next = "json_insert(" + out;
+        for (std::size_t n = 0; i < pairs.size() && n < max_pairs_per_json_object; ++i, ++n) {
+            next += ", " + sql_string("$.\"" + pairs[i].first + "\"") + ", " + pairs[i].second;
+        }
+        out = next + ")";
+    }
+    return out;
+}
+
+const boost::json::value* arg(const boost::json::object& args, std::string_view name,
+                              std::string_view deprecated_name = {}) {
+    if (const auto* v = args.if_contains(name)) return v;
+    if (!deprecated_name.empty()) return args.if_contains(deprecated_name);
+    return nullptr;
+}
+
+}  // namespace
+
+std::string like_to_glob(std::string_view like) {
+    std::string out;
+    out.reserve(like.size() + 4);
+    for (char c : like) {
+        switch (c) {
+            case '%':
+                out.push_back('*');
+                break;
+            case '_':
+                out.push_back('?');
+                break;
+            case '*':
+                out += "[*]";
+                break;
+            case '?':
+                out += "[?]";
+                break;
+            case '[':
+                out += "[[]";
+                break;
+            default:
+                out.push_back(c);
+        }
+    }
+    return out;
+}
+
+struct sql_compiler::level {
+    std::size_t table = 0;
+    std::string base;  ///< alias of the table inside the derived select
+    std::string src;   ///< alias of the derived select
+    std::set<std::size_t> needed;
+};
+
+sql_compiler::sql_compiler(const execution_context& ctx, compile_settings settings)
+    : ctx_(ctx), s_(ctx.s), m_(*ctx.s.model), settings_(std::move(settings)) {}
+
+std::string sql_compiler::next_alias(char prefix) {
+    return std::string(1, prefix) + std::to_string(alias_counter_++);
+}
+
+bound_value sql_compiler::to_bound(const column_model& c, const boost::json::value& v) {
+    if (v.is_null()) return std::monostate{};
+    switch (c.scalar) {
+        case column_scalar::int_:
+            if (v.is_int64()) return v.get_int64();
+            if (v.is_double()) return v.get_double();
+            break;
+        case column_scalar::float_:
+            if (v.is_number()) return v.to_number<double>();
+            break;
+        case column_scalar::boolean:
+            if (v.is_bool()) return static_cast<std::int64_t>(v.get_bool() ? 1 : 0);
+            break;
+        case column_scalar::string:
+        case column_scalar::file:
+            if (v.is_string()) return std::string(v.get_string());
+            break;
+    }
+    if (v.is_string()) return std::string(v.get_string());
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_double()) return v.get_double();
+    if (v.is_bool()) return static_cast<std::int64_t>(v.get_bool() ? 1 : 0);
+    return std::monostate{};
+}
+
+std::string sql_compiler::column_ref(std::size_t table, std::size_t column, const std::string& alias) const {
+    const auto& c = m_.tables[table].columns[column];
+    return alias + "." + (c.synthetic_rowid ? c.name : sqlite::quote_identifier(c.name));
+}
+
+std::string sql_compiler::row_identity(std::size_t table, const std::string& qualifier) const {
+    const auto& t = m_.tables[table];
+    if (t.rowid) return column_ref(table, *t.rowid, qualifier);
+    std::string out = "json_array(";
+    for (std::size_t i = 0; i < t.key.size(); ++i) out += (i ? ", " : "") + column_ref(table, t.key[i], qualifier);
+    return out + ")";
+}
+
+std::string sql_compiler::derived_select(const level& lv) const {
+    if (lv.needed.empty()) return "SELECT 1 AS c_";
+    std::string out = "SELECT ";
+    bool first = true;
+    for (auto c : lv.needed) {
+        out += (first ? "" : ", ") + column_ref(lv.table, c, lv.base) + " AS c" + std::to_string(c);
+        first = false;
+    }
+    return out;
+}
+
+// ---- values ----
+
+std::string sql_compiler::file_url_expr(const level& lv, std::size_t column) {
+    const auto& t = m_.tables[lv.table];
+    const auto& c = t.columns[column];
+    std::string x = lv.src + ".c" + std::to_string(column);
+    std::string missing = c.non_null ? marker(sql_string("the file of column \"" + c.name + "\" is missing; upload one"))
+                                     : std::string("NULL");
+    std::string key_name;
+    std::size_t key_column = 0;
+    if (t.rowid) {
+        key_name = "rowid";
+        key_column = *t.rowid;
+    } else if (t.key.size() == 1) {
+        key_name = t.columns[t.key[0]].name;
+        key_column = t.key[0];
+    } else {
+        return "IIF(" + x + " IS NULL, " + missing + ", " +
+               marker(sql_string("files of column \"" + c.name + "\" have no URL: the rows have no single key")) + ")";
+    }
+    auto& self = const_cast<level&>(lv);
+    self.needed.insert(key_column);
+    std::string prefix = "{\"url\":\"/readonly/" + percent_encode(settings_.file_url_id) + "/tables/" +
+                         percent_encode(t.name) + "/columns/" + percent_encode(c.name) + "/files/" +
+                         percent_encode(key_name) + "/";
+    return "IIF(" + x + " IS NULL, " + missing + ", " + sql_string(prefix) + " || " + lv.src + ".c" +
+           std::to_string(key_column) + " || '\"}')";
+}
+
+std::string sql_compiler::value_expr(const level& lv, std::size_t column) {
+    const auto& t = m_.tables[lv.table];
+    const auto& c = t.columns[column];
+    const_cast<level&>(lv).needed.insert(column);
+    std::string x = lv.src + ".c" + std::to_string(column);
+    if (c.synthetic_rowid || c.rowid_alias) return x;
+    if (c.scalar == column_scalar::file) {
+        if (t.is_view) {
+            return "IIF(" + x + " IS NULL, NULL, " +
+                   marker(sql_string("file cells of views have no URL; query the table instead")) + ")";
+        }
+        return file_url_expr(lv, column);
+    }
+    auto mismatch = [&](std::string_view scalar) {
+        return marker("'the ' || typeof(" + x + ") || ' value of column ' || " +
+                      sql_string("\"" + c.name + "\"") + " || ' cannot be represented as " +
+                      std::string(scalar) + "'");
+    };
+    std::string expr;
+    switch (c.scalar) {
+        case column_scalar::int_:
+            expr = "CASE typeof(" + x + ") WHEN 'integer' THEN " + x + " WHEN 'null' THEN NULL WHEN 'real' THEN IIF(" +
+                   x + " = CAST(" + x + " AS INTEGER), CAST(" + x + " AS INTEGER), " + mismatch("Int") + ") ELSE " +
+                   mismatch("Int") + " END";
+            break;
+        case column_scalar::float_:
+            expr = "CASE typeof(" + x + ") WHEN 'real' THEN " + x + " WHEN 'integer' THEN " + x +
+                   " WHEN 'null' THEN NULL ELSE " + mismatch("Float") + " END";
+            break;
+        case column_scalar::boolean:
+            expr = "CASE typeof(" + x + ") WHEN 'integer' THEN IIF(" + x + ", json('true'), json('false')) WHEN 'null' THEN NULL WHEN 'real' THEN IIF(" +
+                   x + ", json('true'), json('false')) ELSE " + mismatch("Boolean") + " END";
+            break;
+        case column_scalar::string:
+        case column_scalar::file:
+            expr = "CASE typeof(" + x + ") WHEN 'text' THEN " + x + " WHEN 'null' THEN NULL WHEN 'blob' THEN " +
+                   mismatch("String") + " ELSE CAST(" + x + " AS TEXT) END";
+            break;
+    }
+    if (c.nullable_in_storage) {
+        expr = "coalesce(" + expr + ", " + marker(sql_string("column \"" + c.name + "\" is NULL in a row, but its GraphQL type is non-null")) + ")";
+    }
+    return expr;
+}
+
+// ---- objects ----
+
+std::string sql_compiler::row_object(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes) {
+    const auto& t = m_.tables[lv.table];
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& f : fields) {
+        shape sh;
+        sh.key = f.key;
+        sh.loc = f.sel->loc;
+        if (f.sel->name == "__typename") {
+            sh.non_null = true;
+            pairs.emplace_back(f.key, sql_string(t.gql_name + "_row"));
+            shapes.push_back(std::move(sh));
+            continue;
+        }
+        if (!f.def) continue;
+        switch (f.def->role) {
+            case field_role::column:
+                sh.non_null = f.def->type.is_non_null();
+                pairs.emplace_back(f.key, value_expr(lv, f.def->index));
+                break;
+            case field_role::object_relationship:
+            case field_role::array_relationship:
+            case field_role::array_aggregate: {
+                const auto& rel = s_.relationships[lv.table][f.def->index];
+                pairs.emplace_back(f.key, relation_list(lv, rel, f, sh, f.def->role == field_role::array_aggregate));
+                break;
+            }
+            default:
+                continue;
+        }
+        shapes.push_back(std::move(sh));
+    }
+    return json_build(pairs);
+}
+
+std::string sql_compiler::relation_list(level& parent, const relationship& rel, const field_node& node,
+                                        shape& out, bool aggregate) {
+    const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
+    auto args = argument_values(s_, node.sel->arguments, node.def->args, ctx_.variables);
+    if (rel.k == relationship::kind::object) {
+        // Many-to-one: the referenced row, or null.
+        level lv;
+        lv.table = rel.other;
+        lv.base = next_alias('t');
+        lv.src = next_alias('s');
+        out.k = shape::kind::object;
+        out.non_null = false;
+        auto fields = collect_fields(ctx_, *s_.find(m_.tables[rel.other].gql_name + "_row"), node.sub);
+        auto obj = row_object(lv, fields, out.fields);
+        std::string join;
+        for (std::size_t i = 0; i < fk.from.size(); ++i) {
+            parent.needed.insert(fk.from[i]);
+            join += (i ? " AND " : "") + column_ref(rel.other, fk.to[i], lv.base) + " = " + parent.src + ".c" +
+                    std::to_string(fk.from[i]);
+        }
+        return "(SELECT " + obj + " FROM (" + derived_select(lv) + " FROM " +
+               sqlite::quote_identifier(m_.tables[rel.other].name) + " AS " + lv.base + " WHERE " + join +
+               " LIMIT 1) AS " + lv.src + ")";
+    }
+    // One-to-many: the referencing rows.
+    std::string join_template;  // with a placeholder alias "\x01" for the child's base alias
+    for (std::size_t i = 0; i < fk.from.size(); ++i) {
+        parent.needed.insert(fk.to[i]);
+        join_template += (i ? " AND " : "") + std::string("\x01") + "." +
+                         (m_.tables[rel.child].columns[fk.from[i]].synthetic_rowid
+                              ? m_.tables[rel.child].columns[fk.from[i]].name
+                              : sqlite::quote_identifier(m_.tables[rel.child].columns[fk.from[i]].name)) +
+                         " = " + parent.src + ".c" + std::to_string(fk.to[i]);
+    }
+    return "(" + list_query(rel.child, args, node.sub, join_template, &parent, out, aggregate, *params_) + ")";
+}
+
+std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_node>& fields, shape& out,
+                                           bool& nodes_selected, bool capped) {
+    const auto& t = m_.tables[lv.table];
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& f : fields) {
+        shape sh;
+        sh.key = f.key;
+        sh.loc = f.sel->loc;
+        if (f.sel->name == "__typename") {
+            sh.non_null = true;
+            pairs.emplace_back(f.key, sql_string(t.gql_name + "_aggregate"));
+        } else if (f.sel->name == "nodes") {
+            nodes_selected = true;
+            sh.k = shape::kind::list;
+            sh.non_null = true;
+            auto row_fields = collect_fields(ctx_, *s_.find(t.gql_name + "_row"), f.sub);
+            auto obj = row_object(lv, row_fields, sh.fields);
+            std::string array = "json_group_array(" + obj + ")";
+            if (capped) {
+                array = "CASE WHEN count(*) > " + std::to_string(settings_.max_rows) + " THEN " +
+                        marker(sql_string("the query would return more than " + std::to_string(settings_.max_rows) +
+                                          " rows, the maximum; add a limit, e.g. limit: 50")) +
+                        " ELSE " + array + " END";
+            }
+            pairs.emplace_back(f.key, array);
+        } else if (f.sel->name == "aggregate") {
+            sh.k = shape::kind::object;
+            const auto* fields_type = s_.find(t.gql_name + "_aggregate_fields");
+            std::vector<std::pair<std::string, std::string>> inner;
+            for (const auto& g : collect_fields(ctx_, *fields_type, f.sub)) {
+                shape gs;
+                gs.key = g.key;
+                gs.loc = g.sel->loc;
+                if (g.sel->name == "__typename") {
+                    inner.emplace_back(g.key, sql_string(t.gql_name + "_aggregate_fields"));
+                } else if (g.sel->name == "count") {
+                    gs.non_null = true;
+                    auto args = argument_values(s_, g.sel->arguments, g.def->args, ctx_.variables);
+                    std::vector<std::size_t> cols;
+                    if (const auto* c = args.if_contains("columns"); c && c->is_array()) {
+                        for (const auto& name : c->get_array()) {
+                            if (auto idx = t.column_by_gql(name.get_string())) cols.push_back(*idx);
+                        }
+                    }
+                    bool distinct = false;
+                    if (const auto* d = args.if_contains("distinct"); d && d->is_bool()) distinct = d->get_bool();
+                    auto x = [&](std::size_t c) {
+                        lv.needed.insert(c);
+                        return lv.src + ".c" + std::to_string(c);
+                    };
+                    std::string expr;
+                    if (cols.empty()) {
+                        expr = "count(*)";
+                    } else if (cols.size() == 1) {
+                        expr = std::string("count(") + (distinct ? "DISTINCT " : "") + x(cols[0]) + ")";
+                    } else {
+                        std::string all_set, tuple;
+                        for (std::size_t i = 0; i < cols.size(); ++i) {
+                            all_set += (i ? " AND " : "") + x(cols[i]) + " IS NOT NULL";
+                            tuple += (i ? ", " : "") + x(cols[i]);
+                        }
+                        expr = distinct ? "count(DISTINCT json_array(" + tuple + ")) FILTER (WHERE " + all_set + ")"
+                                        : "count(*) FILTER (WHERE " + all_set + ")";
+                    }
+                    inner.emplace_back(g.key, expr);
+                } else if (g.def) {
+                    const char* fn = g.def->role == field_role::sum   ? "sum"
+                                     : g.def->role == field_role::avg ? "avg"
+                                     : g.def->role == field_role::max ? "max"
+                                                                      : "min";
+                    gs.k = shape::kind::object;
+                    std::vector<std::pair<std::string, std::string>> cols;
+                    for (const auto& h : collect_fields(ctx_, *s_.find(g.def->type.name), g.sub)) {
+                        if (h.sel->name == "__typename") {
+                            cols.emplace_back(h.key, sql_string(g.def->type.name));
+                        } else if (h.def) {
+                            lv.needed.insert(h.def->index);
+                            cols.emplace_back(h.key, std::string(fn) + "(" + lv.src + ".c" + std::to_string(h.def->index) + ")");
+                        }
+                    }
+                    inner.emplace_back(g.key, json_build(cols));
+                }
+                sh.fields.push_back(std::move(gs));
+            }
+            pairs.emplace_back(f.key, json_build(inner));
+        } else {
+            continue;
+        }
+        out.fields.push_back(std::move(sh));
+    }
+    return json_build(pairs);
+}
+
+// ---- filters and ordering ----
+
+std::string sql_compiler::comparison(const column_model& c, const std::string& expr, const boost::json::object& ops,
+                                     std::vector<bound_value>& params) {
+    auto bind = [&](const boost::json::value& v) {
+        params.push_back(to_bound(c, v));
+        return "?" + std::to_string(params.size());
+    };
+    std::vector<std::string> parts;
+    for (const auto& [raw_op, v] : ops) {
+        std::string_view op = raw_op;
+        if (!op.empty() && op.front() == '_' && op != "_is_null") op.remove_prefix(1);
+        if (op == "eq") {
+            parts.push_back(v.is_null() ? expr + " IS NULL" : expr + " = " + bind(v));
+        } else if (op == "neq") {
+            parts.push_back(v.is_null() ? expr + " IS NOT NULL" : "(" + expr + " != " + bind(v) + " OR " + expr + " IS NULL)");
+        } else if (op == "gt" || op == "gte" || op == "lt" || op == "lte") {
+            const char* sym = op == "gt" ? " > " : op == "gte" ? " >= " : op == "lt" ? " < " : " <= ";
+            parts.push_back(expr + sym + bind(v));
+        } else if (op == "like") {
+            parts.push_back(v.is_string() ? expr + " GLOB " + bind(boost::json::value(like_to_glob(v.get_string()))) : "0");
+        } else if (op == "ilike") {
+            parts.push_back(v.is_string() ? expr + " LIKE " + bind(v) : "0");
+        } else if (op == "in" || op == "nin") {
+            const auto* items = v.if_array();
+            bool has_null = false;
+            std::string list;
+            if (items) {
+                for (const auto& item : *items) {
+                    has_null = has_null || item.is_null();
+                    list += (list.empty() ? "" : ", ") + bind(item);
+                }
+            }
+            if (op == "in") {
+                parts.push_back(list.empty() ? "0" : expr + " IN (" + list + ")");
+            } else if (list.empty()) {
+                parts.push_back("1");
+            } else {
+                parts.push_back(has_null ? expr + " NOT IN (" + list + ")"
+                                         : "(" + expr + " NOT IN (" + list + ") OR " + expr + " IS NULL)");
+            }
+        } else if (op == "_is_null") {
+            if (v.is_bool()) parts.push_back(expr + (v.get_bool() ? " IS NULL" : " IS NOT NULL"));
+        }
+    }
+    if (parts.empty()) {
+        throw field_failure("The condition on column \"" + c.gql_name + "\" names no operator (use e.g. _eq)");
+    }
+    if (parts.size() == 1) return parts[0];
+    std::string out = "(";
+    for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? " AND " : "") + parts[i];
+    return out + ")";
+}
+
+std::string sql_compiler::condition(std::size_t table, const boost::json::object& filter, const std::string& qualifier,
+                                    std::vector<bound_value>& params) {
+    const auto& t = m_.tables[table];
+    std::vector<std::string> parts;
+    for (const auto& [key, v] : filter) {
+        if (v.is_null()) continue;
+        if (key == "_and" || key == "_or") {
+            std::vector<std::string> items;
+            if (const auto* a = v.if_array()) {
+                for (const auto& sub : *a) {
+                    if (sub.is_object()) items.push_back("(" + condition(table, sub.get_object(), qualifier, params) + ")");
+                }
+            }
+            if (items.empty()) {
+                parts.push_back(key == "_and" ? "1" : "0");
+            } else {
+                std::string joined;
+                for (std::size_t i = 0; i < items.size(); ++i) joined += (i ? (key == "_and" ? " AND " : " OR ") : "") + items[i];
+                parts.push_back("(" + joined + ")");
+            }
+            continue;
+        }
+        if (key == "_not") {
+            if (v.is_object()) parts.push_back("NOT (" + condition(table, v.get_object(), qualifier, params) + ")");
+            continue;
+        }
+        if (auto c = t.column_by_gql(key)) {
+            if (v.is_object()) parts.push_back(comparison(t.columns[*c], column_ref(table, *c, qualifier), v.get_object(), params));
+            continue;
+        }
+        for (const auto& rel : s_.relationships[table]) {
+            if (rel.name != key || !v.is_object()) continue;
+            const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
+            auto alias = next_alias('f');
+            std::string join;
+            for (std::size_t i = 0; i < fk.from.size(); ++i) {
+                if (rel.k == relationship::kind::object) {
+                    join += (i ? " AND " : "") + column_ref(rel.other, fk.to[i], alias) + " = " +
+                            column_ref(table, fk.from[i], qualifier);
+                } else {
+                    join += (i ? " AND " : "") + column_ref(rel.other, fk.from[i], alias) + " = " +
+                            column_ref(table, fk.to[i], qualifier);
+                }
+            }
+            parts.push_back("EXISTS (SELECT 1 FROM " + sqlite::quote_identifier(m_.tables[rel.other].name) + " AS " +
+                            alias + " WHERE " + join + " AND (" + condition(rel.other, v.get_object(), alias, params) +
+                            "))");
+        }
+    }
+    if (parts.empty()) return "1";
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? " AND " : "") + parts[i];
+    return out;
+}
+
+std::string sql_compiler::order_terms(std::size_t table, const boost::json::value& order_by, const std::string& alias,
+                                      std::vector<bound_value>& params) {
+    const auto& t = m_.tables[table];
+    std::vector<std::string> terms;
+    auto direction = [](std::string_view term) -> std::string {
+        if (term == "ASC" || term == "asc") return " ASC";
+        if (term == "DESC" || term == "desc") return " DESC";
+        if (term == "asc_nulls_first") return " ASC NULLS FIRST";
+        if (term == "asc_nulls_last") return " ASC NULLS LAST";
+        if (term == "desc_nulls_first") return " DESC NULLS FIRST";
+        return " DESC NULLS LAST";
+    };
+    std::function<void(std::size_t, const boost::json::object&, const std::string&)> add_object;
+    add_object = [&](std::size_t tbl, const boost::json::object& entry, const std::string& expr_alias) {
+        if (entry.empty()) throw field_failure("order_by entries must not be empty: name a column, e.g. {id: ASC}");
+        for (const auto& [key, v] : entry) {
+            if (v.is_null()) continue;
+            const auto& tm = m_.tables[tbl];
+            if (auto c = tm.column_by_gql(key)) {
+                if (v.is_string()) terms.push_back(column_ref(tbl, *c, expr_alias) + direction(v.get_string()));
+                continue;
+            }
+            for (const auto& rel : s_.relationships[tbl]) {
+                if (rel.name != key || rel.k != relationship::kind::object || !v.is_object()) continue;
+                const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
+                for (const auto& [sub_key, sub_v] : v.get_object()) {
+                    auto pc = m_.tables[rel.other].column_by_gql(sub_key);
+                    if (!pc || !sub_v.is_string()) continue;
+                    auto a = next_alias('o');
+                    std::string join;
+                    for (std::size_t i = 0; i < fk.from.size(); ++i) {
+                        join += (i ? " AND " : "") + column_ref(rel.other, fk.to[i], a) + " = " +
+                                column_ref(tbl, fk.from[i], expr_alias);
+                    }
+                    terms.push_back("(SELECT " + column_ref(rel.other, *pc, a) + " FROM " +
+                                    sqlite::quote_identifier(m_.tables[rel.other].name) + " AS " + a + " WHERE " + join +
+                                    " LIMIT 1)" + direction(sub_v.get_string()));
+                }
+            }
+        }
+    };
+    (void)params;
+    if (const auto* a = order_by.if_array()) {
+        for (const auto& entry : *a) {
+            if (entry.is_object()) add_object(table, entry.get_object(), alias);
+        }
+    } else if (order_by.is_object()) {
+        add_object(table, order_by.get_object(), alias);
+    }
+    if (terms.empty()) {
+        // The default order: by rowid (AirGQL), or by the key when there is no rowid.
+        if (t.rowid) return " ORDER BY " + column_ref(table, *t.rowid, alias) + " ASC";
+        if (!t.key.empty() && !t.is_view) {
+            std::string out = " ORDER BY ";
+            for (std::size_t i = 0; i < t.key.size(); ++i) out += (i ? ", " : "") + column_ref(table, t.key[i], alias);
+            return out;
+        }
+        return "";
+    }
+    std::string out = " ORDER BY ";
+    for (std::size_t i = 0; i < terms.size(); ++i) out += (i ? ", " : "") + terms[i];
+    return out;
+}
+
+// ---- list queries ----
+
+std::string sql_compiler::list_query(std::size_t table, const boost::json::object& args,
+                                     const std::vector<const selection_set*>& sets, const std::string& join,
+                                     level* /*parent*/, shape& out, bool aggregate, std::vector<bound_value>& params) {
+    const auto& t = m_.tables[table];
+    level lv;
+    lv.table = table;
+    lv.base = next_alias('t');
+    lv.src = next_alias('s');
+    auto bind = [&](bound_value v) {
+        params.push_back(std::move(v));
+        return "?" + std::to_string(params.size());
+    };
+
+    // Pagination first: its errors come before any work.
+    std::optional<std::int64_t> limit;
+    std::optional<std::int64_t> offset;
+    if (const auto* l = arg(args, "limit"); l && l->is_int64()) limit = l->get_int64();
+    if (const auto* o = arg(args, "offset"); o && o->is_int64()) offset = o->get_int64();
+    if (limit && *limit < 0) throw field_failure("The limit must be positive or zero, not " + std::to_string(*limit));
+    if (offset && *offset < 0) throw field_failure("The offset must be positive or zero, not " + std::to_string(*offset));
+    if (offset && !limit) throw field_failure("Cannot specify an offset without also specifying a limit");
+    auto max = static_cast<std::int64_t>(settings_.max_rows);
+    bool capped = !limit || *limit > max;
+
+    std::string select_expr;
+    bool nodes = !aggregate;
+    if (aggregate) {
+        out.k = shape::kind::object;
+        out.non_null = true;
+        auto fields = collect_fields(ctx_, *s_.find(t.gql_name + "_aggregate"), sets);
+        nodes = false;
+        select_expr = aggregate_object(lv, fields, out, nodes, capped);
+    } else {
+        out.k = shape::kind::list;
+        out.non_null = true;
+        auto fields = collect_fields(ctx_, *s_.find(t.gql_name + "_row"), sets);
+        auto obj = row_object(lv, fields, out.fields);
+        select_expr = "json_group_array(" + obj + ")";
+        if (capped) {
+            select_expr = "CASE WHEN count(*) > " + std::to_string(max) + " THEN " +
+                          marker(sql_string("the query would return more than " + std::to_string(max) +
+                                            " rows, the maximum; add a limit, e.g. limit: 50")) +
+                          " ELSE " + select_expr + " END";
+        }
+    }
+
+    std::vector<std::string> where;
+    if (!join.empty()) {
+        std::string j = join;
+        for (auto pos = j.find('\x01'); pos != std::string::npos; pos = j.find('\x01')) j.replace(pos, 1, lv.base);
+        where.push_back(j);
+    }
+    if (const auto* w = arg(args, "where", "filter"); w && w->is_object() && !w->get_object().empty()) {
+        where.push_back(condition(table, w->get_object(), lv.base, params));
+    }
+    std::string order;
+    if (const auto* o = arg(args, "order_by"); o && !o->is_null()) {
+        order = order_terms(table, *o, lv.base, params);
+    } else {
+        order = order_terms(table, boost::json::value(), lv.base, params);
+    }
+    std::string paging;
+    if (!capped) {
+        paging = " LIMIT " + bind(*limit);
+    } else if (nodes) {
+        paging = " LIMIT " + bind(max + 1);
+    } else if (limit) {
+        paging = " LIMIT " + bind(*limit);
+    }
+    if (offset) paging += " OFFSET " + bind(*offset);
+    if (paging.empty() && offset) paging = " LIMIT -1 OFFSET " + bind(*offset);
+
+    std::string sql = "SELECT " + select_expr + " FROM (" + derived_select(lv) + " FROM " +
+                      sqlite::quote_identifier(t.name) + " AS " + lv.base;
+    for (std::size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : " WHERE ") + where[i];
+    sql += order + paging + ") AS " + lv.src;
+    return sql;
+}
+
+sql_query sql_compiler::list_field(const field_node& node, shape& out) {
+    sql_query q;
+    params_ = &q.params;
+    auto args = argument_values(s_, node.sel->arguments, node.def->args, ctx_.variables);
+    out.key = node.key;
+    out.loc = node.sel->loc;
+    q.sql = list_query(node.def->table, args, node.sub, "", nullptr, out, false, q.params);
+    return q;
+}
+
+sql_query sql_compiler::aggregate_field(const field_node& node, shape& out) {
+    sql_query q;
+    params_ = &q.params;
+    auto args = argument_values(s_, node.sel->arguments, node.def->args, ctx_.variables);
+    out.key = node.key;
+    out.loc = node.sel->loc;
+    q.sql = list_query(node.def->table, args, node.sub, "", nullptr, out, true, q.params);
+    return q;
+}
+
+sql_query sql_compiler::by_pk_field(const field_node& node, shape& out) {
+    sql_query q;
+    params_ = &q.params;
+    const auto table = node.def->table;
+    const auto& t = m_.tables[table];
+    auto args = argument_values(s_, node.sel->arguments, node.def->args, ctx_.variables);
+    level lv;
+    lv.table = table;
+    lv.base = next_alias('t');
+    lv.src = next_alias('s');
+    out.key = node.key;
+    out.loc = node.sel->loc;
+    out.k = shape::kind::object;
+    out.non_null = false;
+    auto fields = collect_fields(ctx_, *s_.find(t.gql_name + "_row"), node.sub);
+    auto obj = row_object(lv, fields, out.fields);
+    std::string where;
+    for (auto k : t.key) {
+        const auto& c = t.columns[k];
+        const auto* v = args.if_contains(c.gql_name);
+        q.params.push_back(v ? to_bound(c, *v) : bound_value{});
+        where += (where.empty() ? "" : " AND ") + column_ref(table, k, lv.base) + " = ?" + std::to_string(q.params.size());
+    }
+    q.sql = "SELECT " + obj + " FROM (" + derived_select(lv) + " FROM " + sqlite::quote_identifier(t.name) + " AS " +
+            lv.base + " WHERE " + where + " LIMIT 1) AS " + lv.src;
+    return q;
+}
+
+sql_query sql_compiler::rows_by_ids(std::size_t table, const std::vector<const selection_set*>& sets, bool single,
+                                    shape& out) {
+    sql_query q;
+    params_ = &q.params;
+    q.params.emplace_back(std::string("[]"));  // ?1: the ids, filled in by the caller
+    const auto& t = m_.tables[table];
+    level lv;
+    lv.table = table;
+    lv.base = next_alias('t');
+    lv.src = next_alias('s');
+    out.k = single ? shape::kind::object : shape::kind::list;
+    auto fields = collect_fields(ctx_, *s_.find(t.gql_name + "_row"), sets);
+    auto obj = row_object(lv, fields, out.fields);
+    std::string on;
+    if (t.rowid) {
+        on = column_ref(table, *t.rowid, lv.base) + " = j.value";
+    } else {
+        for (std::size_t i = 0; i < t.key.size(); ++i) {
+            on += (i ? " AND " : "") + column_ref(table, t.key[i], lv.base) + " = json_extract(j.value, '$[" +
+                  std::to_string(i) + "]')";
+        }
+    }
+    std::string inner = derived_select(lv) + " FROM json_each(?1) AS j JOIN " + sqlite::quote_identifier(t.name) +
+                        " AS " + lv.base + " ON " + on + " ORDER BY j.key";
+    q.sql = single ? "SELECT " + obj + " FROM (" + inner + " LIMIT 1) AS " + lv.src
+                   : "SELECT json_group_array(" + obj + ") FROM (" + inner + ") AS " + lv.src;
+    return q;
+}
+
+sql_query sql_compiler::rows_by_filter(std::size_t table, const boost::json::object& filter,
+                                       const std::vector<const selection_set*>& sets, shape& out) {
+    sql_query q;
+    params_ = &q.params;
+    const auto& t = m_.tables[table];
+    level lv;
+    lv.table = table;
+    lv.base = next_alias('t');
+    lv.src = next_alias('s');
+    out.k = shape::kind::list;
+    auto fields = collect_fields(ctx_, *s_.find(t.gql_name + "_row"), sets);
+    auto obj = row_object(lv, fields, out.fields);
+    auto cond = condition(table, filter, lv.base, q.params);
+    auto order = order_terms(table, boost::json::value(), lv.base, q.params);
+    q.sql = "SELECT json_group_array(" + obj + ") FROM (" + derived_select(lv) + " FROM " +
+            sqlite::quote_identifier(t.name) + " AS " + lv.base + " WHERE " + cond + order + ") AS " + lv.src;
+    return q;
+}
+
+}  // namespace airsql::graphql

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// Compiles GraphQL selections on generated types into SQLite statements that build the
+// response JSON inside SQLite (json_object / json_group_array, correlated subqueries for
+// relationships): one statement per root field, whatever the nesting. Every value is bound,
+// every identifier quoted.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "graphql/field_collection.hpp"
+
+namespace airsql::graphql {
+
+/// A parameter value: NULL, INTEGER, REAL or TEXT.
+using bound_value = std::variant<std::monostate, std::int64_t, double, std::string>;
+
+struct sql_query {
+    std::string sql;
+    std::vector<bound_value> params;
+};
+
+/// What the JSON of a field looks like, so errors that SQLite reports as marker objects can
+/// be turned into GraphQL field errors with paths, and nulls propagated per the spec.
+struct shape {
+    enum class kind { scalar, object, list };
+    std::string key;
+    kind k = kind::scalar;
+    bool non_null = false;
+    bool items_non_null = true;   ///< lists: are items non-null?
+    std::vector<shape> fields;    ///< object fields, or the fields of each list item
+    location loc;
+};
+
+/// An error found while compiling a field (bad limit, empty filter, …): a field error.
+class field_failure : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// The key SQLite-built JSON uses to mark a value it could not produce.
+inline constexpr std::string_view error_marker_key = "__airsql_error";
+
+struct compile_settings {
+    std::string file_url_id;  ///< the id in file URLs (the database's read-only id)
+    std::size_t max_rows = 10'000;
+};
+
+class sql_compiler {
+public:
+    sql_compiler(const execution_context& ctx, compile_settings settings);
+
+    /// Query.<t>(where, order_by, limit, offset): a JSON array.
+    sql_query list_field(const field_node& node, shape& out);
+    /// Query.<t>_by_pk(keys…): a JSON object, or no row.
+    sql_query by_pk_field(const field_node& node, shape& out);
+    /// Query.<t>_aggregate(…): a JSON object.
+    sql_query aggregate_field(const field_node& node, shape& out);
+
+    /// The rows of `table` whose rowid (or key tuple, as JSON arrays) is in the JSON array
+    /// bound as the first parameter, in that order: a JSON array, or with `single` an object.
+    sql_query rows_by_ids(std::size_t table, const std::vector<const selection_set*>& sets,
+                          bool single, shape& out);
+    /// The rows matching a filter (rowid order): a JSON array.
+    sql_query rows_by_filter(std::size_t table, const boost::json::object& filter,
+                             const std::vector<const selection_set*>& sets, shape& out);
+
+    /// A filter as an SQL condition on `qualifier` (a quoted table name or alias).
+    std::string condition(std::size_t table, const boost::json::object& filter,
+                          const std::string& qualifier, std::vector<bound_value>& params);
+
+    /// The SQL expression that identifies a row of `table` as returned by RETURNING: the
+    /// rowid, or a JSON array of the key columns.
+    std::string row_identity(std::size_t table, const std::string& qualifier) const;
+
+    /// Binds a GraphQL input value for a column (Int, Float, Boolean → 1/0, String).
+    static bound_value to_bound(const column_model& c, const boost::json::value& v);
+
+private:
+    struct level;
+    std::string next_alias(char prefix);
+    std::string row_object(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes);
+    std::string value_expr(const level& lv, std::size_t column);
+    std::string relation_list(level& parent, const relationship& rel, const field_node& node,
+                              shape& out, bool aggregate);
+    std::string list_query(std::size_t table, const boost::json::object& args,
+                           const std::vector<const selection_set*>& sets, const std::string& join,
+                           level* parent, shape& out, bool aggregate, std::vector<bound_value>& params);
+    std::string aggregate_object(level& lv, const std::vector<field_node>& fields, shape& out,
+                                 bool& nodes_selected, bool capped);
+    std::string order_terms(std::size_t table, const boost::json::value& order_by,
+                            const std::string& alias, std::vector<bound_value>& params);
+    std::string comparison(const column_model& c, const std::string& expr,
+                           const boost::json::object& ops, std::vector<bound_value>& params);
+    std::string column_ref(std::size_t table, std::size_t column, const std::string& alias) const;
+    std::string derived_select(const level& lv) const;
+    std::string file_url_expr(const level& lv, std::size_t column);
+
+    const execution_context& ctx_;
+    const schema& s_;
+    const database_model& m_;
+    compile_settings settings_;
+    int alias_counter_ = 0;
+    std::vector<bound_value>* params_ = nullptr;
+};
+
+/// Converts an SQL LIKE pattern (`%`, `_`) to the equivalent case-sensitive GLOB pattern.
+std::string like_to_glob(std::string_view like);
+
+}  // namespace airsql::graphql

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+// GraphQL over HTTP (graphql-over-http spec): POST with JSON, GET for queries, both media
+// types; the GraphiQL playground served from the server's own assets (no CDN).
+#include <boost/json/parse.hpp>
+#include <boost/json/value_to.hpp>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "airsql/error.hpp"
+#include "airsql/graphql.hpp"
+#include "http_error.hpp"
+#include "router.hpp"
+#include "routes/routes.hpp"
+
+namespace airsql::server {
+
+namespace {
+
+constexpr const char* graphql_response_type = "application/graphql-response+json";
+
+bool contains_ci(std::string_view haystack, std::string_view needle) {
+    auto lower = [](std::string_view s) {
+        std::string out(s);
+        for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return out;
+    };
+    return lower(haystack).find(lower(needle)) != std::string::npos;
+}
+
+// Whether the client asked for application/graphql-response+json (before application/json).
+bool wants_graphql_response(std::string_view accept) {
+    auto gr = accept.find(graphql_response_type);
+    if (gr == std::string_view::npos) return false;
+    auto json = accept.find("application/json");
+    return json == std::string_view::npos || gr < json;
+}
+
+introspection_view view_of(route_context& c) {
+    if (contains_ci(c.req.header("X-Airsql-Schema"), "full")) return introspection_view::full;
+    if (c.query("schema") == std::optional<std::string>("full")) return introspection_view::full;
+    return introspection_view::airgql_compatible;
+}
+
+http_response render(const graphql_response& res, bool graphql_media_type) {
+    http_response out;
+    out.content_type = graphql_media_type ? graphql_response_type : "application/json";
+    out.body = res.body;
+    if (res.mutation_refused) {
+        out.status = 405;
+        out.headers.emplace_back("Allow", "POST");
+    } else if (res.request_error && graphql_media_type) {
+        out.status = 400;
+    }
+    return out;
+}
+
+graphql_request request_from_body(route_context& c) {
+    auto type = c.req.header("Content-Type");
+    if (!type.empty() && !contains_ci(type, "json")) {
+        throw error(errc::invalid_argument,
+                    "send GraphQL requests as JSON (Content-Type: application/json)");
+    }
+    return c.body_as<graphql_request>();
+}
+
+graphql_request request_from_query(route_context& c) {
+    graphql_request r;
+    r.query = *c.query("query");
+    if (auto vars = c.query("variables"); vars && !vars->empty() && *vars != "null") {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(*vars, ec);
+        if (ec || !v.is_object()) {
+            throw error(errc::invalid_argument, "the variables parameter must be a JSON object");
+        }
+        r.variables = v.get_object();
+    }
+    if (auto name = c.query("operationName"); name && !name->empty()) r.operation_name = *name;
+    if (auto ext = c.query("extensions"); ext && !ext->empty() && *ext != "null") {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(*ext, ec);
+        if (ec || !v.is_object()) {
+            throw error(errc::invalid_argument, "the extensions parameter must be a JSON object");
+        }
+    }
+    r.queries_only = true;
+    return r;
+}
+
+std::string html_escape(std::string_view s) {
+    std::string out;
+    for (char ch : s) {
+        switch (ch) {
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '&': out += "&amp;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out.push_back(ch);
+        }
+    }
+    return out;
+}
+
+// The playground page: GraphiQL posting to the page's own path with the full schema view.
+http_response playground(const router& r, std::string_view default_query_path) {
+    if (r.options().assets_dir.empty() ||
+        !std::filesystem::exists(r.options().assets_dir / "graphiql.min.js")) {
+        return error_response(503, "unavailable",
+                              "the GraphiQL assets are not installed (scripts/install-deps installs "
+                              "them from npm); POST GraphQL requests to this URL instead");
+    }
+    http_response res;
+    res.content_type = "text/html; charset=utf-8";
+    res.body = fmt::format(R"html(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>airsql · GraphiQL</title>
+<link rel="stylesheet" href="/graphiql/graphiql.min.css">
+<style>body {{ margin: 0; height: 100vh; }} #graphiql {{ height: 100vh; }}</style>
+</head>
+<body>
+<div id="graphiql">Loading the playground…</div>
+<script src="/graphiql/react.production.min.js"></script>
+<script src="/graphiql/react-dom.production.min.js"></script>
+<script src="/graphiql/graphiql.min.js"></script>
+<script>
+  const fetcher = GraphiQL.createFetcher({{
+    url: window.location.pathname,
+    headers: {{ 'X-Airsql-Schema': 'full' }},
+  }});
+  fetch('{}', {{ credentials: 'same-origin' }})
+    .then((r) => (r.ok ? r.text() : ''))
+    .catch(() => '')
+    .then((defaultQuery) => {{
+      ReactDOM.createRoot(document.getElementById('graphiql')).render(
+        React.createElement(GraphiQL, {{ fetcher, defaultQuery, defaultEditorToolsVisibility: true }}),
+      );
+    }});
+</script>
+</body>
+</html>
+)html",
+                           html_escape(default_query_path));
+    return res;
+}
+
+http_response serve_asset(const router& r, const std::string& name) {
+    static const std::pair<const char*, const char*> files[] = {
+        {"graphiql.min.js", "text/javascript; charset=utf-8"},
+        {"graphiql.min.css", "text/css; charset=utf-8"},
+        {"react.production.min.js", "text/javascript; charset=utf-8"},
+        {"react-dom.production.min.js", "text/javascript; charset=utf-8"},
+    };
+    for (const auto& [file, type] : files) {
+        if (name != file) continue;
+        std::ifstream in(r.options().assets_dir / file, std::ios::binary);
+        if (!in) break;
+        std::ostringstream body;
+        body << in.rdbuf();
+        http_response res;
+        res.content_type = type;
+        res.body = body.str();
+        res.headers.emplace_back("Cache-Control", "public, max-age=86400");
+        return res;
+    }
+    return error_response(404, "not_found", "no such playground file");
+}
+
+// A GraphQL endpoint: the database comes from `id_param`; `readonly` selects the read-only id.
+void add_endpoint(router& r, const std::string& prefix, const std::string& id_param, bool readonly) {
+    auto who = [readonly, id_param](route_context& c) -> principal {
+        return readonly ? principal::readonly_link(c.param(id_param)) : c.who();
+    };
+    std::string base = prefix + "/:" + id_param;
+    r.add("POST", base + "/graphql",
+          {"GraphQL",
+           readonly ? "The read-only GraphQL API (no Mutation type), reachable with the read-only id."
+                    : "The database's generated GraphQL API. Errors of the document come back in "
+                      "`errors`; introspection shows AirGQL's schema unless the request sends "
+                      "`X-Airsql-Schema: full` (or `?schema=full`).",
+           R"({"operationName": null, "query": "{ users { name, email } }", "variables": null})",
+           R"({"data": {"users": [{"name": "John", "email": "john@example.com"}]}})"},
+          [who, id_param](route_context& c) {
+              auto request = request_from_body(c);
+              request.view = view_of(c);
+              bool media = wants_graphql_response(c.req.header("Accept"));
+              request.request_errors_without_data = media;
+              return render(execute_graphql(c.eng, who(c), c.param(id_param), request), media);
+          });
+    r.add("GET", base + "/graphql",
+          {"GraphQL",
+           "With ?query=…: a GraphQL query over GET (mutations are refused with 405). Without: "
+           "the GraphiQL playground.",
+           "", "text/html or JSON"},
+          [&r, who, id_param, base](route_context& c) {
+              if (!c.query("query")) {
+                  return playground(r, base.substr(0, base.find(':')) + c.param(id_param) +
+                                           "/playground/default-query");
+              }
+              auto request = request_from_query(c);
+              request.view = view_of(c);
+              bool media = wants_graphql_response(c.req.header("Accept"));
+              request.request_errors_without_data = media;
+              return render(execute_graphql(c.eng, who(c), c.param(id_param), request), media);
+          });
+    r.add("GET", base + "/playground/default-query",
+          {"GraphQL", "A starter query for the playground: the first table, every column.", "",
+           "text/plain"},
+          [who, id_param](route_context& c) {
+              http_response res;
+              res.content_type = "text/plain; charset=utf-8";
+              res.body = default_query(c.eng, who(c), c.param(id_param));
+              return res;
+          });
+}
+
+}  // namespace
+
+void add_graphql_routes(router& r) {
+    add_endpoint(r, "/dbs", "dbId", false);
+    add_endpoint(r, "/readonly", "readonlyId", true);
+    r.add("GET", "/graphiql/:file",
+          {"GraphQL", "The playground's browser files (GraphiQL and React, from npm).", "",
+           "JavaScript or CSS"},
+          [&r](route_context& c) { return serve_asset(r, c.param("file")); });
+}
+
+}  // namespace airsql::server

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Runs the shared black-box suites against a fresh airsql-server (port 0, temporary data dir):
+
+1. graphql_conformance.py --access, unmodified. The suite references two fixtures it never
+   defines (BIG_TABLE, SKIP_INCLUDE), so exactly the three cases using them fail with a
+   NameError; any other failure fails this test.
+2. The same suite with those two fixtures supplied (a table `big` of 10,001 rows x = 1..10001,
+   and the standard @skip/@include definitions): every case must pass.
+3. graphql_http_audit.mjs against a database of a fresh user: every MUST audit must pass.
+
+Usage: run_conformance.py --server PATH [--shared DIR] [--node-modules DIR]
+The shared folder defaults to $AIRSQL_SHARED_DIR, ../shared beside the repository, /work/shared.
+"""
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+SUITE_DEFECTS = {"q_max_result_count_error", "q_max_result_count_with_limit", "i_directives"}
+
+BIG_TABLE = """
+CREATE TABLE big (x INTEGER);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10001)
+INSERT INTO big (x) SELECT x FROM c;
+"""
+
+
+def boolean_if_arg(description):
+    return {"name": "if", "description": description, "defaultValue": None,
+            "type": {"kind": "NON_NULL", "name": None,
+                     "ofType": {"kind": "SCALAR", "name": "Boolean", "ofType": None}}}
+
+
+SKIP_INCLUDE = [
+    {"name": "skip",
+     "description": "Directs the executor to skip this field or fragment when the `if` argument is true.",
+     "locations": ["INLINE_FRAGMENT", "FRAGMENT_SPREAD", "FIELD"],
+     "args": [boolean_if_arg("Skipped when true.")]},
+    {"name": "include",
+     "description": "Directs the executor to include this field or fragment only when the `if` argument is true.",
+     "locations": ["INLINE_FRAGMENT", "FRAGMENT_SPREAD", "FIELD"],
+     "args": [boolean_if_arg("Included when true.")]},
+]
+
+
+def find_shared(given):
+    for d in (given, os.environ.get("AIRSQL_SHARED_DIR"), os.path.join(REPO, "..", "shared"), "/work/shared"):
+        if d and os.path.isfile(os.path.join(d, "conformance", "graphql_conformance.py")):
+            return os.path.abspath(d)
+    sys.exit("cannot find the shared conformance suites (set AIRSQL_SHARED_DIR)")
+
+
+@contextlib.contextmanager
+def server(binary):
+    with tempfile.TemporaryDirectory() as data:
+        proc = subprocess.Popen([binary, "--port", "0", "--data-dir", data, "--no-access-log"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            line = proc.stdout.readline().strip()
+            if not line.startswith("listening on "):
+                sys.exit(f"server did not start: {line!r}")
+            yield line.split(" ", 2)[2]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def post(url, body, token=None):
+    req = urllib.request.Request(url, json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json",
+                                          **({"Authorization": "Bearer " + token} if token else {})})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--server", required=True)
+    ap.add_argument("--shared")
+    ap.add_argument("--node-modules", default=os.path.join(REPO, "tools", "node", "node_modules"))
+    args = ap.parse_args()
+    shared = find_shared(args.shared)
+    suite = os.path.join(shared, "conformance", "graphql_conformance.py")
+    ok = True
+    with server(args.server) as base:
+        # 1. The suite as it is.
+        out = subprocess.run([sys.executable, suite, "--base", base, "--access"], capture_output=True, text=True)
+        failed = {m.group(1): m.group(2) for m in re.finditer(r"^FAIL (\S+): (.*)$", out.stdout, re.M)}
+        summary = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else "(no output)"
+        print(f"graphql_conformance.py as shipped: {summary}")
+        unexpected = {k: v for k, v in failed.items() if k not in SUITE_DEFECTS or "NameError" not in v}
+        for name, reason in unexpected.items():
+            print(f"  unexpected failure {name}: {reason}")
+        ok = ok and not unexpected
+
+        # 2. With the two fixtures the suite forgot.
+        sys.path.insert(0, os.path.dirname(suite))
+        import graphql_conformance as gc  # noqa: E402
+        gc.BIG_TABLE = BIG_TABLE
+        gc.SKIP_INCLUDE = SKIP_INCLUDE
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            status = gc.main(["--base", base, "--access"])
+        text = buffer.getvalue()
+        print(f"graphql_conformance.py with its missing fixtures supplied: {text.strip().splitlines()[-1]}")
+        for line in text.splitlines():
+            if line.startswith("FAIL"):
+                print("  " + line)
+        ok = ok and status == 0
+
+        # 3. The GraphQL-over-HTTP audit, with a full-access session.
+        user = "audit" + os.urandom(4).hex()
+        post(base + "/api/users", {"username": user, "email_address": user + "@example.com",
+                                   "password": "audit-password-1"})
+        token = post(base + "/api/login", {"username": user, "password": "audit-password-1"})["sessionToken"]
+        db = post(base + "/api/dbs", {"name": "audit", "team": user,
+                                      "query": "CREATE TABLE t (x INTEGER)"}, token)["id"]
+        audit = subprocess.run(["node", os.path.join(shared, "conformance", "graphql_http_audit.mjs"),
+                                f"{base}/dbs/{db}/graphql", "--header", "Authorization: Bearer " + token,
+                                "--modules", args.node_modules], capture_output=True, text=True)
+        lines = audit.stdout.strip().splitlines()
+        for line in lines:
+            if line.startswith(("MUST ", "SHOULD ")) and " ok " not in line:
+                print("  audit: " + line.strip())
+        print(f"graphql_http_audit.mjs: {lines[-2] if len(lines) > 1 else audit.stderr.strip()}")
+        print(f"graphql_http_audit.mjs MUST audits: {lines[-1] if lines else '(no output)'}")
+        ok = ok and audit.returncode == 0
+    print("conformance OK" if ok else "conformance FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
