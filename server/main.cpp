@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     std::string data_dir = "data";
     std::int64_t sql_timeout_ms = engine_opts.sql_timeout.count();
     std::string assets_dir;
+    std::int64_t graphql_timeout_ms = engine_opts.graphql_timeout.count();
 
     CLI::App app{"airsql-server: SQLite databases with an instant GraphQL API and an SQL endpoint"};
     app.set_version_flag("--version", std::string(airsql::version()));
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
     app.add_option("--sql-timeout-ms", sql_timeout_ms, "time limit of one SQL endpoint call")
         ->envname("AIRSQL_SQL_TIMEOUT_MS")
         ->capture_default_str();
+    app.add_option("--graphql-timeout-ms", graphql_timeout_ms, "time limit of one GraphQL request")
+        ->envname("AIRSQL_GRAPHQL_TIMEOUT_MS")
+        ->capture_default_str();
     app.add_option("--assets-dir", assets_dir,
                    "folder of the playground's browser files (default: next to the binary)")
         ->envname("AIRSQL_ASSETS_DIR");
@@ -69,6 +73,7 @@ int main(int argc, char** argv) {
     try {
         engine_opts.data_dir = data_dir;
         engine_opts.sql_timeout = std::chrono::milliseconds(sql_timeout_ms);
+        engine_opts.graphql_timeout = std::chrono::milliseconds(graphql_timeout_ms);
         airsql::engine eng(engine_opts);
         airsql::server::router_options router_opts;
         router_opts.assets_dir =

@@ -197,6 +197,8 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
            "", "text/html or JSON"},
           [&r, who, id_param, base](route_context& c) {
               if (!c.query("query")) {
+                  // Only for callers who may read the database (404 otherwise, as for POST).
+                  default_query(c.eng, who(c), c.param(id_param));
                   return playground(r, base.substr(0, base.find(':')) + c.param(id_param) +
                                            "/playground/default-query");
               }

@@ -139,6 +139,7 @@ std::int64_t catalog::create_user_with_team(std::string_view username, std::stri
         st->run();
     }
     tx.commit();
+    wrote();
     return user_id;
 }
 
@@ -164,18 +165,30 @@ std::int64_t catalog::create_session(std::int64_t user_id, std::string_view toke
         .bind(3, std::string(now))
         .bind(4, std::string(expires));
     st->run();
+    wrote();
     return w->last_insert_rowid();
 }
 
 std::optional<session_record> catalog::find_session(std::string_view token_hash,
                                                     std::string_view now) {
-    auto r = readers_.acquire();
-    auto st = r->cached(
-        "SELECT s.id, u.id, u.username, u.is_server_admin FROM sessions s "
-        "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_utc > ?");
-    st->bind(1, std::string(token_hash)).bind(2, std::string(now));
-    if (!st->step()) return std::nullopt;
-    return session_record{st->int64(0), st->int64(1), st->text(2), st->int64(3) != 0};
+    std::string key(token_hash);
+    auto gen = generation();
+    auto cached = sessions_.get(key, gen);
+    if (!cached) {
+        auto r = readers_.acquire();
+        auto st = r->cached(
+            "SELECT s.id, u.id, u.username, u.is_server_admin, s.expires_utc FROM sessions s "
+            "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?");
+        st->bind(1, key);
+        cached.emplace();
+        if (st->step()) {
+            cached->emplace(session_record{st->int64(0), st->int64(1), st->text(2), st->int64(3) != 0},
+                            st->text(4));
+        }
+        sessions_.put(key, *cached, gen);
+    }
+    if (!*cached || (*cached)->second <= now) return std::nullopt;  // unknown or expired
+    return (*cached)->first;
 }
 
 void catalog::delete_session(std::int64_t session_id) {
@@ -183,6 +196,7 @@ void catalog::delete_session(std::int64_t session_id) {
     auto st = w->cached("DELETE FROM sessions WHERE id = ?");
     st->bind(1, session_id);
     st->run();
+    wrote();
 }
 
 // ---- teams ----
@@ -232,11 +246,17 @@ std::vector<member_record> catalog::team_members(std::int64_t team_id) {
 }
 
 std::vector<team_role> catalog::member_roles(std::int64_t team_id, std::int64_t user_id) {
-    auto r = readers_.acquire();
-    auto st = r->cached("SELECT roles_mask FROM team_members WHERE team_id = ? AND user_id = ?");
-    st->bind(1, team_id).bind(2, user_id);
-    if (!st->step()) return {};
-    return roles_from_mask(st->int64(0));
+    auto gen = generation();
+    if (auto cached = roles_.get({team_id, user_id}, gen)) return *cached;
+    std::vector<team_role> roles;
+    {
+        auto r = readers_.acquire();
+        auto st = r->cached("SELECT roles_mask FROM team_members WHERE team_id = ? AND user_id = ?");
+        st->bind(1, team_id).bind(2, user_id);
+        if (st->step()) roles = roles_from_mask(st->int64(0));
+    }
+    roles_.put({team_id, user_id}, roles, gen);
+    return roles;
 }
 
 void catalog::set_member_roles(std::int64_t team_id, std::int64_t user_id,
@@ -247,6 +267,7 @@ void catalog::set_member_roles(std::int64_t team_id, std::int64_t user_id,
         "ON CONFLICT (team_id, user_id) DO UPDATE SET roles_mask = excluded.roles_mask");
     st->bind(1, team_id).bind(2, user_id).bind(3, roles_to_mask(roles)).bind(4, std::string(now));
     st->run();
+    wrote();
 }
 
 void catalog::remove_member(std::int64_t team_id, std::int64_t user_id) {
@@ -254,6 +275,7 @@ void catalog::remove_member(std::int64_t team_id, std::int64_t user_id) {
     auto st = w->cached("DELETE FROM team_members WHERE team_id = ? AND user_id = ?");
     st->bind(1, team_id).bind(2, user_id);
     st->run();
+    wrote();
 }
 
 std::int64_t catalog::count_admins(std::int64_t team_id) {

@@ -4,6 +4,7 @@
 // catalog) without touching the rules above it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "airsql/databases.hpp"
 #include "airsql/teams.hpp"
 #include "airsql/tokens.hpp"
+#include "catalog/read_cache.hpp"
 #include "sqlite/pool.hpp"
 
 namespace airsql::catalog {
@@ -143,6 +145,12 @@ public:
     std::optional<token_access> token_access_for(std::int64_t token_id, std::string_view db_id);
 
 private:
+    /// Called by every write after it committed: invalidates the read caches.
+    void wrote() noexcept { generation_.fetch_add(1, std::memory_order_acq_rel); }
+    std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+
+    std::optional<database_record> find_database_uncached(const std::string& id);
+    std::optional<database_record> find_database_by_readonly_id_uncached(const std::string& readonly_id);
     std::vector<database_record> read_databases(const std::string& where_sql,
                                                 const std::optional<std::int64_t>& param);
     std::vector<token_permission> read_permissions(sqlite::connection& conn,
@@ -150,6 +158,25 @@ private:
 
     sqlite::writer_slot writer_;
     sqlite::reader_pool readers_;
+
+    // The reads on every request's path, memoized (see read_cache).
+    std::atomic<std::uint64_t> generation_{0};
+    struct pair_hash {
+        std::size_t operator()(const std::pair<std::int64_t, std::int64_t>& p) const noexcept {
+            return std::hash<std::int64_t>()(p.first * 1'000'003 ^ p.second);
+        }
+    };
+    struct token_db_hash {
+        std::size_t operator()(const std::pair<std::int64_t, std::string>& p) const noexcept {
+            return std::hash<std::string>()(p.second) ^ std::hash<std::int64_t>()(p.first);
+        }
+    };
+    read_cache<std::string, std::optional<std::pair<session_record, std::string>>> sessions_;
+    read_cache<std::string, std::optional<database_record>> databases_by_id_;
+    read_cache<std::string, std::optional<database_record>> databases_by_readonly_id_;
+    read_cache<std::pair<std::int64_t, std::int64_t>, std::vector<team_role>, pair_hash> roles_;
+    read_cache<std::string, std::optional<std::pair<token_record, std::optional<std::string>>>> tokens_by_hash_;
+    read_cache<std::pair<std::int64_t, std::string>, std::optional<token_access>, token_db_hash> token_access_;
 };
 
 }  // namespace airsql::catalog

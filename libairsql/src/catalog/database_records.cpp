@@ -66,6 +66,7 @@ void catalog::insert_database(const database_record& d) {
     bind_location(*st, 12, d.location);
     st->bind(15, d.created_utc).bind(16, d.ownership_utc);
     st->run();
+    wrote();
 }
 
 std::vector<database_record> catalog::read_databases(const std::string& where_sql,
@@ -82,6 +83,15 @@ std::vector<database_record> catalog::read_databases(const std::string& where_sq
 }
 
 std::optional<database_record> catalog::find_database(std::string_view id) {
+    std::string key(id);
+    auto gen = generation();
+    if (auto cached = databases_by_id_.get(key, gen)) return *cached;
+    auto found = find_database_uncached(key);
+    databases_by_id_.put(key, found, gen);
+    return found;
+}
+
+std::optional<database_record> catalog::find_database_uncached(const std::string& id) {
     auto r = readers_.acquire();
     auto st = r->cached(fmt::format(
         "SELECT {} FROM databases d JOIN teams t ON t.id = d.team_id WHERE d.id = ?",
@@ -93,6 +103,16 @@ std::optional<database_record> catalog::find_database(std::string_view id) {
 
 std::optional<database_record> catalog::find_database_by_readonly_id(
     std::string_view readonly_id) {
+    std::string key(readonly_id);
+    auto gen = generation();
+    if (auto cached = databases_by_readonly_id_.get(key, gen)) return *cached;
+    auto found = find_database_by_readonly_id_uncached(key);
+    databases_by_readonly_id_.put(key, found, gen);
+    return found;
+}
+
+std::optional<database_record> catalog::find_database_by_readonly_id_uncached(
+    const std::string& readonly_id) {
     auto r = readers_.acquire();
     auto st = r->cached(fmt::format(
         "SELECT {} FROM databases d JOIN teams t ON t.id = d.team_id WHERE d.readonly_id = ?",
@@ -131,6 +151,13 @@ void catalog::update_database(const database_record& d) {
     bind_location(*st, 11, d.location);
     st->bind(14, d.ownership_utc).bind(15, d.id);
     st->run();
+    // Tokens of other teams lose their permission on a database that changed hands.
+    auto drop = w->cached(
+        "DELETE FROM token_permissions WHERE db_id = ? AND token_id IN "
+        "(SELECT id FROM tokens WHERE team_id != ?)");
+    drop->bind(1, d.id).bind(2, d.team_id);
+    drop->run();
+    wrote();
 }
 
 void catalog::delete_database(std::string_view id) {
@@ -138,6 +165,7 @@ void catalog::delete_database(std::string_view id) {
     auto st = w->cached("DELETE FROM databases WHERE id = ?");
     st->bind(1, std::string(id));
     st->run();
+    wrote();
 }
 
 std::int64_t catalog::count_databases() {

@@ -77,6 +77,7 @@ std::int64_t catalog::insert_token(const token_record& k, std::string_view body_
     auto id = w->last_insert_rowid();
     write_permissions(*w, id, k.permissions);
     tx.commit();
+    wrote();
     return id;
 }
 
@@ -97,14 +98,27 @@ std::optional<token_record> catalog::find_token(std::int64_t id) {
 
 std::optional<token_record> catalog::find_token_by_hash(std::string_view body_hash,
                                                         std::string_view now) {
-    auto r = readers_.acquire();
-    auto st = r->cached(fmt::format(
-        "SELECT {} FROM tokens k JOIN teams t ON t.id = k.team_id WHERE k.body_hash = ? "
-        "AND (k.expiration_utc IS NULL OR k.expiration_utc > ?)",
-        token_columns));
-    st->bind(1, std::string(body_hash)).bind(2, std::string(now));
-    if (!st->step()) return std::nullopt;
-    return read_token(*st);
+    std::string key(body_hash);
+    auto gen = generation();
+    auto cached = tokens_by_hash_.get(key, gen);
+    if (!cached) {
+        auto r = readers_.acquire();
+        auto st = r->cached(fmt::format(
+            "SELECT {} FROM tokens k JOIN teams t ON t.id = k.team_id WHERE k.body_hash = ?",
+            token_columns));
+        st->bind(1, key);
+        cached.emplace();
+        if (st->step()) {
+            auto token = read_token(*st);
+            auto expires = token.expiration_utc;
+            cached->emplace(std::move(token), std::move(expires));
+        }
+        tokens_by_hash_.put(key, *cached, gen);
+    }
+    if (!*cached) return std::nullopt;
+    const auto& expires = (*cached)->second;
+    if (expires && *expires <= now) return std::nullopt;  // expired
+    return (*cached)->first;
 }
 
 std::vector<token_record> catalog::tokens_of_team(std::int64_t team_id) {
@@ -133,6 +147,7 @@ void catalog::update_token(const token_record& k) {
     }
     write_permissions(*w, k.id, k.permissions);
     tx.commit();
+    wrote();
 }
 
 void catalog::delete_token(std::int64_t id) {
@@ -140,15 +155,23 @@ void catalog::delete_token(std::int64_t id) {
     auto st = w->cached("DELETE FROM tokens WHERE id = ?");
     st->bind(1, id);
     st->run();
+    wrote();
 }
 
 std::optional<token_access> catalog::token_access_for(std::int64_t token_id,
                                                       std::string_view db_id) {
-    auto r = readers_.acquire();
-    auto st = r->cached("SELECT permission FROM token_permissions WHERE token_id = ? AND db_id = ?");
-    st->bind(1, token_id).bind(2, std::string(db_id));
-    if (!st->step()) return std::nullopt;
-    return parse_access(st->text(0));
+    std::pair<std::int64_t, std::string> key{token_id, std::string(db_id)};
+    auto gen = generation();
+    if (auto cached = token_access_.get(key, gen)) return *cached;
+    std::optional<token_access> found;
+    {
+        auto r = readers_.acquire();
+        auto st = r->cached("SELECT permission FROM token_permissions WHERE token_id = ? AND db_id = ?");
+        st->bind(1, token_id).bind(2, key.second);
+        if (st->step()) found = parse_access(st->text(0));
+    }
+    token_access_.put(key, found, gen);
+    return found;
 }
 
 }  // namespace airsql::catalog

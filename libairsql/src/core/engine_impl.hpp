@@ -6,6 +6,7 @@
 #include "airsql/engine.hpp"
 #include "catalog/catalog.hpp"
 #include "database/registry.hpp"
+#include "graphql/document_cache.hpp"
 #include "graphql/schema_cache.hpp"
 
 namespace airsql {
@@ -19,6 +20,7 @@ public:
     catalog::catalog catalog;
     database::registry databases;
     graphql::schema_cache graphql_schemas;
+    graphql::document_cache graphql_documents;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 

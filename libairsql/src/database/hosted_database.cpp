@@ -35,6 +35,17 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
       file_(std::move(file)),
       writer_(open_hosted_connection(file_, opts, true)),
       readers_([f = file_, opts] { return open_hosted_connection(f, opts, false); },
-               opts.read_connections_per_database) {}
+               opts.read_connections_per_database) {
+    auto w = writer_.acquire();
+    schema_version_ = w->pragma_int("schema_version");
+}
+
+hosted_database::write_lease::~write_lease() {
+    try {
+        db_->schema_version_.store(lease_->pragma_int("schema_version"), std::memory_order_release);
+    } catch (...) {
+        // The connection failed; the next lease reads the version again.
+    }
+}
 
 }  // namespace airsql::database

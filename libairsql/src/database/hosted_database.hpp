@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -23,8 +24,25 @@ public:
     const std::string& id() const noexcept { return id_; }
     const std::filesystem::path& file() const noexcept { return file_; }
 
-    /// The writer connection, locked for the caller.
-    sqlite::writer_slot::lease writer() { return writer_.acquire(); }
+    /// The writer connection, locked for the caller. When the lease ends, the schema version
+    /// is read again: only this process writes the file, so that is where it can change.
+    class write_lease {
+    public:
+        explicit write_lease(hosted_database& db) : db_(&db), lease_(db.writer_.acquire()) {}
+        ~write_lease();
+        write_lease(const write_lease&) = delete;
+        write_lease& operator=(const write_lease&) = delete;
+        sqlite::connection& operator*() const noexcept { return *lease_; }
+        sqlite::connection* operator->() const noexcept { return &*lease_; }
+
+    private:
+        hosted_database* db_;
+        sqlite::writer_slot::lease lease_;
+    };
+    write_lease writer() { return write_lease(*this); }
+
+    /// `PRAGMA schema_version` as of the last write lease (cheap: no SQLite call).
+    std::int64_t schema_version() const noexcept { return schema_version_.load(std::memory_order_acquire); }
     /// A reader connection (`query_only`), borrowed from the pool.
     sqlite::reader_pool::lease reader() { return readers_.acquire(); }
 
@@ -33,6 +51,7 @@ private:
     std::filesystem::path file_;
     sqlite::writer_slot writer_;
     sqlite::reader_pool readers_;
+    std::atomic<std::int64_t> schema_version_{0};
 };
 
 /// Opens a connection to a hosted database file with airsql's standard configuration.

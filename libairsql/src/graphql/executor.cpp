@@ -169,6 +169,15 @@ private:
         return true;
     }
 
+    // A root field that failed: null in `data`, or `data` itself null for non-null fields.
+    void null_field(const std::string& key, bool non_null) {
+        if (non_null) {
+            data_null_ = true;
+        } else {
+            data_ += (data_.size() > 1 ? "," : "") + json_key(key) + ":null";
+        }
+    }
+
     void field_error(const field_node& f, std::string message) {
         errors_.push_back({std::move(message), {f.sel->loc}, {f.key}});
     }
@@ -233,10 +242,10 @@ private:
                 if (!finish_field(run_json(*conn, q), sh, non_null)) data_null_ = true;
             } catch (const field_failure& e) {
                 field_error(f, e.what());
-                if (non_null) data_null_ = true;
+                null_field(f.key, non_null);
             } catch (const error& e) {
                 field_error(f, guard.expired() ? "The query ran longer than the time limit and was stopped" : e.what());
-                if (non_null) data_null_ = true;
+                null_field(f.key, non_null);
             }
         }
         if (tx) tx->commit();
@@ -476,6 +485,16 @@ private:
         }
         for (const auto& c : conflicts) {
             if (!c.is_object()) continue;
+            if (ctx_.s.mode == access_mode::insert_only) {
+                const auto* cols = c.get_object().if_contains("update_columns");
+                bool updates = cols && cols->is_array() && !cols->get_array().empty();
+                const auto* where = c.get_object().if_contains("where");
+                if (updates || (where && !where->is_null())) {
+                    throw field_failure(
+                        "insert-only access cannot change existing rows: on_conflict must use "
+                        "update_columns: [] and no where");
+                }
+            }
             if (const auto* cols = c.get_object().if_contains("update_columns"); cols && cols->is_array()) {
                 for (const auto& col : cols->get_array()) {
                     if (col.is_string() && !given.count(std::string(col.get_string()))) {

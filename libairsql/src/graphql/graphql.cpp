@@ -40,22 +40,26 @@ graphql_response execute_graphql(engine& eng, const principal& who, std::string_
     auto db = auth::resolve_database(e, who, db_id);
     auto mode = mode_for(db.access);
     auto hosted = e.databases.open(db.record.id);
-    std::shared_ptr<const graphql::schema> schema;
-    {
-        auto conn = hosted->reader();
-        schema = e.graphql_schemas.get(db.record.id, mode, *conn);
-    }
+    auto schema = e.graphql_schemas.get(*hosted, mode);
 
-    graphql::document doc;
-    try {
-        graphql::parse_limits limits;
-        limits.max_bytes = e.opts.graphql_max_document_bytes;
-        doc = graphql::parse(request.query, limits);
-    } catch (const graphql::syntax_error& se) {
-        return request_error(request, {{se.what(), {se.where()}, {}}});
+    // Parsed and validated documents are remembered per schema: repeated requests skip both.
+    auto parsed = e.graphql_documents.find(request.query, schema);
+    std::vector<graphql::error_entry> errors;
+    if (!parsed) {
+        auto fresh = std::make_shared<graphql::document>();
+        try {
+            graphql::parse_limits limits;
+            limits.max_bytes = e.opts.graphql_max_document_bytes;
+            *fresh = graphql::parse(request.query, limits);
+        } catch (const graphql::syntax_error& se) {
+            return request_error(request, {{se.what(), {se.where()}, {}}});
+        }
+        errors = graphql::validate(*schema, *fresh, e.opts.graphql_max_depth);
+        if (!errors.empty()) return request_error(request, std::move(errors));
+        parsed = fresh;
+        e.graphql_documents.remember(request.query, parsed, schema);
     }
-    auto errors = graphql::validate(*schema, doc, e.opts.graphql_max_depth);
-    if (!errors.empty()) return request_error(request, std::move(errors));
+    const auto& doc = *parsed;
 
     const graphql::operation* op = nullptr;
     if (request.operation_name) {
@@ -95,8 +99,7 @@ std::string default_query(engine& eng, const principal& who, std::string_view db
     auto db = auth::resolve_database(e, who, db_id);
     auth::require_read(db);
     auto hosted = e.databases.open(db.record.id);
-    auto conn = hosted->reader();
-    auto schema = e.graphql_schemas.get(db.record.id, graphql::access_mode::read_only, *conn);
+    auto schema = e.graphql_schemas.get(*hosted, graphql::access_mode::read_only);
     if (schema->model->tables.empty()) return "";
     const auto& t = schema->model->tables.front();
     std::string out = "query " + t.gql_name + "Query {\n  " + t.gql_name + "( limit: 100 ) {\n";

@@ -5,9 +5,9 @@
 
 namespace airsql::graphql {
 
-std::shared_ptr<const schema> schema_cache::get(const std::string& db_id, access_mode mode,
-                                                sqlite::connection& conn) {
-    auto version = conn.pragma_int("schema_version");
+std::shared_ptr<const schema> schema_cache::get(database::hosted_database& db, access_mode mode) {
+    const auto& db_id = db.id();
+    auto version = db.schema_version();
     auto slot = static_cast<std::size_t>(mode);
     {
         std::lock_guard lock(mutex_);
@@ -24,8 +24,9 @@ std::shared_ptr<const schema> schema_cache::get(const std::string& db_id, access
         if (it != entries_.end() && it->second.version == version) model = it->second.model;
     }
     if (!model) {
-        sqlite::transaction tx(conn, sqlite::transaction::kind::deferred);
-        model = std::make_shared<database_model>(read_database_model(conn));
+        auto conn = db.reader();
+        sqlite::transaction tx(*conn, sqlite::transaction::kind::deferred);
+        model = std::make_shared<database_model>(read_database_model(*conn));
         tx.commit();
     }
     auto built = build_schema(model, mode);

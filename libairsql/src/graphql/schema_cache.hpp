@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "graphql/schema.hpp"
-#include "sqlite/connection.hpp"
+#include "database/hosted_database.hpp"
 
 namespace airsql::graphql {
 
@@ -16,9 +16,8 @@ namespace airsql::graphql {
 /// Thread-safe.
 class schema_cache {
 public:
-    /// The schema for `mode`, checking the version on `conn` (a connection to that database).
-    std::shared_ptr<const schema> get(const std::string& db_id, access_mode mode,
-                                      sqlite::connection& conn);
+    /// The schema for `mode` at the database's current schema version.
+    std::shared_ptr<const schema> get(database::hosted_database& db, access_mode mode);
     void forget(const std::string& db_id);
 
 private:

@@ -257,6 +257,7 @@ std::string sql_compiler::row_object(level& lv, const std::vector<field_node>& f
             case field_role::object_relationship:
             case field_role::array_relationship:
             case field_role::array_aggregate: {
+                sh.non_null = f.def->type.is_non_null();
                 const auto& rel = s_.relationships[lv.table][f.def->index];
                 pairs.emplace_back(f.key, relation_list(lv, rel, f, sh, f.def->role == field_role::array_aggregate));
                 break;
@@ -271,6 +272,27 @@ std::string sql_compiler::row_object(level& lv, const std::vector<field_node>& f
 
 std::string sql_compiler::relation_list(level& parent, const relationship& rel, const field_node& node,
                                         shape& out, bool aggregate) {
+    // A nested field that cannot be compiled is a field error at its own path, for every
+    // parent row: its value becomes an error marker, like values SQLite cannot convert.
+    if (relationship_depth_ >= max_relationship_depth) {
+        return marker(sql_string("relationships nest more than " + std::to_string(max_relationship_depth) +
+                                 " levels deep here; SQLite cannot run deeper statements, so split the query"));
+    }
+    ++relationship_depth_;
+    struct depth_guard {
+        int& d;
+        ~depth_guard() { --d; }
+    } guard{relationship_depth_};
+    try {
+        return relation_sql(parent, rel, node, out, aggregate);
+    } catch (const field_failure& e) {
+        out.fields.clear();
+        return marker(sql_string(e.what()));
+    }
+}
+
+std::string sql_compiler::relation_sql(level& parent, const relationship& rel, const field_node& node,
+                                       shape& out, bool aggregate) {
     const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
     auto args = argument_values(s_, node.sel->arguments, node.def->args, ctx_.variables);
     if (rel.k == relationship::kind::object) {
@@ -508,54 +530,63 @@ std::string sql_compiler::condition(std::size_t table, const boost::json::object
     return out;
 }
 
+namespace {
+
+std::string direction(std::string_view term) {
+    if (term == "ASC" || term == "asc") return " ASC";
+    if (term == "DESC" || term == "desc") return " DESC";
+    if (term == "asc_nulls_first") return " ASC NULLS FIRST";
+    if (term == "asc_nulls_last") return " ASC NULLS LAST";
+    if (term == "desc_nulls_first") return " DESC NULLS FIRST";
+    return " DESC NULLS LAST";
+}
+
+}  // namespace
+
+// Sort keys of one order_by entry on rows of `table` (as `alias`), in document order. A key
+// naming an object relationship sorts by the referenced row's columns (recursively): each
+// column is fetched by a correlated subquery chain along the foreign keys.
+void sql_compiler::order_object(std::size_t table, const boost::json::object& entry, const std::string& alias,
+                                std::vector<order_term>& terms) {
+    if (entry.empty()) throw field_failure("order_by entries must not be empty: name a column, e.g. {id: ASC}");
+    const auto& tm = m_.tables[table];
+    for (const auto& [key, v] : entry) {
+        if (v.is_null()) continue;
+        if (auto c = tm.column_by_gql(key)) {
+            if (v.is_string()) terms.push_back({column_ref(table, *c, alias), direction(v.get_string())});
+            continue;
+        }
+        for (const auto& rel : s_.relationships[table]) {
+            if (rel.name != key || rel.k != relationship::kind::object || !v.is_object()) continue;
+            const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
+            auto a = next_alias('o');
+            std::string join;
+            for (std::size_t i = 0; i < fk.from.size(); ++i) {
+                join += (i ? " AND " : "") + column_ref(rel.other, fk.to[i], a) + " = " +
+                        column_ref(table, fk.from[i], alias);
+            }
+            std::vector<order_term> inner;
+            order_object(rel.other, v.get_object(), a, inner);
+            for (auto& term : inner) {
+                terms.push_back({"(SELECT " + term.expr + " FROM " + sqlite::quote_identifier(m_.tables[rel.other].name) +
+                                     " AS " + a + " WHERE " + join + " LIMIT 1)",
+                                 std::move(term.direction)});
+            }
+        }
+    }
+}
+
 std::string sql_compiler::order_terms(std::size_t table, const boost::json::value& order_by, const std::string& alias,
                                       std::vector<bound_value>& params) {
     const auto& t = m_.tables[table];
-    std::vector<std::string> terms;
-    auto direction = [](std::string_view term) -> std::string {
-        if (term == "ASC" || term == "asc") return " ASC";
-        if (term == "DESC" || term == "desc") return " DESC";
-        if (term == "asc_nulls_first") return " ASC NULLS FIRST";
-        if (term == "asc_nulls_last") return " ASC NULLS LAST";
-        if (term == "desc_nulls_first") return " DESC NULLS FIRST";
-        return " DESC NULLS LAST";
-    };
-    std::function<void(std::size_t, const boost::json::object&, const std::string&)> add_object;
-    add_object = [&](std::size_t tbl, const boost::json::object& entry, const std::string& expr_alias) {
-        if (entry.empty()) throw field_failure("order_by entries must not be empty: name a column, e.g. {id: ASC}");
-        for (const auto& [key, v] : entry) {
-            if (v.is_null()) continue;
-            const auto& tm = m_.tables[tbl];
-            if (auto c = tm.column_by_gql(key)) {
-                if (v.is_string()) terms.push_back(column_ref(tbl, *c, expr_alias) + direction(v.get_string()));
-                continue;
-            }
-            for (const auto& rel : s_.relationships[tbl]) {
-                if (rel.name != key || rel.k != relationship::kind::object || !v.is_object()) continue;
-                const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
-                for (const auto& [sub_key, sub_v] : v.get_object()) {
-                    auto pc = m_.tables[rel.other].column_by_gql(sub_key);
-                    if (!pc || !sub_v.is_string()) continue;
-                    auto a = next_alias('o');
-                    std::string join;
-                    for (std::size_t i = 0; i < fk.from.size(); ++i) {
-                        join += (i ? " AND " : "") + column_ref(rel.other, fk.to[i], a) + " = " +
-                                column_ref(tbl, fk.from[i], expr_alias);
-                    }
-                    terms.push_back("(SELECT " + column_ref(rel.other, *pc, a) + " FROM " +
-                                    sqlite::quote_identifier(m_.tables[rel.other].name) + " AS " + a + " WHERE " + join +
-                                    " LIMIT 1)" + direction(sub_v.get_string()));
-                }
-            }
-        }
-    };
+    std::vector<order_term> terms;
     (void)params;
     if (const auto* a = order_by.if_array()) {
         for (const auto& entry : *a) {
-            if (entry.is_object()) add_object(table, entry.get_object(), alias);
+            if (entry.is_object()) order_object(table, entry.get_object(), alias, terms);
         }
     } else if (order_by.is_object()) {
-        add_object(table, order_by.get_object(), alias);
+        order_object(table, order_by.get_object(), alias, terms);
     }
     if (terms.empty()) {
         // The default order: by rowid (AirGQL), or by the key when there is no rowid.
@@ -568,7 +599,7 @@ std::string sql_compiler::order_terms(std::size_t table, const boost::json::valu
         return "";
     }
     std::string out = " ORDER BY ";
-    for (std::size_t i = 0; i < terms.size(); ++i) out += (i ? ", " : "") + terms[i];
+    for (std::size_t i = 0; i < terms.size(); ++i) out += (i ? ", " : "") + terms[i].expr + terms[i].direction;
     return out;
 }
 
@@ -576,7 +607,7 @@ std::string sql_compiler::order_terms(std::size_t table, const boost::json::valu
 
 std::string sql_compiler::list_query(std::size_t table, const boost::json::object& args,
                                      const std::vector<const selection_set*>& sets, const std::string& join,
-                                     level* /*parent*/, shape& out, bool aggregate, std::vector<bound_value>& params) {
+                                     level* parent, shape& out, bool aggregate, std::vector<bound_value>& params) {
     const auto& t = m_.tables[table];
     level lv;
     lv.table = table;
@@ -595,8 +626,10 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
     if (limit && *limit < 0) throw field_failure("The limit must be positive or zero, not " + std::to_string(*limit));
     if (offset && *offset < 0) throw field_failure("The offset must be positive or zero, not " + std::to_string(*offset));
     if (offset && !limit) throw field_failure("Cannot specify an offset without also specifying a limit");
+    // Root lists are capped at max_rows (AirGQL); nested lists, like Hasura's, are not: the
+    // size of the whole result is bounded by SQLite's length limit instead.
     auto max = static_cast<std::int64_t>(settings_.max_rows);
-    bool capped = !limit || *limit > max;
+    bool capped = parent == nullptr && (!limit || *limit > max);
 
     std::string select_expr;
     bool nodes = !aggregate;
@@ -636,9 +669,7 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
         order = order_terms(table, boost::json::value(), lv.base, params);
     }
     std::string paging;
-    if (!capped) {
-        paging = " LIMIT " + bind(*limit);
-    } else if (nodes) {
+    if (capped && nodes) {
         paging = " LIMIT " + bind(max + 1);
     } else if (limit) {
         paging = " LIMIT " + bind(*limit);

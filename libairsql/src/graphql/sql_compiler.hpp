@@ -45,6 +45,10 @@ public:
 /// The key SQLite-built JSON uses to mark a value it could not produce.
 inline constexpr std::string_view error_marker_key = "__airsql_error";
 
+/// Most relationships one field may nest: SQLite's SQL parser (a 100-entry stack) cannot
+/// take statements nested much deeper.
+inline constexpr int max_relationship_depth = 5;
+
 struct compile_settings {
     std::string file_url_id;  ///< the id in file URLs (the database's read-only id)
     std::size_t max_rows = 10'000;
@@ -87,6 +91,8 @@ private:
     std::string value_expr(const level& lv, std::size_t column);
     std::string relation_list(level& parent, const relationship& rel, const field_node& node,
                               shape& out, bool aggregate);
+    std::string relation_sql(level& parent, const relationship& rel, const field_node& node,
+                             shape& out, bool aggregate);
     std::string list_query(std::size_t table, const boost::json::object& args,
                            const std::vector<const selection_set*>& sets, const std::string& join,
                            level* parent, shape& out, bool aggregate, std::vector<bound_value>& params);
@@ -94,6 +100,12 @@ private:
                                  bool& nodes_selected, bool capped);
     std::string order_terms(std::size_t table, const boost::json::value& order_by,
                             const std::string& alias, std::vector<bound_value>& params);
+    struct order_term {
+        std::string expr;
+        std::string direction;  ///< " ASC", " DESC NULLS LAST", …
+    };
+    void order_object(std::size_t table, const boost::json::object& entry, const std::string& alias,
+                      std::vector<order_term>& terms);
     std::string comparison(const column_model& c, const std::string& expr,
                            const boost::json::object& ops, std::vector<bound_value>& params);
     std::string column_ref(std::size_t table, std::size_t column, const std::string& alias) const;
@@ -105,6 +117,7 @@ private:
     const database_model& m_;
     compile_settings settings_;
     int alias_counter_ = 0;
+    int relationship_depth_ = 0;
     std::vector<bound_value>* params_ = nullptr;
 };
 

@@ -210,8 +210,8 @@ std::int64_t connection::total_changes() const { return sqlite3_total_changes64(
 std::int64_t connection::changes() const { return sqlite3_changes64(handle()); }
 
 std::int64_t connection::pragma_int(const std::string& name) {
-    auto st = prepare("PRAGMA " + name);
-    return st.step() ? st.int64(0) : 0;
+    auto st = cached("PRAGMA " + name);
+    return st->step() ? st->int64(0) : 0;
 }
 
 // ---- transaction ----
