@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "airsql/json.hpp"
+
 namespace airsql::server {
 
 int http_status(errc code) noexcept {
@@ -34,6 +36,8 @@ int http_status(errc code) noexcept {
             return 503;
         case errc::internal:
             return 500;
+        case errc::would_block:
+            return 503;  // never shown: the session retries such requests on the worker pool
     }
     return 500;
 }
@@ -43,7 +47,7 @@ http_response error_response(int status, std::string_view code, std::string_view
         {"errors", boost::json::array{boost::json::object{{"message", message}, {"code", code}}}}};
     http_response res;
     res.status = status;
-    res.body = boost::json::serialize(body);
+    res.body = airsql::to_json(body);
     if (status == 401) res.headers.emplace_back("WWW-Authenticate", "Bearer");
     return res;
 }

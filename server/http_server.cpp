@@ -162,14 +162,21 @@ asio::awaitable<void> http_server::impl::session(beast::tcp_stream stream) {
         bool keep_alive = req.keep_alive();
         auto request = to_request(std::move(req));
 
-        // Handle it on the worker pool: handlers block on SQLite and password hashing.
+        // Answer from memory right here if the library can (cached GraphQL responses), else
+        // on the worker pool: handlers block on SQLite and password hashing.
         ++in_flight;
-        auto response = co_await asio::co_spawn(
-            workers,
-            [this, &request]() -> asio::awaitable<http_response> {
-                co_return routes.handle(request);
-            },
-            asio::use_awaitable);
+        auto from_memory = routes.handle_from_memory(request);
+        http_response response;
+        if (from_memory) {
+            response = std::move(*from_memory);
+        } else {
+            response = co_await asio::co_spawn(
+                workers,
+                [this, &request]() -> asio::awaitable<http_response> {
+                    co_return routes.handle(request);
+                },
+                asio::use_awaitable);
+        }
 
         int status = response.status;
         auto res = to_beast(std::move(response), version, keep_alive && !stopping);

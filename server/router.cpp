@@ -12,6 +12,8 @@
 #include <iostream>
 
 #include "airsql/error.hpp"
+#include "airsql/json.hpp"
+#include "airsql/memory_only.hpp"
 #include "http_error.hpp"
 #include "routes/routes.hpp"
 
@@ -143,23 +145,41 @@ router::router(engine& eng, router_options opts) : eng_(eng), opts_(std::move(op
     add_all_routes(*this);
 }
 
-void router::add(std::string method, std::string pattern, route_doc doc, handler fn) {
+void router::add(std::string method, std::string pattern, route_doc doc, handler fn,
+                 bool try_inline) {
     auto segments = split_pattern(pattern);
     routes_.push_back({std::move(method), std::move(pattern), std::move(doc), std::move(fn),
-                       std::move(segments)});
+                       std::move(segments), try_inline});
+}
+
+namespace {
+// Thrown when a route that may not run inline was reached inside handle_from_memory.
+struct not_inline {};
+}  // namespace
+
+std::optional<http_response> router::handle_from_memory(const http_request& req) const noexcept {
+    try {
+        memory_only_scope scope;
+        auto res = dispatch(req, true);
+        add_cors(res);
+        return res;
+    } catch (...) {
+        // would_block, a route that is not marked, or any failure: the worker path answers.
+        return std::nullopt;
+    }
 }
 
 http_response json_response(const boost::json::value& body, int status) {
     http_response res;
     res.status = status;
-    res.body = boost::json::serialize(body);
+    res.body = airsql::to_json(body);
     return res;
 }
 
 http_response router::handle(const http_request& req) const noexcept {
     http_response res;
     try {
-        res = dispatch(req);
+        res = dispatch(req, false);
     } catch (const error& e) {
         res = error_response(e);
     } catch (const std::bad_alloc&) {
@@ -172,7 +192,7 @@ http_response router::handle(const http_request& req) const noexcept {
     return res;
 }
 
-http_response router::dispatch(const http_request& req) const {
+http_response router::dispatch(const http_request& req, bool inline_only) const {
     auto parsed = boost::urls::parse_origin_form(req.target);
     if (!parsed) throw error(errc::invalid_argument, "the request target is not a valid path");
     std::vector<std::string> segments;
@@ -204,11 +224,13 @@ http_response router::dispatch(const http_request& req) const {
             allowed.push_back(r.method);
             continue;
         }
+        if (inline_only && !r.try_inline) throw not_inline{};
         route_context ctx(eng_, req, std::move(names), std::move(values), std::move(query));
         auto res = r.fn(ctx);
         if (req.method == "HEAD") res.body.clear();
         return res;
     }
+    if (inline_only) throw not_inline{};
     if (allowed.empty()) {
         return error_response(404, "not_found",
                               fmt::format("no route for {} {}", req.method,

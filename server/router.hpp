@@ -66,6 +66,9 @@ struct route {
     route_doc doc;
     handler fn;
     std::vector<std::string> segments;  ///< pattern split at '/'
+    /// Often answerable from memory (cached GraphQL responses): worth trying on the I/O thread
+    /// under a memory_only_scope before handing it to the worker pool.
+    bool try_inline = false;
 };
 
 /// Thread-safe after construction: `handle` may run on many threads at once.
@@ -82,15 +85,20 @@ public:
 
     const router_options& options() const noexcept { return opts_; }
 
-    void add(std::string method, std::string pattern, route_doc doc, handler fn);
+    void add(std::string method, std::string pattern, route_doc doc, handler fn,
+             bool try_inline = false);
 
     /// Answers one request; never throws. Errors become JSON error responses.
     http_response handle(const http_request& req) const noexcept;
 
+    /// Answers the request only if its route is marked try_inline and the library can answer
+    /// from memory alone (no SQLite, no hashing); nullopt means: call handle() on a worker.
+    std::optional<http_response> handle_from_memory(const http_request& req) const noexcept;
+
     const std::vector<route>& routes() const noexcept { return routes_; }
 
 private:
-    http_response dispatch(const http_request& req) const;
+    http_response dispatch(const http_request& req, bool inline_only) const;
 
     engine& eng_;
     router_options opts_;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "airsql/json.hpp"
 #include "airsql/error.hpp"
 #include "airsql/graphql.hpp"
 #include "http_error.hpp"
@@ -189,7 +190,8 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
               bool media = wants_graphql_response(c.req.header("Accept"));
               request.request_errors_without_data = media;
               return render(execute_graphql(c.eng, who(c), c.param(id_param), request), media);
-          });
+          },
+          true);
     r.add("GET", base + "/graphql",
           {"GraphQL",
            "With ?query=…: a GraphQL query over GET (mutations are refused with 405). Without: "

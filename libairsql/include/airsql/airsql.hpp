@@ -6,6 +6,8 @@
 #include "airsql/engine.hpp"
 #include "airsql/error.hpp"
 #include "airsql/graphql.hpp"
+#include "airsql/json.hpp"
+#include "airsql/memory_only.hpp"
 #include "airsql/options.hpp"
 #include "airsql/principal.hpp"
 #include "airsql/sql.hpp"

@@ -23,6 +23,7 @@ enum class errc {
     resource_exhausted,   ///< a storage or memory limit was reached
     unavailable,          ///< temporarily unable to serve (busy database, shutting down)
     internal,             ///< a bug or an unexpected failure of the environment
+    would_block,          ///< refused inside a memory_only_scope: retry outside it
 };
 
 /// Stable snake_case name of a code, used as the `code` of JSON error bodies.

@@ -52,6 +52,10 @@ struct options {
     /// Largest GraphQL document, in bytes.
     std::size_t graphql_max_document_bytes = 512u * 1024;
 
+    /// Memory for cached GraphQL responses of read-only operations (0 turns the cache off).
+    /// A response is reused only until the next write to its database.
+    std::size_t graphql_response_cache_bytes = 64u * 1024 * 1024;
+
     /// Wall-clock limit of one GraphQL request.
     std::chrono::milliseconds graphql_timeout{20'000};
 

@@ -30,7 +30,8 @@ options prepared(options o) {
 engine::impl::impl(options o)
     : opts(prepared(std::move(o))),
       catalog(opts.data_dir / "catalog.sqlite"),
-      databases(opts.data_dir / "databases", opts) {}
+      databases(opts.data_dir / "databases", opts),
+      graphql_responses(opts.graphql_response_cache_bytes) {}
 
 engine::engine(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}
 engine::~engine() = default;

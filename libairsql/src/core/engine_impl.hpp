@@ -7,6 +7,7 @@
 #include "catalog/catalog.hpp"
 #include "database/registry.hpp"
 #include "graphql/document_cache.hpp"
+#include "graphql/response_cache.hpp"
 #include "graphql/schema_cache.hpp"
 
 namespace airsql {
@@ -21,6 +22,7 @@ public:
     database::registry databases;
     graphql::schema_cache graphql_schemas;
     graphql::document_cache graphql_documents;
+    graphql::response_cache graphql_responses;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 

@@ -29,6 +29,8 @@ std::string_view to_string(errc code) noexcept {
             return "unavailable";
         case errc::internal:
             return "internal";
+        case errc::would_block:
+            return "would_block";
     }
     return "internal";
 }

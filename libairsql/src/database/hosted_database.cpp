@@ -41,6 +41,7 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
 }
 
 hosted_database::write_lease::~write_lease() {
+    db_->data_generation_.fetch_add(1, std::memory_order_acq_rel);
     try {
         db_->schema_version_.store(lease_->pragma_int("schema_version"), std::memory_order_release);
     } catch (...) {

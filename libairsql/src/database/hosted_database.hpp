@@ -41,6 +41,10 @@ public:
     };
     write_lease writer() { return write_lease(*this); }
 
+    /// Moves after every write lease (after its transaction committed): results read at an
+    /// earlier generation may be stale.
+    std::uint64_t data_generation() const noexcept { return data_generation_.load(std::memory_order_acquire); }
+
     /// `PRAGMA schema_version` as of the last write lease (cheap: no SQLite call).
     std::int64_t schema_version() const noexcept { return schema_version_.load(std::memory_order_acquire); }
     /// A reader connection (`query_only`), borrowed from the pool.
@@ -52,6 +56,7 @@ private:
     sqlite::writer_slot writer_;
     sqlite::reader_pool readers_;
     std::atomic<std::int64_t> schema_version_{0};
+    std::atomic<std::uint64_t> data_generation_{0};
 };
 
 /// Opens a connection to a hosted database file with airsql's standard configuration.

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "airsql/error.hpp"
+#include "core/blocking.hpp"
 
 namespace airsql::database {
 
@@ -36,6 +37,7 @@ std::shared_ptr<hosted_database> registry::open(std::string_view id) {
     std::lock_guard lock(mutex_);
     auto it = open_.find(std::string(id));
     if (it != open_.end()) return it->second;
+    core::about_to_block();
     if (!std::filesystem::exists(file)) {
         throw error(errc::not_found, fmt::format("Database \"{}\" does not exist", id));
     }

@@ -233,6 +233,7 @@ void read_columns(sqlite::connection& conn, table_model& t, const std::string& c
         c.primary_key = !t.is_view && pk > 0;
         c.non_null = !t.is_view && (notnull || pk > 0);
         c.nullable_in_storage = c.non_null && !notnull;
+        c.has_default = has_default;
         c.omittable = (pk == 1 && lower(c.declared_type).rfind("int", 0) == 0) || has_default ||
                       !c.non_null || c.generated;
         for (auto& [col, lits] : options) {
@@ -311,7 +312,13 @@ database_model read_database_model(sqlite::connection& conn) {
         t.is_view = r.type == "view";
         read_columns(conn, t, r.sql);
         if (t.columns.empty()) continue;
-        if (has_rowid(conn, t)) {
+        bool rowid_table = has_rowid(conn, t);
+        if (!rowid_table && !t.is_view) {
+            // Without a rowid, an INTEGER PRIMARY KEY is an ordinary column: SQLite assigns
+            // nothing, so it is omittable only for the usual reasons.
+            for (auto& c : t.columns) c.omittable = c.has_default || !c.non_null || c.generated;
+        }
+        if (rowid_table) {
             add_rowid(t);
             // The single INTEGER PRIMARY KEY column of a rowid table is an alias of the rowid.
             std::vector<column_model*> pk;

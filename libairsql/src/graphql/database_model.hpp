@@ -26,6 +26,7 @@ struct column_model {
     bool non_null = false;     ///< non-null in row types
     bool primary_key = false;  ///< member of the declared primary key (or the synthetic rowid)
     bool omittable = false;    ///< may be left out of inserts
+    bool has_default = false;  ///< declares a DEFAULT
     bool generated = false;    ///< GENERATED ALWAYS AS: readable, never written
     bool nullable_in_storage = false;  ///< non_null in GraphQL but SQLite may still hold NULL
     std::optional<std::vector<std::string>> select_options;  ///< CHECK (col IN (…)) literals

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "airsql/error.hpp"
+#include "airsql/json.hpp"
 #include "graphql/field_collection.hpp"
 #include "graphql/input_values.hpp"
 #include "graphql/sql_compiler.hpp"
@@ -44,10 +45,10 @@ boost::json::value error_json(const error_entry& e) {
 std::string errors_json(const std::vector<error_entry>& errors) {
     boost::json::array a;
     for (const auto& e : errors) a.push_back(error_json(e));
-    return boost::json::serialize(a);
+    return airsql::to_json(a);
 }
 
-std::string json_key(std::string_view key) { return boost::json::serialize(boost::json::value(key)); }
+std::string json_key(std::string_view key) { return airsql::to_json(boost::json::value(key)); }
 
 bool is_marker(const boost::json::value& v) {
     const auto* o = v.if_object();
@@ -147,6 +148,9 @@ public:
           settings_(settings),
           compiler_(ctx_, {settings.file_url_id, settings.max_rows}) {}
 
+    bool reads_only_tables() const noexcept { return !touched_view_; }
+    bool had_errors() const noexcept { return !errors_.empty(); }
+
     std::string run(const operation& op) {
         if (op.type == operation_type::mutation) return run_mutation(op);
         return run_query(op);
@@ -159,7 +163,7 @@ private:
             auto v = boost::json::parse(text);
             std::vector<path_segment> path{sh.key};
             bool is_null = repair(v, sh, path, errors_);
-            text = boost::json::serialize(v);
+            text = airsql::to_json(v);
             if (is_null && non_null) return false;
         } else if (text == "null" && non_null) {
             errors_.push_back({"Cannot return null for non-nullable field.", {sh.loc}, {sh.key}});
@@ -215,15 +219,16 @@ private:
                 continue;
             }
             if (name == "__schema") {
-                finish_field(boost::json::serialize(resolve_schema(ctx_, settings_.view, f)), sh, true);
+                finish_field(airsql::to_json(resolve_schema(ctx_, settings_.view, f)), sh, true);
                 continue;
             }
             if (name == "__type") {
-                finish_field(boost::json::serialize(resolve_type(ctx_, settings_.view, f)), sh, false);
+                finish_field(airsql::to_json(resolve_type(ctx_, settings_.view, f)), sh, false);
                 continue;
             }
             if (!f.def) continue;
             bool non_null = f.def->type.is_non_null();
+            if (s.model->tables[f.def->table].is_view) touched_view_ = true;
             try {
                 sql_query q;
                 switch (f.def->role) {
@@ -571,14 +576,18 @@ private:
     sql_compiler compiler_;
     std::string data_;
     bool data_null_ = false;
+    bool touched_view_ = false;
     std::vector<error_entry> errors_;
 };
 
 }  // namespace
 
-std::string execute_operation(const schema& s, const document& doc, const operation& op, boost::json::object variables,
-                              database::hosted_database& db, const execution_settings& settings) {
-    return executor(s, doc, std::move(variables), db, settings).run(op);
+execution_result execute_operation(const schema& s, const document& doc, const operation& op,
+                                   boost::json::object variables, database::hosted_database& db,
+                                   const execution_settings& settings) {
+    executor e(s, doc, std::move(variables), db, settings);
+    auto body = e.run(op);
+    return {std::move(body), op.type == operation_type::query && e.reads_only_tables() && !e.had_errors()};
 }
 
 std::string request_error_body(const std::vector<error_entry>& errors, bool with_null_data) {

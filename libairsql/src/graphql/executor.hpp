@@ -25,9 +25,16 @@ struct execution_settings {
 /// body, `{"data": …, "errors": […]}`. Queries run in one read transaction on a pooled
 /// reader; mutation root fields run one after another, each in its own `BEGIN IMMEDIATE`
 /// transaction on the writer; the first failing one ends the operation with `data: null`.
-std::string execute_operation(const schema& s, const document& doc, const operation& op,
-                              boost::json::object variables, database::hosted_database& db,
-                              const execution_settings& settings);
+struct execution_result {
+    std::string body;
+    /// The response depends only on the database's data and schema: a query over tables (no
+    /// views, which may call random() or date('now')) that ran without errors.
+    bool cacheable = false;
+};
+
+execution_result execute_operation(const schema& s, const document& doc, const operation& op,
+                                   boost::json::object variables, database::hosted_database& db,
+                                   const execution_settings& settings);
 
 /// A response body for errors that stop a request before execution (data: null).
 std::string request_error_body(const std::vector<error_entry>& errors, bool with_null_data = true);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "airsql/graphql.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include "airsql/error.hpp"
 #include "auth/access.hpp"
+#include "core/blocking.hpp"
 #include "graphql/executor.hpp"
 #include "graphql/input_values.hpp"
 #include "graphql/parser.hpp"
@@ -41,6 +43,21 @@ graphql_response execute_graphql(engine& eng, const principal& who, std::string_
     auto mode = mode_for(db.access);
     auto hosted = e.databases.open(db.record.id);
     auto schema = e.graphql_schemas.get(*hosted, mode);
+
+    // A cached response, if this exact request was answered since the last write.
+    auto data_generation = hosted->data_generation();
+    std::string cache_key;
+    if (e.graphql_responses.enabled()) {
+        cache_key = fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n", db.record.id, data_generation,
+                                hosted->schema_version(), static_cast<int>(mode),
+                                static_cast<int>(request.view), db.record.readonly_id,
+                                request.operation_name.value_or(""),
+                                request.variables.empty() ? "" : boost::json::serialize(request.variables));
+        cache_key += request.query;
+        if (auto hit = e.graphql_responses.get(cache_key)) return {std::move(*hit), false, false};
+    }
+    // Everything below may read the database: not on an I/O thread.
+    core::about_to_block();
 
     // Parsed and validated documents are remembered per schema: repeated requests skip both.
     auto parsed = e.graphql_documents.find(request.query, schema);
@@ -91,7 +108,11 @@ graphql_response execute_graphql(engine& eng, const principal& who, std::string_
     settings.file_url_id = db.record.readonly_id;
     settings.max_rows = e.opts.graphql_max_rows;
     settings.timeout = e.opts.graphql_timeout;
-    return {graphql::execute_operation(*schema, doc, *op, std::move(variables), *hosted, settings), false, false};
+    auto result = graphql::execute_operation(*schema, doc, *op, std::move(variables), *hosted, settings);
+    // Stored under the generation read before executing: a write that raced with this read
+    // moved the generation on, so the entry is never served after that write.
+    if (result.cacheable && !cache_key.empty()) e.graphql_responses.put(cache_key, result.body);
+    return {std::move(result.body), false, false};
 }
 
 std::string default_query(engine& eng, const principal& who, std::string_view db_id) {

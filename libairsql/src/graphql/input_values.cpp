@@ -7,6 +7,8 @@
 #include <cmath>
 #include <set>
 
+#include "airsql/json.hpp"
+
 namespace airsql::graphql {
 
 namespace {
@@ -44,7 +46,7 @@ std::optional<boost::json::value> coerce_json(const schema& s, const boost::json
         reason = "Unknown type " + q(t.name) + ".";
         return std::nullopt;
     }
-    auto shown = boost::json::serialize(v);
+    auto shown = airsql::to_json(v);
     switch (def->kind) {
         case type_kind::scalar: {
             const auto& n = def->name;
@@ -59,8 +61,9 @@ std::optional<boost::json::value> coerce_json(const schema& s, const boost::json
                         return boost::json::value(static_cast<std::int64_t>(d));
                     }
                 }
-                reason = v.is_number() ? "Int cannot represent non 64-bit signed integer value: " + shown
-                                       : "Int cannot represent non-integer value: " + shown;
+                bool integral = v.is_number() && std::trunc(v.to_number<double>()) == v.to_number<double>();
+                reason = integral ? "Int cannot represent non 64-bit signed integer value: " + shown
+                                  : "Int cannot represent non-integer value: " + shown;
                 return std::nullopt;
             }
             if (n == "Float") {
@@ -161,7 +164,7 @@ boost::json::object coerce_variables(const schema& s, const operation& op,
                                   {}});
             } else {
                 errors.push_back({"Variable \"$" + def.name + "\" got invalid value " +
-                                      boost::json::serialize(*v) + "; " + reason,
+                                      airsql::to_json(*v) + "; " + reason,
                                   {def.loc},
                                   {}});
             }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 #include "graphql/name_encoding.hpp"
@@ -106,6 +107,7 @@ public:
         if (mode() != access_mode::read_only) add_mutation();
         add_directives();
         add_introspection_types();
+        drop_unreachable_types();
         out_->index();
         return out_;
     }
@@ -114,6 +116,48 @@ private:
     access_mode mode() const { return out_->mode; }
     bool can_read() const { return out_->can_read(); }
     void add(type_def t) { out_->types.push_back(std::move(t)); }
+
+    // The named types reachable from the roots; with `airgql_only`, not through extensions.
+    std::set<std::string> reachable_types(bool airgql_only) const {
+        std::map<std::string, const type_def*> by_name;
+        for (const auto& t : out_->types) by_name[t.name] = &t;
+        std::set<std::string> reached{"Int", "Float", "String", "Boolean", "ID"};
+        std::vector<std::string> pending{"Query", "__Schema", "__Type", "__TypeKind", "__Field", "__InputValue",
+                                         "__EnumValue", "__Directive", "__DirectiveLocation"};
+        if (!out_->mutation_type.empty()) pending.push_back(out_->mutation_type);
+        for (const auto& d : out_->directives) {
+            for (const auto& a : d.args) pending.push_back(a.type.name);
+        }
+        while (!pending.empty()) {
+            auto name = std::move(pending.back());
+            pending.pop_back();
+            if (!reached.insert(name).second) continue;
+            auto it = by_name.find(name);
+            if (it == by_name.end() || (airgql_only && it->second->extension)) continue;
+            for (const auto& f : it->second->fields) {
+                if (airgql_only && f.extension) continue;
+                pending.push_back(f.type.name);
+                for (const auto& a : f.args) {
+                    if (!airgql_only || !a.extension) pending.push_back(a.type.name);
+                }
+            }
+            for (const auto& iv : it->second->input_fields) {
+                if (!airgql_only || !iv.extension) pending.push_back(iv.type.name);
+            }
+        }
+        return reached;
+    }
+
+    // Types nothing reaches (e.g. insert inputs of a read-only schema) are not part of the
+    // schema; types reachable only through extensions belong to the full view alone.
+    void drop_unreachable_types() {
+        auto reached = reachable_types(false);
+        std::erase_if(out_->types, [&](const type_def& t) { return !reached.count(t.name); });
+        auto airgql = reachable_types(true);
+        for (auto& t : out_->types) {
+            if (!airgql.count(t.name)) t.extension = true;
+        }
+    }
 
     // ---- relationships ----
 

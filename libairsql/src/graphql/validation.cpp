@@ -233,6 +233,7 @@ private:
         for (const auto& u : usages) {
             used_names.insert(u.name);
             auto it = defined.find(u.name);
+            if (it != defined.end() && !s_.find(spec_of(it->second->type).name)) continue;  // reported
             if (it == defined.end()) {
                 error(op.name.empty() ? "Variable \"$" + u.name + "\" is not defined."
                                       : "Variable \"$" + u.name + "\" is not defined by operation " + q(op.name) + ".",
@@ -324,7 +325,8 @@ private:
                     auto it = fragments_.find(sel.name);
                     if (it == fragments_.end()) {
                         error("Unknown fragment " + q(sel.name) + ".", {sel.loc});
-                    } else if (it->second->type_condition != parent.name && s_.find(it->second->type_condition)) {
+                    } else if (const auto* cond = s_.find(it->second->type_condition);
+                               cond && cond->kind == type_kind::object && it->second->type_condition != parent.name) {
                         error("Fragment " + q(sel.name) + " cannot be spread here as objects of type " + q(parent.name) +
                                   " can never be of type " + q(it->second->type_condition) + ".",
                               {sel.loc});
@@ -604,24 +606,40 @@ private:
         std::map<std::string, std::vector<collected>> by_key;
         std::set<std::string> visited;
         collect(set, parent, by_key, visited);
+        check_collected(by_key, "");
+    }
+
+    // Compares fields of the same response key; where they agree, their sub-selections are
+    // merged and compared too, so `{ a { x: f } a { x: g } }` is caught.
+    void check_collected(const std::map<std::string, std::vector<collected>>& by_key, const std::string& outer) {
         for (const auto& [key, fields] : by_key) {
+            bool agree = true;
             for (std::size_t i = 1; i < fields.size() && merge_budget_ > 0; ++i, --merge_budget_) {
                 const auto& a = *fields[0].sel;
                 const auto& b = *fields[i].sel;
+                std::string reason;
                 if (a.name != b.name) {
-                    error("Fields " + q(key) + " conflict because " + q(a.name) + " and " + q(b.name) +
-                              " are different fields. Use different aliases on the fields to fetch both if this "
-                              "was intentional.",
-                          {a.loc, b.loc});
-                    break;
+                    reason = q(a.name) + " and " + q(b.name) + " are different fields";
+                } else if (arguments_text(a) != arguments_text(b)) {
+                    reason = "they have differing arguments";
                 }
-                if (arguments_text(a) != arguments_text(b)) {
-                    error("Fields " + q(key) + " conflict because they have differing arguments. Use different "
-                          "aliases on the fields to fetch both if this was intentional.",
+                if (!reason.empty()) {
+                    std::string what = outer.empty() ? "Fields " + q(key) + " conflict because " + reason
+                                                     : outer + "subfields " + q(key) + " conflict because " + reason;
+                    error(what + ". Use different aliases on the fields to fetch both if this was intentional.",
                           {a.loc, b.loc});
+                    agree = false;
                     break;
                 }
             }
+            if (!agree || fields.size() < 2 || merge_budget_ == 0) continue;
+            const auto* def = lookup_field(*fields[0].parent, fields[0].sel->name);
+            const auto* type = def ? s_.find(def->type.name) : nullptr;
+            if (!type || type->kind != type_kind::object) continue;
+            std::map<std::string, std::vector<collected>> sub;
+            std::set<std::string> visited;
+            for (const auto& f : fields) collect(f.sel->selections, *type, sub, visited);
+            check_collected(sub, (outer.empty() ? "Fields " + q(key) + " conflict because " : outer + "subfields " + q(key) + " conflict because "));
         }
     }
 

@@ -8,6 +8,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "airsql/error.hpp"
+#include "core/blocking.hpp"
 
 namespace airsql::sqlite {
 
@@ -164,6 +165,7 @@ std::optional<std::int64_t> statement::optional_int64(int index) const {
 // ---- connection ----
 
 connection::connection(const std::filesystem::path& file, mode m) {
+    core::about_to_block();
     int flags = SQLITE_OPEN_NOMUTEX;
     switch (m) {
         case mode::read_write_create:

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/blocking.hpp"
 #include "sqlite/connection.hpp"
 
 namespace airsql::sqlite {
@@ -38,6 +39,7 @@ public:
     };
 
     lease acquire() {
+        core::about_to_block();
         {
             std::lock_guard lock(mutex_);
             if (!idle_.empty()) {
@@ -83,7 +85,10 @@ public:
         connection* conn_;
     };
 
-    lease acquire() { return lease(mutex_, *conn_); }
+    lease acquire() {
+        core::about_to_block();
+        return lease(mutex_, *conn_);
+    }
 
 private:
     std::mutex mutex_;
