@@ -60,6 +60,10 @@ int main(int argc, char** argv) {
     app.add_option("--sql-timeout-ms", sql_timeout_ms, "time limit of one SQL endpoint call")
         ->envname("AIRSQL_SQL_TIMEOUT_MS")
         ->capture_default_str();
+    app.add_option("--graphql-cache-bytes", engine_opts.graphql_response_cache_bytes,
+                   "memory for cached GraphQL responses; 0 turns the cache off")
+        ->envname("AIRSQL_GRAPHQL_CACHE_BYTES")
+        ->capture_default_str();
     app.add_option("--graphql-timeout-ms", graphql_timeout_ms, "time limit of one GraphQL request")
         ->envname("AIRSQL_GRAPHQL_TIMEOUT_MS")
         ->capture_default_str();

@@ -5,6 +5,7 @@
 #include "airsql/sql.hpp"
 #include "auth/access.hpp"
 #include "sql/script_execution.hpp"
+#include "sqlite/script.hpp"
 
 namespace airsql {
 
@@ -41,6 +42,15 @@ sql_result run_sql(engine& eng, const principal& who, std::string_view db_id,
     settings.max_bytes = e.opts.max_sql_result_bytes;
     settings.schema_locked = db.record.schema_locked;
     auto hosted = e.databases.open(db.record.id);
+    if (db.access.schema) {
+        // A single read-only statement (the common SELECT) runs on a pooled reader, in parallel
+        // with other readers, instead of queueing for the one writer.
+        auto reader = hosted->reader();
+        if (sqlite::is_single_read_only_statement(*reader, request.query)) {
+            settings.rights = sqlite::sql_rights::read_only;
+            return sql::execute_script(*reader, request.query, settings);
+        }
+    }
     if (db.access.schema) {
         settings.rights = sqlite::sql_rights::read_write;
         auto conn = hosted->writer();

@@ -203,8 +203,22 @@ sql_result execute_script(sqlite::connection& conn, std::string_view script,
         return result;
     };
 
-    sqlite::transaction tx(conn, writer ? sqlite::transaction::kind::immediate
-                                        : sqlite::transaction::kind::deferred);
+    if (!writer) {
+        // Read-only rights change nothing: no schema snapshots, no lint, nothing to commit.
+        sqlite::transaction tx(conn, sqlite::transaction::kind::deferred);
+        json_rows sink(settings.max_rows, settings.max_bytes);
+        std::optional<std::string> err;
+        {
+            sqlite::confinement guard(conn, settings.rights, started + settings.timeout);
+            err = sqlite::run_script(conn, guard, script, sink);
+        }
+        if (err) return fail(std::move(*err));
+        tx.commit();
+        result.rows = sink.take();
+        result.runtime_seconds = std::chrono::duration<double>(clock::now() - started).count();
+        return result;
+    }
+    sqlite::transaction tx(conn, sqlite::transaction::kind::immediate);
     auto before = snapshot(conn);
     auto changes_before = conn.total_changes();
     json_rows sink(settings.max_rows, settings.max_bytes);

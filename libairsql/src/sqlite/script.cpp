@@ -28,6 +28,27 @@ std::string failure(sqlite3* h, const confinement& guard, int rc) {
 
 }  // namespace
 
+bool is_single_read_only_statement(connection& conn, std::string_view script) {
+    sqlite3* h = conn.handle();
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v3(h, script.data(), static_cast<int>(script.size()), 0, &raw, &tail);
+    stmt_ptr st(raw);
+    if (rc != SQLITE_OK || !st || !sqlite3_stmt_readonly(st.get())) return false;
+    // Nothing but whitespace and comments may follow.
+    const char* end = script.data() + script.size();
+    while (tail < end) {
+        sqlite3_stmt* next = nullptr;
+        const char* after = nullptr;
+        rc = sqlite3_prepare_v3(h, tail, static_cast<int>(end - tail), 0, &next, &after);
+        stmt_ptr n(next);
+        if (rc != SQLITE_OK || n) return false;
+        if (after == tail) break;
+        tail = after;
+    }
+    return true;
+}
+
 std::optional<std::string> run_script(connection& conn, confinement& guard,
                                       std::string_view script, row_sink& sink) {
     sqlite3* h = conn.handle();

@@ -30,6 +30,10 @@ public:
     virtual std::optional<std::string> row(std::span<const cell> cells) = 0;
 };
 
+/// Whether `script` is exactly one statement and that statement only reads (it may then run
+/// on a read-only connection). Prepares without executing; false on any error.
+bool is_single_read_only_statement(connection& conn, std::string_view script);
+
 /// Prepares and steps every statement of `script` in turn on a confined connection. Returns
 /// nullopt on success or the error message of the first failure (SQLite's message, the
 /// authorizer's reason, or a timeout note). Does not begin or end a transaction.
