@@ -20,10 +20,13 @@ std::string failure(sqlite3* h, const confinement& guard, int rc) {
     if (guard.timed_out() || (rc & 0xff) == SQLITE_INTERRUPT) {
         return "SQL query execution timed out: it ran longer than the time limit";
     }
-    if ((rc & 0xff) == SQLITE_AUTH && !guard.denial().empty()) {
+    // SQLite reports a denial as SQLITE_AUTH, or as SQLITE_SCHEMA when the prepare was retried
+    // after another connection changed the schema; its message is "not authorized" in both.
+    std::string_view message = sqlite3_errmsg(h);
+    if (!guard.denial().empty() && ((rc & 0xff) == SQLITE_AUTH || message == "not authorized")) {
         return fmt::format("not authorized: {}", guard.denial());
     }
-    return sqlite3_errmsg(h);
+    return std::string(message);
 }
 
 }  // namespace

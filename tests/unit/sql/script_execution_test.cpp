@@ -134,6 +134,15 @@ TEST_CASE("read-only rights run queries and refuse every write", "[sql][sqlite]"
         CHECK_THAT(first_error(s.run(sql, ro)), Catch::Contains("read-only"));
     }
     CHECK(boost::json::serialize(s.run("SELECT x FROM t").rows) == R"([{"x":1}])");
+    // After another connection changed the schema, SQLite retries the prepare and reports the
+    // denial differently; the reason must still be there.
+    auto reader = database::open_hosted_connection(s.dir.path() / "main.sqlite", s.opts, false);
+    sql::script_settings settings;
+    settings.rights = ro;
+    CHECK(sql::execute_script(*reader, "SELECT 1", settings).errors.empty());
+    s.run("CREATE TABLE changed (z)");
+    CHECK_THAT(first_error(sql::execute_script(*reader, "CREATE TABLE u (y)", settings)),
+               Catch::Contains("read-only"));
 }
 
 TEST_CASE("a runaway query is interrupted at the deadline", "[sql][sqlite]") {
