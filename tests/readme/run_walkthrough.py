@@ -44,6 +44,7 @@ def main() -> int:
                 print(f"walkthrough failed with exit status {out.returncode}")
                 return 1
             expected = ['"rows":[{"id":1,"body":"hello"},{"id":2,"body":"world"}]',
+                        '{"data":{"notes":[{"id":1,"body":"hello"}]}}',
                         '"numChanges":2', '"numberOfDatabases":1', '"name":"Notes"']
             missing = [e for e in expected if e not in out.stdout]
             if missing:
