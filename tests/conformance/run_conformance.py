@@ -128,6 +128,19 @@ def main():
         token = post(base + "/api/login", {"username": user, "password": "audit-password-1"})["sessionToken"]
         db = post(base + "/api/dbs", {"name": "audit", "team": user,
                                       "query": "CREATE TABLE t (x INTEGER)"}, token)["id"]
+        # graphql-js must build a valid client schema from both introspection views, on a
+        # database with relationships, views, file columns and select options.
+        rich = post(base + "/api/dbs", {"name": "rich", "team": user, "query":
+            "CREATE TABLE artists (id INTEGER PRIMARY KEY, name TEXT NOT NULL, born INTEGER);"
+            "CREATE TABLE \"book list\" (title TEXT NOT NULL, author_id INTEGER REFERENCES artists(id),"
+            " price REAL, in_stock BOOLEAN NOT NULL DEFAULT 1, cover BLOB,"
+            " genre TEXT CHECK (genre IN ('novel', 'poetry')));"
+            "CREATE VIEW cheap AS SELECT title, price * 0.9 AS discounted FROM \"book list\";"}, token)["id"]
+        client = subprocess.run(["node", os.path.join(HERE, "build_client_schema.mjs"),
+                                 f"{base}/dbs/{rich}/graphql", token, args.node_modules],
+                                capture_output=True, text=True)
+        print(client.stdout.strip() or client.stderr.strip())
+        ok = ok and client.returncode == 0
         audit = subprocess.run(["node", os.path.join(shared, "conformance", "graphql_http_audit.mjs"),
                                 f"{base}/dbs/{db}/graphql", "--header", "Authorization: Bearer " + token,
                                 "--modules", args.node_modules], capture_output=True, text=True)

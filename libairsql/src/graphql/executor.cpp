@@ -262,6 +262,9 @@ private:
         auto fields = collect_fields(ctx_, *s.find(s.mutation_type), {&op.selections});
         auto conn = db_.writer();
         sqlite::deadline guard(*conn, std::chrono::steady_clock::now() + settings_.timeout);
+        // One transaction for the whole operation (Hasura's semantics): root fields run in
+        // order and see each other's writes, and a failing one rolls back them all.
+        sqlite::transaction tx(*conn);
         data_ = "{";
         for (const auto& f : fields) {
             shape sh;
@@ -273,9 +276,7 @@ private:
             }
             if (!f.def) continue;
             try {
-                sqlite::transaction tx(*conn);
                 auto text = mutate(*conn, f, sh);
-                tx.commit();
                 if (!finish_field(std::move(text), sh, true)) {
                     data_null_ = true;
                     break;
@@ -289,6 +290,14 @@ private:
                                                 : e.what());
                 data_null_ = true;
                 break;
+            }
+        }
+        if (!data_null_) {
+            try {
+                tx.commit();  // deferred foreign key checks can still fail here
+            } catch (const error& e) {
+                errors_.push_back({e.what(), {op.loc}, {}});
+                data_null_ = true;
             }
         }
         return result();

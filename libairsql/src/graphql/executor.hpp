@@ -23,8 +23,9 @@ struct execution_settings {
 
 /// Executes one validated operation with coerced variables and returns the complete response
 /// body, `{"data": …, "errors": […]}`. Queries run in one read transaction on a pooled
-/// reader; mutation root fields run one after another, each in its own `BEGIN IMMEDIATE`
-/// transaction on the writer; the first failing one ends the operation with `data: null`.
+/// reader. A mutation runs in one `BEGIN IMMEDIATE` transaction on the writer: root fields
+/// run one after another and see each other's writes; the first failing one ends the
+/// operation with `data: null` and rolls back every field of it.
 struct execution_result {
     std::string body;
     /// The response depends only on the database's data and schema: a query over tables (no

@@ -200,9 +200,10 @@ statement connection::prepare(const std::string& sql) { return statement(*db_, s
 statement_ref connection::cached(const std::string& sql) {
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
+        if (cache_.size() >= max_cached_statements && borrows_ == 0) cache_.clear();
         it = cache_.emplace(sql, std::make_unique<statement>(*db_, sql)).first;
     }
-    return statement_ref(*it->second);
+    return statement_ref(*it->second, borrows_);
 }
 
 void connection::clear_cache() { cache_.clear(); }

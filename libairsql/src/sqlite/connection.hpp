@@ -69,8 +69,11 @@ private:
 /// transaction stays open behind the caller's back.
 class statement_ref {
 public:
-    explicit statement_ref(statement& st) : st_(&st) {}
-    ~statement_ref() { st_->reset_quietly(); }
+    statement_ref(statement& st, int& borrows) : st_(&st), borrows_(&borrows) { ++*borrows_; }
+    ~statement_ref() {
+        st_->reset_quietly();
+        --*borrows_;
+    }
     statement_ref(const statement_ref&) = delete;
     statement_ref& operator=(const statement_ref&) = delete;
     statement* operator->() const noexcept { return st_; }
@@ -78,6 +81,7 @@ public:
 
 private:
     statement* st_;
+    int* borrows_;
 };
 
 /// One SQLite connection. Not thread-safe: use it from one thread at a time.
@@ -105,6 +109,8 @@ public:
 
     /// Drops all cached statements (after schema changes they would be re-prepared anyway).
     void clear_cache();
+    /// How many statements are cached (at most max_cached_statements, unless borrowed).
+    std::size_t cached_statements() const noexcept { return cache_.size(); }
 
     std::int64_t last_insert_rowid() const;
     std::int64_t total_changes() const;
@@ -115,8 +121,15 @@ public:
     std::int64_t pragma_int(const std::string& name);
 
 private:
+    /// Most statements kept; generated GraphQL SQL varies with the query, so the cache is
+    /// emptied when it is full (and no statement is borrowed) rather than growing forever.
+public:
+    static constexpr std::size_t max_cached_statements = 256;
+
+private:
     std::unique_ptr<SQLite::Database> db_;
     std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
+    int borrows_ = 0;
 };
 
 /// RAII transaction: rolls back unless committed.

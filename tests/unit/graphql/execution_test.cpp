@@ -817,14 +817,15 @@ TEST_CASE("mutation root fields run one after another", "[graphql]") {
                "a": {"__typename": "items_mutation_response", "affected_rows": 1},
                "b": {"affected_rows": 1, "returning": [{"qty": 3}]},
                "c": {"__typename": "items_mutation_by_pk_response", "returning": {"qty": 3}}})"));
-    // A failing field nulls data but keeps what earlier fields committed.
+    // One transaction per operation: a failing field nulls data and rolls back what the
+    // earlier fields of the same operation wrote.
     auto r = a.run(
         "mutation { a: insert_items(objects: {name: \"k1\"}) { affected_rows } "
         "b: insert_items(objects: {name: \"k1\"}) { affected_rows } }");
     CHECK(r.at("data").is_null());
     REQUIRE(errors_of(r).size() == 1);
     CHECK(errors_of(r)[0].at("path") == j(R"(["b"])"));
-    CHECK(a.data("{ items { name } }") == j(R"({"items": [{"name": "k1"}]})"));
+    CHECK(a.data("{ items { name } }") == j(R"({"items": []})"));
 }
 
 // ---- access ----
