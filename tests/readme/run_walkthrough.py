@@ -26,6 +26,13 @@ def main() -> int:
         print("README has no ```sh walkthrough block")
         return 1
     script = m.group(1)
+    # The embedding example in the README is the code of examples/embedded_sql, verbatim.
+    cpp = re.search(r"```cpp\n(.*?)```", text, re.S)
+    example = open(os.path.join(os.path.dirname(os.path.abspath(args.readme)), "examples", "embedded_sql",
+                                "main.cpp"), encoding="utf-8").read()
+    if not cpp or cpp.group(1).strip() not in example:
+        print("the README's C++ example differs from examples/embedded_sql/main.cpp")
+        return 1
     with tempfile.TemporaryDirectory() as data:
         srv = subprocess.Popen([args.server, "--port", "0", "--data-dir", data],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
