@@ -405,12 +405,18 @@ private:
                                         " must not be empty: name the rows to update (an empty filter would change "
                                         "every row)");
                 }
+                // The new values: `_set` (its name may carry "_" suffixes beside key columns
+                // named like it), else the deprecated `set`.
                 const boost::json::object* set = nullptr;
                 for (const auto& a : def.args) {
                     if (a.type.name != t.gql_name + "_set_input") continue;
-                    if (const auto* v = args.if_contains(a.name); v && v->is_object() && (!set || !a.deprecated)) {
-                        if (!a.deprecated || !set) set = &v->get_object();
+                    const auto* v = args.if_contains(a.name);
+                    if (!v || !v->is_object()) continue;
+                    if (!a.deprecated) {
+                        set = &v->get_object();
+                        break;
                     }
+                    set = &v->get_object();
                 }
                 if (!set) throw field_failure("Argument \"_set\" not found: " + f.sel->name + " needs the new values");
                 std::vector<std::string> ids;

@@ -269,8 +269,6 @@ boost::json::value resolve_schema(const execution_context& ctx, schema_view view
 }
 
 boost::json::value resolve_type(const execution_context& ctx, schema_view view, const field_node& node) {
-    const auto* def = ctx.s.find("Query");
-    (void)def;
     field_def type_field;
     type_field.name = "__type";
     input_value_def arg;

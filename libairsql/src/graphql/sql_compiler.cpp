@@ -161,7 +161,7 @@ std::string sql_compiler::derived_select(const level& lv) const {
 
 // ---- values ----
 
-std::string sql_compiler::file_url_expr(const level& lv, std::size_t column) {
+std::string sql_compiler::file_url_expr(level& lv, std::size_t column) {
     const auto& t = m_.tables[lv.table];
     const auto& c = t.columns[column];
     std::string x = lv.src + ".c" + std::to_string(column);
@@ -179,8 +179,7 @@ std::string sql_compiler::file_url_expr(const level& lv, std::size_t column) {
         return "IIF(" + x + " IS NULL, " + missing + ", " +
                marker(sql_string("files of column \"" + c.name + "\" have no URL: the rows have no single key")) + ")";
     }
-    auto& self = const_cast<level&>(lv);
-    self.needed.insert(key_column);
+    lv.needed.insert(key_column);
     std::string prefix = "{\"url\":\"/readonly/" + percent_encode(settings_.file_url_id) + "/tables/" +
                          percent_encode(t.name) + "/columns/" + percent_encode(c.name) + "/files/" +
                          percent_encode(key_name) + "/";
@@ -188,10 +187,10 @@ std::string sql_compiler::file_url_expr(const level& lv, std::size_t column) {
            std::to_string(key_column) + " || '\"}')";
 }
 
-std::string sql_compiler::value_expr(const level& lv, std::size_t column) {
+std::string sql_compiler::value_expr(level& lv, std::size_t column) {
     const auto& t = m_.tables[lv.table];
     const auto& c = t.columns[column];
-    const_cast<level&>(lv).needed.insert(column);
+    lv.needed.insert(column);
     std::string x = lv.src + ".c" + std::to_string(column);
     if (c.synthetic_rowid || c.rowid_alias) return x;
     if (c.scalar == column_scalar::file) {

@@ -88,7 +88,7 @@ private:
     struct level;
     std::string next_alias(char prefix);
     std::string row_object(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes);
-    std::string value_expr(const level& lv, std::size_t column);
+    std::string value_expr(level& lv, std::size_t column);
     std::string relation_list(level& parent, const relationship& rel, const field_node& node,
                               shape& out, bool aggregate);
     std::string relation_sql(level& parent, const relationship& rel, const field_node& node,
@@ -110,7 +110,7 @@ private:
                            const boost::json::object& ops, std::vector<bound_value>& params);
     std::string column_ref(std::size_t table, std::size_t column, const std::string& alias) const;
     std::string derived_select(const level& lv) const;
-    std::string file_url_expr(const level& lv, std::size_t column);
+    std::string file_url_expr(level& lv, std::size_t column);
 
     const execution_context& ctx_;
     const schema& s_;
