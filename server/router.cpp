@@ -158,6 +158,8 @@ struct not_inline {};
 }  // namespace
 
 std::optional<http_response> router::handle_from_memory(const http_request& req) const noexcept {
+    // Inline answers come from the GraphQL response cache; without it there are none.
+    if (eng_.config().graphql_response_cache_bytes == 0) return std::nullopt;
     try {
         memory_only_scope scope;
         auto res = dispatch(req, true);
