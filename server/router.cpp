@@ -164,6 +164,7 @@ std::optional<http_response> router::handle_from_memory(const http_request& req)
         memory_only_scope scope;
         auto res = dispatch(req, true);
         add_cors(res);
+        if (req.method == "HEAD") res.body.clear();
         return res;
     } catch (...) {
         // would_block, a route that is not marked, or any failure: the worker path answers.
@@ -191,11 +192,16 @@ http_response router::handle(const http_request& req) const noexcept {
         res = error_response(500, "internal", "internal error");
     }
     add_cors(res);
+    if (req.method == "HEAD") res.body.clear();  // also for errors: HEAD answers have no body
     return res;
 }
 
 http_response router::dispatch(const http_request& req, bool inline_only) const {
-    auto parsed = boost::urls::parse_origin_form(req.target);
+    // origin-form ("/path?query"), or absolute-form ("http://host/path"), which servers must
+    // accept too (RFC 9112 section 3.2.2).
+    auto parsed = !req.target.empty() && req.target.front() == '/'
+                      ? boost::urls::parse_origin_form(req.target)
+                      : boost::urls::parse_absolute_uri(req.target);
     if (!parsed) throw error(errc::invalid_argument, "the request target is not a valid path");
     std::vector<std::string> segments;
     for (auto s : parsed->segments()) segments.push_back(s);
@@ -228,9 +234,7 @@ http_response router::dispatch(const http_request& req, bool inline_only) const 
         }
         if (inline_only && !r.try_inline) throw not_inline{};
         route_context ctx(eng_, req, std::move(names), std::move(values), std::move(query));
-        auto res = r.fn(ctx);
-        if (req.method == "HEAD") res.body.clear();
-        return res;
+        return r.fn(ctx);
     }
     if (inline_only) throw not_inline{};
     if (allowed.empty()) {

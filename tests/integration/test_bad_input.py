@@ -2,6 +2,9 @@
 crash), and the server keeps serving without losing data."""
 
 import time
+import json
+import http.client
+import socket
 import unittest
 from urllib.parse import quote
 
@@ -314,6 +317,35 @@ class BadInput(ServerModuleTest):
                 body = {"query": "{ __typename }"} if path.endswith("/graphql") else None
                 r = self.c.request(method, path, body)
                 self.assertJsonError(r, 404, "not_found")
+
+    def test_invalid_utf8_in_paths_still_gives_json(self):
+        # Found by the router fuzzer: percent-decoded bytes echoed into error messages.
+        for path in ("/api/dbs/%FF", "/api/users/%FF", "/api/teams/%FF", "/api/tokens/%FF",
+                     "/dbs/%FF/graphql", "/readonly/%C3%28/graphql"):
+            with self.subTest(path=path):
+                r = self.c.request("GET", path)
+                self.assertIn(r.status, (400, 401, 403, 404), r.describe())
+                json.loads(r.text)  # strict: raises on invalid JSON
+
+    def test_head_answers_have_no_body(self):
+        # Found by the router fuzzer: error answers to HEAD carried bodies.
+        for path in ("/nope", "/api/dbs", f"/dbs/{self.db}/sql", "/api/status"):
+            with self.subTest(path=path):
+                conn = http.client.HTTPConnection(self.server.host, self.server.port, timeout=10)
+                conn.request("HEAD", path)
+                res = conn.getresponse()
+                self.assertEqual(res.read(), b"", f"HEAD {path} -> {res.status}")
+                conn.close()
+
+    def test_absolute_form_targets_are_accepted(self):
+        # RFC 9112 section 3.2.2: servers must accept absolute-form request targets.
+        with socket.create_connection((self.server.host, self.server.port), timeout=10) as s:
+            s.sendall(f"GET http://{self.server.host}:{self.server.port}/api/status HTTP/1.1\r\n"
+                      f"Host: {self.server.host}\r\nConnection: close\r\n\r\n".encode())
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        self.assertTrue(data.startswith(b"HTTP/1.1 200"), data[:200])
 
     def test_wrong_method(self):
         cases = [

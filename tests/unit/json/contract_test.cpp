@@ -119,6 +119,9 @@ TEST_CASE("to_json writes numbers the way JSON readers expect", "[json]") {
     CHECK(to_json(bj::parse(R"({"a": 1.5, "b": 0.0001, "c": 8000000000, "d": -2, "e": [true, null]})")) ==
           R"({"a":1.5,"b":0.0001,"c":8000000000,"d":-2,"e":[true,null]})");
     CHECK(to_json(bj::value(std::numeric_limits<double>::infinity())) == "null");
+    // Bytes that are not UTF-8 (a percent-decoded path, say) never make the output invalid.
+    CHECK(to_json(bj::value("a\xff b \xc3\xa9 \xed\xa0\x80 \xf0\x9f\x98\x85")) ==
+          "\"a\uFFFD b \xc3\xa9 \uFFFD\uFFFD\uFFFD \xf0\x9f\x98\x85\"");
     CHECK(to_json(bj::value("quote\" backslash\\ newline\n tab\t \x01")) ==
           R"("quote\" backslash\\ newline\n tab\t \u0001")");
 }
