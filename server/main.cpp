@@ -64,6 +64,10 @@ int main(int argc, char** argv) {
                    "memory for cached GraphQL responses; 0 turns the cache off")
         ->envname("AIRSQL_GRAPHQL_CACHE_BYTES")
         ->capture_default_str();
+    app.add_option("--sqlite-heap-limit-bytes", engine_opts.sqlite_heap_limit_bytes,
+                   "process-wide cap on SQLite's heap; 0 = none (faster: no global memory mutex)")
+        ->envname("AIRSQL_SQLITE_HEAP_LIMIT_BYTES")
+        ->capture_default_str();
     app.add_option("--graphql-timeout-ms", graphql_timeout_ms, "time limit of one GraphQL request")
         ->envname("AIRSQL_GRAPHQL_TIMEOUT_MS")
         ->capture_default_str();

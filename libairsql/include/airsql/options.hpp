@@ -40,7 +40,10 @@ struct options {
     /// Largest size one hosted database may grow to (enforced with `max_page_count`).
     std::uint64_t max_database_bytes = 1024ull * 1024 * 1024;
 
-    /// Process-wide cap on SQLite's heap (`sqlite3_hard_heap_limit64`); 0 leaves it unset.
+    /// Process-wide cap on SQLite's heap (`sqlite3_hard_heap_limit64`). 0 leaves it unset and
+    /// turns SQLite's memory statistics off, which removes a global mutex from every SQLite
+    /// allocation (about 13% more uncached GraphQL requests per second on 2 cores) at the
+    /// price of no heap cap; only effective if SQLite was not initialised before.
     std::int64_t sqlite_heap_limit_bytes = 1024ll * 1024 * 1024;
 
     /// Most rows one GraphQL root field may return without an explicit smaller `limit`.

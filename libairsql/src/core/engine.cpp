@@ -21,7 +21,13 @@ options prepared(options o) {
         throw error(errc::unavailable, "cannot create the data directory: " + ec.message());
     }
     o.data_dir = std::filesystem::absolute(o.data_dir);
-    if (o.sqlite_heap_limit_bytes > 0) sqlite3_hard_heap_limit64(o.sqlite_heap_limit_bytes);
+    if (o.sqlite_heap_limit_bytes > 0) {
+        sqlite3_hard_heap_limit64(o.sqlite_heap_limit_bytes);
+    } else {
+        // Memory statistics serialise every SQLite allocation on one global mutex; without a
+        // heap limit they are not needed. Only possible before SQLite initialises (else a no-op).
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    }
     return o;
 }
 
