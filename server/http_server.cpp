@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "beast_request.hpp"
 #include "http_error.hpp"
 #include "router.hpp"
 
@@ -57,18 +58,6 @@ struct http_server::impl {
 };
 
 namespace {
-
-http_request to_request(http::request<http::string_body>&& req) {
-    http_request out;
-    out.method = std::string(req.method_string());
-    out.target = std::string(req.target());
-    out.headers.reserve(16);
-    for (const auto& field : req) {
-        out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    out.body = std::move(req.body());
-    return out;
-}
 
 http::response<http::string_body> to_beast(http_response&& res, unsigned version,
                                            bool keep_alive) {

@@ -36,6 +36,7 @@
 #include "airsql/airsql.hpp"
 #include "fuzz_fixture.hpp"
 #include "http_server.hpp"
+#include "beast_request.hpp"
 #include "router.hpp"
 
 namespace {
@@ -117,19 +118,6 @@ const bool trace = std::getenv("AIRSQL_FUZZ_TRACE") != nullptr;
 
 // Limits of the server's session (server_options defaults).
 const airsql::server::server_options server_defaults;
-
-// The session's conversion (server/http_server.cpp, to_request), kept identical.
-airsql::server::http_request to_request(http::request<http::string_body>&& req) {
-    airsql::server::http_request out;
-    out.method = std::string(req.method_string());
-    out.target = std::string(req.target());
-    out.headers.reserve(16);
-    for (const auto& field : req) {
-        out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    out.body = std::move(req.body());
-    return out;
-}
 
 bool contains(std::string_view haystack, std::string_view needle) {
     return !needle.empty() && haystack.find(needle) != std::string_view::npos;
@@ -233,7 +221,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
         auto beast_request = parser.release();
         const bool keep_alive = beast_request.keep_alive();
-        auto request = to_request(std::move(beast_request));
+        auto request = airsql::server::to_request(std::move(beast_request));
 
         // As the session does: from memory on the I/O thread if possible, else on a worker.
         auto from_memory = w.router->handle_from_memory(request);

@@ -189,9 +189,7 @@ std::optional<std::size_t> table_model::column_by_gql(std::string_view gql) cons
     return std::nullopt;
 }
 
-namespace {
-
-std::string_view scalar_type_name(column_scalar s) {
+std::string_view scalar_name(column_scalar s) {
     switch (s) {
         case column_scalar::int_:
             return "Int";
@@ -205,6 +203,8 @@ std::string_view scalar_type_name(column_scalar s) {
     }
     return "String";
 }
+
+namespace {
 
 struct raw_table {
     std::string name;
@@ -241,8 +241,8 @@ void read_columns(sqlite::connection& conn, table_model& t, const std::string& c
         }
         c.comparison_type = c.select_options
                                 ? encode_name(t.name + "_" + c.name + "_" +
-                                              std::string(scalar_type_name(c.scalar)))
-                                : std::string(scalar_type_name(c.scalar));
+                                              std::string(scalar_name(c.scalar)))
+                                : std::string(scalar_name(c.scalar));
         t.columns.push_back(std::move(c));
     }
 }

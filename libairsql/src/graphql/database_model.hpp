@@ -63,6 +63,9 @@ database_model read_database_model(sqlite::connection& conn);
 /// The scalar for a declared type, by decision D1's rules.
 column_scalar scalar_for(std::string_view declared_type);
 
+/// The GraphQL name of a column scalar: "Int", "Float", "Boolean" or "String" (files too).
+std::string_view scalar_name(column_scalar s);
+
 /// The `CHECK (col IN (…))` option lists of a CREATE TABLE statement, by column name
 /// (lower-cased). Exposed for tests.
 std::vector<std::pair<std::string, std::vector<std::string>>> parse_select_options(

@@ -103,26 +103,6 @@ bool repair(boost::json::value& v, const shape& sh, std::vector<path_segment>& p
     return v.is_null();
 }
 
-// Runs a compiled query and returns its single JSON cell ("null" when there is no row).
-std::string run_json(sqlite::connection& conn, const sql_query& q) {
-    auto st = conn.cached(q.sql);
-    for (std::size_t i = 0; i < q.params.size(); ++i) {
-        int idx = static_cast<int>(i + 1);
-        std::visit(
-            [&](const auto& v) {
-                using T = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<T, std::monostate>) {
-                    st->bind_null(idx);
-                } else {
-                    st->bind(idx, v);
-                }
-            },
-            q.params[i]);
-    }
-    if (!st->step() || st->is_null(0)) return "null";
-    return st->text(0);
-}
-
 void bind_all(sqlite::statement& st, const std::vector<bound_value>& params) {
     for (std::size_t i = 0; i < params.size(); ++i) {
         int idx = static_cast<int>(i + 1);
@@ -137,6 +117,14 @@ void bind_all(sqlite::statement& st, const std::vector<bound_value>& params) {
             },
             params[i]);
     }
+}
+
+// Runs a compiled query and returns its single JSON cell ("null" when there is no row).
+std::string run_json(sqlite::connection& conn, const sql_query& q) {
+    auto st = conn.cached(q.sql);
+    bind_all(*st, q.params);
+    if (!st->step() || st->is_null(0)) return "null";
+    return st->text(0);
 }
 
 class executor {

@@ -20,21 +20,6 @@ type_spec list_of(std::string name, const std::string& item_wrappers = "") {
     return {std::move(name), "L" + item_wrappers};
 }
 
-std::string scalar_name(column_scalar s) {
-    switch (s) {
-        case column_scalar::int_:
-            return "Int";
-        case column_scalar::float_:
-            return "Float";
-        case column_scalar::boolean:
-            return "Boolean";
-        case column_scalar::string:
-        case column_scalar::file:
-            return "String";
-    }
-    return "String";
-}
-
 std::string lower(std::string_view s) {
     std::string out(s);
     std::transform(out.begin(), out.end(), out.begin(),
@@ -279,7 +264,7 @@ private:
         for (const auto& table : m_.tables) {
             for (const auto& c : table.columns) {
                 if (!done.insert(c.comparison_type).second) continue;
-                auto scalar = scalar_name(c.scalar);
+                auto scalar = std::string(scalar_name(c.scalar));
                 auto t = input_type(c.comparison_type + "Comparison",
                                     "Conditions on a " + scalar + " column; several are ANDed.");
                 for (const char* op : {"eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike"}) {
@@ -337,7 +322,7 @@ private:
         auto row = object_type(g + "_row", (tm.is_view ? "A row of the view " : "A row of the table ") + tm.name + ".");
         for (std::uint32_t c = 0; c < tm.columns.size(); ++c) {
             const auto& col = tm.columns[c];
-            auto s = scalar_name(col.scalar);
+            auto s = std::string(scalar_name(col.scalar));
             row.fields.push_back(field(col.gql_name, col.non_null ? non_null(s) : named(s), field_role::column,
                                        column_description(col), ti, c));
         }
@@ -455,7 +440,7 @@ private:
                 bool numeric = col.scalar == column_scalar::int_ || col.scalar == column_scalar::float_;
                 bool comparable = numeric || col.scalar == column_scalar::string;
                 if (k.numeric_only ? !numeric : !comparable) continue;
-                std::string type = k.role == field_role::avg ? "Float" : scalar_name(col.scalar);
+                std::string type = k.role == field_role::avg ? "Float" : std::string(scalar_name(col.scalar));
                 t.fields.push_back(field(col.gql_name, named(type), field_role::aggregate_column, "", ti, c));
             }
             if (t.fields.empty()) continue;
@@ -474,7 +459,7 @@ private:
         auto set = input_type(g + "_set_input", "New values for columns of " + tm.name + ".");
         for (const auto& col : tm.columns) {
             if (col.generated) continue;
-            auto s = scalar_name(col.scalar);
+            auto s = std::string(scalar_name(col.scalar));
             insert.input_fields.push_back(input(col.gql_name, col.omittable ? named(s) : non_null(s)));
             set.input_fields.push_back(input(col.gql_name, named(s)));
         }
@@ -527,7 +512,7 @@ private:
         const auto& tm = m_.tables[t];
         for (auto k : tm.key) {
             const auto& col = tm.columns[k];
-            args.push_back(input(col.gql_name, non_null(scalar_name(col.scalar)), "Primary key value."));
+            args.push_back(input(col.gql_name, non_null(std::string(scalar_name(col.scalar))), "Primary key value."));
         }
         return args;
     }

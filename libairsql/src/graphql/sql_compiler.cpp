@@ -110,6 +110,15 @@ std::string sql_compiler::next_alias(char prefix) {
     return std::string(1, prefix) + std::to_string(alias_counter_++);
 }
 
+// A table occurrence: `base` inside its derived select, `src` for the derived select itself.
+sql_compiler::level sql_compiler::new_level(std::size_t table) {
+    level lv;
+    lv.table = table;
+    lv.base = next_alias('t');
+    lv.src = next_alias('s');
+    return lv;
+}
+
 bound_value sql_compiler::to_bound(const column_model& c, const boost::json::value& v) {
     if (v.is_null()) return std::monostate{};
     switch (c.scalar) {
@@ -296,10 +305,7 @@ std::string sql_compiler::relation_sql(level& parent, const relationship& rel, c
     auto args = argument_values(s_, node.sel->arguments, node.def->args, ctx_.variables);
     if (rel.k == relationship::kind::object) {
         // Many-to-one: the referenced row, or null.
-        level lv;
-        lv.table = rel.other;
-        lv.base = next_alias('t');
-        lv.src = next_alias('s');
+        auto lv = new_level(rel.other);
         out.k = shape::kind::object;
         out.non_null = false;
         auto fields = collect_fields(ctx_, *s_.find(m_.tables[rel.other].gql_name + "_row"), node.sub);
@@ -608,10 +614,7 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
                                      const std::vector<const selection_set*>& sets, const std::string& join,
                                      level* parent, shape& out, bool aggregate, std::vector<bound_value>& params) {
     const auto& t = m_.tables[table];
-    level lv;
-    lv.table = table;
-    lv.base = next_alias('t');
-    lv.src = next_alias('s');
+    auto lv = new_level(table);
     auto bind = [&](bound_value v) {
         params.push_back(std::move(v));
         return "?" + std::to_string(params.size());
@@ -709,10 +712,7 @@ sql_query sql_compiler::by_pk_field(const field_node& node, shape& out) {
     const auto table = node.def->table;
     const auto& t = m_.tables[table];
     auto args = argument_values(s_, node.sel->arguments, node.def->args, ctx_.variables);
-    level lv;
-    lv.table = table;
-    lv.base = next_alias('t');
-    lv.src = next_alias('s');
+    auto lv = new_level(table);
     out.key = node.key;
     out.loc = node.sel->loc;
     out.k = shape::kind::object;
@@ -737,10 +737,7 @@ sql_query sql_compiler::rows_by_ids(std::size_t table, const std::vector<const s
     params_ = &q.params;
     q.params.emplace_back(std::string("[]"));  // ?1: the ids, filled in by the caller
     const auto& t = m_.tables[table];
-    level lv;
-    lv.table = table;
-    lv.base = next_alias('t');
-    lv.src = next_alias('s');
+    auto lv = new_level(table);
     out.k = single ? shape::kind::object : shape::kind::list;
     auto fields = collect_fields(ctx_, *s_.find(t.gql_name + "_row"), sets);
     auto obj = row_object(lv, fields, out.fields);
@@ -765,10 +762,7 @@ sql_query sql_compiler::rows_by_filter(std::size_t table, const boost::json::obj
     sql_query q;
     params_ = &q.params;
     const auto& t = m_.tables[table];
-    level lv;
-    lv.table = table;
-    lv.base = next_alias('t');
-    lv.src = next_alias('s');
+    auto lv = new_level(table);
     out.k = shape::kind::list;
     auto fields = collect_fields(ctx_, *s_.find(t.gql_name + "_row"), sets);
     auto obj = row_object(lv, fields, out.fields);

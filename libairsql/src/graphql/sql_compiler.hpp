@@ -87,6 +87,7 @@ public:
 private:
     struct level;
     std::string next_alias(char prefix);
+    level new_level(std::size_t table);
     std::string row_object(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes);
     std::string value_expr(level& lv, std::size_t column);
     std::string relation_list(level& parent, const relationship& rel, const field_node& node,
