@@ -686,25 +686,19 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
     return sql;
 }
 
-sql_query sql_compiler::list_field(const field_node& node, shape& out) {
+sql_query sql_compiler::root_list(const field_node& node, shape& out, bool aggregate) {
     sql_query q;
     params_ = &q.params;
     auto args = argument_values(s_, node.sel->arguments, node.def->args, ctx_.variables);
     out.key = node.key;
     out.loc = node.sel->loc;
-    q.sql = list_query(node.def->table, args, node.sub, "", nullptr, out, false, q.params);
+    q.sql = list_query(node.def->table, args, node.sub, "", nullptr, out, aggregate, q.params);
     return q;
 }
 
-sql_query sql_compiler::aggregate_field(const field_node& node, shape& out) {
-    sql_query q;
-    params_ = &q.params;
-    auto args = argument_values(s_, node.sel->arguments, node.def->args, ctx_.variables);
-    out.key = node.key;
-    out.loc = node.sel->loc;
-    q.sql = list_query(node.def->table, args, node.sub, "", nullptr, out, true, q.params);
-    return q;
-}
+sql_query sql_compiler::list_field(const field_node& node, shape& out) { return root_list(node, out, false); }
+
+sql_query sql_compiler::aggregate_field(const field_node& node, shape& out) { return root_list(node, out, true); }
 
 sql_query sql_compiler::by_pk_field(const field_node& node, shape& out) {
     sql_query q;

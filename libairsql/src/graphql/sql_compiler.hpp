@@ -86,6 +86,7 @@ public:
 
 private:
     struct level;
+    sql_query root_list(const field_node& node, shape& out, bool aggregate);
     std::string next_alias(char prefix);
     level new_level(std::size_t table);
     std::string row_object(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes);
