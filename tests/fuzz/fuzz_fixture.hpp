@@ -16,6 +16,7 @@
 
 #include "airsql/airsql.hpp"
 #include "temp_dir.hpp"
+#include "utf8_check.hpp"
 
 namespace airsql::fuzz {
 
@@ -122,29 +123,6 @@ struct engine_fixture {
             .id;
     }
 };
-
-/// Whether `s` is well-formed UTF-8 (JSON text must be).
-inline bool is_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        std::size_t n = 0;
-        if (b < 0x80) {
-            n = 1;
-        } else if (b >= 0xC2 && b <= 0xDF) {
-            n = 2;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            n = 3;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            n = 4;
-        }
-        if (n == 0 || i + n > s.size()) return false;
-        for (std::size_t k = 1; k < n; ++k) {
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-        }
-        i += n;
-    }
-    return true;
-}
 
 /// Whether the environment asks to let a known, already reported bug pass, so that a fuzzing
 /// run can get past it: AIRSQL_FUZZ_TOLERATE is a comma-separated list of names, e.g.
