@@ -56,22 +56,24 @@ field_def field(std::string name, type_spec type, field_role role, std::string d
     return f;
 }
 
-type_def object_type(std::string name, std::string description, bool extension = false) {
+/// An empty named type of `kind`; every type the builder makes starts here.
+type_def named_type(type_kind kind, std::string name, std::string description,
+                    bool extension = false) {
     type_def t;
-    t.kind = type_kind::object;
+    t.kind = kind;
     t.name = std::move(name);
     t.description = std::move(description);
     t.extension = extension;
     return t;
 }
 
+type_def object_type(std::string name, std::string description, bool extension = false) {
+    return named_type(type_kind::object, std::move(name), std::move(description), extension);
+}
+
 type_def input_type(std::string name, std::string description, bool extension = false) {
-    type_def t;
-    t.kind = type_kind::input_object;
-    t.name = std::move(name);
-    t.description = std::move(description);
-    t.extension = extension;
-    return t;
+    return named_type(type_kind::input_object, std::move(name), std::move(description),
+                      extension);
 }
 
 class builder {
@@ -219,11 +221,7 @@ private:
 
     void add_scalars() {
         auto scalar = [&](std::string name, std::string description) {
-            type_def t;
-            t.kind = type_kind::scalar;
-            t.name = std::move(name);
-            t.description = std::move(description);
-            add(std::move(t));
+            add(named_type(type_kind::scalar, std::move(name), std::move(description)));
         };
         scalar("Int",
                "A signed whole number. airsql carries SQLite's full 64-bit range (decision D2): "
@@ -235,10 +233,8 @@ private:
     }
 
     void add_ordering_term() {
-        type_def t;
-        t.kind = type_kind::enum_;
-        t.name = "OrderingTerm";
-        t.description = "The direction of an ordering term.";
+        auto t =
+            named_type(type_kind::enum_, "OrderingTerm", "The direction of an ordering term.");
         auto value = [&](std::string n, std::string d, bool dep, bool ext) {
             enum_value_def v;
             v.name = std::move(n);
@@ -712,10 +708,7 @@ private:
             intro(std::move(t));
         }
         auto enum_type = [&](std::string name, std::string description, std::vector<std::string> values) {
-            type_def t;
-            t.kind = type_kind::enum_;
-            t.name = std::move(name);
-            t.description = std::move(description);
+            auto t = named_type(type_kind::enum_, std::move(name), std::move(description));
             for (auto& v : values) {
                 enum_value_def e;
                 e.name = std::move(v);
