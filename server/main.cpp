@@ -68,8 +68,24 @@ int main(int argc, char** argv) {
                    "process-wide cap on SQLite's heap; 0 = none (faster: no global memory mutex)")
         ->envname("AIRSQL_SQLITE_HEAP_LIMIT_BYTES")
         ->capture_default_str();
+    app.add_option("--max-request-sqlite-memory", engine_opts.max_request_sqlite_memory,
+                   "most SQLite memory one SQL or GraphQL request may use; 0 = no cap")
+        ->envname("AIRSQL_MAX_REQUEST_SQLITE_MEMORY")
+        ->capture_default_str();
     app.add_option("--graphql-timeout-ms", graphql_timeout_ms, "time limit of one GraphQL request")
         ->envname("AIRSQL_GRAPHQL_TIMEOUT_MS")
+        ->capture_default_str();
+    app.add_option("--graphql-max-nodes", engine_opts.graphql_max_nodes,
+                   "most fields a GraphQL document may select, fragments expanded")
+        ->envname("AIRSQL_GRAPHQL_MAX_NODES")
+        ->capture_default_str();
+    app.add_option("--graphql-max-aliases", engine_opts.graphql_max_aliases,
+                   "most aliased fields in one GraphQL document")
+        ->envname("AIRSQL_GRAPHQL_MAX_ALIASES")
+        ->capture_default_str();
+    app.add_option("--graphql-max-response-bytes", engine_opts.graphql_max_response_bytes,
+                   "largest GraphQL response body; larger is an error")
+        ->envname("AIRSQL_GRAPHQL_MAX_RESPONSE_BYTES")
         ->capture_default_str();
     app.add_option("--assets-dir", assets_dir,
                    "folder of the playground's browser files (default: next to the binary)")

@@ -89,7 +89,7 @@ http_response html(std::string body) {
 
 void add_meta_routes(router& r) {
     r.add("GET", "/api/status",
-          {"Server", "Health and facts: version, uptime, number of databases.", "",
+          {"Server", "Health and facts: version, uptime (and, for server admins, the number of databases).", "",
            R"({"status": "ok", "version": "0.1.0", "uptimeSeconds": 12.5, "numberOfDatabases": 3})"},
           [](route_context& c) {
               return json_response(boost::json::value_from(get_status(c.eng, c.who())));

@@ -64,7 +64,7 @@ struct database_info {
     std::optional<airsql::location> location;
     std::string name;
     std::string owner;  ///< the owning team's name
-    std::string readonly_id;
+    std::string readonly_id;  ///< empty (JSON null) for principals without read access
     bool schema_locked = false;
     std::int64_t schema_version = 0;  ///< PRAGMA schema_version
     std::int64_t size = 0;            ///< bytes in use (page_count × page_size)

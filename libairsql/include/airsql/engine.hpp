@@ -12,11 +12,13 @@ namespace airsql {
 ///
 /// Thread-safety: all free functions taking `engine&` may be called from any number of
 /// threads at once. Construction and destruction are not concurrent with anything else.
-/// Two engines must not share a data directory.
+/// Two engines cannot share a data directory: the second is refused (see below).
 class engine {
 public:
     /// Opens (or creates) `opts.data_dir`, creates or migrates `catalog.sqlite`.
-    /// Throws `error` with `errc::unavailable` when the directory cannot be used and
+    /// Holds an exclusive lock on `data_dir/airsql.lock` until destroyed.
+    /// Throws `error` with `errc::unavailable` when the directory cannot be used,
+    /// `errc::failed_precondition` when another engine (in any process) holds the folder, and
     /// `errc::internal` when the catalog is damaged or from a newer airsql.
     explicit engine(options opts);
     ~engine();

@@ -46,6 +46,12 @@ struct options {
     /// price of no heap cap; only effective if SQLite was not initialised before.
     std::int64_t sqlite_heap_limit_bytes = 1024ll * 1024 * 1024;
 
+    /// Most SQLite memory one SQL or GraphQL request may allocate (net of what it frees); past
+    /// it the request fails with a clear error and other requests are unaffected, unlike the
+    /// process-wide heap limit above. 0 means no per-request cap. Enforced only when the engine
+    /// is the first in the process to initialise SQLite (it installs a counting allocator).
+    std::size_t max_request_sqlite_memory = 192u * 1024 * 1024;
+
     /// Most rows one GraphQL root field may return without an explicit smaller `limit`.
     std::size_t graphql_max_rows = 10'000;
 
@@ -54,6 +60,18 @@ struct options {
 
     /// Largest GraphQL document, in bytes.
     std::size_t graphql_max_document_bytes = 512u * 1024;
+
+    /// Most fields a GraphQL document may select, counted with every fragment spread expanded
+    /// where it stands (so nested fragments cannot multiply the work); checked before
+    /// execution. Default 10,000.
+    std::size_t graphql_max_nodes = 10'000;
+
+    /// Most aliased fields (`name: field`) a GraphQL document may contain. Default 200.
+    std::size_t graphql_max_aliases = 200;
+
+    /// Largest GraphQL response body, checked while it is built: execution stops at the root
+    /// field that passes it, and the answer is an error, not a truncation. Default 64 MiB.
+    std::size_t graphql_max_response_bytes = 64u * 1024 * 1024;
 
     /// Memory for cached GraphQL responses of read-only operations (0 turns the cache off).
     /// A response is reused only until the next write to its database.

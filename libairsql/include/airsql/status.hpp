@@ -3,6 +3,7 @@
 
 #include <boost/json/fwd.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace airsql {
@@ -10,12 +11,13 @@ namespace airsql {
 class engine;
 class principal;
 
-/// `GET /api/status` response. Reveals nothing secret; any principal may ask.
+/// `GET /api/status` response. Any principal may ask; only server admins learn how many
+/// databases the server holds (`numberOfDatabases` is left out for everyone else).
 struct server_status {
     std::string status = "ok";
     std::string version;
     double uptime_seconds = 0;
-    std::int64_t number_of_databases = 0;
+    std::optional<std::int64_t> number_of_databases;
     bool operator==(const server_status&) const = default;
 };
 

@@ -25,6 +25,17 @@ std::string_view to_string(team_role role) noexcept {
     return "Viewer";
 }
 
+namespace {
+
+// Whose Admin role authorises a membership change: the caller's own, unless they are a server
+// admin (who needs no team role).
+std::optional<std::int64_t> acting_admin(const principal& who) {
+    if (who.is_server_admin()) return std::nullopt;
+    return who.user_id();
+}
+
+}  // namespace
+
 team_info get_team(engine& eng, const principal& who, std::string_view team_name) {
     auto& e = eng.internals();
     auto team = auth::require_team_role(e, who, team_name, team_role::viewer);
@@ -57,12 +68,10 @@ void set_member_roles(engine& eng, const principal& who, std::string_view team_n
     }
     auto user = e.catalog.find_user(username);
     if (!user) throw error(errc::not_found, fmt::format("user \"{}\" does not exist", username));
-    auto current = auth::strongest(e.catalog.member_roles(team.id, user->id));
-    bool loses_admin = current == team_role::admin && auth::strongest(request.roles) != team_role::admin;
-    if (loses_admin && e.catalog.count_admins(team.id) <= 1) {
-        throw error(errc::failed_precondition, "a team needs at least one Admin");
-    }
-    e.catalog.set_member_roles(team.id, user->id, request.roles, core::now_iso_utc());
+    // The Admin checks are repeated inside the catalog's transaction: a concurrent change may
+    // have demoted the caller or the team's other Admin since the checks above.
+    e.catalog.change_member_roles(team.id, acting_admin(who), user->id, request.roles,
+                                  core::now_iso_utc());
 }
 
 void remove_team_member(engine& eng, const principal& who, std::string_view team_name,
@@ -77,10 +86,8 @@ void remove_team_member(engine& eng, const principal& who, std::string_view team
         throw error(errc::not_found,
                     fmt::format("\"{}\" is not a member of team \"{}\"", username, team.name));
     }
-    if (auth::strongest(roles) == team_role::admin && e.catalog.count_admins(team.id) <= 1) {
-        throw error(errc::failed_precondition, "a team needs at least one Admin");
-    }
-    e.catalog.remove_member(team.id, user->id);
+    e.catalog.change_member_roles(team.id, self ? std::nullopt : acting_admin(who), user->id, {},
+                                  core::now_iso_utc());
 }
 
 }  // namespace airsql

@@ -259,30 +259,50 @@ std::vector<team_role> catalog::member_roles(std::int64_t team_id, std::int64_t 
     return roles;
 }
 
-void catalog::set_member_roles(std::int64_t team_id, std::int64_t user_id,
-                               const std::vector<team_role>& roles, std::string_view now) {
+void catalog::change_member_roles(std::int64_t team_id,
+                                  std::optional<std::int64_t> acting_admin_id,
+                                  std::int64_t user_id, const std::vector<team_role>& roles,
+                                  std::string_view now) {
+    const auto admin_bit = roles_to_mask({team_role::admin});
     auto w = writer_.acquire();
-    auto st = w->cached(
-        "INSERT INTO team_members (team_id, user_id, roles_mask, created_utc) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (team_id, user_id) DO UPDATE SET roles_mask = excluded.roles_mask");
-    st->bind(1, team_id).bind(2, user_id).bind(3, roles_to_mask(roles)).bind(4, std::string(now));
-    st->run();
+    sqlite::transaction tx(*w);
+    auto mask_of = [&](std::int64_t member) -> std::optional<std::int64_t> {
+        auto st = w->cached("SELECT roles_mask FROM team_members WHERE team_id = ? AND user_id = ?");
+        st->bind(1, team_id).bind(2, member);
+        if (!st->step()) return std::nullopt;
+        return st->int64(0);
+    };
+    if (acting_admin_id) {
+        auto acting = mask_of(*acting_admin_id);
+        if (!acting || (*acting & admin_bit) == 0) {
+            throw error(errc::permission_denied, "this needs the Admin role in the team");
+        }
+    }
+    auto current = mask_of(user_id);
+    if (roles.empty() && !current) throw error(errc::not_found, "the user is not a member of the team");
+    bool was_admin = current && (*current & admin_bit) != 0;
+    bool stays_admin = (roles_to_mask(roles) & admin_bit) != 0;
+    if (was_admin && !stays_admin) {
+        auto st = w->cached("SELECT count(*) FROM team_members WHERE team_id = ? AND roles_mask & ?");
+        st->bind(1, team_id).bind(2, admin_bit);
+        if (!st->step() || st->int64(0) <= 1) {
+            throw error(errc::failed_precondition, "a team needs at least one Admin");
+        }
+    }
+    if (roles.empty()) {
+        auto st = w->cached("DELETE FROM team_members WHERE team_id = ? AND user_id = ?");
+        st->bind(1, team_id).bind(2, user_id);
+        st->run();
+    } else {
+        auto st = w->cached(
+            "INSERT INTO team_members (team_id, user_id, roles_mask, created_utc) VALUES "
+            "(?, ?, ?, ?) ON CONFLICT (team_id, user_id) DO UPDATE SET roles_mask = "
+            "excluded.roles_mask");
+        st->bind(1, team_id).bind(2, user_id).bind(3, roles_to_mask(roles)).bind(4, std::string(now));
+        st->run();
+    }
+    tx.commit();
     wrote();
-}
-
-void catalog::remove_member(std::int64_t team_id, std::int64_t user_id) {
-    auto w = writer_.acquire();
-    auto st = w->cached("DELETE FROM team_members WHERE team_id = ? AND user_id = ?");
-    st->bind(1, team_id).bind(2, user_id);
-    st->run();
-    wrote();
-}
-
-std::int64_t catalog::count_admins(std::int64_t team_id) {
-    auto r = readers_.acquire();
-    auto st = r->cached("SELECT count(*) FROM team_members WHERE team_id = ? AND roles_mask & ?");
-    st->bind(1, team_id).bind(2, roles_to_mask({team_role::admin}));
-    return st->step() ? st->int64(0) : 0;
 }
 
 }  // namespace airsql::catalog

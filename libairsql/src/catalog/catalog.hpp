@@ -116,10 +116,15 @@ public:
     std::vector<member_record> team_members(std::int64_t team_id);
     /// The roles of a user in a team; empty when not a member.
     std::vector<team_role> member_roles(std::int64_t team_id, std::int64_t user_id);
-    void set_member_roles(std::int64_t team_id, std::int64_t user_id,
-                          const std::vector<team_role>& roles, std::string_view now);
-    void remove_member(std::int64_t team_id, std::int64_t user_id);
-    std::int64_t count_admins(std::int64_t team_id);
+    /// Sets a member's roles, or removes the member when `roles` is empty, in one
+    /// transaction that first re-checks, against the committed state: that `acting_admin_id`
+    /// (if given: the caller's authority comes from being a team Admin) is still an Admin
+    /// (`permission_denied`), that the user is a member when removing (`not_found`), and that
+    /// the team keeps at least one Admin afterwards (`failed_precondition`). Concurrent
+    /// changes are serialised, so two Admins demoting each other cannot leave none.
+    void change_member_roles(std::int64_t team_id, std::optional<std::int64_t> acting_admin_id,
+                             std::int64_t user_id, const std::vector<team_role>& roles,
+                             std::string_view now);
 
     // ---- databases ----
     void insert_database(const database_record& db);

@@ -8,6 +8,7 @@
 
 #include "airsql/error.hpp"
 #include "core/engine_impl.hpp"
+#include "sqlite/memory_budget.hpp"
 
 namespace airsql {
 
@@ -21,6 +22,8 @@ options prepared(options o) {
         throw error(errc::unavailable, "cannot create the data directory: " + ec.message());
     }
     o.data_dir = std::filesystem::absolute(o.data_dir);
+    // Before anything initialises SQLite (the heap limit below does).
+    sqlite::install_memory_accounting();
     if (o.sqlite_heap_limit_bytes > 0) {
         sqlite3_hard_heap_limit64(o.sqlite_heap_limit_bytes);
     } else {
@@ -35,6 +38,7 @@ options prepared(options o) {
 
 engine::impl::impl(options o)
     : opts(prepared(std::move(o))),
+      lock(opts.data_dir),
       catalog(opts.data_dir / "catalog.sqlite"),
       databases(opts.data_dir / "databases", opts),
       graphql_responses(opts.graphql_response_cache_bytes) {}

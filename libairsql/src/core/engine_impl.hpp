@@ -5,6 +5,7 @@
 
 #include "airsql/engine.hpp"
 #include "catalog/catalog.hpp"
+#include "core/data_dir_lock.hpp"
 #include "database/registry.hpp"
 #include "graphql/document_cache.hpp"
 #include "graphql/response_cache.hpp"
@@ -18,6 +19,7 @@ public:
     explicit impl(options o);
 
     options opts;
+    core::data_dir_lock lock;  ///< before anything opens a file in the folder
     catalog::catalog catalog;
     database::registry databases;
     graphql::schema_cache graphql_schemas;

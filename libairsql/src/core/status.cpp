@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "airsql/status.hpp"
 
+#include "airsql/principal.hpp"
 #include "airsql/version.hpp"
 #include "core/engine_impl.hpp"
 
@@ -12,13 +13,13 @@ namespace airsql {
 
 std::string_view version() noexcept { return AIRSQL_VERSION; }
 
-server_status get_status(engine& eng, const principal& /*who: anyone may ask*/) {
+server_status get_status(engine& eng, const principal& who) {
     auto& e = eng.internals();
     server_status s;
     s.version = std::string(version());
     s.uptime_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - e.started).count();
-    s.number_of_databases = e.catalog.count_databases();
+    if (who.is_server_admin()) s.number_of_databases = e.catalog.count_databases();
     return s;
 }
 

@@ -153,7 +153,14 @@ database_list list_databases(engine& eng, const principal& who) {
                         "sign in first (Authorization: Bearer <session token>)");
     }
     database_list out;
-    for (const auto& d : records) out.databases.push_back(info_of(e, d));
+    for (const auto& d : records) {
+        auto info = info_of(e, d);
+        // The read-only id grants reading: principals that may only write (write-only and
+        // insert-only tokens) must not learn it. They keep the table list, which they need to
+        // write and which GraphQL introspection shows them anyway.
+        if (!auth::access_to(e, who, d).read) info.readonly_id.clear();
+        out.databases.push_back(std::move(info));
+    }
     out.number_of_databases = static_cast<std::int64_t>(out.databases.size());
     return out;
 }

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "sqlite/confinement.hpp"
+
 namespace airsql::database {
 
 std::unique_ptr<sqlite::connection> open_hosted_connection(const std::filesystem::path& file,
@@ -15,6 +17,12 @@ std::unique_ptr<sqlite::connection> open_hosted_connection(const std::filesystem
     sqlite3_db_config(h, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
     sqlite3_db_config(h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
     sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, nullptr);
+    // Debian's SQLite is built with ENABLE_FTS3_TOKENIZER: the two-argument fts3_tokenizer()
+    // registers a native pointer. The authorizer refuses the function as well.
+    sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, nullptr);
+    sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_VIEW, 1, nullptr);
+    sqlite::register_bounded_functions(h, &conn->function_deadline());
+    sqlite::install_authorizer(*conn);
     sqlite3_limit(h, SQLITE_LIMIT_ATTACHED, 0);
     auto page_size = std::max<std::int64_t>(conn->pragma_int("page_size"), 512);
     auto max_pages = static_cast<std::int64_t>(opts.max_database_bytes) / page_size;

@@ -3,6 +3,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <sqlite3.h>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "graphql/field_collection.hpp"
 #include "graphql/input_values.hpp"
 #include "graphql/sql_compiler.hpp"
+#include "json/utf8.hpp"
 #include "sqlite/confinement.hpp"
 
 namespace airsql::graphql {
@@ -119,6 +121,25 @@ void bind_all(sqlite::statement& st, const std::vector<bound_value>& params) {
     }
 }
 
+// While alive, SQLite refuses (SQLITE_TOOBIG) any string or blob longer than `bytes` on
+// `conn`, so one huge root field stops inside SQLite instead of after it is built.
+class length_limit {
+public:
+    length_limit(sqlite::connection& conn, std::size_t bytes)
+        : db_(conn.handle()), saved_(sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, -1)) {
+        auto wanted =
+            static_cast<int>(std::min<std::size_t>(bytes, static_cast<std::size_t>(saved_)));
+        sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, std::max(wanted, 1));
+    }
+    ~length_limit() { sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, saved_); }
+    length_limit(const length_limit&) = delete;
+    length_limit& operator=(const length_limit&) = delete;
+
+private:
+    sqlite3* db_;
+    int saved_;
+};
+
 // Runs a compiled query and returns its single JSON cell ("null" when there is no row).
 std::string run_json(sqlite::connection& conn, const sql_query& q) {
     auto st = conn.cached(q.sql);
@@ -145,8 +166,15 @@ public:
     }
 
 private:
-    // Adds a field's value, repairing markers; returns false when a non-null root became null.
+    // Adds a field's value, repairing markers; returns false when a non-null root became null
+    // or the response grew past its limit (then `data` is null and nothing more is run).
     bool finish_field(std::string text, const shape& sh, bool non_null) {
+        // Stored text need not be valid UTF-8; SQLite's JSON passes it on as it is.
+        text = json::to_valid_utf8(std::move(text));
+        if (data_.size() + text.size() > settings_.max_response_bytes) {
+            response_too_large(sh.loc);
+            return false;
+        }
         if (text.find("\"__airsql_error\"") != std::string::npos) {
             auto v = boost::json::parse(text);
             std::vector<path_segment> path{sh.key};
@@ -157,7 +185,10 @@ private:
             errors_.push_back({"Cannot return null for non-nullable field.", {sh.loc}, {sh.key}});
             return false;
         }
-        data_ += (data_.size() > 1 ? "," : "") + json_key(sh.key) + ":" + text;
+        if (data_.size() > 1) data_ += ',';
+        data_ += json_key(sh.key);
+        data_ += ':';
+        data_ += text;
         return true;
     }
 
@@ -168,6 +199,19 @@ private:
         } else {
             data_ += (data_.size() > 1 ? "," : "") + json_key(key) + ":null";
         }
+    }
+
+    // Ends the response: `data` null and one error saying why.
+    void response_too_large(location at) {
+        too_large_ = true;
+        data_null_ = true;
+        data_.clear();
+        errors_.clear();
+        errors_.push_back(
+            {fmt::format("the response is larger than {} bytes; select fewer rows or fields",
+                         settings_.max_response_bytes),
+             {at},
+             {}});
     }
 
     void field_error(const field_node& f, std::string message) {
@@ -198,6 +242,7 @@ private:
         if (fields.size() > 1) tx.emplace(*conn, sqlite::transaction::kind::deferred);
         data_ = "{";
         for (const auto& f : fields) {
+            if (too_large_) break;
             shape sh;
             sh.key = f.key;
             sh.loc = f.sel->loc;
@@ -232,13 +277,27 @@ private:
                     default:
                         continue;
                 }
-                if (!finish_field(run_json(*conn, q), sh, non_null)) data_null_ = true;
+                std::string text;
+                {
+                    // No single value may outgrow the whole response (one fixed limit, not
+                    // the room left: a filter may read long values that are not returned).
+                    const auto bytes = settings_.max_response_bytes;
+                    length_limit cap(*conn, std::max(bytes, bytes + 1));  // + 1, saturating
+                    text = run_json(*conn, q);
+                }
+                if (!finish_field(std::move(text), sh, non_null)) data_null_ = true;
             } catch (const field_failure& e) {
                 field_error(f, e.what());
                 null_field(f.key, non_null);
             } catch (const error& e) {
-                field_error(f, guard.expired() ? "The query ran longer than the time limit and was stopped" : e.what());
-                null_field(f.key, non_null);
+                if (e.code() == errc::payload_too_large && !guard.expired()) {
+                    response_too_large(sh.loc);
+                } else {
+                    field_error(f, guard.expired()
+                                       ? "The query ran longer than the time limit and was stopped"
+                                       : e.what());
+                    null_field(f.key, non_null);
+                }
             }
         }
         if (tx) tx->commit();
@@ -255,6 +314,7 @@ private:
         sqlite::transaction tx(*conn);
         data_ = "{";
         for (const auto& f : fields) {
+            if (too_large_) break;
             shape sh;
             sh.key = f.key;
             sh.loc = f.sel->loc;
@@ -579,6 +639,7 @@ private:
     sql_compiler compiler_;
     std::string data_;
     bool data_null_ = false;
+    bool too_large_ = false;
     bool touched_view_ = false;
     std::vector<error_entry> errors_;
 };

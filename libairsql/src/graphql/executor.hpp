@@ -19,6 +19,8 @@ struct execution_settings {
     std::string file_url_id;  ///< id used in file URLs (the read-only id)
     std::size_t max_rows = 10'000;
     std::chrono::milliseconds timeout{20'000};
+    /// Largest response body; execution stops at the root field that passes it.
+    std::size_t max_response_bytes = 64u * 1024 * 1024;
 };
 
 /// Executes one validated operation with coerced variables and returns the complete response

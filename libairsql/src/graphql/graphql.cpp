@@ -12,6 +12,7 @@
 #include "graphql/parser.hpp"
 #include "graphql/validation.hpp"
 #include "json/read.hpp"
+#include "sqlite/memory_budget.hpp"
 
 namespace airsql {
 
@@ -71,7 +72,11 @@ graphql_response execute_graphql(engine& eng, const principal& who, std::string_
         } catch (const graphql::syntax_error& se) {
             return request_error(request, {{se.what(), {se.where()}, {}}});
         }
-        errors = graphql::validate(*schema, *fresh, e.opts.graphql_max_depth);
+        graphql::validation_limits limits;
+        limits.max_depth = e.opts.graphql_max_depth;
+        limits.max_nodes = e.opts.graphql_max_nodes;
+        limits.max_aliases = e.opts.graphql_max_aliases;
+        errors = graphql::validate(*schema, *fresh, limits);
         if (!errors.empty()) return request_error(request, std::move(errors));
         parsed = fresh;
         e.graphql_documents.remember(request.query, parsed, schema);
@@ -108,7 +113,17 @@ graphql_response execute_graphql(engine& eng, const principal& who, std::string_
     settings.file_url_id = db.record.readonly_id;
     settings.max_rows = e.opts.graphql_max_rows;
     settings.timeout = e.opts.graphql_timeout;
+    settings.max_response_bytes = e.opts.graphql_max_response_bytes;
+    sqlite::memory_budget budget(e.opts.max_request_sqlite_memory);
     auto result = graphql::execute_operation(*schema, doc, *op, std::move(variables), *hosted, settings);
+    if (budget.exceeded()) {
+        // Whatever failed for lack of memory failed because of this request's own budget.
+        return request_error(request, {{fmt::format("the request needs more than {} bytes of "
+                                                    "memory; select fewer rows or fields",
+                                                    budget.limit()),
+                                        {},
+                                        {}}});
+    }
     // Stored under the generation read before executing: a write that raced with this read
     // moved the generation on, so the entry is never served after that write.
     if (result.cacheable && !cache_key.empty()) e.graphql_responses.put(cache_key, result.body);

@@ -130,6 +130,9 @@ struct relationship {
     enum class kind { object, array };
     kind k = kind::object;
     std::string name;               ///< field name on the row type
+    /// array: the name of its aggregate field, `<name>_aggregate` with "_" appended while
+    /// that is taken (a column or a relationship named so keeps its name).
+    std::string aggregate_name;
     std::size_t table = 0;          ///< the table the field is on
     std::size_t other = 0;          ///< the related table
     std::size_t foreign_key = 0;    ///< index in tables[child].foreign_keys

@@ -156,21 +156,16 @@ private:
             for (const auto& c : m_.tables[t].columns) taken[t].insert(c.gql_name);
             taken[t].insert("__typename");
         }
-        auto claim = [&](std::size_t table, std::vector<std::string> candidates, bool with_aggregate) {
-            auto fits = [&](const std::string& n) {
-                return !taken[table].count(n) && (!with_aggregate || !taken[table].count(n + "_aggregate"));
-            };
+        auto claim = [&](std::size_t table, std::vector<std::string> candidates) {
             for (const auto& c : candidates) {
-                if (!c.empty() && fits(c)) {
+                if (!c.empty() && !taken[table].count(c)) {
                     taken[table].insert(c);
-                    if (with_aggregate) taken[table].insert(c + "_aggregate");
                     return c;
                 }
             }
             std::string n = candidates.back();
-            while (!fits(n)) n += "_";
+            while (taken[table].count(n)) n += "_";
             taken[table].insert(n);
-            if (with_aggregate) taken[table].insert(n + "_aggregate");
             return n;
         };
         auto joined_from = [&](const table_model& child, const foreign_key_model& fk) {
@@ -195,8 +190,8 @@ private:
                 }
                 candidates.push_back(parent.gql_name);
                 candidates.push_back(parent.gql_name + "_by_" + joined_from(child, fk));
-                rels[t].push_back({relationship::kind::object, claim(t, candidates, false), t,
-                                   fk.parent, f, t});
+                rels[t].push_back(
+                    {relationship::kind::object, claim(t, candidates), "", t, fk.parent, f, t});
             }
         }
         // Array relationships (on the referenced table).
@@ -211,8 +206,18 @@ private:
                     [&](const foreign_key_model& o) { return o.parent == fk.parent; });
                 if (fk.parent != t && same_parent == 1) candidates.push_back(child.gql_name);
                 candidates.push_back(by);
-                rels[fk.parent].push_back({relationship::kind::array, claim(fk.parent, candidates, true),
-                                           fk.parent, t, f, t});
+                rels[fk.parent].push_back({relationship::kind::array, claim(fk.parent, candidates),
+                                           "", fk.parent, t, f, t});
+            }
+        }
+        // Aggregates of array relationships last, as `<t>_by_pk` on Query: a column or a
+        // relationship keeps its name, the generated `<name>_aggregate` gets "_" appended.
+        for (std::size_t t = 0; t < rels.size(); ++t) {
+            for (auto& rel : rels[t]) {
+                if (rel.k != relationship::kind::array) continue;
+                rel.aggregate_name = rel.name + "_aggregate";
+                while (taken[t].count(rel.aggregate_name)) rel.aggregate_name += "_";
+                taken[t].insert(rel.aggregate_name);
             }
         }
     }
@@ -339,7 +344,7 @@ private:
             f.args = list_args(rel.other, true);
             f.extension = true;
             row.fields.push_back(std::move(f));
-            auto a = field(rel.name + "_aggregate", non_null(m_.tables[rel.other].gql_name + "_aggregate"),
+            auto a = field(rel.aggregate_name, non_null(m_.tables[rel.other].gql_name + "_aggregate"),
                            field_role::array_aggregate,
                            "Aggregates over the " + m_.tables[rel.other].name + " rows referencing this row.",
                            ti, r);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -111,6 +112,12 @@ bool type_compatible(const type_spec& var, const type_spec& expected) {
     return var.name == expected.name;
 }
 
+// What a fragment costs where it is spread: its fields after expansion and its nesting.
+struct fragment_figures {
+    std::size_t nodes = 0;
+    std::size_t depth = 0;
+};
+
 struct usage {
     std::string name;
     type_spec expected;
@@ -126,8 +133,8 @@ struct scope {
 
 class validator {
 public:
-    validator(const schema& s, const document& d, std::size_t max_depth)
-        : s_(s), d_(d), max_depth_(max_depth) {}
+    validator(const schema& s, const document& d, const validation_limits& limits)
+        : s_(s), d_(d), max_depth_(limits.max_depth), limits_(limits) {}
 
     std::vector<error_entry> run() {
         for (const auto& f : d_.fragments) {
@@ -143,7 +150,22 @@ public:
         for (const auto& f : d_.fragments) {
             if (!used_fragments.count(f.name)) error("Fragment " + q(f.name) + " is never used.", {f.loc});
         }
-        if (errors_.empty()) check_depth();
+        if (aliases_ > limits_.max_aliases) {
+            error("The document has " + std::to_string(aliases_) +
+                      " aliased fields; the limit is " + std::to_string(limits_.max_aliases) + ".",
+                  {});
+        }
+        // The costs below follow fragment spreads, so they need the spreads to end. Every
+        // fragment's figures are computed once, which keeps them linear in the document even
+        // where nested fragments would expand to an exponential number of fields.
+        if (!cyclic_) {
+            compute_fragment_figures();
+            bool small = check_nodes();
+            bool shallow = document_depth() <= max_depth_;
+            // Only a bounded expansion is walked: the overlap check follows every spread.
+            if (small && shallow) check_overlaps();
+            if (errors_.empty() && !shallow) check_depth();
+        }
         return std::move(errors_);
     }
 
@@ -358,7 +380,6 @@ private:
                 }
             }
         }
-        check_field_merging(set, parent);
     }
 
     const field_def* lookup_field(const type_def& parent, std::string_view name) {
@@ -396,6 +417,7 @@ private:
     }
 
     void visit_field(const selection& sel, const type_def& parent, scope& sc) {
+        if (!sel.alias.empty()) ++aliases_;
         visit_directives(sel.directives, directive_location::field, sc);
         const auto* def = lookup_field(parent, sel.name);
         if (!def) {
@@ -601,17 +623,27 @@ private:
         return out;
     }
 
-    void check_field_merging(const selection_set& set, const type_def& parent) {
-        if (cyclic_ || merge_budget_ == 0) return;
-        std::map<std::string, std::vector<collected>> by_key;
-        std::set<std::string> visited;
-        collect(set, parent, by_key, visited);
-        check_collected(by_key, "");
+    // Walks each operation with its fragments expanded (the node limit bounds that walk) and
+    // checks every merged selection set once: graphql-js's rule on every selection set, without
+    // re-checking a fragment for each set that spreads it.
+    void check_overlaps() {
+        for (const auto& op : d_.operations) {
+            const type_def* root = nullptr;
+            if (op.type == operation_type::query) root = s_.find(s_.query_type);
+            if (op.type == operation_type::mutation && !s_.mutation_type.empty()) {
+                root = s_.find(s_.mutation_type);
+            }
+            if (root) check_merged({&op.selections}, *root, "");
+        }
     }
 
     // Compares fields of the same response key; where they agree, their sub-selections are
     // merged and compared too, so `{ a { x: f } a { x: g } }` is caught.
-    void check_collected(const std::map<std::string, std::vector<collected>>& by_key, const std::string& outer) {
+    void check_merged(const std::vector<const selection_set*>& sets, const type_def& parent,
+                      const std::string& outer) {
+        std::map<std::string, std::vector<collected>> by_key;
+        std::set<std::string> visited;
+        for (const auto* set : sets) collect(*set, parent, by_key, visited);
         for (const auto& [key, fields] : by_key) {
             bool agree = true;
             for (std::size_t i = 1; i < fields.size() && merge_budget_ > 0; ++i, --merge_budget_) {
@@ -626,54 +658,139 @@ private:
                 if (!reason.empty()) {
                     std::string what = outer.empty() ? "Fields " + q(key) + " conflict because " + reason
                                                      : outer + "subfields " + q(key) + " conflict because " + reason;
-                    error(what + ". Use different aliases on the fields to fetch both if this was intentional.",
-                          {a.loc, b.loc});
+                    what += ". Use different aliases on the fields to fetch both if this was "
+                            "intentional.";
+                    // A fragment spread in several places shows the same conflict in each.
+                    if (reported_.insert(what + at_text(a.loc) + at_text(b.loc)).second) {
+                        error(what, {a.loc, b.loc});
+                    }
                     agree = false;
                     break;
                 }
             }
-            if (!agree || fields.size() < 2 || merge_budget_ == 0) continue;
+            if (!agree || merge_budget_ == 0) continue;
             const auto* def = lookup_field(*fields[0].parent, fields[0].sel->name);
             const auto* type = def ? s_.find(def->type.name) : nullptr;
             if (!type || type->kind != type_kind::object) continue;
-            std::map<std::string, std::vector<collected>> sub;
-            std::set<std::string> visited;
-            for (const auto& f : fields) collect(f.sel->selections, *type, sub, visited);
-            check_collected(sub, (outer.empty() ? "Fields " + q(key) + " conflict because " : outer + "subfields " + q(key) + " conflict because "));
+            std::vector<const selection_set*> subs;
+            for (const auto& f : fields) subs.push_back(&f.sel->selections);
+            // Conflicts between the sub-selections of several fields name the outer field.
+            std::string next;
+            if (fields.size() > 1) {
+                next = outer.empty() ? "Fields " + q(key) + " conflict because "
+                                     : outer + "subfields " + q(key) + " conflict because ";
+            }
+            check_merged(subs, *type, next);
         }
     }
 
-    // ---- depth ----
+    static std::string at_text(location l) {
+        return "@" + std::to_string(l.line) + ":" + std::to_string(l.column);
+    }
 
-    std::size_t depth_of(const selection_set& set, std::set<std::string>& on_path) {
+    // ---- cost: fields after fragment expansion, and depth ----
+
+    static std::size_t saturating_add(std::size_t a, std::size_t b) {
+        constexpr auto most = std::numeric_limits<std::size_t>::max();
+        return a > most - b ? most : a + b;
+    }
+
+    // Fields selected below `set`, each spread counted as its fragment's fields, from figures_.
+    std::size_t nodes_of(const selection_set& set) {
+        std::size_t n = 0;
+        for (const auto& sel : set.items) {
+            switch (sel.kind) {
+                case selection_kind::field:
+                    n = saturating_add(n, saturating_add(1, nodes_of(sel.selections)));
+                    break;
+                case selection_kind::inline_fragment:
+                    n = saturating_add(n, nodes_of(sel.selections));
+                    break;
+                case selection_kind::fragment_spread: {
+                    auto it = figures_.find(sel.name);
+                    if (it != figures_.end()) n = saturating_add(n, it->second.nodes);
+                    break;
+                }
+            }
+        }
+        return n;
+    }
+
+    // Fills figures_ for every fragment, each after the fragments it spreads (an iterative
+    // depth-first post-order: a long chain of fragments does not deepen the stack).
+    void compute_fragment_figures() {
+        std::map<std::string, int> state;  // 0 new, 1 on stack, 2 done
+        for (const auto& f : d_.fragments) {
+            if (state[f.name] != 0) continue;
+            std::vector<std::pair<std::string, std::size_t>> stack{{f.name, 0}};
+            state[f.name] = 1;
+            while (!stack.empty()) {
+                auto name = stack.back().first;
+                auto next = stack.back().second++;
+                const auto& spreads = fragment_scopes_[name].spreads;
+                if (next < spreads.size()) {
+                    const auto& target = spreads[next].first;
+                    if (fragments_.count(target) && state[target] == 0) {
+                        state[target] = 1;
+                        stack.emplace_back(target, 0);
+                    }
+                    continue;
+                }
+                const auto& sels = fragments_.at(name)->selections;
+                figures_[name] = {nodes_of(sels), depth_of(sels)};
+                state[name] = 2;
+                stack.pop_back();
+            }
+        }
+    }
+
+    bool check_nodes() {
+        std::size_t n = 0;
+        for (const auto& op : d_.operations) n = saturating_add(n, nodes_of(op.selections));
+        if (n <= limits_.max_nodes) return true;
+        auto count = n == std::numeric_limits<std::size_t>::max() ? std::string("too many")
+                                                                   : std::to_string(n);
+        error("The document has " + count + " fields after fragment expansion; the limit is " +
+                  std::to_string(limits_.max_nodes) + ".",
+              {});
+        return false;
+    }
+
+
+    // Nesting below `set`, with the depth of each fragment taken from figures_.
+    std::size_t depth_of(const selection_set& set) {
         std::size_t deepest = 0;
         for (const auto& sel : set.items) {
             switch (sel.kind) {
                 case selection_kind::field:
                     if (!sel.selections.items.empty()) {
-                        deepest = std::max(deepest, 1 + depth_of(sel.selections, on_path));
+                        deepest = std::max(deepest, 1 + depth_of(sel.selections));
                     }
                     break;
                 case selection_kind::inline_fragment:
-                    deepest = std::max(deepest, depth_of(sel.selections, on_path));
+                    deepest = std::max(deepest, depth_of(sel.selections));
                     break;
                 case selection_kind::fragment_spread: {
-                    auto it = fragments_.find(sel.name);
-                    if (it == fragments_.end() || !on_path.insert(sel.name).second) break;
-                    deepest = std::max(deepest, depth_of(it->second->selections, on_path));
-                    on_path.erase(sel.name);
+                    auto it = figures_.find(sel.name);
+                    if (it != figures_.end()) deepest = std::max(deepest, it->second.depth);
                     break;
                 }
             }
-            if (deepest > max_depth_) return deepest;
+        }
+        return deepest;
+    }
+
+    std::size_t document_depth() {
+        std::size_t deepest = 0;
+        for (const auto& op : d_.operations) {
+            deepest = std::max(deepest, 1 + depth_of(op.selections));
         }
         return deepest;
     }
 
     void check_depth() {
         for (const auto& op : d_.operations) {
-            std::set<std::string> on_path;
-            auto depth = 1 + depth_of(op.selections, on_path);
+            auto depth = 1 + depth_of(op.selections);
             if (depth > max_depth_) {
                 error("The operation nests selections " + std::to_string(depth) + " levels deep; the maximum is " +
                           std::to_string(max_depth_) + ".",
@@ -685,17 +802,28 @@ private:
     const schema& s_;
     const document& d_;
     std::size_t max_depth_;
+    validation_limits limits_;
     std::vector<error_entry> errors_;
     std::map<std::string, const fragment*> fragments_;
     std::map<std::string, scope> fragment_scopes_;
     bool cyclic_ = false;
     std::size_t merge_budget_ = 20'000;
+    std::size_t aliases_ = 0;
+    std::map<std::string, fragment_figures> figures_;
+    std::set<std::string> reported_;
 };
 
 }  // namespace
 
+std::vector<error_entry> validate(const schema& s, const document& doc,
+                                  const validation_limits& limits) {
+    return validator(s, doc, limits).run();
+}
+
 std::vector<error_entry> validate(const schema& s, const document& doc, std::size_t max_depth) {
-    return validator(s, doc, max_depth).run();
+    validation_limits limits;
+    limits.max_depth = max_depth;
+    return validate(s, doc, limits);
 }
 
 }  // namespace airsql::graphql

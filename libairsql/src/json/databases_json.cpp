@@ -42,7 +42,8 @@ void tag_invoke(bj::value_from_tag, bj::value& jv, const database_info& v) {
           {"location", bj::value_from(v.location)},
           {"name", v.name},
           {"owner", v.owner},
-          {"readonlyId", v.readonly_id},
+          // Empty for principals that may not read (see list_databases): null, not "".
+          {"readonlyId", v.readonly_id.empty() ? bj::value(nullptr) : bj::value(v.readonly_id)},
           {"schemaLocked", v.schema_locked},
           {"schemaVersion", v.schema_version},
           {"size", v.size},
@@ -134,10 +135,9 @@ void tag_invoke(bj::value_from_tag, bj::value& jv, const sql_result& v) {
 }
 
 void tag_invoke(bj::value_from_tag, bj::value& jv, const server_status& v) {
-    jv = {{"status", v.status},
-          {"version", v.version},
-          {"uptimeSeconds", v.uptime_seconds},
-          {"numberOfDatabases", v.number_of_databases}};
+    bj::object o{{"status", v.status}, {"version", v.version}, {"uptimeSeconds", v.uptime_seconds}};
+    if (v.number_of_databases) o["numberOfDatabases"] = *v.number_of_databases;
+    jv = std::move(o);
 }
 
 }  // namespace airsql

@@ -4,7 +4,9 @@
 #include "airsql/error.hpp"
 #include "airsql/sql.hpp"
 #include "auth/access.hpp"
+#include "core/engine_impl.hpp"
 #include "sql/script_execution.hpp"
+#include "sqlite/memory_budget.hpp"
 #include "sqlite/script.hpp"
 
 namespace airsql {
@@ -19,9 +21,38 @@ std::size_t count_code_points(std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+sql_result run_confined(engine::impl& e, const principal& who, std::string_view db_id,
+                        const sql_request& request);
+
+}  // namespace
+
 sql_result run_sql(engine& eng, const principal& who, std::string_view db_id,
                    const sql_request& request) {
     auto& e = eng.internals();
+    sqlite::memory_budget budget(e.opts.max_request_sqlite_memory);
+    auto over_budget = [&] {
+        sql_result r;
+        r.errors.push_back(fmt::format(
+            "the query needs more than {} bytes of memory; select fewer or smaller values",
+            budget.limit()));
+        return r;
+    };
+    try {
+        auto result = run_confined(e, who, db_id, request);
+        if (budget.exceeded() && !result.errors.empty()) return over_budget();
+        return result;
+    } catch (const error&) {
+        if (budget.exceeded()) return over_budget();
+        throw;
+    }
+}
+
+namespace {
+
+sql_result run_confined(engine::impl& e, const principal& who, std::string_view db_id,
+                        const sql_request& request) {
     auto length = count_code_points(request.query);
     if (length > e.opts.max_sql_length) {
         throw error(errc::invalid_argument,
@@ -46,7 +77,13 @@ sql_result run_sql(engine& eng, const principal& who, std::string_view db_id,
         // A single read-only statement (the common SELECT) runs on a pooled reader, in parallel
         // with other readers, instead of queueing for the one writer.
         auto reader = hosted->reader();
-        if (sqlite::is_single_read_only_statement(*reader, request.query)) {
+        bool single_read = false;
+        {
+            sqlite::confinement guard(*reader, sqlite::sql_rights::read_only,
+                                      sqlite::confinement::clock::now() + settings.timeout);
+            single_read = sqlite::is_single_read_only_statement(*reader, guard, request.query);
+        }
+        if (single_read) {
             settings.rights = sqlite::sql_rights::read_only;
             return sql::execute_script(*reader, request.query, settings);
         }
@@ -60,5 +97,7 @@ sql_result run_sql(engine& eng, const principal& who, std::string_view db_id,
     auto conn = hosted->reader();
     return sql::execute_script(*conn, request.query, settings);
 }
+
+}  // namespace
 
 }  // namespace airsql

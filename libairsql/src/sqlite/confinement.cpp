@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sqlite/confinement.hpp"
 
+#include "sqlite/sql_allowlist.hpp"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -39,31 +41,7 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
-    return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-// Pragmas that only report, whose argument (if any) names a table, index or schema.
-bool is_introspection_pragma(std::string_view name) {
-    return one_of(name, {"table_info", "table_xinfo", "table_list", "index_list", "index_info",
-                         "index_xinfo", "foreign_key_list", "foreign_key_check",
-                         "integrity_check", "quick_check", "collation_list", "function_list",
-                         "module_list", "pragma_list", "compile_options"});
-}
-
-// Pragmas whose current value may be read.
-bool is_readable_pragma(std::string_view name) {
-    return one_of(name, {"schema_version", "user_version", "application_id", "page_count",
-                         "page_size", "freelist_count", "data_version", "encoding",
-                         "foreign_keys", "max_page_count", "journal_mode", "auto_vacuum",
-                         "defer_foreign_keys", "recursive_triggers", "case_sensitive_like"});
-}
-
-// Pragmas a writer may set: they are stored in the file or end with the transaction, so
-// nothing leaks into later requests on the same connection.
-bool is_settable_pragma(std::string_view name) {
-    return one_of(name, {"user_version", "application_id", "defer_foreign_keys", "optimize"});
-}
+constexpr const char* read_only_access = "you have read-only access to this database";
 
 }  // namespace
 
@@ -73,14 +51,19 @@ confinement::confinement(connection& conn, sql_rights rights, clock::time_point 
     for (std::size_t i = 0; i < strict_limits.size(); ++i) {
         saved_limits_[i] = sqlite3_limit(h, strict_limits[i].id, strict_limits[i].strict);
     }
-    sqlite3_set_authorizer(h, &confinement::authorize, this);
+    install_authorizer(conn_);
+    outer_ = conn_.confined_by();
+    conn_.set_confined_by(this);
     sqlite3_progress_handler(h, 1000, &confinement::progress, this);
+    saved_function_deadline_ = conn_.function_deadline().until;
+    conn_.function_deadline().until = deadline_;
 }
 
 confinement::~confinement() {
     sqlite3* h = conn_.handle();
     sqlite3_progress_handler(h, 0, nullptr, nullptr);
-    sqlite3_set_authorizer(h, nullptr, nullptr);
+    conn_.set_confined_by(outer_);
+    conn_.function_deadline().until = saved_function_deadline_;
     for (std::size_t i = 0; i < strict_limits.size(); ++i) {
         sqlite3_limit(h, strict_limits[i].id, saved_limits_[i]);
     }
@@ -93,66 +76,170 @@ int confinement::progress(void* self) {
     return 1;
 }
 
+namespace {
+
+// Outside a confinement (SQL that airsql generates, and the views and triggers that SQL sets
+// off) only the function and module lists apply, so a view or trigger cannot smuggle a refused
+// function past the GraphQL API.
+int library_check(int action, const char* b, const char* a) {
+    if (action == SQLITE_FUNCTION) {
+        return is_allowed_function(lower(b ? b : "")) ? SQLITE_OK : SQLITE_DENY;
+    }
+    if (action == SQLITE_READ && find_unreadable_module(lower(a ? a : ""))) return SQLITE_DENY;
+    return SQLITE_OK;
+}
+
+int authorize_connection(void* conn, int action, const char* a, const char* b, const char* db,
+                         const char* trigger) {
+    confinement* active = static_cast<connection*>(conn)->confined_by();
+    if (active == nullptr) return library_check(action, b, a);
+    return confinement::authorize(active, action, a, b, db, trigger);
+}
+
+}  // namespace
+
+void install_authorizer(connection& conn) {
+    if (conn.has_authorizer()) return;
+    // Installed once: setting an authorizer expires every prepared statement of the connection.
+    sqlite3_set_authorizer(conn.handle(), &authorize_connection, &conn);
+    conn.mark_authorizer_installed();
+}
+
 int confinement::authorize(void* self, int action, const char* a, const char* b,
-                           const char* /*db*/, const char* /*trigger*/) {
-    return static_cast<confinement*>(self)->check(action, a, b);
+                           const char* db, const char* /*trigger*/) {
+    auto* c = static_cast<confinement*>(self);
+    if (action == SQLITE_PRAGMA) {
+        return c->check_pragma(lower(a ? a : ""), b != nullptr,
+                               c->rights_ == sql_rights::read_write);
+    }
+    return c->check(action, a ? a : "", b ? b : "", db ? db : "");
 }
 
 int confinement::deny(std::string reason) {
-    denial_ = std::move(reason);
+    // The first reason is the one to report: SQLite may ask again about related actions.
+    if (denial_.empty()) denial_ = std::move(reason);
     return SQLITE_DENY;
 }
 
-int confinement::check(int action, const char* a, const char* b) {
+// An allowlist by action (pragmas are checked by name in check_pragma): every action code not named here is refused, so a newer SQLite's
+// new kind of statement is refused until someone decides otherwise.
+int confinement::check(int action, std::string_view a, std::string_view b, std::string_view db) {
     bool writer = rights_ == sql_rights::read_write;
+    auto write_action = [&]() {
+        if (!writer) {
+            // SQLite asks to update sqlite_master while it declares an eponymous virtual table
+            // (json_each, pragma_table_info) for a read. Real schema changes have their own
+            // action codes (refused above), read rights run on query_only connections, and
+            // run_script refuses statements that are not read-only.
+            if (a == "sqlite_master") return SQLITE_OK;
+            return deny(read_only_access);
+        }
+        // TEMP objects would live on the shared writer connection, visible to (and shadowing
+        // tables for) every later caller, and would vanish at restart.
+        // (SQLite itself updates sqlite_temp_master when ALTER TABLE renames.)
+        if (db == "temp" && a != "sqlite_temp_master") {
+            return deny("TEMP tables, views, indexes and triggers are not allowed");
+        }
+        return SQLITE_OK;
+    };
     switch (action) {
+        case SQLITE_SELECT:
+        case SQLITE_RECURSIVE:
+            return SQLITE_OK;
+        case SQLITE_READ:
+            if (auto refused = find_unreadable_module(lower(a))) {
+                return deny(fmt::format("the \"{}\" virtual table is not allowed: {}",
+                                        refused->name, refused->reason));
+            }
+            return SQLITE_OK;
+        case SQLITE_FUNCTION: {
+            std::string name = lower(b);
+            if (is_allowed_function(name)) return SQLITE_OK;
+            if (auto refused = find_refused_function(name)) {
+                return deny(fmt::format("the SQL function {}() is not allowed: {}", name,
+                                        refused->reason));
+            }
+            return deny(fmt::format("the SQL function {}() is not allowed", name));
+        }
+        case SQLITE_INSERT:
+        case SQLITE_UPDATE:
+        case SQLITE_DELETE:
+        case SQLITE_CREATE_TABLE:
+        case SQLITE_CREATE_INDEX:
+        case SQLITE_CREATE_VIEW:
+        case SQLITE_CREATE_TRIGGER:
+        case SQLITE_DROP_TABLE:
+        case SQLITE_DROP_INDEX:
+        case SQLITE_DROP_VIEW:
+        case SQLITE_DROP_TRIGGER:
+        case SQLITE_ALTER_TABLE:
+        case SQLITE_REINDEX:
+        case SQLITE_ANALYZE:
+            return write_action();
+        case SQLITE_CREATE_TEMP_TABLE:
+        case SQLITE_CREATE_TEMP_INDEX:
+        case SQLITE_CREATE_TEMP_VIEW:
+        case SQLITE_CREATE_TEMP_TRIGGER:
+        case SQLITE_DROP_TEMP_TABLE:
+        case SQLITE_DROP_TEMP_INDEX:
+        case SQLITE_DROP_TEMP_VIEW:
+        case SQLITE_DROP_TEMP_TRIGGER:
+            if (!writer) return deny(read_only_access);
+            return deny("TEMP tables, views, indexes and triggers are not allowed");
+        case SQLITE_CREATE_VTABLE:
+        case SQLITE_DROP_VTABLE: {
+            if (!writer) return deny(read_only_access);
+            std::string module = lower(b);
+            if (is_allowed_module(module)) return write_action();
+            if (auto refused = find_refused_module(module)) {
+                return deny(fmt::format("virtual table module \"{}\" is not allowed: {}", module,
+                                        refused->reason));
+            }
+            return deny(fmt::format("virtual table module \"{}\" is not allowed", module));
+        }
         case SQLITE_ATTACH:
         case SQLITE_DETACH:
-            return deny("ATTACH and DETACH are not allowed");
+            // VACUUM attaches its temporary copy, so it is refused here too.
+            return deny("ATTACH, DETACH and VACUUM are not allowed");
         case SQLITE_TRANSACTION:
         case SQLITE_SAVEPOINT:
             return deny(
                 "transaction statements are not allowed: airsql runs the whole script in one "
                 "transaction");
-        case SQLITE_FUNCTION: {
-            std::string name = lower(b ? b : "");
-            if (name == "load_extension") return deny("loading extensions is not allowed");
-            return SQLITE_OK;
-        }
-        case SQLITE_PRAGMA: {
-            std::string name = lower(a ? a : "");
-            if (is_introspection_pragma(name)) return SQLITE_OK;
-            if (b == nullptr && is_readable_pragma(name)) return SQLITE_OK;
-            if (is_settable_pragma(name)) {
-                if (writer) return SQLITE_OK;
-                return deny("you have read-only access to this database");
-            }
-            return deny(fmt::format("PRAGMA {} is not allowed here", name));
-        }
-        case SQLITE_CREATE_VTABLE:
-        case SQLITE_DROP_VTABLE: {
-            if (!writer) break;
-            std::string module = lower(b ? b : "");
-            if (one_of(module, {"fts3", "fts4", "fts5", "rtree"})) return SQLITE_OK;
-            return deny(fmt::format("virtual table module \"{}\" is not allowed", module));
-        }
-        case SQLITE_READ:
-        case SQLITE_SELECT:
-        case SQLITE_RECURSIVE:
-            return SQLITE_OK;
         default:
+            return deny(fmt::format("this kind of statement is not allowed (SQLite action {})",
+                                    action));
+    }
+}
+
+int confinement::check_pragma(const std::string& name, bool has_argument, bool writer) {
+    const pragma_rule* rule = find_pragma_rule(name);
+    if (rule == nullptr) return deny(fmt::format("PRAGMA {} is not allowed", name));
+    switch (rule->use) {
+        case pragma_use::introspect:
+            return SQLITE_OK;
+        case pragma_use::read:
+            if (!has_argument) return SQLITE_OK;
+            return deny(fmt::format("PRAGMA {} may only be read", name));
+        case pragma_use::read_or_set:
+            if (!has_argument || writer) return SQLITE_OK;
+            return deny(read_only_access);
+        case pragma_use::refused:
             break;
     }
-    if (writer) return SQLITE_OK;
-    // Everything left changes the database: refused for read-only rights.
-    return deny("you have read-only access to this database");
+    return deny(fmt::format("PRAGMA {} is not allowed: {}", name, rule->reason));
 }
 
 deadline::deadline(connection& conn, clock::time_point until) : conn_(conn), until_(until) {
     sqlite3_progress_handler(conn_.handle(), 1000, &deadline::progress, this);
+    saved_function_deadline_ = conn_.function_deadline().until;
+    conn_.function_deadline().until = until_;
 }
 
-deadline::~deadline() { sqlite3_progress_handler(conn_.handle(), 0, nullptr, nullptr); }
+deadline::~deadline() {
+    sqlite3_progress_handler(conn_.handle(), 0, nullptr, nullptr);
+    conn_.function_deadline().until = saved_function_deadline_;
+}
 
 int deadline::progress(void* self) {
     auto* d = static_cast<deadline*>(self);

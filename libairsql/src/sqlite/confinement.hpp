@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "sqlite/connection.hpp"
 
@@ -32,16 +33,21 @@ public:
     confinement& operator=(const confinement&) = delete;
 
     sql_rights rights() const noexcept { return rights_; }
+    /// The confined connection.
+    const connection& conn() const noexcept { return conn_; }
     /// Whether the deadline interrupted a statement.
     bool timed_out() const noexcept { return timed_out_; }
     /// Why the authorizer last refused something ("" when it did not).
     const std::string& denial() const noexcept { return denial_; }
 
-private:
+    /// The authorizer callback while this confinement is in force.
     static int authorize(void* self, int action, const char* a, const char* b, const char* db,
                          const char* trigger);
+
+private:
     static int progress(void* self);
-    int check(int action, const char* a, const char* b);
+    int check(int action, std::string_view a, std::string_view b, std::string_view db);
+    int check_pragma(const std::string& name, bool has_argument, bool writer);
     int deny(std::string reason);
 
     connection& conn_;
@@ -50,7 +56,15 @@ private:
     bool timed_out_ = false;
     std::string denial_;
     std::array<int, 12> saved_limits_{};
+    confinement* outer_ = nullptr;
+    clock::time_point saved_function_deadline_;
 };
+
+/// Installs airsql's authorizer on `conn` for the rest of its life (idempotent). Outside a
+/// `confinement` it refuses only the SQL functions and virtual tables that no SQL on a hosted
+/// database may use (so views and triggers cannot call them from generated SQL); inside one,
+/// the confinement's full allowlist applies.
+void install_authorizer(connection& conn);
 
 /// While alive, interrupts any statement on `conn` that runs past `deadline` (for SQL that
 /// airsql generates itself, which needs no authorizer).
@@ -67,6 +81,7 @@ private:
     static int progress(void* self);
     connection& conn_;
     clock::time_point until_;
+    clock::time_point saved_function_deadline_;
     bool expired_ = false;
 };
 

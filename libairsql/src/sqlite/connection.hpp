@@ -11,6 +11,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "sqlite/bounded_functions.hpp"
+
 struct sqlite3;
 namespace SQLite {
 class Database;
@@ -18,6 +20,8 @@ class Statement;
 }  // namespace SQLite
 
 namespace airsql::sqlite {
+
+class confinement;
 
 enum class column_type { integer, real, text, blob, null };
 
@@ -120,6 +124,15 @@ public:
     /// Runs `PRAGMA <name>` and returns the first column of the first row as an integer.
     std::int64_t pragma_int(const std::string& name);
 
+    /// When long function calls on this connection give up (see bounded_functions.hpp).
+    call_deadline& function_deadline() noexcept { return function_deadline_; }
+
+    /// The confinement in force on this connection, if any (see confinement.hpp).
+    confinement* confined_by() const noexcept { return confined_by_; }
+    void set_confined_by(confinement* c) noexcept { confined_by_ = c; }
+    bool has_authorizer() const noexcept { return has_authorizer_; }
+    void mark_authorizer_installed() noexcept { has_authorizer_ = true; }
+
 private:
     /// Most statements kept; generated GraphQL SQL varies with the query, so the cache is
     /// emptied when it is full (and no statement is borrowed) rather than growing forever.
@@ -128,6 +141,9 @@ public:
 
 private:
     std::unique_ptr<SQLite::Database> db_;
+    call_deadline function_deadline_;
+    confinement* confined_by_ = nullptr;
+    bool has_authorizer_ = false;
     std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
     int borrows_ = 0;
 };

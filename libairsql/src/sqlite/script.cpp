@@ -23,7 +23,8 @@ std::string failure(sqlite3* h, const confinement& guard, int rc) {
     // SQLite reports a denial as SQLITE_AUTH, or as SQLITE_SCHEMA when the prepare was retried
     // after another connection changed the schema; its message is "not authorized" in both.
     std::string_view message = sqlite3_errmsg(h);
-    if (!guard.denial().empty() && ((rc & 0xff) == SQLITE_AUTH || message == "not authorized")) {
+    if (!guard.denial().empty() &&
+        ((rc & 0xff) == SQLITE_AUTH || message.starts_with("not authorized"))) {
         return fmt::format("not authorized: {}", guard.denial());
     }
     return std::string(message);
@@ -31,7 +32,9 @@ std::string failure(sqlite3* h, const confinement& guard, int rc) {
 
 }  // namespace
 
-bool is_single_read_only_statement(connection& conn, std::string_view script) {
+bool is_single_read_only_statement(connection& conn, const confinement& guard,
+                                   std::string_view script) {
+    if (&guard.conn() != &conn) return false;
     sqlite3* h = conn.handle();
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;

@@ -31,8 +31,10 @@ public:
 };
 
 /// Whether `script` is exactly one statement and that statement only reads (it may then run
-/// on a read-only connection). Prepares without executing; false on any error.
-bool is_single_read_only_statement(connection& conn, std::string_view script);
+/// on a read-only connection). Prepares without executing, under `guard` (which must confine
+/// `conn`: SQLite runs some pragmas while preparing them); false on any error or denial.
+bool is_single_read_only_statement(connection& conn, const confinement& guard,
+                                   std::string_view script);
 
 /// Prepares and steps every statement of `script` in turn on a confined connection. Returns
 /// nullopt on success or the error message of the first failure (SQLite's message, the

@@ -4,23 +4,13 @@
 #include <boost/json/serialize.hpp>
 
 #include "catch.hpp"
-#include "database/hosted_database.hpp"
-#include "sqlite/connection.hpp"
-#include "temp_dir.hpp"
+#include "hosted_scratch.hpp"
 
 using namespace airsql;
 
 namespace {
 
-struct scratch {
-    test::temp_dir dir;
-    options opts;
-    std::unique_ptr<sqlite::connection> conn;
-    scratch() {
-        auto file = dir.path() / "main.sqlite";
-        sqlite::connection create(file, sqlite::connection::mode::read_write_create);
-        conn = database::open_hosted_connection(file, opts, true);
-    }
+struct scratch : test::hosted_scratch {
     sql_result run(std::string_view script,
                    sqlite::sql_rights rights = sqlite::sql_rights::read_write,
                    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
@@ -113,7 +103,11 @@ TEST_CASE("user SQL cannot escape its database", "[sql][sqlite]") {
     denied("BEGIN; SELECT 1; COMMIT;", "transaction");
     denied("SAVEPOINT a", "transaction");
     denied("VACUUM", "");
-    denied("CREATE VIRTUAL TABLE x USING fts5vocab(a)", "not allowed");
+    denied("CREATE VIRTUAL TABLE x USING dbstat", "not allowed");
+    denied("SELECT * FROM dbstat", "dbstat");
+    denied("SELECT fts3_tokenizer('simple')", "fts3_tokenizer");
+    denied("CREATE TEMP TABLE z (a)", "TEMP");
+    denied("PRAGMA hard_heap_limit = 1000", "hard_heap_limit");
     CHECK(s.run("CREATE VIRTUAL TABLE docs USING fts5(body)").errors.empty());
     CHECK(s.run("PRAGMA table_info('docs')").errors.empty());
     CHECK(s.run("PRAGMA user_version = 3").errors.empty());

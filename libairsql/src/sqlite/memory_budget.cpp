@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sqlite/memory_budget.hpp"
+
+#include <sqlite3.h>
+
+#include <mutex>
+
+namespace airsql::sqlite {
+
+namespace {
+
+sqlite3_mem_methods system_methods{};
+thread_local memory_budget* current_budget = nullptr;
+
+void* counted_malloc(int n) {
+    memory_budget* budget = current_budget;
+    std::int64_t reserved = system_methods.xRoundup(n);
+    if (budget && !budget->try_take(reserved)) return nullptr;
+    void* p = system_methods.xMalloc(n);
+    // Keep the block's real size (or nothing, if the allocation failed).
+    if (budget) budget->give_back(reserved - (p ? system_methods.xSize(p) : 0));
+    return p;
+}
+
+void counted_free(void* p) {
+    if (p && current_budget) current_budget->give_back(system_methods.xSize(p));
+    system_methods.xFree(p);
+}
+
+void* counted_realloc(void* p, int n) {
+    memory_budget* budget = current_budget;
+    std::int64_t before = p ? system_methods.xSize(p) : 0;
+    std::int64_t growth = system_methods.xRoundup(n) - before;
+    if (budget && growth > 0 && !budget->try_take(growth)) return nullptr;
+    void* q = system_methods.xRealloc(p, n);
+    if (budget) {
+        if (growth > 0) budget->give_back(growth);
+        // Count what the allocator really holds now (the old block if realloc failed).
+        std::int64_t after = q ? system_methods.xSize(q) : before;
+        budget->give_back(before - after);
+    }
+    return q;
+}
+
+int system_size(void* p) { return system_methods.xSize(p); }
+int system_roundup(int n) { return system_methods.xRoundup(n); }
+int system_init(void* data) { return system_methods.xInit(data); }
+void system_shutdown(void* data) { system_methods.xShutdown(data); }
+
+}  // namespace
+
+bool memory_budget::try_take(std::int64_t bytes) noexcept {
+    if (limit_ != 0 && bytes > 0 && used_ + bytes > static_cast<std::int64_t>(limit_)) {
+        exceeded_ = true;
+        return false;
+    }
+    used_ += bytes;
+    return true;
+}
+
+memory_budget::memory_budget(std::size_t limit) : limit_(limit), outer_(current_budget) {
+    current_budget = this;
+}
+
+memory_budget::~memory_budget() {
+    current_budget = outer_;
+    // Memory this request allocated and did not free (page cache, cached statements) stays
+    // with the connection; it is nobody's budget any more.
+}
+
+bool install_memory_accounting() {
+    static bool installed = [] {
+        if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &system_methods) != SQLITE_OK) return false;
+        sqlite3_mem_methods counted = system_methods;
+        counted.xMalloc = counted_malloc;
+        counted.xFree = counted_free;
+        counted.xRealloc = counted_realloc;
+        counted.xSize = system_size;
+        counted.xRoundup = system_roundup;
+        counted.xInit = system_init;
+        counted.xShutdown = system_shutdown;
+        return sqlite3_config(SQLITE_CONFIG_MALLOC, &counted) == SQLITE_OK;
+    }();
+    return installed;
+}
+
+}  // namespace airsql::sqlite

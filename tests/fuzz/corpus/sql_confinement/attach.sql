@@ -1,0 +1,1 @@
+ATTACH '/tmp/x.sqlite' AS x; VACUUM INTO '/tmp/y.sqlite'

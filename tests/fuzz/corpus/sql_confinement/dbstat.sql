@@ -1,0 +1,1 @@
+SELECT * FROM dbstat; SELECT * FROM sqlite_stmt

@@ -1,0 +1,1 @@
+SELECT fts3_tokenizer('evil', x'4141414141414141'); CREATE VIRTUAL TABLE f USING fts3(x, tokenize=evil)

@@ -1,0 +1,1 @@
+CREATE VIRTUAL TABLE d USING fts5(body); INSERT INTO d VALUES ('hello world'); SELECT snippet(d, 0, '[', ']', '…', 5), bm25(d) FROM d WHERE d MATCH 'hel*'

@@ -1,0 +1,1 @@
+SELECT name GLOB '[a-c]*?[^x]' FROM users

@@ -1,0 +1,2 @@
+--as read
+PRAGMA hard_heap_limit=300000

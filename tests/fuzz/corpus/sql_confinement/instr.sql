@@ -1,0 +1,1 @@
+SELECT instr(printf('%.*c',1600000,'a'), printf('%.*c',15000,'a')||'b')

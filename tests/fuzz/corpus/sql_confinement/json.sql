@@ -1,0 +1,1 @@
+SELECT json_group_array(json_object('id', id, 'name', name)), json_extract('{"a":[1,2]}', '$.a[1]'), value FROM users, json_each('[1,2]') GROUP BY value

@@ -1,0 +1,1 @@
+SELECT json_patch('{"a":1}', '{"b":2}')

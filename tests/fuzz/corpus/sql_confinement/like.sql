@@ -1,0 +1,1 @@
+SELECT printf('%.*c',100000,'a') LIKE '%' || printf('%.*c',300,'a') || 'b' ESCAPE '!'

@@ -1,0 +1,1 @@
+PRAGMA table_info(users); PRAGMA user_version = 5; PRAGMA foreign_key_check; PRAGMA integrity_check

@@ -1,0 +1,2 @@
+--as read
+INSERT INTO users (name) VALUES ('x'); DROP TABLE posts

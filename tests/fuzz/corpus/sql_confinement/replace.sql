@@ -1,0 +1,1 @@
+SELECT replace(body, '%', '\%') FROM posts

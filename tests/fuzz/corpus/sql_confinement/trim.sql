@@ -1,0 +1,1 @@
+SELECT trim(name, 'abc'), ltrim(email), rtrim(email, '.com') FROM users

@@ -1,0 +1,1 @@
+INSERT INTO users (id, name) VALUES (1, 'z') ON CONFLICT (id) DO UPDATE SET name = excluded.name RETURNING *

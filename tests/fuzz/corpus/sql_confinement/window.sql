@@ -1,0 +1,1 @@
+SELECT name, rank() OVER (ORDER BY age), lag(score) OVER (PARTITION BY active) FROM users
