@@ -106,11 +106,8 @@ create_database_response create_database(engine& eng, const principal& who,
     auto hosted = e.databases.create(d.id);
     try {
         if (request.query) {
-            sql::script_settings settings;
-            settings.rights = sqlite::sql_rights::read_write;
-            settings.timeout = e.opts.sql_timeout;
-            settings.max_rows = e.opts.max_sql_result_rows;
-            settings.max_bytes = e.opts.max_sql_result_bytes;
+            sql::check_script_text(e.opts, *request.query);
+            auto settings = sql::script_settings_for(e.opts, sqlite::sql_rights::read_write);
             auto conn = hosted->writer();
             auto result = sql::execute_script(*conn, *request.query, settings);
             if (!result.errors.empty()) {

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "airsql/error.hpp"
+#include "sqlite/memory_budget.hpp"
 #include "sqlite/script.hpp"
 
 namespace airsql::sql {
@@ -188,10 +189,59 @@ private:
     std::size_t bytes_ = 0;
 };
 
+sql_result execute_within_budget(sqlite::connection& conn, std::string_view script,
+                                 const script_settings& settings);
+
 }  // namespace
+
+script_settings script_settings_for(const options& opts, sqlite::sql_rights rights) {
+    script_settings s;
+    s.rights = rights;
+    s.timeout = opts.sql_timeout;
+    s.max_rows = opts.max_sql_result_rows;
+    s.max_bytes = opts.max_sql_result_bytes;
+    s.max_memory = opts.max_request_sqlite_memory;
+    return s;
+}
+
+void check_script_text(const options& opts, std::string_view script) {
+    std::size_t length = 0;
+    for (unsigned char c : script) length += (c & 0xC0) != 0x80;
+    if (length > opts.max_sql_length) {
+        throw error(errc::invalid_argument,
+                    fmt::format("SQL query is too long ({} characters, maximum is {})", length,
+                                opts.max_sql_length));
+    }
+    if (script.find('\0') != std::string_view::npos) {
+        throw error(errc::invalid_argument, "SQL query contains a NUL character");
+    }
+}
 
 sql_result execute_script(sqlite::connection& conn, std::string_view script,
                           const script_settings& settings) {
+    sqlite::memory_budget budget(settings.max_memory);
+    auto over_budget = [&] {
+        sql_result r;
+        r.errors.push_back(fmt::format(
+            "the query needs more than {} bytes of memory; select fewer or smaller values",
+            budget.limit()));
+        return r;
+    };
+    try {
+        auto result = execute_within_budget(conn, script, settings);
+        // Whatever failed for lack of memory failed because of this script's own budget.
+        if (budget.exceeded() && !result.errors.empty()) return over_budget();
+        return result;
+    } catch (const error&) {
+        if (budget.exceeded()) return over_budget();
+        throw;
+    }
+}
+
+namespace {
+
+sql_result execute_within_budget(sqlite::connection& conn, std::string_view script,
+                                 const script_settings& settings) {
     using clock = std::chrono::steady_clock;
     auto started = clock::now();
     sql_result result;
@@ -259,5 +309,7 @@ sql_result execute_script(sqlite::connection& conn, std::string_view script,
     result.runtime_seconds = std::chrono::duration<double>(clock::now() - started).count();
     return result;
 }
+
+}  // namespace
 
 }  // namespace airsql::sql
