@@ -3,17 +3,23 @@
 // compile). Request handling itself is the router's, a plain function request → response.
 #include "http_server.hpp"
 
+#include <sys/resource.h>
+
+#include <fmt/format.h>
 #include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 #include <atomic>
 #include <iostream>
 #include <thread>
 #include <vector>
 
+#include "airsql/principal.hpp"
 #include "beast_request.hpp"
+#include "connection_registry.hpp"
+#include "fair_scheduler.hpp"
 #include "http_error.hpp"
 #include "router.hpp"
 
@@ -25,42 +31,94 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
+namespace {
+
+// Open connections when --max-connections is 0: what RLIMIT_NOFILE allows after a reserve for
+// SQLite's files (a database, its WAL and shared memory per connection), pipes and the like.
+std::size_t default_max_connections() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 10000;
+    auto nofile = static_cast<std::size_t>(limit.rlim_cur);
+    auto reserve = std::max(nofile / 4, std::min<std::size_t>(256, nofile / 2));
+    return std::clamp<std::size_t>(nofile - reserve, 8, 10000);
+}
+
+fair_scheduler_options scheduler_options(const server_options& opts) {
+    fair_scheduler_options out;
+    out.workers = opts.worker_threads
+                      ? opts.worker_threads
+                      : std::max(4u, 2 * std::max(1u, std::thread::hardware_concurrency()));
+    out.spare_workers = opts.spare_worker_threads ? opts.spare_worker_threads
+                                                  : std::max<std::size_t>(2, out.workers / 2);
+    out.per_key_limit = opts.max_requests_per_principal ? opts.max_requests_per_principal
+                                                        : std::max<std::size_t>(2, out.workers - 1);
+    out.worker_nice = opts.worker_nice;
+    return out;
+}
+
+}  // namespace
+
+// One accepted connection. Owned by its session coroutine (and, briefly, by a shed request);
+// `idle` and `shed` are only touched on the connection's strand.
+struct connection {
+    explicit connection(tcp::socket socket)
+        : stream(std::move(socket)), idle_timer(stream.get_executor()) {}
+
+    beast::tcp_stream stream;
+    asio::steady_timer idle_timer;  ///< bounds the wait for a request's first byte
+    std::string address;            ///< the client's IP address
+    connection_registry::id id = 0;
+    bool idle = true;   ///< waiting for the first byte of a request
+    bool shed = false;  ///< asked to close while idle (connection cap)
+};
+
 struct http_server::impl {
     impl(router& r, server_options o)
         : routes(r),
           opts(std::move(o)),
+          connections(opts.max_connections ? opts.max_connections : default_max_connections(),
+                      opts.max_connections_per_address),
+          requests(opts.max_requests_per_address),
           io(static_cast<int>(io_thread_count())),
-          workers(worker_thread_count()),
-          acceptor(io),
-          signals(io, SIGTERM, SIGINT) {}
+          accept_strand(asio::make_strand(io)),
+          acceptor(accept_strand),
+          room_timer(accept_strand),
+          signals(io, SIGTERM, SIGINT),
+          workers(scheduler_options(opts)) {}
 
     unsigned io_thread_count() const {
-        return opts.io_threads ? opts.io_threads : std::max(1u, std::thread::hardware_concurrency());
-    }
-    std::size_t worker_thread_count() const {
-        if (opts.worker_threads) return opts.worker_threads;
-        return std::max(4u, 2 * std::max(1u, std::thread::hardware_concurrency()));
+        return opts.io_threads ? opts.io_threads
+                               : std::max(1u, std::thread::hardware_concurrency());
     }
 
     router& routes;
     server_options opts;
+    connection_registry connections;
+    request_limiter requests;
     asio::io_context io;
-    asio::thread_pool workers;
+    asio::strand<asio::io_context::executor_type> accept_strand;
     tcp::acceptor acceptor;
+    asio::steady_timer room_timer;  ///< the accept loop's wait for room below the cap
     asio::signal_set signals;
+    fair_scheduler workers;  ///< destroyed (stopped) before the io_context its jobs post to
     std::atomic<bool> stopping{false};
     std::atomic<int> in_flight{0};
+    std::chrono::steady_clock::time_point accept_error_logged{};  ///< accept_strand only
+    std::size_t accept_errors_unlogged = 0;                       ///< accept_strand only
 
     asio::awaitable<void> accept_loop();
-    asio::awaitable<void> session(beast::tcp_stream stream);
+    asio::awaitable<bool> backoff_after(const beast::error_code& ec);
+    void start_session(tcp::socket socket);
+    asio::awaitable<void> session(std::shared_ptr<connection> conn);
+    asio::awaitable<bool> wait_for_request(connection& conn, std::chrono::seconds timeout);
+    asio::awaitable<http_response> run_on_workers(std::string key, const http_request& request);
     asio::awaitable<void> drain();
     void begin_stop();
 };
 
 namespace {
 
-http::response<http::string_body> to_beast(http_response&& res, unsigned version,
-                                           bool keep_alive) {
+http::response<http::string_body> to_beast(http_response&& res, unsigned version, bool keep_alive) {
     http::response<http::string_body> out{static_cast<http::status>(res.status), version};
     out.set(http::field::server, "airsql");
     if (!res.content_type.empty()) out.set(http::field::content_type, res.content_type);
@@ -83,17 +141,101 @@ std::string path_of(std::string_view target) {
     return std::string(target.substr(0, q));
 }
 
+// Whose turn a request waits for on the worker pool, computed without blocking (nothing is
+// verified here): the bearer token, else the session cookie, else the client address.
+std::string principal_key(const http_request& request, const std::string& address) {
+    if (auto auth = request.header("Authorization"); !auth.empty()) {
+        return fmt::format("authorization {}", auth);
+    }
+    if (auto cookies = request.header("Cookie");
+        cookies.find(session_cookie_name) != std::string_view::npos) {
+        return fmt::format("cookie {}", cookies);
+    }
+    return fmt::format("address {}", address);
+}
+
+// Requests whose cost does not depend on anyone's data (password hashing has a fixed cost):
+// they may also run on the scheduler's cheap threads, so signing in never waits behind slow
+// queries.
+bool is_cheap(const http_request& request) {
+    auto path = path_of(request.target);
+    if (request.method == "POST") {
+        return path == "/api/login" || path == "/api/logout" || path == "/api/users";
+    }
+    return request.method == "GET" && path == "/api/status";
+}
+
+http_response too_many_requests(std::size_t limit) {
+    auto res = error_response(
+        http_status(errc::rate_limited), to_string(errc::rate_limited),
+        fmt::format("too many concurrent requests from this address (at most {})", limit));
+    res.headers.emplace_back("Retry-After", "1");
+    return res;
+}
+
 }  // namespace
 
-asio::awaitable<void> http_server::impl::session(beast::tcp_stream stream) {
+// Waits for the first byte of a request without reading it. Meanwhile the connection is idle:
+// at the connection cap it may be shed. False when the connection should close (timeout,
+// shed, closed by the client).
+asio::awaitable<bool> http_server::impl::wait_for_request(connection& conn,
+                                                          std::chrono::seconds timeout) {
+    using namespace asio::experimental::awaitable_operators;
+    conn.idle = true;
+    connections.set_idle(conn.id, true);
+    bool ready = false;
+    if (!conn.shed) {
+        conn.idle_timer.expires_after(timeout);
+        auto result = co_await (conn.stream.socket().async_wait(
+                                    tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable)) ||
+                                conn.idle_timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+        ready = result.index() == 0 && !std::get<0>(std::get<0>(result)) && !conn.shed;
+    }
+    conn.idle = false;
+    connections.set_idle(conn.id, false);
+    co_return ready;
+}
+
+// Runs the router on the fair worker pool, in the queue of the request's principal.
+asio::awaitable<http_response> http_server::impl::run_on_workers(std::string key,
+                                                                 const http_request& request) {
+    http_response response;
+    co_await asio::async_initiate<const asio::use_awaitable_t<>, void()>(
+        [&](auto handler) {
+            auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+            workers.submit(
+                std::move(key), [this, &request, &response] { response = routes.handle(request); },
+                [this, resume, &response](bool ran) {
+                    if (!ran) {
+                        response = error_response(503, to_string(errc::unavailable),
+                                                  "the server is shutting down");
+                    }
+                    auto ex = asio::get_associated_executor(*resume, io.get_executor());
+                    asio::post(ex, [resume] { std::move (*resume)(); });
+                },
+                is_cheap(request));
+        },
+        asio::use_awaitable);
+    co_return response;
+}
+
+asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> conn) {
+    auto& stream = conn->stream;
     beast::flat_buffer buffer;
+    bool first = true;
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(opts.header_limit));
         parser.body_limit(opts.json_body_limit);
 
-        // Wait for (and read) the next request's header.
-        stream.expires_after(opts.idle_timeout);
+        // Wait for the next request (unless pipelined bytes are here already), then read its
+        // header.
+        if (buffer.size() == 0 && !co_await wait_for_request(
+                                      *conn, first ? opts.first_byte_timeout : opts.idle_timeout)) {
+            break;
+        }
+        first = false;
+        stream.expires_after(opts.read_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser,
                                                         asio::as_tuple(asio::use_awaitable));
         if (ec == http::error::body_limit) {
@@ -123,8 +265,8 @@ asio::awaitable<void> http_server::impl::session(beast::tcp_stream stream) {
         if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
             http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
             stream.expires_after(opts.write_timeout);
-            auto [wec, wn] = co_await http::async_write(stream, cont,
-                                                        asio::as_tuple(asio::use_awaitable));
+            auto [wec, wn] =
+                co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
             if (wec) break;
         }
 
@@ -151,52 +293,110 @@ asio::awaitable<void> http_server::impl::session(beast::tcp_stream stream) {
         bool keep_alive = req.keep_alive();
         auto request = to_request(std::move(req));
 
-        // Answer from memory right here if the library can (cached GraphQL responses), else
-        // on the worker pool: handlers block on SQLite and password hashing.
+        // Refuse beyond the address's concurrent requests. Else answer from memory right here
+        // if the library can (cached GraphQL responses), else on the worker pool, in the
+        // principal's turn: handlers block on SQLite and password hashing.
         ++in_flight;
-        auto from_memory = routes.handle_from_memory(request);
         http_response response;
-        if (from_memory) {
-            response = std::move(*from_memory);
+        if (!requests.try_begin(conn->address)) {
+            response = too_many_requests(opts.max_requests_per_address);
         } else {
-            response = co_await asio::co_spawn(
-                workers,
-                [this, &request]() -> asio::awaitable<http_response> {
-                    co_return routes.handle(request);
-                },
-                asio::use_awaitable);
+            if (auto from_memory = routes.handle_from_memory(request)) {
+                response = std::move(*from_memory);
+            } else {
+                response = co_await run_on_workers(principal_key(request, conn->address), request);
+            }
+            requests.end(conn->address);
         }
 
         int status = response.status;
         auto res = to_beast(std::move(response), version, keep_alive && !stopping);
         stream.expires_after(opts.write_timeout);
-        auto [wec, wn] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+        auto [wec, wn] =
+            co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
         --in_flight;
         if (opts.access_log) {
             auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                                 started)
                           .count();
-            std::cerr << fmt::format("{} {} {} {:.2f}ms\n", request.method,
-                                     path_of(request.target), status, ms);
+            std::cerr << fmt::format("{} {} {} {:.2f}ms\n", request.method, path_of(request.target),
+                                     status, ms);
         }
         if (wec || !res.keep_alive()) break;
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.socket().close(ignored);
+    connections.close(conn->id);
 }
 
+// Runs on accept_strand, like everything that touches the acceptor and room_timer.
 asio::awaitable<void> http_server::impl::accept_loop() {
     for (;;) {
-        auto [ec, socket] =
-            co_await acceptor.async_accept(asio::make_strand(io), asio::as_tuple(asio::use_awaitable));
+        // At the cap with nothing idle to shed: stop accepting until a connection closes or
+        // becomes idle (on_room cancels the timer; the timeout is only a safety net).
+        while (connections.full_and_busy() && acceptor.is_open()) {
+            room_timer.expires_after(1s);
+            co_await room_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io),
+                                                           asio::as_tuple(asio::use_awaitable));
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-            continue;  // e.g. too many open files: keep serving the others
+            if (!co_await backoff_after(ec)) co_return;
+            continue;
         }
-        socket.set_option(tcp::no_delay(true), ec);
-        auto ex = socket.get_executor();
-        asio::co_spawn(ex, session(beast::tcp_stream(std::move(socket))), asio::detached);
+        start_session(std::move(socket));
+        // Over the cap now: make room by shedding the connection idle the longest (the new one
+        // itself when every other is busy).
+        if (connections.over_cap()) connections.shed_oldest_idle();
     }
+}
+
+// After a failed accept. Out of descriptors or memory the error repeats until something
+// closes: shed an idle connection (its descriptor is free a moment later) or, with none idle,
+// pause longer, instead of spinning. Logs at most every 10 s. False when stopping.
+asio::awaitable<bool> http_server::impl::backoff_after(const beast::error_code& ec) {
+    if (ec == asio::error::connection_aborted) co_return true;  // the client gave up: next one
+    auto now = std::chrono::steady_clock::now();
+    ++accept_errors_unlogged;
+    if (now - accept_error_logged >= 10s) {
+        std::cerr << fmt::format("accept failed {} time(s): {} ({} connections open); pausing\n",
+                                 accept_errors_unlogged, ec.message(), connections.size());
+        accept_error_logged = now;
+        accept_errors_unlogged = 0;
+    }
+    bool shed = connections.shed_oldest_idle();
+    asio::steady_timer pause(accept_strand);
+    pause.expires_after(shed ? 5ms : 75ms);
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return acceptor.is_open();
+}
+
+// Registers a new connection (or closes it at its address's cap) and starts its session.
+void http_server::impl::start_session(tcp::socket socket) {
+    beast::error_code ec;
+    auto remote = socket.remote_endpoint(ec);
+    if (ec) return;  // already gone
+    socket.set_option(tcp::no_delay(true), ec);
+    auto conn = std::make_shared<connection>(std::move(socket));
+    conn->address = remote.address().to_string();
+    auto id = connections.open(conn->address, [weak = std::weak_ptr<connection>(conn)] {
+        auto c = weak.lock();
+        if (!c) return;
+        asio::post(c->stream.get_executor(), [c] {
+            if (!c->idle) return;  // a request started meanwhile: not idle any more
+            c->shed = true;
+            c->idle_timer.cancel();
+        });
+    });
+    if (!id) {
+        conn->stream.socket().close(ec);  // the address holds too many connections
+        return;
+    }
+    conn->id = *id;
+    auto ex = conn->stream.get_executor();
+    asio::co_spawn(ex, session(std::move(conn)), asio::detached);
 }
 
 asio::awaitable<void> http_server::impl::drain() {
@@ -211,20 +411,22 @@ asio::awaitable<void> http_server::impl::drain() {
 
 void http_server::impl::begin_stop() {
     if (stopping.exchange(true)) return;
-    asio::post(io, [this] {
+    asio::post(accept_strand, [this] {
         beast::error_code ignored;
         acceptor.close(ignored);
-        signals.cancel(ignored);
-        asio::co_spawn(io, drain(), asio::detached);
+        room_timer.cancel();
+        asio::post(io, [this] {
+            beast::error_code ignored;
+            signals.cancel(ignored);
+            asio::co_spawn(io, drain(), asio::detached);
+        });
     });
 }
 
 http_server::http_server(router& r, server_options opts)
     : impl_(std::make_unique<impl>(r, std::move(opts))) {}
 
-http_server::~http_server() {
-    impl_->workers.join();
-}
+http_server::~http_server() { impl_->workers.stop(); }
 
 unsigned short http_server::listen() {
     auto& a = impl_->acceptor;
@@ -240,12 +442,15 @@ void http_server::run() {
     impl_->signals.async_wait([this](const beast::error_code& ec, int) {
         if (!ec) impl_->begin_stop();
     });
-    asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+    impl_->connections.on_room(
+        [this] { asio::post(impl_->accept_strand, [this] { impl_->room_timer.cancel(); }); });
+    asio::co_spawn(impl_->accept_strand, impl_->accept_loop(), asio::detached);
     std::vector<std::thread> threads;
     auto n = impl_->io_thread_count();
     for (unsigned i = 1; i < n; ++i) threads.emplace_back([this] { impl_->io.run(); });
     impl_->io.run();
     for (auto& t : threads) t.join();
+    impl_->connections.on_room(nullptr);  // the io_context runs no more
 }
 
 void http_server::stop() { impl_->begin_stop(); }

@@ -12,22 +12,43 @@ class router;
 
 struct server_options {
     std::string host = "127.0.0.1";
-    unsigned short port = 4189;  ///< 0 picks a free port
-    unsigned io_threads = 0;     ///< 0: one per core
-    unsigned worker_threads = 0; ///< threads for blocking work; 0: twice the cores, at least 4
-    std::size_t header_limit = 16 * 1024;       ///< larger headers get 431
+    unsigned short port = 4189;   ///< 0 picks a free port
+    unsigned io_threads = 0;      ///< 0: one per core
+    unsigned worker_threads = 0;  ///< threads for blocking work; 0: twice the cores, at least 4
+    /// Further worker threads that only run the request of a light principal (one request at a
+    /// time, none long lately: see fair_scheduler.hpp), so such a client finds a thread while
+    /// heavy principals keep every worker busy; 0: half the workers, at least 2.
+    unsigned spare_worker_threads = 0;
+    /// Added to the nice value of the worker threads (not the spare ones): under CPU
+    /// contention a light principal's request (e.g. a login) on a spare thread goes before
+    /// heavy principals' work; without contention it changes nothing. 0: off.
+    int worker_nice = 10;
+    /// Requests of one principal (bearer token, else session cookie, else client address) that
+    /// run on workers at once; more wait in that principal's queue. 0: all workers but one, at
+    /// least 2 (one busy principal keeps nearly the whole pool when alone; measured: a quarter
+    /// of the workers cost 15-20% of one client's uncached GraphQL throughput).
+    unsigned max_requests_per_principal = 0;
+    /// Open connections; at the cap the server sheds idle connections (oldest first) or stops
+    /// accepting until one closes. 0: RLIMIT_NOFILE minus a reserve for database files (a
+    /// quarter of it, or half of it up to 256 when that is more), between 8 and 10000.
+    std::size_t max_connections = 0;
+    std::size_t max_connections_per_address = 256;  ///< more are closed at once (loopback too)
+    std::size_t max_requests_per_address = 64;      ///< concurrent requests; more get 429
+    std::chrono::seconds first_byte_timeout{10};    ///< a new connection's wait for its request
+    std::size_t header_limit = 16 * 1024;           ///< larger headers get 431
     std::size_t json_body_limit = 4 * 1024 * 1024;  ///< larger bodies get 413
-    std::chrono::seconds idle_timeout{60};      ///< waiting for the next request on a connection
-    std::chrono::seconds read_timeout{30};      ///< reading one request
-    std::chrono::seconds write_timeout{30};     ///< writing one response
-    std::chrono::seconds drain_timeout{30};     ///< how long SIGTERM waits for in-flight requests
-    bool access_log = true;                     ///< one line per request on stderr
+    std::chrono::seconds idle_timeout{60};   ///< waiting for a kept-alive connection's next request
+    std::chrono::seconds read_timeout{30};   ///< reading one request
+    std::chrono::seconds write_timeout{30};  ///< writing one response
+    std::chrono::seconds drain_timeout{30};  ///< how long SIGTERM waits for in-flight requests
+    bool access_log = true;                  ///< one line per request on stderr
 };
 
 /// The Boost.Beast front end: accepts connections and feeds requests to the router. I/O runs
-/// on `io_threads`; handlers (SQLite, hashing) run on a separate worker pool.
+/// on `io_threads`; handlers (SQLite, hashing) run on a separate worker pool, fair between
+/// principals (fair_scheduler.hpp).
 class http_server {
-public:
+  public:
     http_server(router& r, server_options opts);
     ~http_server();
     http_server(const http_server&) = delete;
@@ -42,7 +63,7 @@ public:
     /// Starts a graceful stop (thread-safe).
     void stop();
 
-private:
+  private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };

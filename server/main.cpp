@@ -54,6 +54,39 @@ int main(int argc, char** argv) {
                    "threads for blocking work; 0 = twice the cores, at least 4")
         ->envname("AIRSQL_WORKERS")
         ->capture_default_str();
+    app.add_option("--spare-workers", server_opts.spare_worker_threads,
+                   "extra threads only for light principals (one short request at a time); "
+                   "0 = half the workers, at least 2")
+        ->envname("AIRSQL_SPARE_WORKERS")
+        ->capture_default_str();
+    app.add_option("--worker-nice", server_opts.worker_nice,
+                   "nice value added to the workers (not the spares): light principals first "
+                   "under CPU contention; 0 = off")
+        ->envname("AIRSQL_WORKER_NICE")
+        ->capture_default_str();
+    app.add_option("--max-requests-per-principal", server_opts.max_requests_per_principal,
+                   "requests of one token, session or anonymous address running at once (more "
+                   "wait their turn); 0 = all workers but one, at least 2")
+        ->envname("AIRSQL_MAX_REQUESTS_PER_PRINCIPAL")
+        ->capture_default_str();
+    app.add_option("--max-connections", server_opts.max_connections,
+                   "open connections (idle ones are shed beyond); 0 = from the open-files limit")
+        ->envname("AIRSQL_MAX_CONNECTIONS")
+        ->capture_default_str();
+    app.add_option("--max-connections-per-address", server_opts.max_connections_per_address,
+                   "open connections of one client address")
+        ->envname("AIRSQL_MAX_CONNECTIONS_PER_ADDRESS")
+        ->capture_default_str();
+    app.add_option("--max-requests-per-address", server_opts.max_requests_per_address,
+                   "concurrent requests of one client address; more get 429")
+        ->envname("AIRSQL_MAX_REQUESTS_PER_ADDRESS")
+        ->capture_default_str();
+    app.add_option_function<std::int64_t>(
+           "--first-byte-timeout-s",
+           [&](std::int64_t s) { server_opts.first_byte_timeout = std::chrono::seconds(s); },
+           "how long a new connection may stay silent before its first request")
+        ->envname("AIRSQL_FIRST_BYTE_TIMEOUT_S")
+        ->default_str(std::to_string(server_opts.first_byte_timeout.count()));
     app.add_option("--max-body-bytes", server_opts.json_body_limit, "largest JSON request body")
         ->envname("AIRSQL_MAX_BODY_BYTES")
         ->capture_default_str();

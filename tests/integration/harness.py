@@ -229,8 +229,10 @@ class Server:
     `data_dir` is given). Context manager; `stop()` sends SIGTERM and checks exit code 0."""
 
     def __init__(self, data_dir: str | os.PathLike | None = None, extra_args=(), host="127.0.0.1",
-                 startup_timeout: float = 20):
+                 startup_timeout: float = 20, preexec_fn=None):
+        """`preexec_fn` runs in the child before exec (e.g. to set a resource limit)."""
         self.binary = server_binary()
+        self.preexec_fn = preexec_fn
         self._own_tmp = None
         if data_dir is None:
             self._own_tmp = tempfile.mkdtemp(prefix="airsql-it-")
@@ -252,7 +254,7 @@ class Server:
         cmd = [self.binary, "--port", "0", "--data-dir", self.data_dir, "--host", self.host,
                *self.extra_args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, preexec_fn=self.preexec_fn)
         first_line = threading.Event()
 
         def drain(stream, sink, signal_first):

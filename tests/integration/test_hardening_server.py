@@ -1,0 +1,154 @@
+"""Resource hardening of the HTTP server: idle and half-open connections cannot starve new
+clients or spin the accept loop at the descriptor limit, one address's concurrent requests are
+capped with 429, and one principal's slow requests cannot take every worker."""
+
+import os
+import resource
+import socket
+import threading
+import time
+
+from harness import Server, ServerTestCase, new_db, new_user
+
+RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def silent_sockets(server: Server, n: int) -> list[socket.socket]:
+    """`n` connections that never send a byte (half-open from the server's point of view)."""
+    return [socket.create_connection((server.host, server.port), timeout=5) for _ in range(n)]
+
+
+def closed_by_server(sock: socket.socket, within: float) -> bool:
+    sock.settimeout(within)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+class ConnectionLimits(ServerTestCase):
+
+    def test_half_open_sockets_at_the_descriptor_limit_neither_starve_nor_spin(self):
+        def low_nofile():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+        with Server(preexec_fn=low_nofile) as server:
+            sockets = silent_sockets(server, 100)
+            try:
+                time.sleep(0.3)
+                t0 = time.monotonic()
+                r = server.client().get("/api/status", token=None, timeout=5)
+                elapsed = time.monotonic() - t0
+                self.assertStatus(r, 200, "GET /api/status beside 100 half-open sockets")
+                self.assertLess(elapsed, 2.0, "a new client waited behind idle sockets")
+                # The accept loop pauses instead of retrying a failing accept in a loop.
+                before = cpu_seconds(server.proc.pid)
+                time.sleep(2.0)
+                used = cpu_seconds(server.proc.pid) - before
+                self.assertLess(used, 0.5, f"the server used {used:.2f}s of CPU in 2s while idle")
+                self.assertStatus(server.client().get("/api/status", token=None, timeout=5), 200)
+            finally:
+                for s in sockets:
+                    s.close()
+
+    def test_idle_connections_are_shed_at_the_connection_cap(self):
+        with Server(extra_args=("--max-connections", "10")) as server:
+            sockets = silent_sockets(server, 10)
+            try:
+                time.sleep(0.2)
+                t0 = time.monotonic()
+                self.assertStatus(server.client().get("/api/status", token=None, timeout=5), 200)
+                self.assertLess(time.monotonic() - t0, 2.0)
+                # The oldest silent connection made room.
+                self.assertTrue(closed_by_server(sockets[0], 2.0),
+                                "the oldest idle connection was not shed")
+            finally:
+                for s in sockets:
+                    s.close()
+
+    def test_a_silent_connection_is_closed_after_the_first_byte_timeout(self):
+        with Server(extra_args=("--first-byte-timeout-s", "1")) as server:
+            [sock] = silent_sockets(server, 1)
+            with sock:
+                t0 = time.monotonic()
+                self.assertTrue(closed_by_server(sock, 4.0), "still open after 4s")
+                self.assertLess(time.monotonic() - t0, 3.0)
+
+    def test_connections_per_address_are_capped(self):
+        with Server(extra_args=("--max-connections-per-address", "5")) as server:
+            sockets = silent_sockets(server, 5)
+            try:
+                extra = socket.create_connection((server.host, server.port), timeout=5)
+                with extra:
+                    self.assertTrue(closed_by_server(extra, 3.0),
+                                    "a sixth connection of one address stayed open")
+                # The first five are still served.
+                sockets[0].sendall(b"GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n")
+                sockets[0].settimeout(5)
+                self.assertTrue(sockets[0].recv(100).startswith(b"HTTP/1.1 200"))
+            finally:
+                for s in sockets:
+                    s.close()
+
+
+class RequestLimits(ServerTestCase):
+
+    def run_in_threads(self, n, fn):
+        threads = [threading.Thread(target=fn, daemon=True) for _ in range(n)]
+        for t in threads:
+            t.start()
+        return threads
+
+    def test_requests_beyond_the_per_address_cap_get_429(self):
+        with Server(extra_args=("--max-requests-per-address", "2",
+                                "--sql-timeout-ms", "1500")) as server:
+            client = server.client()
+            user, token = new_user(client)
+            db = new_db(client, token, user)
+            c = client.with_token(token)
+            threads = self.run_in_threads(2, lambda: c.sql(db, RUNAWAY, timeout=20))
+            time.sleep(0.4)
+            r = client.get("/api/status", token=None, timeout=5)
+            self.assertJsonError(r, 429, "rate_limited", "too many")
+            self.assertEqual(r.header("Retry-After"), "1", r.describe())
+            for t in threads:
+                t.join(20)
+            # Below the cap again.
+            self.assertStatus(client.get("/api/status", token=None, timeout=5), 200)
+
+    def test_one_principal_flooding_slow_requests_leaves_workers_for_others(self):
+        with Server(extra_args=("--workers", "4", "--sql-timeout-ms", "800")) as server:
+            client = server.client()
+            flooder, flooder_token = new_user(client)
+            flood_db = new_db(client, flooder_token, flooder)
+            other, other_token = new_user(client)
+            other_db = new_db(client, other_token, other,
+                              "CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1)")
+            f = client.with_token(flooder_token)
+            # 12 runaway queries of 0.8 s each: first come, first served on 4 workers, the other
+            # principal would wait 2.4 s.
+            threads = self.run_in_threads(12, lambda: f.sql(flood_db, RUNAWAY, timeout=30))
+            time.sleep(0.3)
+            t0 = time.monotonic()
+            r = client.with_token(other_token).sql(other_db, "SELECT n FROM t", timeout=10)
+            elapsed = time.monotonic() - t0
+            flood_running = any(t.is_alive() for t in threads)
+            self.assertEqual(self.assertSqlOk(r)["rows"], [{"n": 1}])
+            self.assertTrue(flood_running, "the flood ended before the other request was sent")
+            self.assertLess(elapsed, 0.7, f"another principal waited {elapsed:.2f}s for a worker")
+            for t in threads:
+                t.join(30)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
