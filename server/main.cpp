@@ -101,6 +101,10 @@ int main(int argc, char** argv) {
                    "process-wide cap on SQLite's heap; 0 = none (faster: no global memory mutex)")
         ->envname("AIRSQL_SQLITE_HEAP_LIMIT_BYTES")
         ->capture_default_str();
+    app.add_option("--max-open-databases", engine_opts.max_open_databases,
+                   "hosted databases kept open while unused (least recently used are closed)")
+        ->envname("AIRSQL_MAX_OPEN_DATABASES")
+        ->capture_default_str();
     app.add_option("--max-request-sqlite-memory", engine_opts.max_request_sqlite_memory,
                    "most SQLite memory one SQL or GraphQL request may use; 0 = no cap")
         ->envname("AIRSQL_MAX_REQUEST_SQLITE_MEMORY")

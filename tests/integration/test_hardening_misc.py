@@ -104,3 +104,29 @@ class StatusAndLockTest(ServerModuleTest):
             again.stop()
         finally:
             other.cleanup()
+
+
+class OpenDatabasesTest(ServerModuleTest):
+    server_args = ("--max-open-databases", "2")
+
+    def test_idle_databases_are_closed_and_reopen_without_stale_answers(self):
+        c = self.client
+        user, token = new_user(c)
+        dbs = [new_db(c, token, user, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); "
+                                      f"INSERT INTO t (v) VALUES ('db{i}')") for i in range(5)]
+        query = {"query": "{ t { v } }"}
+        first = dbs[0]
+        self.assertEqual(c.post(f"/dbs/{first}/graphql", query, token=token).body,
+                         {"data": {"t": [{"v": "db0"}]}})
+        self.assertSqlOk(c.post(f"/dbs/{first}/sql", {"query": "UPDATE t SET v = 'changed'"},
+                                token=token))
+        # Use the others so that the first is closed, then ask again: the answer must show
+        # the write, not a response cached before the database was closed and reopened.
+        for db in dbs[1:]:
+            self.assertSqlOk(c.post(f"/dbs/{db}/sql", {"query": "SELECT v FROM t"}, token=token))
+        self.assertEqual(c.post(f"/dbs/{first}/graphql", query, token=token).body,
+                         {"data": {"t": [{"v": "changed"}]}})
+        for i, db in enumerate(dbs[1:], start=1):
+            body = self.assertSqlOk(c.post(f"/dbs/{db}/sql", {"query": "SELECT v FROM t"},
+                                           token=token))
+            self.assertEqual(body["rows"], [{"v": f"db{i}"}])

@@ -80,6 +80,10 @@ struct options {
     /// Wall-clock limit of one GraphQL request.
     std::chrono::milliseconds graphql_timeout{20'000};
 
+    /// Hosted databases kept open while nobody uses them; beyond it the least recently used
+    /// are closed (and reopened on the next request). Bounds the memory open databases hold.
+    std::size_t max_open_databases = 64;
+
     /// Pooled read connections kept open per hosted database.
     std::size_t read_connections_per_database = 4;
 

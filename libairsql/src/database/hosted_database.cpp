@@ -34,6 +34,8 @@ std::unique_ptr<sqlite::connection> open_hosted_connection(const std::filesystem
                                                 : "PRAGMA synchronous = FULL");
     } else {
         conn->exec("PRAGMA query_only = ON");
+        // Readers are many (pooled per database): a smaller page cache each (1 MiB).
+        conn->exec("PRAGMA cache_size = -1024");
     }
     return conn;
 }
@@ -44,6 +46,10 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
       writer_(open_hosted_connection(file_, opts, true)),
       readers_([f = file_, opts] { return open_hosted_connection(f, opts, false); },
                opts.read_connections_per_database) {
+    // Generations continue across a close and reopen (the registry closes idle databases):
+    // a response cached under an earlier opening must never match a later one.
+    static std::atomic<std::uint64_t> openings{0};
+    data_generation_ = openings.fetch_add(1, std::memory_order_relaxed) << 32;
     auto w = writer_.acquire();
     schema_version_ = w->pragma_int("schema_version");
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <system_error>
+#include <vector>
 
 #include "airsql/error.hpp"
 #include "core/blocking.hpp"
@@ -36,14 +37,33 @@ std::shared_ptr<hosted_database> registry::open(std::string_view id) {
     auto file = file_of(id);
     std::lock_guard lock(mutex_);
     auto it = open_.find(std::string(id));
-    if (it != open_.end()) return it->second;
+    if (it != open_.end()) {
+        it->second.last_use = ++uses_;
+        return it->second.db;
+    }
     core::about_to_block();
     if (!std::filesystem::exists(file)) {
         throw error(errc::not_found, fmt::format("Database \"{}\" does not exist", id));
     }
     auto db = std::make_shared<hosted_database>(std::string(id), file, opts_);
-    open_.emplace(std::string(id), db);
+    open_.emplace(std::string(id), entry{db, ++uses_});
+    close_idle_beyond_cap();
     return db;
+}
+
+void registry::close_idle_beyond_cap() {
+    if (open_.size() <= opts_.max_open_databases) return;
+    // Only the registry holds an idle database: closing it cannot pull connections from under
+    // a request, and a later open() makes a fresh one (there is never a second writer).
+    std::vector<std::pair<std::uint64_t, std::string>> idle;
+    for (const auto& [id, e] : open_) {
+        if (e.db.use_count() == 1) idle.emplace_back(e.last_use, id);
+    }
+    std::sort(idle.begin(), idle.end());
+    for (const auto& [last_use, id] : idle) {
+        if (open_.size() <= opts_.max_open_databases) break;
+        open_.erase(id);
+    }
 }
 
 std::shared_ptr<hosted_database> registry::create(std::string_view id) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -14,7 +15,9 @@
 namespace airsql::database {
 
 /// The open hosted databases, by id. Database files are opened only through here.
-/// Thread-safe. Ids must already be known to the catalog; they are checked again here to
+/// At most `options::max_open_databases` stay open while unused: beyond that the least
+/// recently used ones that nobody holds are closed (each open database keeps connections and
+/// their page caches, counted against SQLite's process-wide heap limit). Thread-safe. Ids must already be known to the catalog; they are checked again here to
 /// be plain [0-9a-z] so no id can name a path outside `databases/`.
 class registry {
 public:
@@ -36,8 +39,16 @@ public:
 private:
     std::filesystem::path dir_;
     const options& opts_;
+    struct entry {
+        std::shared_ptr<hosted_database> db;
+        std::uint64_t last_use = 0;
+    };
+    // Closes the least recently used databases nobody holds, down to the cap. Needs mutex_.
+    void close_idle_beyond_cap();
+
     std::mutex mutex_;
-    std::unordered_map<std::string, std::shared_ptr<hosted_database>> open_;
+    std::unordered_map<std::string, entry> open_;
+    std::uint64_t uses_ = 0;
 };
 
 }  // namespace airsql::database

@@ -428,9 +428,18 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
 
 // ---- filters and ordering ----
 
+// Most values one statement's filters may bind (10,000 prepare in about 0.16 s).
+constexpr std::size_t max_filter_values = 10'000;
+
 std::string sql_compiler::comparison(const column_model& c, const std::string& expr, const boost::json::object& ops,
                                      std::vector<bound_value>& params) {
     auto bind = [&](const boost::json::value& v) {
+        // SQLite resolves numbered parameters in time that grows with their count for each
+        // one, and preparing is not interruptible: 249,000 _in values took 99 s.
+        if (params.size() >= max_filter_values) {
+            throw field_failure("The filter has more than " + std::to_string(max_filter_values) +
+                                " values; split the request");
+        }
         params.push_back(to_bound(c, v));
         return "?" + std::to_string(params.size());
     };
