@@ -237,3 +237,18 @@ class MemoryBudgetTest(ServerModuleTest):
         res = self.client.post(f"/dbs/{db}/graphql", {
             "query": "{ t { x } }"}, token=token)
         self.assertEqual(res.body, {"data": {"t": [{"x": "ok"}]}}, res.describe())
+
+    def test_answers_computed_past_the_budget_are_not_served_and_writes_roll_back(self):
+        user, token = new_user(self.client)
+        db = new_db(self.client, token, user,
+                    "CREATE VIEW big AS SELECT length(printf('%.*c', 60000000, 'a')) AS n")
+        # printf answers NULL when memory runs out; that NULL must not pass for a result.
+        res = self.client.post(f"/dbs/{db}/graphql", {"query": "{ big { n } }"}, token=token)
+        self.assertIn("needs more than 40000000 bytes of memory", res.text, res.describe())
+        self.assertFalse((res.body or {}).get("data"), res.describe())
+        res = self.client.post(f"/dbs/{db}/sql", {
+            "query": "CREATE TABLE w (n); INSERT INTO w SELECT n FROM big"}, token=token)
+        self.assertSqlError(res, "needs more than 40000000 bytes of memory")
+        body = self.assertSqlOk(self.client.post(f"/dbs/{db}/sql", {
+            "query": "SELECT count(*) AS c FROM sqlite_master WHERE name = 'w'"}, token=token))
+        self.assertEqual(body["rows"], [{"c": 0}])

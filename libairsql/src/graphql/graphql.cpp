@@ -115,15 +115,24 @@ graphql_response execute_graphql(engine& eng, const principal& who, std::string_
     settings.timeout = e.opts.graphql_timeout;
     settings.max_response_bytes = e.opts.graphql_max_response_bytes;
     sqlite::memory_budget budget(e.opts.max_request_sqlite_memory);
-    auto result = graphql::execute_operation(*schema, doc, *op, std::move(variables), *hosted, settings);
-    if (budget.exceeded()) {
-        // Whatever failed for lack of memory failed because of this request's own budget.
+    auto over_budget = [&] {
         return request_error(request, {{fmt::format("the request needs more than {} bytes of "
                                                     "memory; select fewer rows or fields",
                                                     budget.limit()),
                                         {},
                                         {}}});
+    };
+    graphql::execution_result result;
+    try {
+        result = graphql::execute_operation(*schema, doc, *op, std::move(variables), *hosted,
+                                            settings);
+    } catch (const error&) {
+        if (budget.exceeded()) return over_budget();
+        throw;
     }
+    // Whatever failed for lack of memory failed because of this request's own budget, and
+    // SQL functions may have answered NULL when memory ran out: such an answer is not served.
+    if (budget.exceeded()) return over_budget();
     // Stored under the generation read before executing: a write that raced with this read
     // moved the generation on, so the entry is never served after that write.
     if (result.cacheable && !cache_key.empty()) e.graphql_responses.put(cache_key, result.body);

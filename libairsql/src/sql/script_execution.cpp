@@ -190,7 +190,8 @@ private:
 };
 
 sql_result execute_within_budget(sqlite::connection& conn, std::string_view script,
-                                 const script_settings& settings);
+                                 const script_settings& settings,
+                                 const sqlite::memory_budget& budget);
 
 }  // namespace
 
@@ -228,9 +229,11 @@ sql_result execute_script(sqlite::connection& conn, std::string_view script,
         return r;
     };
     try {
-        auto result = execute_within_budget(conn, script, settings);
-        // Whatever failed for lack of memory failed because of this script's own budget.
-        if (budget.exceeded() && !result.errors.empty()) return over_budget();
+        auto result = execute_within_budget(conn, script, settings, budget);
+        // Whatever failed for lack of memory failed because of this script's own budget; and
+        // some SQL functions answer NULL when memory runs out, so a result computed past the
+        // budget is not trusted either (nothing was committed: see execute_within_budget).
+        if (budget.exceeded()) return over_budget();
         return result;
     } catch (const error&) {
         if (budget.exceeded()) return over_budget();
@@ -241,7 +244,8 @@ sql_result execute_script(sqlite::connection& conn, std::string_view script,
 namespace {
 
 sql_result execute_within_budget(sqlite::connection& conn, std::string_view script,
-                                 const script_settings& settings) {
+                                 const script_settings& settings,
+                                 const sqlite::memory_budget& budget) {
     using clock = std::chrono::steady_clock;
     auto started = clock::now();
     sql_result result;
@@ -263,6 +267,7 @@ sql_result execute_within_budget(sqlite::connection& conn, std::string_view scri
             err = sqlite::run_script(conn, guard, script, sink);
         }
         if (err) return fail(std::move(*err));
+        if (budget.exceeded()) return fail("over the memory budget");
         tx.commit();
         result.rows = sink.take();
         result.runtime_seconds = std::chrono::duration<double>(clock::now() - started).count();
@@ -291,6 +296,7 @@ sql_result execute_within_budget(sqlite::connection& conn, std::string_view scri
         if (!is_table) continue;
         if (auto problem = lint_table(conn, name)) return fail(std::move(*problem));
     }
+    if (budget.exceeded()) return fail("over the memory budget");  // rolls back
     result.num_changes = conn.total_changes() - changes_before;
     try {
         tx.commit();  // deferred foreign key checks can still fail here
