@@ -38,8 +38,8 @@ def aliases(n: int, selection: str = "t { id name }") -> str:
     return "{ " + " ".join(f"a{i}: {selection}" for i in range(n)) + " }"
 
 
-class GraphQLHardeningDefaults(GraphQLTestCase):
-    """The default limits: 10,000 fields, 200 aliases, 64 MiB of response."""
+class WithSmallDatabase(GraphQLTestCase):
+    """A signed-in user and a database of 200 small rows (`cls.small`)."""
 
     @classmethod
     def setUpClass(cls):
@@ -47,6 +47,10 @@ class GraphQLHardeningDefaults(GraphQLTestCase):
         cls.user, cls.token = new_user(cls.client)
         cls.client = cls.client.with_token(cls.token)
         cls.small = new_db(cls.client, cls.token, cls.user, SMALL_SQL)
+
+
+class GraphQLHardeningDefaults(WithSmallDatabase):
+    """The default limits: 10,000 fields, 200 aliases, 64 MiB of response."""
 
     def test_fragments_doubling_27_levels_are_refused_before_execution(self):
         query = doubling_fragments(27)
@@ -140,18 +144,11 @@ class GraphQLHardeningDefaults(GraphQLTestCase):
                                        "c_aggregate_": {"aggregate": {"count": 2}}}]})
 
 
-class GraphQLHardeningLoweredLimits(GraphQLTestCase):
+class GraphQLHardeningLoweredLimits(WithSmallDatabase):
     """The 2,000-alias attack on a small table with a lowered response cap."""
 
     server_args = ("--graphql-max-response-bytes", "100000", "--graphql-max-aliases", "5000",
                    "--graphql-max-nodes", "50000")
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.user, cls.token = new_user(cls.client)
-        cls.client = cls.client.with_token(cls.token)
-        cls.small = new_db(cls.client, cls.token, cls.user, SMALL_SQL)
 
     def test_2000_aliases_stop_at_the_response_cap(self):
         r = self.gql(self.small, aliases(2000), timeout=REQUEST_TIMEOUT)
