@@ -125,6 +125,22 @@ std::optional<std::string> lint_table(sqlite::connection& conn, const std::strin
     return std::nullopt;
 }
 
+// A view that uses what no SQL on a hosted database may run (a refused function or virtual
+// table, or one SQLite calls unsafe in a schema object) would make every GraphQL request on
+// the database fail; refuse it when it is created rather than leave the API broken.
+std::optional<std::string> lint_view(sqlite::connection& conn, const std::string& view) {
+    try {
+        conn.prepare("SELECT * FROM " + sqlite::quote_identifier(view));
+    } catch (const error& e) {
+        std::string_view message = e.what();
+        if (message.find("unsafe use of") != std::string_view::npos ||
+            message.find("not authorized") != std::string_view::npos) {
+            return fmt::format("View \"{}\" cannot be used: {}", view, message);
+        }
+    }
+    return std::nullopt;
+}
+
 // Collects the rows of the last statement that returns rows as JSON objects.
 class json_rows : public sqlite::row_sink {
 public:
@@ -290,10 +306,15 @@ sql_result execute_within_budget(sqlite::connection& conn, std::string_view scri
         return fail("the schema of this database is locked; unlock it in the settings first");
     }
     for (const auto& name : changed) {
-        bool is_table = std::any_of(after.begin(), after.end(), [&](const schema_object& o) {
-            return o.type == "table" && o.name == name;
-        });
-        if (!is_table) continue;
+        auto is_a = [&](std::string_view type) {
+            return std::any_of(after.begin(), after.end(), [&](const schema_object& o) {
+                return o.type == type && o.name == name;
+            });
+        };
+        if (is_a("view")) {
+            if (auto problem = lint_view(conn, name)) return fail(std::move(*problem));
+        }
+        if (!is_a("table")) continue;
         if (auto problem = lint_table(conn, name)) return fail(std::move(*problem));
     }
     if (budget.exceeded()) return fail("over the memory budget");  // rolls back
