@@ -112,6 +112,10 @@ int main(int argc, char** argv) {
     app.add_option("--graphql-timeout-ms", graphql_timeout_ms, "time limit of one GraphQL request")
         ->envname("AIRSQL_GRAPHQL_TIMEOUT_MS")
         ->capture_default_str();
+    app.add_option("--graphql-max-schema-fields", engine_opts.graphql_max_schema_fields,
+                   "most columns plus foreign keys of a database the GraphQL API serves")
+        ->envname("AIRSQL_GRAPHQL_MAX_SCHEMA_FIELDS")
+        ->capture_default_str();
     app.add_option("--graphql-max-nodes", engine_opts.graphql_max_nodes,
                    "most fields a GraphQL document may select, fragments expanded")
         ->envname("AIRSQL_GRAPHQL_MAX_NODES")

@@ -130,3 +130,22 @@ class OpenDatabasesTest(ServerModuleTest):
             body = self.assertSqlOk(c.post(f"/dbs/{db}/sql", {"query": "SELECT v FROM t"},
                                            token=token))
             self.assertEqual(body["rows"], [{"v": f"db{i}"}])
+
+
+class SchemaSizeTest(ServerModuleTest):
+    server_args = ("--graphql-max-schema-fields", "10")
+
+    def test_graphql_refuses_schemas_too_large_to_build_within_limits(self):
+        # Building the schema cannot be interrupted: 4,000 tables of 60 foreign keys took 10 s.
+        c = self.client
+        user, token = new_user(c)
+        small = new_db(c, token, user, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        self.assertEqual(c.post(f"/dbs/{small}/graphql", {"query": "{ t { v } }"},
+                                token=token).body, {"data": {"t": []}})
+        cols = ", ".join(f"c{i} INTEGER REFERENCES t(id)" for i in range(6))
+        big = new_db(c, token, user, "CREATE TABLE t (id INTEGER PRIMARY KEY); "
+                                     f"CREATE TABLE u (id INTEGER PRIMARY KEY, {cols})")
+        res = c.post(f"/dbs/{big}/graphql", {"query": "{ t { id } }"}, token=token)
+        self.assertJsonError(res, message_contains="at most 10")
+        self.assertSqlOk(c.post(f"/dbs/{big}/sql", {"query": "SELECT count(*) FROM u"},
+                                token=token))

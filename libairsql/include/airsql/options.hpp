@@ -73,6 +73,11 @@ struct options {
     /// field that passes it, and the answer is an error, not a truncation. Default 64 MiB.
     std::size_t graphql_max_response_bytes = 64u * 1024 * 1024;
 
+    /// Most columns plus foreign keys a database may have to be served by the GraphQL API
+    /// (building its schema cannot be interrupted and grows with them: about 0.55 s for
+    /// 48,000 on 2 cores). 0 means no limit.
+    std::size_t graphql_max_schema_fields = 100'000;
+
     /// Memory for cached GraphQL responses of read-only operations (0 turns the cache off).
     /// A response is reused only until the next write to its database.
     std::size_t graphql_response_cache_bytes = 64u * 1024 * 1024;

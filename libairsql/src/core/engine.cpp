@@ -41,6 +41,7 @@ engine::impl::impl(options o)
       lock(opts.data_dir),
       catalog(opts.data_dir / "catalog.sqlite"),
       databases(opts.data_dir / "databases", opts),
+      graphql_schemas(opts.graphql_max_schema_fields),
       graphql_responses(opts.graphql_response_cache_bytes) {}
 
 engine::engine(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}

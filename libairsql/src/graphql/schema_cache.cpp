@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "graphql/schema_cache.hpp"
 
+#include <fmt/format.h>
+
+#include "airsql/error.hpp"
 #include "graphql/schema_builder.hpp"
 
 namespace airsql::graphql {
@@ -28,6 +31,27 @@ std::shared_ptr<const schema> schema_cache::get(database::hosted_database& db, a
         sqlite::transaction tx(*conn, sqlite::transaction::kind::deferred);
         model = std::make_shared<database_model>(read_database_model(*conn));
         tx.commit();
+    }
+    {
+        // Keep the model even if no schema is built from it: refusing a large database again
+        // must not read its whole schema again.
+        std::lock_guard lock(mutex_);
+        auto& e = entries_[db_id];
+        if (e.version != model->schema_version) {
+            e = entry{};
+            e.version = model->schema_version;
+            e.model = model;
+        }
+    }
+    if (max_fields_ != 0) {
+        std::size_t fields = 0;
+        for (const auto& t : model->tables) fields += t.columns.size() + t.foreign_keys.size();
+        if (fields > max_fields_) {
+            throw error(errc::failed_precondition,
+                        fmt::format("this database has {} columns and foreign keys; the GraphQL "
+                                    "API serves databases with at most {}",
+                                    fields, max_fields_));
+        }
     }
     auto built = build_schema(model, mode);
     std::lock_guard lock(mutex_);

@@ -16,7 +16,12 @@ namespace airsql::graphql {
 /// Thread-safe.
 class schema_cache {
 public:
+    /// `max_fields`: most columns plus foreign keys a database may have for its schema to be
+    /// built (building is not interruptible and grows with them); 0 means no limit.
+    explicit schema_cache(std::size_t max_fields = 0) : max_fields_(max_fields) {}
+
     /// The schema for `mode` at the database's current schema version.
+    /// `errc::failed_precondition` when the database has more than `max_fields`.
     std::shared_ptr<const schema> get(database::hosted_database& db, access_mode mode);
     void forget(const std::string& db_id);
 
@@ -26,6 +31,7 @@ private:
         std::shared_ptr<const database_model> model;
         std::array<std::shared_ptr<const schema>, 4> schemas;
     };
+    std::size_t max_fields_;
     std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;
 };
