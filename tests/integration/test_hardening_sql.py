@@ -60,6 +60,15 @@ class SqlConfinementTest(ServerModuleTest):
             db, "CREATE VIEW vt AS SELECT fts3_tokenizer('simple') AS p"), "vt")
         res = self.client.post(f"/dbs/{db}/graphql", {"query": "{ t { id } }"}, token=self.token)
         self.assertEqual(res.body, {"data": {"t": []}}, res.describe())
+        # Nor triggers, defaults or generated columns that could never run.
+        for query, name in (
+                ("CREATE TRIGGER tr AFTER INSERT ON t BEGIN "
+                 "SELECT fts3_tokenizer('simple'); END", "t"),
+                ("CREATE TABLE d (x DEFAULT (load_extension('x')))", "d"),
+                ("CREATE TABLE g (x, y AS (fts3_tokenizer('simple')))", "fts3_tokenizer")):
+            with self.subTest(query=query):
+                self.assertSqlError(self.sql(db, query), (f'"{name}"', name))
+        self.assertSqlOk(self.sql(db, "INSERT INTO t (body) VALUES ('still writable')"))
         # Ordinary views, also over tables the same script creates later, are fine.
         self.assertSqlOk(self.sql(db, "CREATE VIEW early AS SELECT x FROM later; "
                                       "CREATE TABLE later (x INTEGER)"))

@@ -125,17 +125,51 @@ std::optional<std::string> lint_table(sqlite::connection& conn, const std::strin
     return std::nullopt;
 }
 
-// A view that uses what no SQL on a hosted database may run (a refused function or virtual
-// table, or one SQLite calls unsafe in a schema object) would make every GraphQL request on
-// the database fail; refuse it when it is created rather than leave the API broken.
-std::optional<std::string> lint_view(sqlite::connection& conn, const std::string& view) {
+// Whether preparing `sql` fails because it would use what no SQL on a hosted database may run
+// (a refused function or virtual table, or one SQLite calls unsafe in a schema object); other
+// failures (a missing table, a generated column) are not this check's business.
+std::optional<std::string> refused_when_prepared(sqlite::connection& conn, const std::string& sql) {
     try {
-        conn.prepare("SELECT * FROM " + sqlite::quote_identifier(view));
+        conn.prepare(sql);
     } catch (const error& e) {
         std::string_view message = e.what();
         if (message.find("unsafe use of") != std::string_view::npos ||
             message.find("not authorized") != std::string_view::npos) {
-            return fmt::format("View \"{}\" cannot be used: {}", view, message);
+            return std::string(message);
+        }
+    }
+    return std::nullopt;
+}
+
+// A view, trigger, default or generated column that uses what no SQL may run would fail every
+// time it is used — for a view, every GraphQL request on the database. Refuse it when it is
+// created: preparing the statements that use it compiles it under the authorizer.
+std::optional<std::string> lint_usable(sqlite::connection& conn, const std::string& name,
+                                       bool is_view) {
+    auto quoted = sqlite::quote_identifier(name);
+    if (is_view) {
+        if (auto problem = refused_when_prepared(conn, "SELECT * FROM " + quoted)) {
+            return fmt::format("View \"{}\" cannot be used: {}", name, *problem);
+        }
+        return std::nullopt;
+    }
+    std::string assignments;
+    {
+        auto st = conn.cached("SELECT name FROM pragma_table_info(?)");
+        st->bind(1, name);
+        while (st->step()) {
+            auto column = sqlite::quote_identifier(st->text(0));
+            assignments += (assignments.empty() ? "" : ", ") + column + " = " + column;
+        }
+    }
+    std::vector<std::string> uses = {"INSERT INTO " + quoted + " DEFAULT VALUES",
+                                     "DELETE FROM " + quoted};
+    if (!assignments.empty()) uses.push_back("UPDATE " + quoted + " SET " + assignments);
+    for (const auto& sql : uses) {
+        if (auto problem = refused_when_prepared(conn, sql)) {
+            return fmt::format("Table \"{}\" cannot be written (its triggers, defaults or "
+                               "generated columns): {}",
+                               name, *problem);
         }
     }
     return std::nullopt;
@@ -311,10 +345,10 @@ sql_result execute_within_budget(sqlite::connection& conn, std::string_view scri
                 return o.type == type && o.name == name;
             });
         };
-        if (is_a("view")) {
-            if (auto problem = lint_view(conn, name)) return fail(std::move(*problem));
-        }
-        if (!is_a("table")) continue;
+        bool is_view = is_a("view");
+        if (!is_view && !is_a("table")) continue;
+        if (auto problem = lint_usable(conn, name, is_view)) return fail(std::move(*problem));
+        if (is_view) continue;
         if (auto problem = lint_table(conn, name)) return fail(std::move(*problem));
     }
     if (budget.exceeded()) return fail("over the memory budget");  // rolls back
