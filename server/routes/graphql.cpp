@@ -57,13 +57,27 @@ http_response render(const graphql_response& res, bool graphql_media_type) {
     return out;
 }
 
-graphql_request request_from_body(route_context& c) {
+// A POST body: one request object, or an array of them (a batch).
+boost::json::value body_of(route_context& c) {
     auto type = c.req.header("Content-Type");
     if (!type.empty() && !contains_ci(type, "json")) {
         throw error(errc::invalid_argument,
                     "send GraphQL requests as JSON (Content-Type: application/json)");
     }
-    return c.body_as<graphql_request>();
+    return c.json_body();
+}
+
+// A batch's answer: a JSON array of the elements' answers, in order.
+http_response render_batch(const std::vector<graphql_response>& answers, bool graphql_media_type) {
+    http_response out;
+    out.content_type = graphql_media_type ? graphql_response_type : "application/json";
+    out.body = "[";
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+        if (i) out.body += ',';
+        out.body += answers[i].body;
+    }
+    out.body += ']';
+    return out;
 }
 
 graphql_request request_from_query(route_context& c) {
@@ -185,9 +199,15 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
            R"({"operationName": null, "query": "{ users { name, email } }", "variables": null})",
            R"({"data": {"users": [{"name": "John", "email": "john@example.com"}]}})"},
           [who, id_param](route_context& c) {
-              auto request = request_from_body(c);
-              request.view = view_of(c);
+              auto body = body_of(c);
               bool media = wants_graphql_response(c.req.header("Accept"));
+              if (body.is_array()) {
+                  return render_batch(execute_graphql_batch(c.eng, who(c), c.param(id_param),
+                                                            body.get_array(), view_of(c), media),
+                                      media);
+              }
+              auto request = boost::json::value_to<graphql_request>(body);
+              request.view = view_of(c);
               request.request_errors_without_data = media;
               return render(execute_graphql(c.eng, who(c), c.param(id_param), request), media);
           },

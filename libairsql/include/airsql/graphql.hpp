@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace airsql {
 
@@ -47,6 +49,20 @@ struct graphql_response {
 /// `invalid_argument` for a document over `options::graphql_max_document_bytes`.
 graphql_response execute_graphql(engine& eng, const principal& who, std::string_view db_id,
                                  const graphql_request& request);
+
+/// Runs a batch of GraphQL requests (a JSON array body, as Apollo's BatchHttpLink and
+/// graphql-request's `batchRequests` send) in order, each as `execute_graphql` with its own
+/// errors; a mutation sees the writes of the elements before it. Each element is read as a
+/// request body (see `tag_invoke` below) and gets `view` and `request_errors_without_data`;
+/// an element that is not a request, or cannot run (`invalid_argument`, e.g. a document over
+/// the size limit), gets an error response of its own. Throws `invalid_argument` for an empty
+/// batch or one of more than `options::graphql_max_batch` elements, and what
+/// `execute_graphql` throws about the database or the caller.
+std::vector<graphql_response> execute_graphql_batch(engine& eng, const principal& who,
+                                                    std::string_view db_id,
+                                                    const boost::json::array& batch,
+                                                    introspection_view view,
+                                                    bool request_errors_without_data);
 
 /// A starter query for the playground: the first table's rows (limit 100), every column.
 /// Empty when the database has no tables. Needs read access.

@@ -78,6 +78,9 @@ struct options {
     /// 48,000 on 2 cores). 0 means no limit.
     std::size_t graphql_max_schema_fields = 100'000;
 
+    /// Most GraphQL requests in one batch (a JSON array body).
+    std::size_t graphql_max_batch = 50;
+
     /// Memory for cached GraphQL responses of read-only operations (0 turns the cache off).
     /// A response is reused only until the next write to its database.
     std::size_t graphql_response_cache_bytes = 64u * 1024 * 1024;

@@ -2,6 +2,7 @@
 #include "airsql/graphql.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_to.hpp>
 #include <fmt/format.h>
 
 #include "airsql/error.hpp"
@@ -137,6 +138,42 @@ graphql_response execute_graphql(engine& eng, const principal& who, std::string_
     // moved the generation on, so the entry is never served after that write.
     if (result.cacheable && !cache_key.empty()) e.graphql_responses.put(cache_key, result.body);
     return {std::move(result.body), false, false};
+}
+
+std::vector<graphql_response> execute_graphql_batch(engine& eng, const principal& who,
+                                                    std::string_view db_id,
+                                                    const boost::json::array& batch,
+                                                    introspection_view view,
+                                                    bool request_errors_without_data) {
+    const auto max = eng.internals().opts.graphql_max_batch;
+    if (batch.empty()) {
+        throw error(errc::invalid_argument, "a batch needs at least one GraphQL request");
+    }
+    if (batch.size() > max) {
+        throw error(errc::invalid_argument,
+                    fmt::format("a batch may hold at most {} GraphQL requests, not {}", max,
+                                batch.size()));
+    }
+    std::vector<graphql_response> out;
+    out.reserve(batch.size());
+    for (const auto& element : batch) {
+        graphql_request request;
+        request.view = view;
+        request.request_errors_without_data = request_errors_without_data;
+        try {
+            auto read = boost::json::value_to<graphql_request>(element);
+            read.view = view;
+            read.request_errors_without_data = request_errors_without_data;
+            request = std::move(read);
+            out.push_back(execute_graphql(eng, who, db_id, request));
+        } catch (const error& e) {
+            // Only this element's own fault; anything about the database or the caller (or
+            // would_block on an I/O thread) ends the whole batch.
+            if (e.code() != errc::invalid_argument) throw;
+            out.push_back(request_error(request, {{e.what(), {}, {}}}));
+        }
+    }
+    return out;
 }
 
 std::string default_query(engine& eng, const principal& who, std::string_view db_id) {
