@@ -248,7 +248,9 @@ http_response router::dispatch(const http_request& req, bool inline_only) const 
         res.content_type.clear();
         allowed.push_back("OPTIONS");
         res.headers.emplace_back("Access-Control-Allow-Methods", fmt::format("{}", fmt::join(allowed, ", ")));
-        res.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, Authorization");
+        // Every request header the API reads.
+        res.headers.emplace_back("Access-Control-Allow-Headers",
+                                 "Content-Type, Authorization, Accept, X-Airsql-Schema");
         res.headers.emplace_back("Access-Control-Max-Age", "86400");
         return res;
     }

@@ -38,10 +38,16 @@ bool wants_graphql_response(std::string_view accept) {
     return json == std::string_view::npos || gr < json;
 }
 
+// The full schema unless the request asks for AirGQL's own view (`X-Airsql-Schema: airgql` or
+// `?schema=airgql`; `full` is accepted too, and is the default: decision D13).
 introspection_view view_of(route_context& c) {
-    if (contains_ci(c.req.header("X-Airsql-Schema"), "full")) return introspection_view::full;
-    if (c.query("schema") == std::optional<std::string>("full")) return introspection_view::full;
-    return introspection_view::airgql_compatible;
+    if (contains_ci(c.req.header("X-Airsql-Schema"), "airgql")) {
+        return introspection_view::airgql_compatible;
+    }
+    if (c.query("schema") == std::optional<std::string>("airgql")) {
+        return introspection_view::airgql_compatible;
+    }
+    return introspection_view::full;
 }
 
 http_response render(const graphql_response& res, bool graphql_media_type) {
@@ -194,8 +200,8 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
           {"GraphQL",
            readonly ? "The read-only GraphQL API (no Mutation type), reachable with the read-only id."
                     : "The database's generated GraphQL API. Errors of the document come back in "
-                      "`errors`; introspection shows AirGQL's schema unless the request sends "
-                      "`X-Airsql-Schema: full` (or `?schema=full`).",
+                      "`errors`; introspection shows the full schema, or AirGQL's exact one when the "
+                      "request sends `X-Airsql-Schema: airgql` (or `?schema=airgql`).",
            R"({"operationName": null, "query": "{ users { name, email } }", "variables": null})",
            R"({"data": {"users": [{"name": "John", "email": "john@example.com"}]}})"},
           [who, id_param](route_context& c) {

@@ -13,7 +13,7 @@ const { getIntrospectionQuery, buildClientSchema, validateSchema, printSchema } 
 let failed = false;
 for (const view of ['airgql', 'full']) {
   const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
-  if (view === 'full') headers['X-Airsql-Schema'] = 'full';
+  if (view === 'airgql') headers['X-Airsql-Schema'] = 'airgql';  // full is the default (D13)
   const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, inputValueDeprecation: true });
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query }) });
   const body = await res.json();

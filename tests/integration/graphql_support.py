@@ -10,6 +10,7 @@ from harness import Response, ServerModuleTest
 
 GRAPHQL_MEDIA = "application/graphql-response+json"
 FULL = {"X-Airsql-Schema": "full"}
+AIRGQL = {"X-Airsql-Schema": "airgql"}
 
 # Three tables linked by foreign keys; album 1 has a cover (a file column), album 6 no artist.
 MUSIC_SQL = """

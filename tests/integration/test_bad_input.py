@@ -371,7 +371,8 @@ class BadInput(ServerModuleTest):
     def test_options_preflight(self):
         for path, methods in [("/api/dbs", {"GET", "POST"}),
                               (f"/api/dbs/{self.db}", {"GET", "PATCH", "DELETE"}),
-                              (f"/dbs/{self.db}/sql", {"POST"})]:
+                              (f"/dbs/{self.db}/sql", {"POST"}),
+                              (f"/dbs/{self.db}/graphql", {"GET", "POST"})]:
             with self.subTest(path=path):
                 r = self.client.request("OPTIONS", path, token=None, headers={
                     "Origin": "https://app.example", "Access-Control-Request-Method": "POST",
@@ -385,6 +386,9 @@ class BadInput(ServerModuleTest):
                 hdrs = (r.header("Access-Control-Allow-Headers") or "").lower()
                 self.assertIn("authorization", hdrs, r.describe())
                 self.assertIn("content-type", hdrs, r.describe())
+                # Every header the API reads may come from another origin (issue 8).
+                self.assertIn("x-airsql-schema", hdrs, r.describe())
+                self.assertIn("accept", hdrs, r.describe())
         # Ordinary responses carry the CORS header too.
         r = self.client.get("/api/status", token=None)
         self.assertEqual(r.header("Access-Control-Allow-Origin"), "*", r.describe())

@@ -13,7 +13,7 @@ import threading
 import time
 import unittest
 
-from graphql_support import ABSENT, FULL, GRAPHQL_MEDIA, MUSIC_SQL, GraphQLTestCase
+from graphql_support import ABSENT, AIRGQL, FULL, GRAPHQL_MEDIA, MUSIC_SQL, GraphQLTestCase
 from harness import new_db, new_user, server_binary
 
 ASSETS = {
@@ -329,8 +329,12 @@ class GraphQLEndpoints(GraphQLTestCase):
             "types": {t["name"] for t in d["__schema"]["types"]},
         }
 
-    def test_default_view_is_airgqls_schema(self):
-        v = self.view(self.gql(self.db, self.VIEW_QUERY))
+    def test_airgql_view_is_airgqls_schema(self):
+        # Decision D13: AirGQL's exact view on request, for diffing against AirGQL.
+        for kw in (dict(headers=AIRGQL), dict(path=f"/dbs/{self.db}/graphql?schema=airgql")):
+            self.assertEqual(self.view(self.gql(self.db, self.VIEW_QUERY, **kw))["filter"],
+                             ["rowid", "id", "name", "born"])
+        v = self.view(self.gql(self.db, self.VIEW_QUERY, headers=AIRGQL))
         self.assertEqual(v["filter"], ["rowid", "id", "name", "born"], v)
         self.assertEqual(v["cmp"], ["_eq", "_neq", "_gt", "_gte", "_lt", "_lte", "_like",
                                     "_ilike", "_in", "_nin"], v)
@@ -345,13 +349,14 @@ class GraphQLEndpoints(GraphQLTestCase):
         leaked = sorted(t for t in v["types"] if "_aggregate" in t or t.endswith("_sum_fields"))
         self.assertEqual(leaked, [], "extension types in the AirGQL view")
         # The list fields' visible arguments are AirGQL's.
-        r = self.gql(self.db, '{ __type(name: "Query") { fields { name args { name } } } }')
+        r = self.gql(self.db, '{ __type(name: "Query") { fields { name args { name } } } }',
+                     headers=AIRGQL)
         fields = {f["name"]: [a["name"] for a in f["args"]]
                   for f in self.assertGqlData(r)["__type"]["fields"]}
         self.assertEqual(fields["artists"], ["where", "order_by", "limit", "offset"], fields)
 
     def test_full_view_shows_the_extensions(self):
-        for label, kw in (("header", dict(headers=FULL)),
+        for label, kw in (("default", {}), ("header", dict(headers=FULL)),
                           ("header, other case", dict(headers={"X-Airsql-Schema": "Full"})),
                           ("URL parameter", dict(path=f"/dbs/{self.db}/graphql?schema=full"))):
             with self.subTest(label):
@@ -388,8 +393,8 @@ class GraphQLEndpoints(GraphQLTestCase):
             "albums": [{"title": "Big Ones", "artist": {"name": "Aerosmith"}}],
             "artists_aggregate": {"aggregate": {"count": 3}},
         }
-        self.assertGqlData(self.gql(self.db, query), expected, "AirGQL view")
-        self.assertGqlData(self.gql(self.db, query, headers=FULL), expected, "full view")
+        self.assertGqlData(self.gql(self.db, query, headers=AIRGQL), expected, "AirGQL view")
+        self.assertGqlData(self.gql(self.db, query), expected, "full view (the default)")
         self.assertGqlData(self.gql(None, query, path=f"/readonly/{self.readonly_id}/graphql",
                                     token=None), expected, "read-only endpoint")
 

@@ -14,8 +14,10 @@ class engine;
 class principal;
 
 /// Which schema introspection describes. Execution always accepts the full schema (AirGQL's
-/// generated API plus `_and`/`_or`/`_not`, `_is_null`, relationships and aggregates); the
-/// AirGQL-compatible view hides those additions so AirGQL clients see exactly its schema.
+/// generated API plus `_and`/`_or`/`_not`, `_is_null`, relationships and aggregates), and
+/// introspection shows it by default (decision D13: clients such as codegen and graphql-js
+/// validate against what the server runs); the AirGQL-compatible view hides the additions so
+/// a diff against AirGQL's schema is exact.
 enum class introspection_view { airgql_compatible, full };
 
 /// A GraphQL request (`POST /dbs/:dbId/graphql` body).
@@ -23,7 +25,7 @@ struct graphql_request {
     std::string query;
     boost::json::object variables;
     std::optional<std::string> operation_name;
-    introspection_view view = introspection_view::airgql_compatible;
+    introspection_view view = introspection_view::full;
     /// Refuse mutations (for GET requests, which must not change state).
     bool queries_only = false;
     /// Leave `data` out of request-error responses (the application/graphql-response+json
