@@ -124,8 +124,16 @@ std::string html_escape(std::string_view s) {
     return out;
 }
 
-// The playground page: GraphiQL posting to the page's own path with the full schema view.
-http_response playground(const router& r, std::string_view default_query_path) {
+// The playground page. `mode`: `signed_in` (the page's own session or a public/read-only
+// database: GraphiQL at once, with a sign-out button when a session cookie came along),
+// `signed_out` (an anonymous visitor of a database it cannot read: a sign-in form, with a
+// password — the session cookie, then the page reloads — or an API token, which goes into
+// GraphiQL's header editor). The page itself holds no data, so the signed-out page is the same
+// for every id and reveals nothing about which databases exist.
+enum class playground_mode { open, signed_in, signed_out };
+
+http_response playground(const router& r, std::string_view default_query_path,
+                         playground_mode mode) {
     if (r.options().assets_dir.empty() ||
         !std::filesystem::exists(r.options().assets_dir / "graphiql.min.js")) {
         return error_response(503, "unavailable",
@@ -134,37 +142,101 @@ http_response playground(const router& r, std::string_view default_query_path) {
     }
     http_response res;
     res.content_type = "text/html; charset=utf-8";
+    if (mode == playground_mode::signed_out) res.status = 401;
     res.body = fmt::format(R"html(<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>airsql · GraphiQL</title>
 <link rel="stylesheet" href="/graphiql/graphiql.min.css">
-<style>body {{ margin: 0; height: 100vh; }} #graphiql {{ height: 100vh; }}</style>
+<style>
+  body {{ margin: 0; height: 100vh; display: flex; flex-direction: column; font-family: system-ui, sans-serif; }}
+  #bar {{ display: none; justify-content: flex-end; gap: 8px; padding: 4px 8px; font-size: 13px; }}
+  #graphiql {{ flex: 1; min-height: 0; }}
+  #signin {{ display: none; max-width: 22rem; margin: 10vh auto; padding: 1.5rem; }}
+  #signin h1 {{ font-size: 1.4rem; }}
+  #signin label {{ display: block; margin-top: .8rem; }}
+  #signin input {{ width: 100%; box-sizing: border-box; padding: .4rem; font-size: 1rem; }}
+  #signin button {{ margin-top: 1rem; padding: .4rem 1rem; font-size: 1rem; }}
+  #signin-error {{ color: #b00020; min-height: 1.2em; }}
+</style>
 </head>
 <body>
-<div id="graphiql">Loading the playground…</div>
+<div id="bar"><button id="signout" type="button">Sign out</button></div>
+<form id="signin" aria-labelledby="signin-title">
+  <h1 id="signin-title">Sign in to use this database's GraphQL API</h1>
+  <label>Username <input id="username" name="username" autocomplete="username"></label>
+  <label>Password <input id="password" name="password" type="password" autocomplete="current-password"></label>
+  <button id="signin-submit" type="submit">Sign in</button>
+  <p>or</p>
+  <label>API token <input id="token" name="token" autocomplete="off" placeholder="ast_…"></label>
+  <button id="token-submit" type="button">Use the token</button>
+  <p id="signin-error" role="alert"></p>
+</form>
+<div id="graphiql"></div>
 <script src="/graphiql/react.production.min.js"></script>
 <script src="/graphiql/react-dom.production.min.js"></script>
 <script src="/graphiql/graphiql.min.js"></script>
 <script>
-  const fetcher = GraphiQL.createFetcher({{
-    url: window.location.pathname,
-    headers: {{ 'X-Airsql-Schema': 'full' }},
-  }});
-  fetch('{}', {{ credentials: 'same-origin' }})
-    .then((r) => (r.ok ? r.text() : ''))
-    .catch(() => '')
-    .then((defaultQuery) => {{
-      ReactDOM.createRoot(document.getElementById('graphiql')).render(
-        React.createElement(GraphiQL, {{ fetcher, defaultQuery, defaultEditorToolsVisibility: true }}),
-      );
+  const mode = '{mode}';
+  const defaultQueryPath = '{path}';
+  const fetcher = GraphiQL.createFetcher({{ url: window.location.pathname }});
+  function showPlayground(headers) {{
+    document.getElementById('signin').style.display = 'none';
+    document.getElementById('graphiql').textContent = 'Loading the playground…';
+    fetch(defaultQueryPath, {{ credentials: 'same-origin', headers: headers || {{}} }})
+      .then((r) => (r.ok ? r.text() : ''))
+      .catch(() => '')
+      .then((defaultQuery) => {{
+        ReactDOM.createRoot(document.getElementById('graphiql')).render(
+          React.createElement(GraphiQL, {{
+            fetcher, defaultQuery, defaultEditorToolsVisibility: true,
+            defaultHeaders: headers ? JSON.stringify(headers, null, 2) : undefined,
+            shouldPersistHeaders: false,
+          }}),
+        );
+      }});
+  }}
+  const fail = (message) => {{ document.getElementById('signin-error').textContent = message; }};
+  document.getElementById('signin').addEventListener('submit', async (event) => {{
+    event.preventDefault();
+    const body = JSON.stringify({{
+      username: document.getElementById('username').value,
+      password: document.getElementById('password').value,
     }});
+    try {{
+      const res = await fetch('/api/login', {{ method: 'POST', credentials: 'same-origin',
+        headers: {{ 'Content-Type': 'application/json' }}, body }});
+      if (res.ok) {{ window.location.reload(); return; }}
+      const answer = await res.json().catch(() => ({{}}));
+      fail(answer.errors?.[0]?.message || `sign-in failed (HTTP ${{res.status}})`);
+    }} catch (e) {{ fail(`sign-in failed: ${{e.message}}`); }}
+  }});
+  document.getElementById('token-submit').addEventListener('click', () => {{
+    const token = document.getElementById('token').value.trim();
+    if (!token) {{ fail('enter an API token'); return; }}
+    showPlayground({{ Authorization: `Bearer ${{token}}` }});
+  }});
+  document.getElementById('signout').addEventListener('click', async () => {{
+    await fetch('/api/logout', {{ method: 'POST', credentials: 'same-origin' }}).catch(() => {{}});
+    window.location.reload();
+  }});
+  if (mode === 'signed_out') {{
+    document.getElementById('signin').style.display = 'block';
+    document.getElementById('username').focus();
+  }} else {{
+    if (mode === 'signed_in') document.getElementById('bar').style.display = 'flex';
+    showPlayground();
+  }}
 </script>
 </body>
 </html>
 )html",
-                           html_escape(default_query_path));
+                           fmt::arg("mode", mode == playground_mode::signed_out ? "signed_out"
+                                            : mode == playground_mode::signed_in ? "signed_in"
+                                                                                 : "open"),
+                           fmt::arg("path", html_escape(default_query_path)));
     return res;
 }
 
@@ -223,12 +295,30 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
            "With ?query=…: a GraphQL query over GET (mutations are refused with 405). Without: "
            "the GraphiQL playground.",
            "", "text/html or JSON"},
-          [&r, who, id_param, base](route_context& c) {
+          [&r, who, id_param, base, readonly](route_context& c) {
               if (!c.query("query")) {
-                  // Only for callers who may read the database (404 otherwise, as for POST).
-                  default_query(c.eng, who(c), c.param(id_param));
-                  return playground(r, base.substr(0, base.find(':')) + c.param(id_param) +
-                                           "/playground/default-query");
+                  auto path = base.substr(0, base.find(':')) + c.param(id_param) +
+                              "/playground/default-query";
+                  principal caller = principal::anonymous();
+                  try {
+                      caller = who(c);
+                  } catch (const error& e) {
+                      // An expired or revoked session cookie: sign in again.
+                      if (readonly || e.code() != errc::unauthenticated) throw;
+                      return playground(r, path, playground_mode::signed_out);
+                  }
+                  try {
+                      // Only for callers who may read the database, as for POST.
+                      default_query(c.eng, caller, c.param(id_param));
+                  } catch (const error& e) {
+                      // An anonymous visitor may sign in (or bring a token) instead.
+                      bool anonymous = caller.kind() == principal_kind::anonymous;
+                      if (readonly || !anonymous || e.code() != errc::not_found) throw;
+                      return playground(r, path, playground_mode::signed_out);
+                  }
+                  bool session = !readonly && caller.kind() == principal_kind::user;
+                  return playground(r, path,
+                                    session ? playground_mode::signed_in : playground_mode::open);
               }
               auto request = request_from_query(c);
               request.view = view_of(c);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The GraphiQL playground in headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core from tools/node): the read-only playground runs its default query, and the
-// authenticated playground (session cookie) runs a mutation whose row is then checked over HTTP.
+// authenticated playground (session cookie) runs a mutation whose row is then checked over HTTP;
+// a visitor without a session signs in on the page (wrong password first), runs the default
+// query, signs out; another uses an API token typed into the page.
 //
 // Usage: node tests/browser/playground.test.mjs [--server PATH] [--chromium PATH]
 //   server:   --server, else $AIRSQL_SERVER, else build/server/airsql-server
@@ -307,6 +309,69 @@ async function main() {
     check(Array.isArray(songs) && songs.length === 1 && songs[0].title === 'Bad Romance' && songs[0].year === 2009,
       `over HTTP, "Bad Romance" (2009) is not in songs: ${JSON.stringify(rows)}`);
     log('over HTTP: the inserted row exists');
+
+    // 4. A visitor without a session gets the sign-in page, signs in with a password, lands in
+    //    the playground, runs the default query, and signs out again.
+    const pageUrl = `${baseUrl}/dbs/${dbId}/graphql`;
+    const signinProblems = [];
+    const visitorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const visitor = await visitorContext.newPage();
+    pages.push(['sign-in', visitor]);
+    watchPage(visitor, 'sign-in', signinProblems);
+    const first = await visitor.goto(pageUrl, { waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
+    check(first?.status() === 401, `GET ${pageUrl} without a session: HTTP ${first?.status()}, not 401`);
+    await visitor.locator('#username').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await visitor.fill('#username', username);
+    await visitor.fill('#password', 'wrong password');
+    await visitor.click('#signin-submit');
+    await visitor.waitForFunction(() => document.getElementById('signin-error').textContent.length > 0,
+      null, { timeout: STEP_TIMEOUT_MS });
+    log(`a wrong password is refused: "${await visitor.textContent('#signin-error')}"`);
+    await visitor.fill('#password', password);
+    await Promise.all([
+      visitor.waitForNavigation({ waitUntil: 'load', timeout: STEP_TIMEOUT_MS }),
+      visitor.click('#signin-submit'),
+    ]);
+    await visitor.locator(QUERY_EDITOR).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await visitor.waitForFunction(
+      ([sel, want]) => document.querySelector(sel)?.CodeMirror?.getValue().trim() === want.trim(),
+      [QUERY_EDITOR, defaultQuery], { timeout: STEP_TIMEOUT_MS });
+    log('signed in with the form: the playground shows the default query');
+    const signedInResult = await runAndWait(visitor, (text) => text.includes('Bad Romance'), 'the songs');
+    check(!/"errors"/.test(signedInResult), `the signed-in query returned errors:\n${signedInResult}`);
+    await Promise.all([
+      visitor.waitForNavigation({ waitUntil: 'load', timeout: STEP_TIMEOUT_MS }),
+      visitor.click('#signout'),
+    ]);
+    await visitor.locator('#username').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    log('signed out: the sign-in form again');
+
+    // 5. An API token typed into the sign-in page goes into GraphiQL's header editor.
+    const readToken = (await api(baseUrl, 'POST', '/api/tokens', {
+      token, expect: [200, 201],
+      body: { name: 'playground', description: '', expiration_utc: null, team_name: username,
+        permissions: [{ db_id: dbId, name: 'read' }] },
+    }))?.body;
+    check(typeof readToken === 'string', 'POST /api/tokens gave no token body');
+    const tokenContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const withToken = await tokenContext.newPage();
+    pages.push(['token', withToken]);
+    watchPage(withToken, 'token', signinProblems);
+    await withToken.goto(pageUrl, { waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
+    await withToken.fill('#token', readToken);
+    await withToken.click('#token-submit');
+    await withToken.locator(QUERY_EDITOR).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await withToken.waitForFunction(
+      ([sel, want]) => document.querySelector(sel)?.CodeMirror?.getValue().trim() === want.trim(),
+      [QUERY_EDITOR, defaultQuery], { timeout: STEP_TIMEOUT_MS });
+    const tokenResult = await runAndWait(withToken, (text) => text.includes('Come Together'), 'the songs');
+    check(!/"errors"/.test(tokenResult), `the token's query returned errors:\n${tokenResult}`);
+    log('with an API token: the playground runs the default query');
+    // The sign-in page itself answers 401, and so does the wrong password on purpose; anything
+    // else is a problem.
+    const expected401 = (p) => /\b401\b/.test(p) &&
+      (p.includes(`${pageUrl})`) || p.endsWith(pageUrl) || p.includes(`${baseUrl}/api/login`));
+    problems.push(...signinProblems.filter((p) => !expected401(p)));
 
     check(problems.length === 0, `the playground reported problems:\n  ${problems.join('\n  ')}`);
   } catch (e) {

@@ -202,6 +202,30 @@ class GraphQLEndpoints(GraphQLTestCase):
         self.assertIn("text/html", r.header("Content-Type") or "", r.describe())
         self.assertIn(f"/readonly/{self.readonly_id}/playground/default-query", r.text)
 
+    def test_anonymous_browsers_get_a_sign_in_page(self):
+        r = self.client.get(f"/dbs/{self.db}/graphql", token=None)
+        if r.status == 503 and "assets" in r.text:
+            self.skipTest("this airsql-server has no GraphiQL assets installed")
+        self.assertEqual(r.status, 401, r.describe())
+        self.assertIn("text/html", r.header("Content-Type") or "", r.describe())
+        self.assertIn('id="signin"', r.text)
+        self.assertIn("const mode = 'signed_out'", r.text)
+        # The same page for an id that does not exist: nothing to learn from it.
+        other = self.client.get("/dbs/01aaaaaaaaaaaaaaaaaaaaaaaa/graphql", token=None)
+        self.assertEqual((other.status, other.text.replace("01aaaaaaaaaaaaaaaaaaaaaaaa", self.db)),
+                         (401, r.text))
+        # Signed in: the playground with a sign-out button; a bad session: sign in again.
+        r = self.client.get(f"/dbs/{self.db}/graphql")
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertIn("const mode = 'signed_in'", r.text)
+        r = self.client.get(f"/dbs/{self.db}/graphql", token=None,
+                            headers={"Cookie": "airsql_session=expired"})
+        self.assertEqual(r.status, 401, r.describe())
+        self.assertIn("const mode = 'signed_out'", r.text)
+        # The data stays behind the API: a GraphQL request itself still needs access.
+        self.assertJsonError(self.client.get(f"/dbs/{self.db}/graphql?query=%7Bartists%7Bname%7D%7D",
+                                             token=None), 404)
+
     def test_default_query(self):
         db = new_db(self.client, self.token, self.user,
                     "CREATE TABLE zoo (name TEXT, legs INTEGER); "
