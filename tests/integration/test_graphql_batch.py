@@ -2,8 +2,15 @@
 graphql-request's batchRequests send, answers a JSON array in order; each element keeps its own
 errors; mutations run in order; the batch size is capped."""
 
+import json
+import os
+import subprocess
+
 from graphql_support import GraphQLTestCase
 from harness import create_token, new_db, new_user
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NODE_MODULES = os.path.join(HERE, "..", "..", "tools", "node", "node_modules")
 
 
 class GraphQLBatchTest(GraphQLTestCase):
@@ -77,3 +84,15 @@ class GraphQLBatchTest(GraphQLTestCase):
         other, other_token = new_user(self.client)
         res = self.batch(self.db, [{"query": "{ notes { id } }"}], token=other_token)
         self.assertJsonError(res, 404)
+
+    def test_graphql_requests_batch_requests(self):
+        # The real client: graphql-request's batchRequests sends one array and reads one back.
+        self.assertTrue(os.path.isdir(os.path.join(NODE_MODULES, "graphql-request")),
+                        "graphql-request is missing: run scripts/install-deps --test")
+        run = subprocess.run(["node", os.path.join(HERE, "graphql_request_batch.mjs"),
+                              f"{self.server.url}/dbs/{self.db}/graphql", self.token,
+                              NODE_MODULES], capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertEqual(json.loads(run.stdout),
+                         [{"insert_notes": {"affected_rows": 1}},
+                          {"notes": [{"body": "from graphql-request"}]}])
