@@ -36,12 +36,7 @@ std::shared_ptr<const schema> schema_cache::get(database::hosted_database& db, a
         // Keep the model even if no schema is built from it: refusing a large database again
         // must not read its whole schema again.
         std::lock_guard lock(mutex_);
-        auto& e = entries_[db_id];
-        if (e.version != model->schema_version) {
-            e = entry{};
-            e.version = model->schema_version;
-            e.model = model;
-        }
+        entry_for(db_id, model);
     }
     if (max_fields_ != 0) {
         std::size_t fields = 0;
@@ -55,14 +50,15 @@ std::shared_ptr<const schema> schema_cache::get(database::hosted_database& db, a
     }
     auto built = build_schema(model, mode);
     std::lock_guard lock(mutex_);
-    auto& e = entries_[db_id];
-    if (e.version != model->schema_version) {
-        e = entry{};
-        e.version = model->schema_version;
-        e.model = model;
-    }
-    e.schemas[slot] = built;
+    entry_for(db_id, model).schemas[slot] = built;
     return built;
+}
+
+schema_cache::entry& schema_cache::entry_for(const std::string& db_id,
+                                             const std::shared_ptr<const database_model>& model) {
+    auto& e = entries_[db_id];
+    if (e.version != model->schema_version) e = entry{model->schema_version, model, {}};
+    return e;
 }
 
 void schema_cache::forget(const std::string& db_id) {

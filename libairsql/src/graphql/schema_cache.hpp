@@ -31,6 +31,10 @@ private:
         std::shared_ptr<const database_model> model;
         std::array<std::shared_ptr<const schema>, 4> schemas;
     };
+    // The entry of `db_id`, emptied and given `model` if it holds another schema version.
+    // Needs mutex_.
+    entry& entry_for(const std::string& db_id, const std::shared_ptr<const database_model>& model);
+
     std::size_t max_fields_;
     std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;
