@@ -33,8 +33,12 @@ graphql_response request_error(const graphql_request& request, std::vector<graph
 
 }  // namespace
 
-graphql_response execute_graphql(engine& eng, const principal& who, std::string_view db_id,
-                                 const graphql_request& request) {
+namespace {
+
+// execute_graphql with `time_left` as the time limit (a batch shares one).
+graphql_response execute_within(engine& eng, const principal& who, std::string_view db_id,
+                                const graphql_request& request,
+                                std::chrono::milliseconds time_left) {
     auto& e = eng.internals();
     if (request.query.size() > e.opts.graphql_max_document_bytes) {
         throw error(errc::invalid_argument,
@@ -113,7 +117,7 @@ graphql_response execute_graphql(engine& eng, const principal& who, std::string_
                                                             : graphql::schema_view::airgql_compatible;
     settings.file_url_id = db.record.readonly_id;
     settings.max_rows = e.opts.graphql_max_rows;
-    settings.timeout = e.opts.graphql_timeout;
+    settings.timeout = time_left;
     settings.max_response_bytes = e.opts.graphql_max_response_bytes;
     sqlite::memory_budget budget(e.opts.max_request_sqlite_memory);
     auto over_budget = [&] {
@@ -140,6 +144,13 @@ graphql_response execute_graphql(engine& eng, const principal& who, std::string_
     return {std::move(result.body), false, false};
 }
 
+}  // namespace
+
+graphql_response execute_graphql(engine& eng, const principal& who, std::string_view db_id,
+                                 const graphql_request& request) {
+    return execute_within(eng, who, db_id, request, eng.internals().opts.graphql_timeout);
+}
+
 std::vector<graphql_response> execute_graphql_batch(engine& eng, const principal& who,
                                                     std::string_view db_id,
                                                     const boost::json::array& batch,
@@ -154,6 +165,9 @@ std::vector<graphql_response> execute_graphql_batch(engine& eng, const principal
                     fmt::format("a batch may hold at most {} GraphQL requests, not {}", max,
                                 batch.size()));
     }
+    // One time limit for the whole batch: 50 elements must not hold a worker 50 times as long.
+    const auto limit = eng.internals().opts.graphql_timeout;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
     std::vector<graphql_response> out;
     out.reserve(batch.size());
     for (const auto& element : batch) {
@@ -165,7 +179,15 @@ std::vector<graphql_response> execute_graphql_batch(engine& eng, const principal
             read.view = view;
             read.request_errors_without_data = request_errors_without_data;
             request = std::move(read);
-            out.push_back(execute_graphql(eng, who, db_id, request));
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                throw error(errc::invalid_argument,
+                            fmt::format("the batch ran past its time limit of {} ms; this request "
+                                        "did not run",
+                                        limit.count()));
+            }
+            out.push_back(execute_within(eng, who, db_id, request, left));
         } catch (const error& e) {
             // Only this element's own fault; anything about the database or the caller (or
             // would_block on an I/O thread) ends the whole batch.

@@ -63,3 +63,30 @@ TEST_CASE("a batch for a database the caller cannot see fails whole", "[graphql]
                                           introspection_view::full, false),
                     error);
 }
+
+TEST_CASE("a batch shares one time limit", "[graphql][batch]") {
+    test::temp_dir dir;
+    auto opts = test::engine_fixture::make_options(dir);
+    opts.graphql_timeout = std::chrono::milliseconds(300);
+    engine eng(opts);
+    sign_up(eng, principal::anonymous(), {"ada", "ada@example.com", "password-ada"});
+    auto ada = authenticate(
+        eng, credentials{.bearer = login(eng, principal::anonymous(), {"ada", "password-ada"}).session_token});
+    auto db = create_database(eng, ada,
+                              {"db", "ada",
+                               "CREATE VIEW endless AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+                               "SELECT x + 1 FROM c) SELECT count(*) AS n FROM c",
+                               std::nullopt})
+                  .id;
+    boost::json::array batch;
+    for (int i = 0; i < 4; ++i) batch.push_back(boost::json::object{{"query", "{ endless { n } }"}});
+    auto answers = execute_graphql_batch(eng, ada, db, batch, introspection_view::full, false);
+    REQUIRE(answers.size() == 4);
+    // The first runs into the limit; the rest are not run at all.
+    CHECK_THAT(answers[0].body, Catch::Contains("time limit"));
+    for (std::size_t i = 1; i < answers.size(); ++i) {
+        INFO(i);
+        CHECK(answers[i].request_error);
+        CHECK_THAT(answers[i].body, Catch::Contains("the batch ran past its time limit of 300 ms"));
+    }
+}
