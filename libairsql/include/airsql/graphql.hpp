@@ -58,7 +58,8 @@ graphql_response execute_graphql(engine& eng, const principal& who, std::string_
 /// request body (see `tag_invoke` below) and gets `view` and `request_errors_without_data`;
 /// an element that is not a request, or cannot run (`invalid_argument`, e.g. a document over
 /// the size limit), gets an error response of its own. The whole batch shares one
-/// `options::graphql_timeout`: elements left when it has run out get an error, unrun. Throws `invalid_argument` for an empty
+/// `options::graphql_timeout`: elements left when it has run out get an error, unrun; and one
+/// `options::graphql_max_response_bytes`: an answer that would pass it is replaced by an error. Throws `invalid_argument` for an empty
 /// batch or one of more than `options::graphql_max_batch` elements, and what
 /// `execute_graphql` throws about the database or the caller.
 std::vector<graphql_response> execute_graphql_batch(engine& eng, const principal& who,

@@ -168,6 +168,8 @@ std::vector<graphql_response> execute_graphql_batch(engine& eng, const principal
     // One time limit for the whole batch: 50 elements must not hold a worker 50 times as long.
     const auto limit = eng.internals().opts.graphql_timeout;
     const auto deadline = std::chrono::steady_clock::now() + limit;
+    const auto max_bytes = eng.internals().opts.graphql_max_response_bytes;
+    std::size_t total_bytes = 0;
     std::vector<graphql_response> out;
     out.reserve(batch.size());
     for (const auto& element : batch) {
@@ -187,7 +189,16 @@ std::vector<graphql_response> execute_graphql_batch(engine& eng, const principal
                                         "did not run",
                                         limit.count()));
             }
-            out.push_back(execute_within(eng, who, db_id, request, left));
+            auto answer = execute_within(eng, who, db_id, request, left);
+            // And one response cap: each answer is capped, their sum must be too.
+            if (total_bytes + answer.body.size() > max_bytes) {
+                throw error(errc::invalid_argument,
+                            fmt::format("the batch's answers are larger than {} bytes; this "
+                                        "request's answer is left out",
+                                        max_bytes));
+            }
+            total_bytes += answer.body.size();
+            out.push_back(std::move(answer));
         } catch (const error& e) {
             // Only this element's own fault; anything about the database or the caller (or
             // would_block on an I/O thread) ends the whole batch.

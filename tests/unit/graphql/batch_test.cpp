@@ -90,3 +90,29 @@ TEST_CASE("a batch shares one time limit", "[graphql][batch]") {
         CHECK_THAT(answers[i].body, Catch::Contains("the batch ran past its time limit of 300 ms"));
     }
 }
+
+TEST_CASE("a batch's answers share one size cap", "[graphql][batch]") {
+    test::temp_dir dir;
+    auto opts = test::engine_fixture::make_options(dir);
+    opts.graphql_max_response_bytes = 4000;
+    engine eng(opts);
+    sign_up(eng, principal::anonymous(), {"ada", "ada@example.com", "password-ada"});
+    auto ada = authenticate(
+        eng, credentials{.bearer = login(eng, principal::anonymous(), {"ada", "password-ada"}).session_token});
+    auto db = create_database(eng, ada,
+                              {"db", "ada",
+                               "CREATE TABLE t (s TEXT); INSERT INTO t VALUES (printf('%.1500c', 'x'))",
+                               std::nullopt})
+                  .id;
+    boost::json::array batch;
+    for (int i = 0; i < 4; ++i) batch.push_back(boost::json::object{{"query", "{ t { s } }"}});
+    auto answers = execute_graphql_batch(eng, ada, db, batch, introspection_view::full, false);
+    REQUIRE(answers.size() == 4);
+    // Each answer is ~1.5 KB: two fit under 4,000 bytes, the others are left out.
+    CHECK_THAT(answers[0].body, Catch::Contains("xxxx"));
+    CHECK_THAT(answers[1].body, Catch::Contains("xxxx"));
+    for (std::size_t i = 2; i < answers.size(); ++i) {
+        INFO(i);
+        CHECK_THAT(answers[i].body, Catch::Contains("larger than 4000 bytes"));
+    }
+}
