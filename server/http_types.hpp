@@ -3,6 +3,7 @@
 // so routes compile without Beast and Asio.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,9 @@ struct http_request {
     std::string target;  ///< as sent: path and query, still percent-encoded
     header_list headers;
     std::string body;
+    /// For routes registered with `body_to_file`: the body was streamed to this temporary file
+    /// (and `body` is empty). The session deletes the file after the response.
+    std::filesystem::path body_file;
 
     std::string_view header(std::string_view name) const { return find_header(headers, name); }
 };
@@ -29,6 +33,11 @@ struct http_response {
     std::string content_type = "application/json";
     std::string body;
     header_list headers;  ///< extra headers (Allow, Set-Cookie, Location, …)
+    /// When set, the body is this file's contents, sent from disk (`body` is ignored) so large
+    /// exports and downloads never sit in memory. Deleted after sending when
+    /// `delete_body_file` is true.
+    std::filesystem::path body_file;
+    bool delete_body_file = false;
 };
 
 }  // namespace airsql::server

@@ -146,10 +146,35 @@ router::router(engine& eng, router_options opts) : eng_(eng), opts_(std::move(op
 }
 
 void router::add(std::string method, std::string pattern, route_doc doc, handler fn,
-                 bool try_inline) {
+                 bool try_inline, route_body body) {
     auto segments = split_pattern(pattern);
     routes_.push_back({std::move(method), std::move(pattern), std::move(doc), std::move(fn),
-                       std::move(segments), try_inline});
+                       std::move(segments), try_inline, body == route_body::to_file});
+}
+
+bool router::wants_body_file(std::string_view method, std::string_view target) const noexcept {
+    try {
+        auto parsed = !target.empty() && target.front() == '/'
+                          ? boost::urls::parse_origin_form(target)
+                          : boost::urls::parse_absolute_uri(target);
+        if (!parsed) return false;
+        std::vector<std::string> segments;
+        for (auto s : parsed->segments()) segments.push_back(s);
+        if (segments.empty()) segments.emplace_back();
+        for (const auto& r : routes_) {
+            if (!r.body_to_file || r.method != method || r.segments.size() != segments.size()) {
+                continue;
+            }
+            bool match = true;
+            for (std::size_t i = 0; i < segments.size() && match; ++i) {
+                const auto& p = r.segments[i];
+                match = (!p.empty() && p.front() == ':') ? !segments[i].empty() : p == segments[i];
+            }
+            if (match) return true;
+        }
+    } catch (...) {
+    }
+    return false;
 }
 
 namespace {

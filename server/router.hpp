@@ -69,7 +69,13 @@ struct route {
     /// Often answerable from memory (cached GraphQL responses): worth trying on the I/O thread
     /// under a memory_only_scope before handing it to the worker pool.
     bool try_inline = false;
+    /// Uploads: the session streams the body into a temporary file (`http_request::body_file`)
+    /// with the larger upload size cap, instead of memory.
+    bool body_to_file = false;
 };
+
+/// Where a route's request body goes.
+enum class route_body { in_memory, to_file };
 
 /// Thread-safe after construction: `handle` may run on many threads at once.
 /// Settings of the HTTP layer that routes need.
@@ -86,7 +92,11 @@ public:
     const router_options& options() const noexcept { return opts_; }
 
     void add(std::string method, std::string pattern, route_doc doc, handler fn,
-             bool try_inline = false);
+             bool try_inline = false, route_body body = route_body::in_memory);
+
+    /// Whether the route for this method and request target (as sent) takes its body as a
+    /// file. Called by the session after the header arrived, before the body is read.
+    bool wants_body_file(std::string_view method, std::string_view target) const noexcept;
 
     /// Answers one request; never throws. Errors become JSON error responses.
     http_response handle(const http_request& req) const noexcept;

@@ -12,6 +12,7 @@
 #include "airsql/principal.hpp"
 #include "airsql/sql.hpp"
 #include "airsql/status.hpp"
+#include "airsql/streams.hpp"
 #include "airsql/teams.hpp"
 #include "airsql/tokens.hpp"
 #include "airsql/users.hpp"
