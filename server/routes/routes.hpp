@@ -3,21 +3,16 @@
 // library function, render the result.
 #pragma once
 
-#include "airsql/streams.hpp"
-#include "http_types.hpp"
-
 namespace airsql::server {
 
 class router;
-
-/// The file an upload route received, from the request body (see routes/csv.cpp).
-byte_source upload_source(const http_request& req);
 
 void add_all_routes(router& r);
 void add_meta_routes(router& r);
 void add_user_routes(router& r);
 void add_team_routes(router& r);
 void add_database_routes(router& r);
+void add_database_file_routes(router& r);
 void add_sql_routes(router& r);
 void add_token_routes(router& r);
 void add_graphql_routes(router& r);

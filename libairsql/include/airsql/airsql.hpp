@@ -3,6 +3,7 @@
 #pragma once
 
 #include "airsql/csv.hpp"
+#include "airsql/database_files.hpp"
 #include "airsql/databases.hpp"
 #include "airsql/engine.hpp"
 #include "airsql/error.hpp"

@@ -31,7 +31,9 @@ struct csv_import_result {
 /// the header does not name get their defaults. Values are inserted as text and converted by
 /// the columns' affinity, as SQLite does for `INSERT … VALUES ('…')`; an empty field is NULL.
 /// The CSV format (quotes, line breaks, UTF-8 or UTF-16, what is refused) is described in
-/// `csv_parser.hpp`: malformed input is an `invalid_argument` naming the line.
+/// `csv_parser.hpp`: malformed input is an `invalid_argument` naming the line. Fields are
+/// separated by commas, or by tabs when the source's `file_name` ends in `.tsv` or its
+/// `media_type` is `text/tab-separated-values`.
 ///
 /// All rows go in one transaction on the database's writer, with the table's triggers and
 /// constraints as for any insert; a failing row (a constraint, a trigger's RAISE) rolls back

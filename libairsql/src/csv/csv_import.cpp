@@ -46,6 +46,10 @@ std::string_view trim(std::string_view s) noexcept {
 
 using clock = std::chrono::steady_clock;
 
+bool ends_with_ascii_ci(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && ascii_lower(s.substr(s.size() - suffix.size())) == suffix;
+}
+
 // Everything one import shares: the connection, its time limit and memory budget, and how a
 // failure is reported.
 class import_run {
@@ -64,8 +68,9 @@ public:
         }
     }
 
-    parse_options parse_opts() const {
+    parse_options parse_opts(const byte_source& source) const {
         parse_options o;
+        o.delimiter = delimiter_for(source);
         o.max_record_bytes = limits_.max_record_bytes;
         o.max_fields = limits_.max_columns;
         return o;
@@ -212,6 +217,15 @@ void bind_text(sqlite3_stmt* st, int index, std::string_view v) {
 
 }  // namespace
 
+char delimiter_for(const byte_source& source) {
+    auto type = ascii_lower(source.media_type.substr(0, source.media_type.find(';')));
+    while (!type.empty() && type.back() == ' ') type.pop_back();
+    if (type == "text/tab-separated-values" || ends_with_ascii_ci(source.file_name, ".tsv")) {
+        return '\t';
+    }
+    return ',';
+}
+
 value_kind classify(std::string_view v) noexcept {
     const std::size_t n = v.size();
     if (n == 0) return value_kind::empty;
@@ -278,7 +292,7 @@ new_table_result import_into_new_table(sqlite::connection& writer, const byte_so
     // Pass 1: names and types.
     std::vector<type_inference> types;
     {
-        parser p(source, run.parse_opts());
+        parser p(source, run.parse_opts(source));
         record r;
         if (!p.next(r)) empty_file();
         result.encoding = p.encoding();
@@ -325,7 +339,7 @@ new_table_result import_into_new_table(sqlite::connection& writer, const byte_so
                                      : t == "REAL" ? bind_as::real : bind_as::text);
     }
     statement_holder ins{run.prepare(insert)};
-    parser p(source, run.parse_opts());
+    parser p(source, run.parse_opts(source));
     record r;
     if (!p.next(r)) empty_file();
     std::int64_t rows = 0;
@@ -375,7 +389,7 @@ append_result import_into_table(sqlite::connection& writer, const byte_source& s
                                 std::string_view table_name, const import_limits& limits) {
     import_run run(writer, source, limits);
     append_result result;
-    parser p(source, run.parse_opts());
+    parser p(source, run.parse_opts(source));
     record r;
     if (!p.next(r)) empty_file();
     result.encoding = p.encoding();

@@ -37,6 +37,10 @@ struct import_limits {
 /// The limits of the engine's options.
 import_limits limits_for(const options& opts);
 
+/// The field separator for a source: a tab for `.tsv` files and `text/tab-separated-values`,
+/// else a comma.
+char delimiter_for(const byte_source& source);
+
 /// What a CSV value looks like, for type inference.
 enum class value_kind {
     empty,    ///< "" → NULL

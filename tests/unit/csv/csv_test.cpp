@@ -477,6 +477,19 @@ TEST_CASE("csv: inside a caller's transaction the import is a savepoint", "[csv]
     CHECK(s.query("SELECT a FROM t2") == "1\n");
 }
 
+TEST_CASE("csv: .tsv files and text/tab-separated-values are split at tabs", "[csv]") {
+    CHECK(csv::delimiter_for(byte_source::from_memory("", "people.csv", "text/csv")) == ',');
+    CHECK(csv::delimiter_for(byte_source::from_memory("")) == ',');
+    CHECK(csv::delimiter_for(byte_source::from_memory("", "People.TSV")) == '\t');
+    CHECK(csv::delimiter_for(
+              byte_source::from_memory("", "", "Text/Tab-Separated-Values; charset=utf-8")) == '\t');
+    scratch s;
+    auto r = csv::import_into_new_table(
+        *s.conn, byte_source::from_memory("a\tb,c\n1\tx,y\n", "t.tsv"), "t", {});
+    CHECK(r.columns == std::vector<std::string>{"a", "b,c"});
+    CHECK(s.query("SELECT a, \"b,c\" FROM t") == "1|x,y\n");
+}
+
 TEST_CASE("csv: a file source is read twice, from its byte range", "[csv]") {
     scratch s;
     std::string text = "n,sq\n";
