@@ -8,12 +8,14 @@
 // design: one parse inserting TEXT into a staging table, then INSERT … SELECT into the typed
 // table (measured to choose between the two; the library uses the faster).
 //
-// Prints each run, the medians and the ratios to the sqlite3 shell (and what one parse pass
-// alone costs); checks that all three
+// Prints each run, the medians of wall-clock and CPU time (the shell's from its rusage as a
+// child; CPU time is steadier on a shared machine, wall time includes waiting for the disk)
+// and the ratios to the sqlite3 shell, and what one parse pass alone costs; checks that all three
 // tables hold the same rows with the same types.
 //
 // Usage: csv_import_bench [rows [runs [sqlite3-binary]]]   (default 1000000 3 sqlite3)
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -71,6 +73,27 @@ std::unique_ptr<airsql::sqlite::connection> fresh_hosted(const fs::path& file) {
     fs::remove(fs::path(file.string() + "-shm"));
     { airsql::sqlite::connection create(file, airsql::sqlite::connection::mode::read_write_create); }
     return airsql::database::open_hosted_connection(file, airsql::options{}, true);
+}
+
+// CPU seconds (user + system) of this process, or of its finished children.
+double cpu_seconds(int who) {
+    rusage u{};
+    getrusage(who, &u);
+    auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// Wall-clock and CPU seconds of one contender.
+struct timing {
+    double wall = 0;
+    double cpu = 0;
+};
+
+template <class F>
+timing measure(int who, F&& f) {
+    double cpu0 = cpu_seconds(who);
+    double wall = f();
+    return {wall, cpu_seconds(who) - cpu0};
 }
 
 double airsql_two_pass(const fs::path& csv, const fs::path& db) {
@@ -145,7 +168,8 @@ double parse_only(const fs::path& csv) {
     return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
-double sqlite3_shell(const std::string& shell, const fs::path& csv, const fs::path& db) {
+// A fresh database file with the typed schema, made by the shell (not timed).
+void prepare_shell_db(const std::string& shell, const fs::path& db) {
     fs::remove(db);
     fs::remove(fs::path(db.string() + "-journal"));
     std::string create = shell + " '" + db.string() + "' '" + schema + "'";
@@ -153,6 +177,9 @@ double sqlite3_shell(const std::string& shell, const fs::path& csv, const fs::pa
         std::fprintf(stderr, "cannot run %s\n", shell.c_str());
         std::exit(1);
     }
+}
+
+double sqlite3_shell(const std::string& shell, const fs::path& csv, const fs::path& db) {
     std::string import =
         shell + " '" + db.string() + "' '.import --csv --skip 1 " + csv.string() + " t'";
     auto start = clock_type::now();
@@ -194,15 +221,21 @@ int main(int argc, char** argv) {
     std::printf("%ld rows x 6 columns, %.1f MB of CSV, %d runs\n", rows,
                 static_cast<double>(fs::file_size(csv)) / 1e6, runs);
 
-    std::vector<double> shell_s, two_pass_s, staging_s, parse_s;
+    std::vector<timing> shell_t, two_pass_t, staging_t, parse_t;
     for (int run = 0; run < runs; ++run) {
-        shell_s.push_back(sqlite3_shell(shell, csv, dir.path() / "shell.sqlite"));
-        two_pass_s.push_back(airsql_two_pass(csv, dir.path() / "airsql.sqlite"));
-        staging_s.push_back(airsql_staging(csv, dir.path() / "staging.sqlite"));
-        parse_s.push_back(parse_only(csv));
-        std::printf("run %d: sqlite3 .import %.3f s, airsql two passes %.3f s, airsql staging "
-                    "table %.3f s (one parse and inference pass alone: %.3f s)\n",
-                    run + 1, shell_s.back(), two_pass_s.back(), staging_s.back(), parse_s.back());
+        prepare_shell_db(shell, dir.path() / "shell.sqlite");
+        shell_t.push_back(measure(RUSAGE_CHILDREN,
+                                  [&] { return sqlite3_shell(shell, csv, dir.path() / "shell.sqlite"); }));
+        two_pass_t.push_back(
+            measure(RUSAGE_SELF, [&] { return airsql_two_pass(csv, dir.path() / "airsql.sqlite"); }));
+        staging_t.push_back(
+            measure(RUSAGE_SELF, [&] { return airsql_staging(csv, dir.path() / "staging.sqlite"); }));
+        parse_t.push_back(measure(RUSAGE_SELF, [&] { return parse_only(csv); }));
+        std::printf("run %d (wall / CPU s): sqlite3 .import %.3f / %.3f, airsql two passes %.3f / "
+                    "%.3f, airsql staging table %.3f / %.3f, one parse pass alone %.3f / %.3f\n",
+                    run + 1, shell_t.back().wall, shell_t.back().cpu, two_pass_t.back().wall,
+                    two_pass_t.back().cpu, staging_t.back().wall, staging_t.back().cpu,
+                    parse_t.back().wall, parse_t.back().cpu);
     }
     auto a = fingerprint(dir.path() / "shell.sqlite");
     auto b = fingerprint(dir.path() / "airsql.sqlite");
@@ -212,10 +245,17 @@ int main(int argc, char** argv) {
                      a.c_str(), b.c_str(), c.c_str());
         return 1;
     }
-    double base = median(shell_s);
-    std::printf("median: sqlite3 .import %.3f s, airsql two passes %.3f s (ratio %.2f), airsql "
-                "staging table %.3f s (ratio %.2f); one parse pass %.3f s\n",
-                base, median(two_pass_s), median(two_pass_s) / base, median(staging_s),
-                median(staging_s) / base, median(parse_s));
+    auto med = [](const std::vector<timing>& v, double timing::*field) {
+        std::vector<double> x;
+        for (const auto& t : v) x.push_back(t.*field);
+        return median(x);
+    };
+    for (auto [label, field] : {std::pair{"wall", &timing::wall}, std::pair{"CPU", &timing::cpu}}) {
+        double base = med(shell_t, field);
+        std::printf("median %s: sqlite3 .import %.3f s, airsql two passes %.3f s (ratio %.2f), "
+                    "airsql staging table %.3f s (ratio %.2f), one parse pass %.3f s\n",
+                    label, base, med(two_pass_t, field), med(two_pass_t, field) / base,
+                    med(staging_t, field), med(staging_t, field) / base, med(parse_t, field));
+    }
     return 0;
 }

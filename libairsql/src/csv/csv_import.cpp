@@ -105,10 +105,13 @@ public:
         int code = sqlite3_extended_errcode(h);
         std::string message = sqlite3_errmsg(h);
         if (guard_.expired() || (code & 0xff) == SQLITE_INTERRUPT) timed_out(line);
-        if (budget_.exceeded() || (code & 0xff) == SQLITE_NOMEM) {
+        if (budget_.exceeded()) {
             throw error(errc::resource_exhausted,
                         fmt::format("line {}: the import needs more than {} bytes of memory",
                                     line, budget_.limit()));
+        }
+        if ((code & 0xff) == SQLITE_NOMEM) {
+            throw error(errc::resource_exhausted, fmt::format("line {}: out of memory", line));
         }
         errc kind = errc::invalid_argument;
         switch (code & 0xff) {

@@ -96,9 +96,12 @@ struct parser::impl {
         if (opts.delimiter == '"' || opts.delimiter == '\r' || opts.delimiter == '\n') {
             throw error(errc::invalid_argument, "the CSV delimiter cannot be a quote or a line break");
         }
-        opts.read_chunk_bytes = std::max<std::size_t>(opts.read_chunk_bytes, 1);
-        // The first read holds what encoding detection looks at, whatever the chunk size.
-        raw.resize(std::max<std::size_t>(opts.read_chunk_bytes, detect_bytes));
+        // Reads of at most the source's size (small sources, small buffers); the first read
+        // holds what encoding detection looks at, whatever the chunk size.
+        opts.read_chunk_bytes = static_cast<std::size_t>(std::clamp<std::uint64_t>(
+            source.size(), 1, std::max<std::size_t>(opts.read_chunk_bytes, 1)));
+        raw_size = std::max(opts.read_chunk_bytes, detect_bytes);
+        raw = std::make_unique_for_overwrite<char[]>(raw_size);
     }
 
     byte_reader reader;
@@ -106,7 +109,8 @@ struct parser::impl {
     std::array<bool, 256> specials;
 
     // ---- input: raw chunks, decoded to UTF-8 when the source is UTF-16 ----
-    std::vector<char> raw;
+    std::unique_ptr<char[]> raw;
+    std::size_t raw_size = 0;
     std::string decoded;
     const char* pos = nullptr;
     const char* end = nullptr;
@@ -149,8 +153,8 @@ struct parser::impl {
 
     // The next chunk of UTF-8 into [pos, end); false at the end of the input.
     bool fill() {
-        auto n = read_full(raw.data(), started ? opts.read_chunk_bytes : raw.size());
-        auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
+        auto n = read_full(raw.get(), started ? opts.read_chunk_bytes : raw_size);
+        auto* bytes = reinterpret_cast<const unsigned char*>(raw.get());
         std::size_t skip = 0;
         if (!started) {
             started = true;
@@ -172,8 +176,8 @@ struct parser::impl {
             return true;
         }
         if (n == 0) return false;
-        pos = raw.data() + skip;
-        end = raw.data() + n;
+        pos = raw.get() + skip;
+        end = raw.get() + n;
         return true;
     }
 

@@ -127,7 +127,7 @@ TEST_CASE("csv: line breaks inside quoted fields are kept and counted", "[csv]")
                Catch::Contains("line 4 has 1 field, the header has 2"));
 }
 
-TEST_CASE("csv: blank lines are skipped; a lone empty field is written \"\"", "[csv]") {
+TEST_CASE("csv: blank lines are skipped, a lone empty field is written as two quotes", "[csv]") {
     CHECK(rows("\n\na,b\n\n1,2\r\n\r\n3,4\n\n\n") == rows_t{{"a", "b"}, {"1", "2"}, {"3", "4"}});
     CHECK(parse("a,b\n\n1,2\n").lines == std::vector<std::uint64_t>{1, 3});
     CHECK(rows("name\n\"\"\nx\n") == rows_t{{"name"}, {""}, {"x"}});
@@ -400,7 +400,7 @@ TEST_CASE("csv: one value decides: leading zeros, '+' and words keep a column TE
           "1|text|1.0|real|1\n2|text|2.5|real|+3\n007|text|3.0|real|4\n");
 }
 
-TEST_CASE("csv: header-only files make empty tables; empty files are refused", "[csv]") {
+TEST_CASE("csv: header-only files make empty tables, empty files are refused", "[csv]") {
     scratch s;
     auto r = s.create("a, b ,,a\r\n", "t");
     CHECK(r.rows == 0);
