@@ -164,6 +164,28 @@ class DatabaseFiles(ServerModuleTest):
             self.assertJsonError(r, 400)
         self.assertEqual(self.db_folder_count(), before)
 
+    def test_csv_upload_becomes_a_typed_table(self):
+        csv = "\ufeffname,age,score\r\nAda,36,1.5\r\n\"Hopper, Grace\",85,\r\n".encode()
+        r = self.upload(csv, filename="people.csv", ctype="text/csv", fields=[("name", "Folks")])
+        self.assertStatus(r, 201)
+        db = r.body["id"]
+        info = self.client.get(f"/api/dbs/{db}", token=self.owner).body
+        self.assertEqual(info["fileFormat"], "csv")
+        self.assertEqual(info["name"], "Folks")
+        cols = {c["name"]: c["sqliteDataType"] for c in info["tables"][0]["columns"]}
+        self.assertEqual(info["tables"][0]["name"], "people")
+        self.assertEqual(cols, {"name": "TEXT", "age": "INTEGER", "score": "REAL"})
+        g = self.client.post(f"/dbs/{db}/graphql", {"query": "{ people { name age score } }"},
+                             token=self.owner)
+        self.assertEqual(g.body["data"]["people"],
+                         [{"name": "Ada", "age": 36, "score": 1.5},
+                          {"name": "Hopper, Grace", "age": 85, "score": None}])
+        before = self.db_folder_count()
+        r = self.upload(b"a,b\n1,2\n3\n", filename="ragged.csv")
+        self.assertJsonError(r, 400)
+        self.assertIn("line 3", r.body["errors"][0]["message"])
+        self.assertEqual(self.db_folder_count(), before)
+
     def test_bad_files_are_refused_and_leave_nothing(self):
         good = sqlite_bytes("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
         page = int.from_bytes(good[16:18], "big")

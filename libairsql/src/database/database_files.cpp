@@ -16,6 +16,7 @@
 #include "auth/access.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "csv/csv_import.hpp"
 #include "sql/script_execution.hpp"
 #include "sqlite/confinement.hpp"
 
@@ -264,7 +265,15 @@ void prepare_file(const engine::impl& e, const byte_source& file, const std::str
     } else if (format == "sql") {
         run_script_into(e, file, target);
     } else {
-        throw error(errc::invalid_argument, "CSV uploads are not available yet");
+        // A CSV file becomes one table, named after the file.
+        {
+            sqlite::connection create(target, sqlite::connection::mode::read_write_create);
+            create.exec("PRAGMA journal_mode = WAL");
+        }
+        auto conn = database::open_hosted_connection(target, e.opts, true);
+        auto table = stem_of(file.file_name);
+        csv::import_into_new_table(*conn, file, table.empty() ? "data" : table,
+                                   csv::limits_for(e.opts));
     }
 }
 
