@@ -92,8 +92,8 @@ database_settings get_settings(engine& eng, const principal& who, std::string_vi
 /// Changes settings under `update_database`'s rules: signed-in users only (API tokens and
 /// read-only links get `permission_denied`); environment and viewsTab need the Editor role,
 /// auditing, schemaLocked, visibility and envVars the Admin role. Everything is validated
-/// before anything is written (`invalid_argument`; more than
-/// `options::max_env_vars_per_database` variables: `resource_exhausted`), and written in one
+/// before anything is written (`invalid_argument`, also for more than
+/// `options::max_env_vars_per_database` variables), and written in one
 /// catalog transaction. When auditing is on (before or after), the change is logged as a
 /// "SETTINGS" entry (variable names, never their values).
 void update_settings(engine& eng, const principal& who, std::string_view db_id,
@@ -104,7 +104,7 @@ void update_settings(engine& eng, const principal& who, std::string_view db_id,
 std::vector<env_var> list_env_vars(engine& eng, const principal& who, std::string_view db_id);
 
 /// `POST …/env`: adds a variable (team Admins). `already_exists` when the name is taken,
-/// `resource_exhausted` past `options::max_env_vars_per_database`.
+/// `failed_precondition` (HTTP 409) when the database has `options::max_env_vars_per_database`.
 env_var add_env_var(engine& eng, const principal& who, std::string_view db_id,
                     const env_var_input& var);
 

@@ -159,7 +159,7 @@ public:
     // ---- environment variables and audit log of databases (settings_records.cpp) ----
     /// By name.
     std::vector<env_var_record> env_vars(std::string_view db_id);
-    /// Adds one: `already_exists` when the name is taken, `resource_exhausted` when the
+    /// Adds one: `already_exists` when the name is taken, `failed_precondition` when the
     /// database has `max_count` already (checked in the same transaction).
     void insert_env_var(std::string_view db_id, const env_var_record& var, std::size_t max_count);
     /// Renames and/or revalues one: `not_found`, or `already_exists` for a taken new name.

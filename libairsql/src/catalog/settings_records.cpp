@@ -46,7 +46,7 @@ void catalog::insert_env_var(std::string_view db_id, const env_var_record& var,
         auto st = w->cached("SELECT count(*) FROM database_env_vars WHERE db_id = ?");
         st->bind(1, std::string(db_id));
         if (st->step() && static_cast<std::size_t>(st->int64(0)) >= max_count) {
-            throw error(errc::resource_exhausted,
+            throw error(errc::failed_precondition,
                         fmt::format("a database may have at most {} environment variables",
                                     max_count));
         }

@@ -61,7 +61,7 @@ std::vector<catalog::env_var_record> new_env_vars(engine::impl& e,
                                                   const std::vector<env_var_input>& input,
                                                   const std::vector<catalog::env_var_record>& old) {
     if (input.size() > e.opts.max_env_vars_per_database) {
-        throw error(errc::resource_exhausted,
+        throw error(errc::invalid_argument,
                     fmt::format("a database may have at most {} environment variables",
                                 e.opts.max_env_vars_per_database));
     }

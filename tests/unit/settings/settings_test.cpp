@@ -276,12 +276,12 @@ TEST_CASE("envVars are validated: names, sizes, count, duplicates", "[settings]"
         many.env_vars->push_back({"V" + std::to_string(i), "x"});
     }
     CHECK(code_of([&] { update_settings(fx.eng, fx.ann, fx.db, many); }) ==
-          errc::resource_exhausted);
+          errc::invalid_argument);
     many.env_vars->pop_back();
     update_settings(fx.eng, fx.ann, fx.db, many);
     CHECK(list_env_vars(fx.eng, fx.ann, fx.db).size() == opts.max_env_vars_per_database);
     CHECK(code_of([&] { add_env_var(fx.eng, fx.ann, fx.db, {"ONE_MORE", "x"}); }) ==
-          errc::resource_exhausted);
+          errc::failed_precondition);
 
     // A PATCH replaces the whole set; names that stay keep their creation time.
     fx.set(R"({"envVars": [{"name": "KEEP", "value": "1"}, {"name": "GO", "value": "2"}]})");
