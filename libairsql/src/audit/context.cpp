@@ -113,6 +113,7 @@ context context_for(engine::impl& e, const principal& who,
     ctx.lim.max_entries = e.opts.audit_max_entries_per_transaction;
     ctx.lim.max_value_bytes = e.opts.audit_max_value_bytes;
     ctx.lim.max_bytes = e.opts.audit_max_transaction_bytes;
+    ctx.synchronous_full = e.opts.synchronous != "NORMAL";
     if (ctx.enabled) ctx.principal = describe(e, who);
     return ctx;
 }
@@ -168,7 +169,7 @@ void append(const context& ctx, std::vector<catalog::audit_row> rows,
             rows.swap(unflushed);
             unflushed.clear();
         }
-        ctx.log->append_audit(rows);
+        ctx.log->append_audit(rows, ctx.synchronous_full);
     } catch (const std::exception& ex) {
         // The user's transaction has committed already: the entries cannot stop it any more.
         // Keep them for the next write lease of this database to retry.

@@ -28,6 +28,9 @@ struct context {
     std::string principal;            ///< JSON text naming who writes (see describe)
     catalog::catalog* log = nullptr;  ///< the engine's catalog; null: nowhere (tests, tools)
     limits lim;
+    /// Entries are on disk before the lease ends (options::synchronous "FULL"), or survive a
+    /// crash of the process only ("NORMAL"), like the writes they describe.
+    bool synchronous_full = true;
 
     /// No auditing and no catalog: for databases that are not hosted yet (a new database's
     /// creation script) and for tests.

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/clock.hpp"
@@ -260,6 +261,11 @@ void recorder::record(sqlite3* db, int op, const char* table, std::int64_t key1,
         if (has_rowid) c.row_id = key2;
     }
     pending_bytes_ += change_overhead + 16 * (c.old_values.size() + c.new_values.size());
+    if (pending_.changes.capacity() == pending_.changes.size()) {
+        // Grow in large steps: moving every change on each doubling showed in profiles.
+        pending_.changes.reserve(std::min(lim_.max_entries,
+                                          std::max<std::size_t>(64, pending_.changes.size() * 4)));
+    }
     pending_.changes.push_back(std::move(c));
 }
 

@@ -168,8 +168,11 @@ public:
                         const std::optional<std::string>& new_value);
     /// `not_found` when there is no such variable.
     void delete_env_var(std::string_view db_id, std::string_view name);
-    /// Appends entries in one transaction, in order. Does not touch the read caches.
-    void append_audit(const std::vector<audit_row>& rows);
+    /// Appends entries in one transaction, in order. Does not touch the read caches. With
+    /// `synchronous_full` false the commit does not wait for the disk (`PRAGMA synchronous =
+    /// NORMAL` for this transaction: it survives a crash of the process, not of the machine),
+    /// as the hosted databases under `options::synchronous = "NORMAL"`.
+    void append_audit(const std::vector<audit_row>& rows, bool synchronous_full = true);
     std::vector<audit_row> read_audit(const audit_filter& filter);
     std::int64_t count_databases();
 

@@ -83,9 +83,24 @@ void catalog::delete_env_var(std::string_view db_id, std::string_view name) {
     if (w->changes() == 0) no_such_variable(name);
 }
 
-void catalog::append_audit(const std::vector<audit_row>& rows) {
+void catalog::append_audit(const std::vector<audit_row>& rows, bool synchronous_full) {
     if (rows.empty()) return;
     auto w = writer_.acquire();
+    // The catalog's own writes stay FULL: switch back whatever happens below.
+    struct synchronous_scope {
+        sqlite::connection& conn;
+        bool relaxed;
+        synchronous_scope(sqlite::connection& c, bool relax) : conn(c), relaxed(relax) {
+            if (relaxed) conn.exec("PRAGMA synchronous = NORMAL");
+        }
+        ~synchronous_scope() {
+            if (!relaxed) return;
+            try {
+                conn.exec("PRAGMA synchronous = FULL");
+            } catch (...) {
+            }
+        }
+    } sync(*w, !synchronous_full);
     sqlite::transaction tx(*w);
     for (const auto& row : rows) {
         auto st = w->cached(
