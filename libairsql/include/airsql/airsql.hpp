@@ -12,6 +12,7 @@
 #include "airsql/memory_only.hpp"
 #include "airsql/options.hpp"
 #include "airsql/principal.hpp"
+#include "airsql/settings.hpp"
 #include "airsql/sql.hpp"
 #include "airsql/status.hpp"
 #include "airsql/streams.hpp"

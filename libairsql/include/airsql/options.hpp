@@ -105,6 +105,25 @@ struct options {
     std::uint64_t max_import_bytes = 1024ull * 1024 * 1024;
     std::uint64_t max_import_rows = 0;
     std::chrono::milliseconds import_timeout{120'000};
+    /// Audit log (databases with `auditing` on, see settings.hpp): most entries one
+    /// transaction records; past it, one summary entry counts the changes left out.
+    std::size_t audit_max_entries_per_transaction = 100'000;
+
+    /// Audit log: longest TEXT value recorded whole, in bytes; a longer one is recorded as
+    /// `{"type":"text","size":N,"prefix":"<its first audit_max_value_bytes bytes>"}`.
+    std::size_t audit_max_value_bytes = 1024;
+
+    /// Audit log: most bytes of values one transaction records (bounds the memory held until
+    /// the commit); past it, as past `audit_max_entries_per_transaction`. Default 64 MiB.
+    std::size_t audit_max_transaction_bytes = 64u * 1024 * 1024;
+
+    /// Most entries one page of `read_audit_log` returns (`limit` is clamped to it).
+    std::size_t audit_max_page_size = 1000;
+
+    /// Environment variables of one database (see settings.hpp): most variables, and the
+    /// longest value in bytes.
+    std::size_t max_env_vars_per_database = 100;
+    std::size_t max_env_var_value_bytes = 32u * 1024;
 };
 
 }  // namespace airsql

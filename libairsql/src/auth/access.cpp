@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "airsql/error.hpp"
+#include "core/schema_lock.hpp"
 
 namespace airsql::auth {
 
@@ -94,10 +95,21 @@ void require_read(const resolved_database& db) {
     }
 }
 
-void require_schema(const resolved_database& db) {
+void require_editor(const resolved_database& db) {
     if (!db.access.schema) {
         throw error(errc::permission_denied,
                     "changing this database needs the Editor or Admin role (or a write token)");
+    }
+}
+
+void require_schema(const resolved_database& db) {
+    require_editor(db);
+    require_schema_unlocked(db);
+}
+
+void require_schema_unlocked(const resolved_database& db) {
+    if (db.record.schema_locked) {
+        throw error(errc::failed_precondition, core::schema_locked_message);
     }
 }
 

@@ -49,8 +49,23 @@ resolved_database resolve_database(engine::impl& eng, const principal& who,
 
 /// The named capability, else `permission_denied` with a message naming what is missing.
 void require_read(const resolved_database& db);
-void require_schema(const resolved_database& db);
 void require_manage(const resolved_database& db);
+
+/// Editor-level rights over the database (team Editor or Admin, or a `write` token), else
+/// `permission_denied`. For changes that are not schema changes (a database's name,
+/// description, environment, viewsTab); callers that need a signed-in user check that too.
+void require_editor(const resolved_database& db);
+
+/// For every schema change (tables, columns, views, indexes, triggers; replacing the whole
+/// database file): `require_editor`, then `require_schema_unlocked`. Rights are checked first,
+/// so a caller without them learns nothing about the lock.
+void require_schema(const resolved_database& db);
+
+/// Passes unless the database's schema is locked (settings `schemaLocked`); then
+/// `failed_precondition` (HTTP 409) with core::schema_locked_message. Doors that check rights
+/// their own way and change the schema (e.g. an upload that replaces the database, which
+/// needs `require_manage`) call this one directly.
+void require_schema_unlocked(const resolved_database& db);
 
 /// The team, if `who` holds at least `minimum` there. Unknown teams and teams the caller is not
 /// a member of are `not_found`; members with a weaker role get `permission_denied`;

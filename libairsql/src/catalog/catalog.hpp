@@ -15,6 +15,7 @@
 #include "airsql/databases.hpp"
 #include "airsql/teams.hpp"
 #include "airsql/tokens.hpp"
+#include "catalog/audit_row.hpp"
 #include "catalog/read_cache.hpp"
 #include "sqlite/pool.hpp"
 
@@ -82,6 +83,23 @@ struct token_record {
     std::vector<token_permission> permissions;
 };
 
+/// One environment variable of a database.
+struct env_var_record {
+    std::string name;
+    std::string value;
+    std::string created_utc;
+};
+
+/// Which audit entries of one database to read: newest first, ids below `before`.
+struct audit_filter {
+    std::string db_id;
+    std::size_t limit = 100;
+    std::optional<std::int64_t> before;
+    std::optional<std::string> table_name;
+    std::optional<std::string> since;  ///< utc >= since (same ISO format)
+    std::optional<std::string> until;  ///< utc < until
+};
+
 /// Role lists are stored as a bit set.
 std::int64_t roles_to_mask(const std::vector<team_role>& roles);
 std::vector<team_role> roles_from_mask(std::int64_t mask);
@@ -132,11 +150,33 @@ public:
     std::optional<database_record> find_database_by_readonly_id(std::string_view readonly_id);
     std::vector<database_record> databases_of_team(std::int64_t team_id);
     std::vector<database_record> databases_of_user(std::int64_t user_id);
-    void update_database(const database_record& db);
+    /// Writes the record; with `env_vars`, also replaces the database's environment variables
+    /// by that list (one transaction).
+    void update_database(const database_record& db,
+                         const std::vector<env_var_record>* env_vars = nullptr);
     void delete_database(std::string_view id);
     /// Gives a database a new id: its row and every catalog row that names it (any table with
     /// a `db_id` column), in one transaction.
     void rename_database(std::string_view id, std::string_view new_id);
+
+    // ---- environment variables and audit log of databases (settings_records.cpp) ----
+    /// By name.
+    std::vector<env_var_record> env_vars(std::string_view db_id);
+    /// Adds one: `already_exists` when the name is taken, `failed_precondition` when the
+    /// database has `max_count` already (checked in the same transaction).
+    void insert_env_var(std::string_view db_id, const env_var_record& var, std::size_t max_count);
+    /// Renames and/or revalues one: `not_found`, or `already_exists` for a taken new name.
+    void update_env_var(std::string_view db_id, std::string_view name,
+                        const std::optional<std::string>& new_name,
+                        const std::optional<std::string>& new_value);
+    /// `not_found` when there is no such variable.
+    void delete_env_var(std::string_view db_id, std::string_view name);
+    /// Appends entries in one transaction, in order. Does not touch the read caches. With
+    /// `synchronous_full` false the commit does not wait for the disk (`PRAGMA synchronous =
+    /// NORMAL` for this transaction: it survives a crash of the process, not of the machine),
+    /// as the hosted databases under `options::synchronous = "NORMAL"`.
+    void append_audit(const std::vector<audit_row>& rows, bool synchronous_full = true);
+    std::vector<audit_row> read_audit(const audit_filter& filter);
     std::int64_t count_databases();
 
     // ---- tokens ----

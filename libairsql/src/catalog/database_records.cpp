@@ -131,8 +131,10 @@ std::vector<database_record> catalog::databases_of_user(std::int64_t user_id) {
         "WHERE d.team_id IN (SELECT team_id FROM team_members WHERE user_id = ?)", user_id);
 }
 
-void catalog::update_database(const database_record& d) {
+void catalog::update_database(const database_record& d,
+                              const std::vector<env_var_record>* env_vars) {
     auto w = writer_.acquire();
+    sqlite::transaction tx(*w);
     auto st = w->cached(
         "UPDATE databases SET readonly_id = ?, name = ?, description = ?, team_id = ?, "
         "visibility = ?, environment = ?, file_format = ?, auditing = ?, schema_locked = ?, "
@@ -157,6 +159,21 @@ void catalog::update_database(const database_record& d) {
         "(SELECT id FROM tokens WHERE team_id != ?)");
     drop->bind(1, d.id).bind(2, d.team_id);
     drop->run();
+    if (env_vars) {
+        {
+            auto del = w->cached("DELETE FROM database_env_vars WHERE db_id = ?");
+            del->bind(1, d.id);
+            del->run();
+        }
+        for (const auto& v : *env_vars) {
+            auto ins = w->cached(
+                "INSERT INTO database_env_vars (db_id, name, value, created_utc) "
+                "VALUES (?, ?, ?, ?)");
+            ins->bind(1, d.id).bind(2, v.name).bind(3, v.value).bind(4, v.created_utc);
+            ins->run();
+        }
+    }
+    tx.commit();
     wrote();
 }
 

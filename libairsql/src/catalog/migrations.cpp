@@ -84,7 +84,34 @@ CREATE TABLE server_settings (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> steps = {v1_accounts_and_databases};
+// Per-database environment variables (for functions) and the audit log of databases with
+// auditing on. Both go with their database. The audit log lives here, not in the hosted file,
+// so no SQL or GraphQL request on a database can write it.
+constexpr std::string_view v2_env_vars_and_audit_log = R"sql(
+CREATE TABLE database_env_vars (
+    db_id       TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    created_utc TEXT NOT NULL,
+    PRIMARY KEY (db_id, name)
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    db_id       TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    utc         TEXT NOT NULL,
+    principal   TEXT NOT NULL,
+    table_name  TEXT,
+    row_id      INTEGER,
+    operation   TEXT NOT NULL,
+    old_values  TEXT,
+    new_values  TEXT
+);
+CREATE INDEX audit_log_db_id_utc ON audit_log(db_id, utc);
+CREATE INDEX audit_log_db_id_id ON audit_log(db_id, id);
+)sql";
+
+constexpr std::array<std::string_view, 2> steps = {v1_accounts_and_databases,
+                                                   v2_env_vars_and_audit_log};
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 
 #include "airsql/csv.hpp"
 #include "airsql/error.hpp"
+#include "audit/context.hpp"
 #include "auth/access.hpp"
 #include "core/engine_impl.hpp"
 #include "csv/csv_import.hpp"
@@ -26,7 +27,7 @@ csv_import_result import_csv(engine& eng, const principal& who, std::string_view
     auto hosted = e.databases.open(db.record.id);
     csv::append_result appended;
     {
-        auto conn = hosted->writer();
+        auto conn = hosted->writer(audit::context_for(e, who, db.record));
         appended = csv::import_into_table(*conn, csv, table, csv::limits_for(e.opts));
     }
     csv_import_result result;

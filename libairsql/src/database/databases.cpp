@@ -10,6 +10,8 @@
 #include "auth/access.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "settings/settings_log.hpp"
+#include "database/database_patch.hpp"
 #include "database/schema_facts.hpp"
 #include "sql/script_execution.hpp"
 
@@ -108,7 +110,8 @@ create_database_response create_database(engine& eng, const principal& who,
         if (request.query) {
             sql::check_script_text(e.opts, *request.query);
             auto settings = sql::script_settings_for(e.opts, sqlite::sql_rights::read_write);
-            auto conn = hosted->writer();
+            // A new database: nobody else can see it yet, and auditing starts switched off.
+            auto conn = hosted->writer(audit::context::off());
             auto result = sql::execute_script(*conn, *request.query, settings);
             if (!result.errors.empty()) {
                 throw error(errc::invalid_argument,
@@ -169,17 +172,19 @@ database_info get_database(engine& eng, const principal& who, std::string_view d
     return info_of(e, db.record);
 }
 
-void update_database(engine& eng, const principal& who, std::string_view db_id,
-                     const database_patch& patch) {
-    auto& e = eng.internals();
-    auto db = auth::resolve_database(e, who, db_id);
+namespace database {
+
+catalog::database_record patched_record(engine::impl& e, const principal& who,
+                                        const auth::resolved_database& db,
+                                        const database_patch& patch, bool other_admin_fields) {
     auth::require_user(who);
-    auto& d = db.record;
-    bool admin_change = patch.visibility || patch.owner || patch.auditing || patch.schema_locked;
+    auto d = db.record;
+    bool admin_change = patch.visibility || patch.owner || patch.auditing ||
+                        patch.schema_locked || other_admin_fields;
     if (admin_change) {
         auth::require_manage(db);
     } else {
-        auth::require_schema(db);
+        auth::require_editor(db);
     }
     if (patch.name) {
         check_name(*patch.name);
@@ -206,7 +211,18 @@ void update_database(engine& eng, const principal& who, std::string_view db_id,
         d.team_name = target.name;
         d.ownership_utc = core::now_iso_utc();
     }
+    return d;
+}
+
+}  // namespace database
+
+void update_database(engine& eng, const principal& who, std::string_view db_id,
+                     const database_patch& patch) {
+    auto& e = eng.internals();
+    auto db = auth::resolve_database(e, who, db_id);
+    auto d = database::patched_record(e, who, db, patch, false);
     e.catalog.update_database(d);
+    settings::log_settings_change(e, who, db.record, d, nullptr);
 }
 
 void delete_database(engine& eng, const principal& who, std::string_view db_id) {

@@ -4,8 +4,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fmt/format.h>
 
+#include "airsql/error.hpp"
 #include "sqlite/confinement.hpp"
 
 namespace airsql::database {
@@ -56,17 +58,48 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
     wal_ = w->pragma_text("journal_mode") == "wal";
 }
 
-hosted_database::write_lease::write_lease(hosted_database& db)
-    : db_(&db), lease_(db.writer_.acquire()) {
+hosted_database::write_lease::write_lease(hosted_database& db, audit::context audit)
+    : db_(&db), lease_(db.writer_.acquire()), audit_(std::move(audit)) {
     if (!db.wal_) {
-        // Readers then run beside the writer. Needs a moment without readers in a
-        // transaction (busy timeout).
+        // Readers then run beside the writer (and the audit recorder needs WAL's commit
+        // hook). Needs a moment without readers in a transaction (busy timeout).
         lease_->exec("PRAGMA journal_mode = WAL");
         db.wal_ = true;
     }
+    if (!audit_.enabled) return;
+    auto version = db.schema_version_.load(std::memory_order_acquire);
+    if (!db.audit_layout_ || db.audit_layout_version_ != version) {
+        db.audit_layout_ =
+            std::make_shared<const audit::schema_layout>(audit::read_schema_layout(*lease_));
+        db.audit_layout_version_ = version;
+    }
+    recorder_ = std::make_unique<audit::recorder>(*lease_, db.audit_layout_, audit_.lim);
 }
 
 hosted_database::write_lease::~write_lease() {
+    if (recorder_ || !db_->unflushed_audit_.empty()) {
+        std::vector<catalog::audit_row> rows;
+        try {
+            if (recorder_) {
+                auto committed = recorder_->take_committed();
+                if (recorder_->pending_changes() > 0) {
+                    // Changes of a transaction still open when the lease ends (no writer does
+                    // that): their outcome is unknown here, so they are not logged.
+                    std::fprintf(stderr,
+                                 "airsql: audit log of database %s: %zu changes of an unfinished "
+                                 "transaction not logged\n",
+                                 db_->id_.c_str(), recorder_->pending_changes());
+                }
+                recorder_.reset();  // hooks off before the names are looked up below
+                rows = audit::to_rows(audit_, std::move(committed), *lease_);
+            }
+        } catch (const std::exception& ex) {
+            std::fprintf(stderr, "airsql: audit log of database %s: entries lost: %s\n",
+                         db_->id_.c_str(), ex.what());
+        }
+        recorder_.reset();
+        audit::append(audit_, std::move(rows), db_->unflushed_audit_);
+    }
     db_->data_generation_.fetch_add(1, std::memory_order_acq_rel);
     try {
         db_->schema_version_.store(lease_->pragma_int("schema_version"), std::memory_order_release);

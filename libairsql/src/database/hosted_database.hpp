@@ -7,6 +7,8 @@
 #include <string>
 
 #include "airsql/options.hpp"
+#include "audit/context.hpp"
+#include "catalog/audit_row.hpp"
 #include "sqlite/pool.hpp"
 
 namespace airsql::database {
@@ -24,22 +26,34 @@ public:
     const std::string& id() const noexcept { return id_; }
     const std::filesystem::path& file() const noexcept { return file_; }
 
-    /// The writer connection, locked for the caller. When the lease ends, the schema version
-    /// is read again: only this process writes the file, so that is where it can change.
+    /// The writer connection, locked for the caller, writing on behalf of `audit.principal`.
+    /// When `audit.enabled`, an audit::recorder watches the lease's row changes, and when the
+    /// lease ends the changes of the transactions that committed go to the audit log (see
+    /// audit::append for what happens when that write fails). Without it no hook is
+    /// installed. When the lease ends, the schema version is also read again: only this
+    /// process writes the file, so that is where it can change.
+    /// The first lease switches the file to WAL mode (files are opened in the journal mode they
+    /// came in, so an unwritten upload downloads byte for byte).
     class write_lease {
     public:
-        explicit write_lease(hosted_database& db);
+        write_lease(hosted_database& db, audit::context audit);
         ~write_lease();
         write_lease(const write_lease&) = delete;
         write_lease& operator=(const write_lease&) = delete;
         sqlite::connection& operator*() const noexcept { return *lease_; }
         sqlite::connection* operator->() const noexcept { return &*lease_; }
+        /// Whether this lease records row changes for the audit log.
+        bool audited() const noexcept { return recorder_ != nullptr; }
 
     private:
         hosted_database* db_;
         sqlite::writer_slot::lease lease_;
+        audit::context audit_;
+        std::unique_ptr<audit::recorder> recorder_;
     };
-    write_lease writer() { return write_lease(*this); }
+    /// Every writer says whom it writes for: audit::context_for(engine, principal, record),
+    /// or audit::context::off() where no principal's write is audited.
+    write_lease writer(audit::context audit) { return write_lease(*this, std::move(audit)); }
 
     /// Moves after every write lease (after its transaction committed): results read at an
     /// earlier generation may be stale.
@@ -57,7 +71,13 @@ private:
     sqlite::reader_pool readers_;
     std::atomic<std::int64_t> schema_version_{0};
     std::atomic<std::uint64_t> data_generation_{0};
-    bool wal_ = false;  ///< WAL mode on (guarded by the writer slot)
+    // Used under the writer lock only: whether the writer is in WAL mode, the table layouts
+    // audited leases record by (kept while the schema version stays), and audit entries whose
+    // append to the catalog failed (retried by the next lease).
+    bool wal_ = false;
+    std::shared_ptr<const audit::schema_layout> audit_layout_;
+    std::int64_t audit_layout_version_ = -1;
+    std::vector<catalog::audit_row> unflushed_audit_;
 };
 
 /// Opens a connection to a hosted database file with airsql's standard configuration.

@@ -307,7 +307,7 @@ private:
     std::string run_mutation(const operation& op) {
         const auto& s = ctx_.s;
         auto fields = collect_fields(ctx_, *s.find(s.mutation_type), {&op.selections});
-        auto conn = db_.writer();
+        auto conn = db_.writer(settings_.audit);
         sqlite::deadline guard(*conn, std::chrono::steady_clock::now() + settings_.timeout);
         // One transaction for the whole operation (Hasura's semantics): root fields run in
         // order and see each other's writes, and a failing one rolls back them all.

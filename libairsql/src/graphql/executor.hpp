@@ -21,6 +21,8 @@ struct execution_settings {
     std::chrono::milliseconds timeout{20'000};
     /// Largest response body; execution stops at the root field that passes it.
     std::size_t max_response_bytes = 64u * 1024 * 1024;
+    /// Who a mutation writes for (the write lease takes it; see audit::context).
+    audit::context audit;
 };
 
 /// Executes one validated operation with coerced variables and returns the complete response

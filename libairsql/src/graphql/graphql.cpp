@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "airsql/error.hpp"
+#include "audit/context.hpp"
 #include "auth/access.hpp"
 #include "core/blocking.hpp"
 #include "graphql/executor.hpp"
@@ -119,6 +120,9 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
     settings.max_rows = e.opts.graphql_max_rows;
     settings.timeout = time_left;
     settings.max_response_bytes = e.opts.graphql_max_response_bytes;
+    if (op->type == graphql::operation_type::mutation) {
+        settings.audit = audit::context_for(e, who, db.record);
+    }
     sqlite::memory_budget budget(e.opts.max_request_sqlite_memory);
     auto over_budget = [&] {
         return request_error(request, {{fmt::format("the request needs more than {} bytes of "

@@ -3,6 +3,7 @@
 
 #include "airsql/error.hpp"
 #include "airsql/sql.hpp"
+#include "audit/context.hpp"
 #include "auth/access.hpp"
 #include "core/engine_impl.hpp"
 #include "sql/script_execution.hpp"
@@ -39,7 +40,7 @@ sql_result run_sql(engine& eng, const principal& who, std::string_view db_id,
     }
     if (db.access.schema) {
         settings.rights = sqlite::sql_rights::read_write;
-        auto conn = hosted->writer();
+        auto conn = hosted->writer(audit::context_for(e, who, db.record));
         return sql::execute_script(*conn, request.query, settings);
     }
     settings.rights = sqlite::sql_rights::read_only;

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "airsql/error.hpp"
+#include "core/schema_lock.hpp"
 #include "sqlite/memory_budget.hpp"
 #include "sqlite/script.hpp"
 
@@ -330,15 +331,16 @@ sql_result execute_within_budget(sqlite::connection& conn, std::string_view scri
     std::optional<std::string> err;
     {
         sqlite::confinement guard(conn, settings.rights, started + settings.timeout);
+        // A locked schema: the authorizer refuses DDL before it runs (and the snapshot below
+        // catches anything that changed the schema another way).
+        if (settings.schema_locked) guard.refuse_schema_changes(core::schema_locked_message);
         err = sqlite::run_script(conn, guard, script, sink);
     }
     if (err) return fail(std::move(*err));
 
     auto after = snapshot(conn);
     auto changed = schema_changes(before, after);
-    if (!changed.empty() && settings.schema_locked) {
-        return fail("the schema of this database is locked; unlock it in the settings first");
-    }
+    if (!changed.empty() && settings.schema_locked) return fail(core::schema_locked_message);
     for (const auto& name : changed) {
         auto is_a = [&](std::string_view type) {
             return std::any_of(after.begin(), after.end(), [&](const schema_object& o) {

@@ -161,9 +161,6 @@ int confinement::check(int action, std::string_view a, std::string_view b, std::
             }
             return deny(fmt::format("the SQL function {}() is not allowed", name));
         }
-        case SQLITE_INSERT:
-        case SQLITE_UPDATE:
-        case SQLITE_DELETE:
         case SQLITE_CREATE_TABLE:
         case SQLITE_CREATE_INDEX:
         case SQLITE_CREATE_VIEW:
@@ -173,6 +170,11 @@ int confinement::check(int action, std::string_view a, std::string_view b, std::
         case SQLITE_DROP_VIEW:
         case SQLITE_DROP_TRIGGER:
         case SQLITE_ALTER_TABLE:
+            if (writer && !schema_refusal_.empty()) return deny(schema_refusal_);
+            return write_action();
+        case SQLITE_INSERT:
+        case SQLITE_UPDATE:
+        case SQLITE_DELETE:
         case SQLITE_REINDEX:
         case SQLITE_ANALYZE:
             return write_action();
@@ -189,6 +191,7 @@ int confinement::check(int action, std::string_view a, std::string_view b, std::
         case SQLITE_CREATE_VTABLE:
         case SQLITE_DROP_VTABLE: {
             if (!writer) return deny(read_only_access);
+            if (!schema_refusal_.empty()) return deny(schema_refusal_);
             std::string module = lower(b);
             if (is_allowed_module(module)) return write_action();
             if (auto refused = find_refused_module(module)) {

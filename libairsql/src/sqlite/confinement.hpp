@@ -40,6 +40,11 @@ public:
     /// Why the authorizer last refused something ("" when it did not).
     const std::string& denial() const noexcept { return denial_; }
 
+    /// From now on, refuse every schema change (CREATE, DROP and ALTER of tables, indexes,
+    /// views, triggers and virtual tables) with `reason`, whatever the rights; data changes
+    /// stay as the rights allow. Used for databases whose schema is locked.
+    void refuse_schema_changes(std::string reason) { schema_refusal_ = std::move(reason); }
+
     /// The authorizer callback while this confinement is in force.
     static int authorize(void* self, int action, const char* a, const char* b, const char* db,
                          const char* trigger);
@@ -55,6 +60,7 @@ private:
     clock::time_point deadline_;
     bool timed_out_ = false;
     std::string denial_;
+    std::string schema_refusal_;  ///< "" unless refuse_schema_changes was called
     std::array<int, 12> saved_limits_{};
     confinement* outer_ = nullptr;
     clock::time_point saved_function_deadline_;
