@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "export/cell_text.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+
+#include "json/utf8.hpp"
+
+namespace airsql::exporting {
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+constexpr char hex_upper[] = "0123456789ABCDEF";
+
+// Appends `text`, replacing each byte that does not start a valid UTF-8 sequence by U+FFFD.
+// `plain` says which ASCII bytes go out unchanged; the others go to `escape`.
+template <class Plain, class Escape>
+void append_utf8(std::string& out, std::string_view text, Plain plain, Escape escape) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        // Runs of bytes that need nothing are appended in one go.
+        std::size_t start = i;
+        while (i < text.size()) {
+            auto c = static_cast<unsigned char>(text[i]);
+            if (c >= 0x80 || !plain(c)) break;
+            ++i;
+        }
+        out.append(text.data() + start, i - start);
+        if (i == text.size()) break;
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            escape(out, c);
+            ++i;
+            continue;
+        }
+        auto n = json::utf8_sequence(text, i);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(text.data() + i, n);
+            i += n;
+        }
+    }
+}
+
+}  // namespace
+
+void append_base64(std::string& out, std::string_view bytes) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    auto at = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])); };
+    std::size_t i = 0;
+    out.reserve(out.size() + (bytes.size() + 2) / 3 * 4);
+    for (; i + 3 <= bytes.size(); i += 3) {
+        std::uint32_t n = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
+        out.push_back(alphabet[n >> 18 & 63]);
+        out.push_back(alphabet[n >> 12 & 63]);
+        out.push_back(alphabet[n >> 6 & 63]);
+        out.push_back(alphabet[n & 63]);
+    }
+    auto rest = bytes.size() - i;
+    if (rest == 1) {
+        std::uint32_t n = at(i) << 16;
+        out.push_back(alphabet[n >> 18 & 63]);
+        out.push_back(alphabet[n >> 12 & 63]);
+        out += "==";
+    } else if (rest == 2) {
+        std::uint32_t n = at(i) << 16 | at(i + 1) << 8;
+        out.push_back(alphabet[n >> 18 & 63]);
+        out.push_back(alphabet[n >> 12 & 63]);
+        out.push_back(alphabet[n >> 6 & 63]);
+        out.push_back('=');
+    }
+}
+
+void append_real(std::string& out, double v, std::string_view infinity,
+                 std::string_view minus_infinity) {
+    if (std::isinf(v)) {
+        out += v > 0 ? infinity : minus_infinity;
+        return;
+    }
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    std::string_view text(buf, static_cast<std::size_t>(end - buf));
+    out += text;
+    if (text.find_first_of(".eEn") == std::string_view::npos) out += ".0";
+}
+
+void append_csv_text(std::string& out, std::string_view text) {
+    bool quote = text.empty() || text.find_first_of(",\"\r\n") != std::string_view::npos;
+    if (!quote) {
+        append_utf8(out, text, [](unsigned char) { return true; }, [](std::string&, unsigned char) {});
+        return;
+    }
+    out.push_back('"');
+    append_utf8(
+        out, text, [](unsigned char c) { return c != '"'; },
+        [](std::string& o, unsigned char) { o += "\"\""; });
+    out.push_back('"');
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+    out.push_back('"');
+    append_utf8(
+        out, text, [](unsigned char c) { return c >= 0x20 && c != '"' && c != '\\'; },
+        [](std::string& o, unsigned char c) {
+            switch (c) {
+                case '"':
+                    o += "\\\"";
+                    break;
+                case '\\':
+                    o += "\\\\";
+                    break;
+                case '\n':
+                    o += "\\n";
+                    break;
+                case '\r':
+                    o += "\\r";
+                    break;
+                case '\t':
+                    o += "\\t";
+                    break;
+                default:
+                    o += "\\u00";
+                    o.push_back(hex_digits[c >> 4]);
+                    o.push_back(hex_digits[c & 15]);
+            }
+        });
+    out.push_back('"');
+}
+
+void append_sql_text(std::string& out, std::string_view text) {
+    bool lossless = text.find('\0') == std::string_view::npos &&
+                    json::first_invalid_utf8(text) == text.size();
+    if (!lossless) {
+        out += "CAST(";
+        append_sql_blob(out, text);
+        out += " AS TEXT)";
+        return;
+    }
+    out.push_back('\'');
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\'') {
+            out.append(text.data() + start, i + 1 - start);
+            out.push_back('\'');
+            start = i + 1;
+        }
+    }
+    out.append(text.data() + start, text.size() - start);
+    out.push_back('\'');
+}
+
+void append_sql_blob(std::string& out, std::string_view bytes) {
+    out += "X'";
+    for (unsigned char c : bytes) {
+        out.push_back(hex_upper[c >> 4]);
+        out.push_back(hex_upper[c & 15]);
+    }
+    out.push_back('\'');
+}
+
+}  // namespace airsql::exporting
