@@ -74,12 +74,13 @@ std::size_t size_parameter(const route_context& c, std::string_view name, std::s
 
 http_response export_response(route_context& c) {
     auto format = parse_export_format(c.query("format").value_or("csv"));
+    const auto& who = c.who();  // bad credentials fail before any file is made
     auto file = temporary_file(c.eng);
     try {
         stream_meta meta;
         {
             file_sink sink(file);
-            meta = export_table(c.eng, c.who(), c.param("dbId"), c.param("id"), format, sink);
+            meta = export_table(c.eng, who, c.param("dbId"), c.param("id"), format, sink);
             sink.flush();
         }
         http_response res;
