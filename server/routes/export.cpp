@@ -72,15 +72,14 @@ std::size_t size_parameter(const route_context& c, std::string_view name, std::s
     return value;
 }
 
-http_response export_response(route_context& c) {
+http_response export_response(route_context& c, const principal& who, const std::string& db_id) {
     auto format = parse_export_format(c.query("format").value_or("csv"));
-    const auto& who = c.who();  // bad credentials fail before any file is made
     auto file = temporary_file(c.eng);
     try {
         stream_meta meta;
         {
             file_sink sink(file);
-            meta = export_table(c.eng, who, c.param("dbId"), c.param("id"), format, sink);
+            meta = export_table(c.eng, who, db_id, c.param("id"), format, sink);
             sink.flush();
         }
         http_response res;
@@ -106,7 +105,18 @@ void add_export_routes(router& r) {
            "TABLE and INSERT statements). NULL is an empty CSV field, BLOBs are base64. Needs "
            "read access.",
            "", "id,name\r\n1,Ada\r\n"},
-          export_response);
+          [](route_context& c) {
+              const auto& who = c.who();  // bad credentials fail before any file is made
+              return export_response(c, who, c.param("dbId"));
+          });
+    r.add("GET", "/readonly/:readonlyId/tables/:id/export",
+          {"Tables",
+           "The same export for holders of the read-only id (no credentials needed).", "",
+           "id,name\r\n1,Ada\r\n"},
+          [](route_context& c) {
+              return export_response(c, principal::readonly_link(c.param("readonlyId")),
+                                     c.param("readonlyId"));
+          });
     r.add("GET", "/api/dbs/:dbId/tables/:id/search/:searchTerm",
           {"Tables",
            "Fuzzy search over the table's text values, case-insensitive: exact cell > prefix > "

@@ -120,6 +120,13 @@ class ExportRoutes(ServerModuleTest):
             self.assertIn("Ada Lovelace", r.text)
         for perm in ("writeonly", "insertonly"):
             self.assertJsonError(self.export(token=self.tokens[perm]), 403, "permission_denied")
+        # The read-only id reads the database (as GraphQL and downloads do), so it may export.
+        r = self.client.get(f"/readonly/{self.readonly_id}/tables/people/export?format=ndjson",
+                            token=None)
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual(len(r.text.splitlines()), 5)
+        self.assertJsonError(self.client.get("/readonly/wrong/tables/people/export", token=None),
+                             404)
         # Anonymous callers and strangers cannot tell that a private database exists.
         self.assertJsonError(self.export(token=None), 404)
         self.assertJsonError(self.export(token=self.other_token), 404)

@@ -33,6 +33,7 @@ IMPLEMENTED_ROUTES = [
     ("DELETE", "/api/dbs/:dbId"),
     ("POST", "/dbs/:dbId/sql"),
     ("GET", "/api/dbs/:dbId/tables/:id/export"),
+    ("GET", "/readonly/:readonlyId/tables/:id/export"),
     ("GET", "/api/dbs/:dbId/tables/:id/search/:searchTerm"),
     ("GET", "/api/dbs/:dbId/schema"),
     ("GET", "/api/dbs/:dbId/azimutt-schema"),
