@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "export/cell_text.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -90,7 +91,20 @@ void append_real(std::string& out, double v, std::string_view infinity,
 }
 
 void append_csv_text(std::string& out, std::string_view text) {
-    bool quote = text.empty() || text.find_first_of(",\"\r\n") != std::string_view::npos;
+    // The common field, ASCII without anything to quote, is appended as it is after one scan.
+    static const auto special = [] {
+        std::array<bool, 256> t{};
+        for (int c = 0x80; c < 256; ++c) t[static_cast<std::size_t>(c)] = true;
+        for (unsigned char c : {',', '"', '\r', '\n'}) t[c] = true;
+        return t;
+    }();
+    std::size_t plain = 0;
+    while (plain < text.size() && !special[static_cast<unsigned char>(text[plain])]) ++plain;
+    if (plain == text.size() && !text.empty()) {
+        out += text;
+        return;
+    }
+    bool quote = text.empty() || text.find_first_of(",\"\r\n", plain) != std::string_view::npos;
     if (!quote) {
         append_utf8(out, text, [](unsigned char) { return true; }, [](std::string&, unsigned char) {});
         return;
