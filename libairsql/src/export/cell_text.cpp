@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "json/utf8.hpp"
 
@@ -52,15 +53,25 @@ void append_utf8(std::string& out, std::string_view text, Plain plain, Escape es
 void append_base64(std::string& out, std::string_view bytes) {
     static constexpr char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    // Two output characters per 12 input bits: half the table lookups of one per 6 bits.
+    static const auto pairs = [] {
+        std::array<char, 2 * 4096> t{};
+        for (std::size_t v = 0; v < 4096; ++v) {
+            t[2 * v] = alphabet[v >> 6];
+            t[2 * v + 1] = alphabet[v & 63];
+        }
+        return t;
+    }();
     auto at = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])); };
     std::size_t i = 0;
-    out.reserve(out.size() + (bytes.size() + 2) / 3 * 4);
+    auto start = out.size();
+    out.resize(start + bytes.size() / 3 * 4);
+    char* dst = out.data() + start;
     for (; i + 3 <= bytes.size(); i += 3) {
         std::uint32_t n = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
-        out.push_back(alphabet[n >> 18 & 63]);
-        out.push_back(alphabet[n >> 12 & 63]);
-        out.push_back(alphabet[n >> 6 & 63]);
-        out.push_back(alphabet[n & 63]);
+        std::memcpy(dst, &pairs[2 * (n >> 12)], 2);
+        std::memcpy(dst + 2, &pairs[2 * (n & 4095)], 2);
+        dst += 4;
     }
     auto rest = bytes.size() - i;
     if (rest == 1) {

@@ -93,6 +93,9 @@ TEST_CASE("values keep full precision: REALs read back as the same double", "[ex
     exporting::append_base64(b, "Ma");
     exporting::append_base64(b, "M");
     CHECK(b == "TWFuTWE=TQ==");
+    std::string long_text;
+    exporting::append_base64(long_text, "Many hands make light work.");
+    CHECK(long_text == "TWFueSBoYW5kcyBtYWtlIGxpZ2h0IHdvcmsu");
 }
 
 TEST_CASE("JSON and NDJSON exports parse and hold every row", "[export]") {
