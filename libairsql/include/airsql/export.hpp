@@ -64,8 +64,8 @@ stream_meta export_table(engine& eng, const principal& who, std::string_view db_
 /// `GET /api/dbs/:dbId/tables/:id/search/:searchTerm` parameters.
 struct table_search_request {
     std::string term;         ///< 1–1000 bytes of UTF-8 after trimming; matched case-insensitively
-    std::size_t limit = 50;   ///< rows per page, 1–1000
-    std::size_t offset = 0;   ///< matches to skip, at most 100,000
+    std::size_t limit = 50;   ///< rows per page, 1–`options::search_max_limit` (1000)
+    std::size_t offset = 0;   ///< matches to skip, at most `options::search_max_offset` (100,000)
     bool operator==(const table_search_request&) const = default;
 };
 

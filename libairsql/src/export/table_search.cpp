@@ -21,8 +21,6 @@ namespace airsql {
 namespace {
 
 constexpr std::size_t max_term_bytes = 1000;
-constexpr std::size_t max_limit = 1000;
-constexpr std::size_t max_offset = 100'000;
 
 // One match kept for the page: its rank, and where the row is (the rowid, or its position in
 // the scan for views and WITHOUT ROWID tables).
@@ -46,7 +44,9 @@ std::string trimmed(std::string_view s) {
     return std::string(s.substr(first, last - first + 1));
 }
 
-void check_request(const table_search_request& r, const std::string& term) {
+void check_request(const options& opts, const table_search_request& r, const std::string& term) {
+    auto max_limit = opts.search_max_limit;
+    auto max_offset = opts.search_max_offset;
     if (term.empty()) throw error(errc::invalid_argument, "the search term is empty");
     if (term.size() > max_term_bytes) {
         throw error(errc::invalid_argument,
@@ -95,7 +95,7 @@ table_search_result search_table(engine& eng, const principal& who, std::string_
                                  std::string_view table, const table_search_request& request) {
     auto& e = eng.internals();
     auto term = trimmed(request.term);
-    check_request(request, term);
+    check_request(e.opts, request, term);
     exporting::time_limit limit(e.opts.search_timeout, "the search");
     auto reader = exporting::open_for_reading(e, who, db_id);
     auto& conn = *reader.conn;

@@ -160,3 +160,14 @@ TEST_CASE("edit distance counts a transposition as one edit and gives up past it
     exporting::fold_case("ÀÉÎ Straße ΣΑΣ", folded);
     CHECK(folded == U"àéî straße σασ");
 }
+
+TEST_CASE("options::search_max_limit and search_max_offset bound a page", "[export]") {
+    test::export_fixture fx("CREATE TABLE t (s TEXT); INSERT INTO t VALUES ('a'), ('ab'), ('abc')",
+                            [](options& o) {
+                                o.search_max_limit = 2;
+                                o.search_max_offset = 1;
+                            });
+    CHECK(search(fx, "a", 2, 1, "t").rows.size() == 2);
+    CHECK(code_of([&] { search(fx, "a", 3, 0, "t"); }) == errc::invalid_argument);
+    CHECK(code_of([&] { search(fx, "a", 2, 2, "t"); }) == errc::invalid_argument);
+}
