@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
     std::int64_t sql_timeout_ms = engine_opts.sql_timeout.count();
     std::string assets_dir;
     std::int64_t graphql_timeout_ms = engine_opts.graphql_timeout.count();
+    std::int64_t export_timeout_ms = engine_opts.export_timeout.count();
+    std::int64_t search_timeout_ms = engine_opts.search_timeout.count();
 
     CLI::App app{"airsql-server: SQLite databases with an instant GraphQL API and an SQL endpoint"};
     app.set_version_flag("--version", std::string(airsql::version()));
@@ -113,6 +115,12 @@ int main(int argc, char** argv) {
                    "most SQLite memory one SQL or GraphQL request may use; 0 = no cap")
         ->envname("AIRSQL_MAX_REQUEST_SQLITE_MEMORY")
         ->capture_default_str();
+    app.add_option("--export-timeout-ms", export_timeout_ms, "time limit of one table export")
+        ->envname("AIRSQL_EXPORT_TIMEOUT_MS")
+        ->capture_default_str();
+    app.add_option("--search-timeout-ms", search_timeout_ms, "time limit of one table search")
+        ->envname("AIRSQL_SEARCH_TIMEOUT_MS")
+        ->capture_default_str();
     app.add_option("--graphql-timeout-ms", graphql_timeout_ms, "time limit of one GraphQL request")
         ->envname("AIRSQL_GRAPHQL_TIMEOUT_MS")
         ->capture_default_str();
@@ -157,6 +165,8 @@ int main(int argc, char** argv) {
         engine_opts.data_dir = data_dir;
         engine_opts.sql_timeout = std::chrono::milliseconds(sql_timeout_ms);
         engine_opts.graphql_timeout = std::chrono::milliseconds(graphql_timeout_ms);
+        engine_opts.export_timeout = std::chrono::milliseconds(export_timeout_ms);
+        engine_opts.search_timeout = std::chrono::milliseconds(search_timeout_ms);
         airsql::engine eng(engine_opts);
         // Uploads and temporary results live beside the databases (same file system: a
         // finished upload can be renamed into place). Leftovers of a crash are removed.

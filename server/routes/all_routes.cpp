@@ -15,6 +15,7 @@ void add_all_routes(router& r) {
     add_graphql_routes(r);
     add_csv_routes(r);
     add_settings_routes(r);
+    add_export_routes(r);
 }
 
 }  // namespace airsql::server

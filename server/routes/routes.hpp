@@ -18,5 +18,6 @@ void add_token_routes(router& r);
 void add_graphql_routes(router& r);
 void add_csv_routes(router& r);
 void add_settings_routes(router& r);
+void add_export_routes(router& r);
 
 }  // namespace airsql::server

@@ -7,6 +7,7 @@
 #include "airsql/databases.hpp"
 #include "airsql/engine.hpp"
 #include "airsql/error.hpp"
+#include "airsql/export.hpp"
 #include "airsql/graphql.hpp"
 #include "airsql/json.hpp"
 #include "airsql/memory_only.hpp"

@@ -88,6 +88,18 @@ struct options {
     /// Wall-clock limit of one GraphQL request.
     std::chrono::milliseconds graphql_timeout{20'000};
 
+    /// Wall-clock limit of one table export (`export_table`): a huge table must not hold a
+    /// reader connection (and its read snapshot, which stops WAL checkpoints) forever.
+    std::chrono::milliseconds export_timeout{10 * 60 * 1000};
+
+    /// Wall-clock limit of one table search (`search_table`).
+    std::chrono::milliseconds search_timeout{20'000};
+
+    /// Most rows one page of table search may ask for (`limit`), and the largest `offset`: a
+    /// search keeps the best offset + limit matches in memory while it scans.
+    std::size_t search_max_limit = 1000;
+    std::size_t search_max_offset = 100'000;
+
     /// Hosted databases kept open while nobody uses them; beyond it the least recently used
     /// are closed (and reopened on the next request). Bounds the memory open databases hold.
     std::size_t max_open_databases = 64;

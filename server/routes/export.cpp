@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <boost/json/value_from.hpp>
+#include <cctype>
+#include <charconv>
+#include <fmt/format.h>
+
+#include "airsql/error.hpp"
+#include "airsql/export.hpp"
+#include "airsql/streams.hpp"
+#include "router.hpp"
+#include "routes/routes.hpp"
+
+namespace airsql::server {
+
+namespace bj = boost::json;
+
+namespace {
+
+// RFC 6266: a quoted ASCII file name (other bytes as "_"), plus filename* in UTF-8 when the
+// name is not plain ASCII.
+std::string content_disposition(std::string_view file_name) {
+    std::string ascii;
+    std::string encoded;
+    bool plain = true;
+    for (unsigned char c : file_name) {
+        bool printable = c >= 0x20 && c < 0x7f;
+        if (!printable) plain = false;
+        if (!printable) {
+            ascii.push_back('_');
+        } else if (c == '"' || c == '\\') {
+            ascii.push_back('\\');
+            ascii.push_back(static_cast<char>(c));
+        } else {
+            ascii.push_back(static_cast<char>(c));
+        }
+        // RFC 5987 attr-char; everything else percent-encoded.
+        if (std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) !=
+                                   std::string_view::npos) {
+            encoded.push_back(static_cast<char>(c));
+        } else {
+            encoded += fmt::format("%{:02X}", c);
+        }
+    }
+    auto value = fmt::format("attachment; filename=\"{}\"", ascii);
+    if (!plain) value += "; filename*=UTF-8''" + encoded;
+    return value;
+}
+
+// A fresh temporary file inside the data directory (same file system as the databases).
+std::filesystem::path temporary_file(engine& eng) {
+    auto dir = eng.config().data_dir / "tmp";
+    std::filesystem::create_directories(dir);
+    auto pattern = (dir / "export-XXXXXX").string();
+    int fd = ::mkstemp(pattern.data());
+    if (fd < 0) throw error(errc::internal, "cannot create a temporary file for the export");
+    ::close(fd);
+    return pattern;
+}
+
+std::size_t size_parameter(const route_context& c, std::string_view name, std::size_t fallback) {
+    auto text = c.query(name);
+    if (!text) return fallback;
+    std::size_t value = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc() || end != text->data() + text->size() || text->empty()) {
+        throw error(errc::invalid_argument,
+                    fmt::format("{} must be a non-negative whole number", name));
+    }
+    return value;
+}
+
+http_response export_response(route_context& c, const principal& who, const std::string& db_id) {
+    auto format = parse_export_format(c.query("format").value_or("csv"));
+    auto file = temporary_file(c.eng);
+    try {
+        stream_meta meta;
+        {
+            file_sink sink(file);
+            meta = export_table(c.eng, who, db_id, c.param("id"), format, sink);
+            sink.flush();
+        }
+        http_response res;
+        res.content_type = meta.media_type;
+        res.headers.emplace_back("Content-Disposition", content_disposition(meta.file_name));
+        res.body_file = file;
+        res.delete_body_file = true;
+        return res;
+    } catch (...) {
+        std::error_code ignored;
+        std::filesystem::remove(file, ignored);
+        throw;
+    }
+}
+
+}  // namespace
+
+void add_export_routes(router& r) {
+    r.add("GET", "/api/dbs/:dbId/tables/:id/export",
+          {"Tables",
+           "Downloads a table or view: `?format=csv` (default; RFC 4180, header row, CRLF), "
+           "`json` (an array of row objects), `ndjson` (one object per line) or `sql` (CREATE "
+           "TABLE and INSERT statements). NULL is an empty CSV field, BLOBs are base64. Needs "
+           "read access.",
+           "", "id,name\r\n1,Ada\r\n"},
+          [](route_context& c) {
+              const auto& who = c.who();  // bad credentials fail before any file is made
+              return export_response(c, who, c.param("dbId"));
+          });
+    r.add("GET", "/readonly/:readonlyId/tables/:id/export",
+          {"Tables",
+           "The same export for holders of the read-only id (no credentials needed).", "",
+           "id,name\r\n1,Ada\r\n"},
+          [](route_context& c) {
+              return export_response(c, principal::readonly_link(c.param("readonlyId")),
+                                     c.param("readonlyId"));
+          });
+    r.add("GET", "/api/dbs/:dbId/tables/:id/search/:searchTerm",
+          {"Tables",
+           "Fuzzy search over the table's text values, case-insensitive: exact cell > prefix > "
+           "word start > substring > all words in any column > small typos. `?limit=` (50, at "
+           "most 1000) and `?offset=` page through the matches, best first.",
+           "",
+           R"({"columns": [], "description": null, "maxCellLimitReached": false, "name": "users", "numberOfMatches": 1, "numberOfRows": 3, "rowidColumnName": "rowid", "rows": [{"name": "Ada", "rowid": 1}], "tableType": "Table"})"},
+          [](route_context& c) {
+              table_search_request request;
+              request.term = c.param("searchTerm");
+              request.limit = size_parameter(c, "limit", request.limit);
+              request.offset = size_parameter(c, "offset", request.offset);
+              return json_response(bj::value_from(
+                  search_table(c.eng, c.who(), c.param("dbId"), c.param("id"), request)));
+          });
+    r.add("GET", "/api/dbs/:dbId/schema",
+          {"Databases",
+           "The schema as SQL text, as `sqlite3 <file> .schema` prints it (text/plain).", "",
+           "CREATE TABLE users (name TEXT, email TEXT);\n"},
+          [](route_context& c) {
+              http_response res;
+              res.content_type = "text/plain; charset=utf-8";
+              res.body = schema_text(c.eng, c.who(), c.param("dbId"));
+              return res;
+          });
+    r.add("GET", "/api/dbs/:dbId/azimutt-schema",
+          {"Databases",
+           "The schema in Azimutt's JSON format (tables with columns, keys, uniques, indexes, "
+           "checks; foreign keys as relations).",
+           "",
+           R"({"relations": [], "tables": [{"checks": [], "columns": [{"columns": [], "comment": null, "default": null, "name": "id", "nullable": false, "type": "INTEGER"}], "comment": null, "indexes": [], "primaryKey": {"columns": ["id"], "name": "id"}, "schema": "public", "table": "todos", "uniques": [], "view": false}]})"},
+          [](route_context& c) {
+              return json_response(
+                  bj::value_from(get_azimutt_schema(c.eng, c.who(), c.param("dbId"))));
+          });
+}
+
+}  // namespace airsql::server
