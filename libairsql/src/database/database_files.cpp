@@ -351,11 +351,26 @@ void copy_file_prefix(const std::filesystem::path& from, std::uint64_t size,
 // Writes a consistent snapshot of the hosted database to the new file `target`. While a
 // reader holds its snapshot, the main file is that snapshot when the database is in
 // rollback-journal mode (the shared lock keeps writers out) or, in WAL mode, when every WAL
-// frame up to the snapshot is checkpointed (later frames cannot be, while the snapshot is
-// held). Then the file is copied byte for byte; else the backup API copies the snapshot.
+// frame up to the snapshot is checkpointed: so writers pause for a moment while the writer
+// connection checkpoints and the reader takes its snapshot. Later frames cannot be
+// checkpointed while the snapshot is held (a reader of the file alone blocks checkpoints).
+// Then the file is copied byte for byte, in the kernel; when the checkpoint could not finish,
+// SQLite's backup API copies the snapshot instead. Writers go on during the copy either way.
 void snapshot_to_file(database::hosted_database& db, const std::filesystem::path& target) {
     auto reader = db.reader();
-    reader->exec("BEGIN");
+    bool raw = false;
+    {
+        auto writer = db.pause_writers();
+        bool wal = writer->pragma_text("journal_mode") == "wal";
+        if (wal) {
+            auto st = writer->prepare("PRAGMA wal_checkpoint(PASSIVE)");
+            raw = st.step() && st.int64(0) == 0 && st.int64(1) == st.int64(2);
+        } else {
+            raw = true;
+        }
+        reader->exec("BEGIN");
+        reader->pragma_int("schema_version");  // takes the read snapshot
+    }
     struct end_read {
         sqlite::connection& c;
         ~end_read() {
@@ -365,13 +380,6 @@ void snapshot_to_file(database::hosted_database& db, const std::filesystem::path
             }
         }
     } end{*reader};
-    reader->pragma_int("schema_version");  // takes the read snapshot
-    bool raw = reader->pragma_text("journal_mode") != "wal";
-    if (!raw) {
-        sqlite::connection checkpointer(db.file(), sqlite::connection::mode::read_write);
-        auto st = checkpointer.prepare("PRAGMA wal_checkpoint(PASSIVE)");
-        raw = st.step() && st.int64(0) == 0 && st.int64(1) == st.int64(2);
-    }
     try {
         if (raw) {
             copy_file_prefix(db.file(), std::filesystem::file_size(db.file()), target);

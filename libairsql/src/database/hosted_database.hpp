@@ -64,6 +64,10 @@ public:
     /// A reader connection (`query_only`), borrowed from the pool.
     sqlite::reader_pool::lease reader() { return readers_.acquire(); }
 
+    /// The writer connection held without writing (no audit, no generation change): writers
+    /// wait meanwhile. For a checkpoint taken together with a reader's snapshot.
+    sqlite::writer_slot::lease pause_writers() { return writer_.acquire(); }
+
 private:
     std::string id_;
     std::filesystem::path file_;
