@@ -12,6 +12,7 @@ void add_all_routes(router& r) {
     add_sql_routes(r);
     add_token_routes(r);
     add_graphql_routes(r);
+    add_table_routes(r);
 }
 
 }  // namespace airsql::server

@@ -98,6 +98,13 @@ struct options {
     /// `PRAGMA synchronous` for hosted databases in WAL mode: "FULL" (default; every commit is
     /// on disk before it is acknowledged) or "NORMAL" (survives process crashes, not power loss).
     std::string synchronous = "FULL";
+
+    /// Most columns a table may get through the tables API (create table, add column).
+    std::size_t max_table_columns = 500;
+
+    /// Cells (rows × columns) of a table above which `GET …/tables/:id` reports
+    /// `maxCellLimitReached`: a UI should page through such a table instead of loading it.
+    std::uint64_t table_cell_limit = 1'000'000;
 };
 
 }  // namespace airsql

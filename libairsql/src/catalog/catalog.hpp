@@ -82,6 +82,14 @@ struct token_record {
     std::vector<token_permission> permissions;
 };
 
+/// Description and place in the order of one table, or of one column of a table.
+struct object_metadata {
+    std::string name;  ///< the table (or column) name
+    std::optional<std::string> description;
+    bool placed = false;                 ///< in the order
+    std::optional<std::string> follows;  ///< the name it comes after; nullopt: first
+};
+
 /// Role lists are stored as a bit set.
 std::int64_t roles_to_mask(const std::vector<team_role>& roles);
 std::vector<team_role> roles_from_mask(std::int64_t mask);
@@ -135,6 +143,24 @@ public:
     void update_database(const database_record& db);
     void delete_database(std::string_view id);
     std::int64_t count_databases();
+
+    // ---- table and column metadata (descriptions, order) ----
+    // `column` empty: the table's own row. Names compare ASCII case-insensitively.
+    /// The metadata of every table of a database (column empty), or of the columns of `table`.
+    std::vector<object_metadata> table_metadata(std::string_view db_id);
+    std::vector<object_metadata> column_metadata(std::string_view db_id, std::string_view table);
+    void set_description(std::string_view db_id, std::string_view table, std::string_view column,
+                         const std::optional<std::string>& description);
+    /// Stores the order of the tables (`table` nullopt) or of the columns of `table`: every name
+    /// in `ordered` is placed after the one before it; all other rows lose their place.
+    void set_order(std::string_view db_id, std::optional<std::string_view> table,
+                   const std::vector<std::string>& ordered);
+    /// A table or column was renamed: its rows and the links naming it follow.
+    void rename_metadata(std::string_view db_id, std::string_view table, std::string_view column,
+                         std::string_view new_name);
+    /// A table or column was dropped: its rows go (a table's with its columns'), and the name
+    /// that followed it now follows its predecessor.
+    void drop_metadata(std::string_view db_id, std::string_view table, std::string_view column);
 
     // ---- tokens ----
     /// Inserts a token with its permissions; returns its id.
