@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tables/rebuild.hpp"
 
+#include <sqlite3.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -82,7 +84,36 @@ std::string trigger_event(const std::string& sql) {
 
 }  // namespace
 
+namespace {
+
+// While alive, double-quoted names must name something: SQLite otherwise reads a name that no
+// longer resolves ("shade" after the column is gone) as a string literal, and a broken view
+// would still compile.
+class strict_quotes {
+public:
+    explicit strict_quotes(sqlite::connection& conn) : h_(conn.handle()) {
+        sqlite3_db_config(h_, SQLITE_DBCONFIG_DQS_DML, -1, &dml_);
+        sqlite3_db_config(h_, SQLITE_DBCONFIG_DQS_DDL, -1, &ddl_);
+        sqlite3_db_config(h_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+        sqlite3_db_config(h_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
+    }
+    ~strict_quotes() {
+        sqlite3_db_config(h_, SQLITE_DBCONFIG_DQS_DML, dml_, nullptr);
+        sqlite3_db_config(h_, SQLITE_DBCONFIG_DQS_DDL, ddl_, nullptr);
+    }
+    strict_quotes(const strict_quotes&) = delete;
+    strict_quotes& operator=(const strict_quotes&) = delete;
+
+private:
+    sqlite3* h_;
+    int dml_ = 1;
+    int ddl_ = 1;
+};
+
+}  // namespace
+
 std::set<broken_object> broken_objects(sqlite::connection& conn, const std::string& also_table) {
+    strict_quotes strict(conn);
     std::set<broken_object> out;
     for (const auto& row : schema_rows(conn)) {
         if (row.type == "view") {
@@ -110,17 +141,22 @@ std::set<broken_object> broken_objects(sqlite::connection& conn, const std::stri
 
 void refuse_newly_broken(const std::set<broken_object>& before,
                          const std::set<broken_object>& after) {
-    for (const auto& b : after) {
-        if (before.count(b)) continue;
-        if (b.kind == "table") {
-            throw error(errc::failed_precondition,
-                        fmt::format("Table \"{}\" could not be written after this change: {}",
-                                    b.name, b.message));
+    // Every newly broken object, views first, then triggers, then the table itself.
+    std::string message;
+    for (const char* kind : {"view", "trigger", "table"}) {
+        for (const auto& b : after) {
+            if (b.kind != kind || before.count(b)) continue;
+            if (!message.empty()) message += "; ";
+            if (b.kind == "table") {
+                message += fmt::format("table \"{}\" could not be written any more: {}", b.name,
+                                       b.message);
+            } else {
+                message += fmt::format("{} \"{}\" would no longer work: {}", b.kind, b.name,
+                                       b.message);
+            }
         }
-        throw error(errc::failed_precondition,
-                    fmt::format("{} \"{}\" would no longer work: {}",
-                                b.kind == "view" ? "View" : "Trigger", b.name, b.message));
     }
+    if (!message.empty()) throw error(errc::failed_precondition, "refused: " + message);
 }
 
 void check_foreign_keys(sqlite::connection& conn) {
