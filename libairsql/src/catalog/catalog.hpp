@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "airsql/databases.hpp"
@@ -149,6 +150,9 @@ public:
     /// The metadata of every table of a database (column empty), or of the columns of `table`.
     std::vector<object_metadata> table_metadata(std::string_view db_id);
     std::vector<object_metadata> column_metadata(std::string_view db_id, std::string_view table);
+    /// (table, column, description) of every described column of a database.
+    std::vector<std::tuple<std::string, std::string, std::string>> column_descriptions(
+        std::string_view db_id);
     void set_description(std::string_view db_id, std::string_view table, std::string_view column,
                          const std::optional<std::string>& description);
     /// Stores the order of the tables (`table` nullopt) or of the columns of `table`: every name

@@ -34,6 +34,18 @@ std::vector<object_metadata> catalog::column_metadata(std::string_view db_id,
     return read_metadata(*st);
 }
 
+std::vector<std::tuple<std::string, std::string, std::string>> catalog::column_descriptions(
+    std::string_view db_id) {
+    auto r = readers_.acquire();
+    auto st = r->cached(
+        "SELECT table_name, column_name, description FROM column_metadata "
+        "WHERE db_id = ? AND description IS NOT NULL");
+    st->bind(1, std::string(db_id));
+    std::vector<std::tuple<std::string, std::string, std::string>> out;
+    while (st->step()) out.emplace_back(st->text(0), st->text(1), st->text(2));
+    return out;
+}
+
 void catalog::set_description(std::string_view db_id, std::string_view table,
                               std::string_view column,
                               const std::optional<std::string>& description) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/engine_impl.hpp"
+#include "graphql/database_model.hpp"
 
 namespace airsql::tables {
 
@@ -18,5 +19,10 @@ std::vector<std::string> table_order(engine::impl& e, const std::string& db_id,
 std::vector<std::string> column_order(engine::impl& e, const std::string& db_id,
                                       const std::string& table,
                                       const std::vector<std::string>& live);
+
+/// Adds the table and column descriptions of the catalog to a GraphQL model (they become the
+/// descriptions of the row types and their fields).
+void annotate_model(catalog::catalog& catalog, const std::string& db_id,
+                    graphql::database_model& model);
 
 }  // namespace airsql::tables

@@ -372,6 +372,14 @@ void apply_order(engine::impl& e, const std::string& db_id, std::optional<std::s
     }
 }
 
+// Descriptions reach GraphQL (type and field descriptions) through the schema cache: after a
+// catalog change its schemas are rebuilt, and the write lease moves the data generation, so
+// no cached response (introspection) built before is served again.
+void descriptions_changed(engine::impl& e, opened& o) {
+    auto lease = o.hosted->writer();
+    e.graphql_schemas.refresh(o.db.record.id);
+}
+
 std::vector<std::string> live_tables(sqlite::connection& conn) {
     auto st = conn.prepare(
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND "
@@ -451,9 +459,12 @@ table_details create_table(engine& eng, const principal& who, std::string_view d
         }
     });
     if (request.description) e.catalog.set_description(o.db.record.id, name, "", request.description);
+    bool described = request.description.has_value();
     for (const auto& c : request.columns) {
         if (c.description) e.catalog.set_description(o.db.record.id, name, c.name, c.description);
+        described = described || c.description.has_value();
     }
+    if (described) descriptions_changed(e, o);
     return read_details(e, o, name);
 }
 
@@ -490,6 +501,7 @@ table_details update_table(engine& eng, const principal& who, std::string_view d
     });
     if (name != old_name) e.catalog.rename_metadata(id, old_name, "", name);
     if (patch.description) e.catalog.set_description(id, name, "", *patch.description);
+    if (patch.description || name != old_name) descriptions_changed(e, o);
     if (patch.after) apply_order(e, id, std::nullopt, live, name, *patch.after);
     return read_details(e, o, name);
 }
@@ -573,7 +585,10 @@ table_column add_column(engine& eng, const principal& who, std::string_view db_i
         }
         tables::rebuild_table(conn, t.name, plan);
     });
-    if (d.description) e.catalog.set_description(o.db.record.id, table_name, d.name, d.description);
+    if (d.description) {
+        e.catalog.set_description(o.db.record.id, table_name, d.name, d.description);
+        descriptions_changed(e, o);
+    }
     return read_column(e, o, table_name, d.name);
 }
 
@@ -716,6 +731,7 @@ table_column update_column(engine& eng, const principal& who, std::string_view d
     });
     if (name != old_name) e.catalog.rename_metadata(id, table_name, old_name, name);
     if (patch.description) e.catalog.set_description(id, table_name, name, *patch.description);
+    if (patch.description || name != old_name) descriptions_changed(e, o);
     if (patch.after) apply_order(e, id, table_name, live, name, *patch.after);
     return read_column(e, o, table_name, name);
 }

@@ -477,3 +477,34 @@ TEST_CASE("GraphQL follows schema changes made through the tables API", "[tables
     graphql_request q3{.query = "{ t { x m } }"};
     CHECK(execute_graphql(fx.eng, fx.ann, fx.db, q3).body == R"({"data":{"t":[{"x":"a","m":5}]}})");
 }
+
+TEST_CASE("descriptions become GraphQL type and field descriptions at once", "[tables][graphql]") {
+    tables_fixture fx("CREATE TABLE t (x TEXT)");
+    graphql_request q{.query = "{ __type(name: \"t_row\") { description fields { name description } } }"};
+    auto before = execute_graphql(fx.eng, fx.ann, fx.db, q).body;
+    CHECK_THAT(before, Catch::Contains("A row of the table t."));
+    update_table(fx.eng, fx.ann, fx.db, "t", {.description = std::optional<std::string>("Things")});
+    update_column(fx.eng, fx.ann, fx.db, "t", "x", {.description = std::optional<std::string>("The x")});
+    auto after = execute_graphql(fx.eng, fx.ann, fx.db, q).body;
+    CHECK_THAT(after, Catch::Contains("\"description\":\"Things\""));
+    CHECK_THAT(after, Catch::Contains("\"description\":\"The x\""));
+    // They follow a rename of the column.
+    update_column(fx.eng, fx.ann, fx.db, "t", "x", {.name = "y"});
+    CHECK_THAT(execute_graphql(fx.eng, fx.ann, fx.db, q).body,
+               Catch::Contains("{\"name\":\"y\",\"description\":\"The x\"}"));
+    update_table(fx.eng, fx.ann, fx.db, "t", {.description = std::optional<std::string>()});
+    CHECK_THAT(execute_graphql(fx.eng, fx.ann, fx.db, q).body,
+               Catch::Contains("A row of the table t."));
+}
+
+TEST_CASE("a view that names a renamed and then dropped column is not silently kept",
+          "[tables][rebuild]") {
+    // After RENAME COLUMN, SQLite writes the name in double quotes; without the check's strict
+    // quoting a dropped column would read as the string "shade" and the view would "work".
+    tables_fixture fx("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);"
+                      "CREATE INDEX t_a ON t(a); CREATE VIEW tv AS SELECT a FROM t;");
+    update_column(fx.eng, fx.ann, fx.db, "t", "a", {.name = "shade"});
+    auto msg = message_of([&] { delete_column(fx.eng, fx.ann, fx.db, "t", "shade"); });
+    CHECK_THAT(msg, Catch::Contains("view \"tv\" would no longer work"));
+    CHECK(fx.json("SELECT * FROM tv") == "[]");
+}
