@@ -130,10 +130,21 @@ void catalog::rename_metadata(std::string_view db_id, std::string_view table,
         for (auto p : params) st->bind(i++, std::string(p));
         st->run();
     };
+    auto lower = [](std::string_view v) {
+        std::string out(v);
+        for (auto& c : out) {
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        }
+        return out;
+    };
+    // A change of case only: the rows are found under either spelling already.
+    bool same = lower(column.empty() ? table : column) == lower(new_name);
     if (column.empty()) {
         // A row left under the new name (a table dropped behind the catalog's back) goes.
-        run("DELETE FROM table_metadata WHERE db_id = ? AND table_name = ?", {db_id, new_name});
-        run("DELETE FROM column_metadata WHERE db_id = ? AND table_name = ?", {db_id, new_name});
+        if (!same) {
+            run("DELETE FROM table_metadata WHERE db_id = ? AND table_name = ?", {db_id, new_name});
+            run("DELETE FROM column_metadata WHERE db_id = ? AND table_name = ?", {db_id, new_name});
+        }
         run("UPDATE table_metadata SET table_name = ? WHERE db_id = ? AND table_name = ?",
             {new_name, db_id, table});
         run("UPDATE table_metadata SET follows = ? WHERE db_id = ? AND follows = ?",
@@ -141,8 +152,11 @@ void catalog::rename_metadata(std::string_view db_id, std::string_view table,
         run("UPDATE column_metadata SET table_name = ? WHERE db_id = ? AND table_name = ?",
             {new_name, db_id, table});
     } else {
-        run("DELETE FROM column_metadata WHERE db_id = ? AND table_name = ? AND column_name = ?",
-            {db_id, table, new_name});
+        if (!same) {
+            run("DELETE FROM column_metadata WHERE db_id = ? AND table_name = ? AND "
+                "column_name = ?",
+                {db_id, table, new_name});
+        }
         run("UPDATE column_metadata SET column_name = ? "
             "WHERE db_id = ? AND table_name = ? AND column_name = ?",
             {new_name, db_id, table, column});

@@ -139,9 +139,12 @@ live_table require_plain_table(sqlite::connection& conn, std::string_view name) 
     if (t.is_view) {
         bad(fmt::format("\"{}\" is a view: change it with SQL (DROP VIEW, CREATE VIEW)", t.name));
     }
-    if (t.sql.empty() || tables::tokenize(t.sql).size() < 3 ||
-        tables::mentions(t.sql.substr(0, t.sql.find('(')), "virtual")) {
-        bad(fmt::format("\"{}\" is a virtual table: its columns cannot be changed", t.name));
+    auto st = conn.prepare("SELECT type FROM pragma_table_list WHERE schema = 'main' AND name = ?");
+    st.bind(1, t.name);
+    if (!st.step() || st.text(0) != "table") {
+        bad(fmt::format("\"{}\" is a virtual table (or belongs to one): its columns cannot be "
+                        "changed",
+                        t.name));
     }
     return t;
 }
@@ -492,9 +495,20 @@ table_details update_table(engine& eng, const principal& who, std::string_view d
                                 "with SQL)",
                                 t.name));
             }
-            conn.prepare("ALTER TABLE " + quote_identifier(t.name) + " RENAME TO " +
-                         quote_identifier(*patch.name))
-                .run();
+            auto rename = [&](const std::string& from, const std::string& to) {
+                conn.prepare("ALTER TABLE " + quote_identifier(from) + " RENAME TO " +
+                             quote_identifier(to))
+                    .run();
+            };
+            if (ascii_lower(*patch.name) == ascii_lower(t.name)) {
+                // SQLite refuses a rename that only changes case: go through a free name.
+                std::string step = "airsql_rename_" + t.name;
+                while (object_exists(conn, step)) step += "_";
+                rename(t.name, step);
+                rename(step, *patch.name);
+            } else {
+                rename(t.name, *patch.name);
+            }
             name = *patch.name;
         }
         live = live_tables(conn);

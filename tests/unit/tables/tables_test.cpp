@@ -508,3 +508,26 @@ TEST_CASE("a view that names a renamed and then dropped column is not silently k
     CHECK_THAT(msg, Catch::Contains("view \"tv\" would no longer work"));
     CHECK(fx.json("SELECT * FROM tv") == "[]");
 }
+
+TEST_CASE("renames that only change case, referenced rows and virtual tables", "[tables]") {
+    tables_fixture fx("CREATE TABLE t (id INTEGER PRIMARY KEY); CREATE TABLE c (tid REFERENCES t(id));"
+                      "CREATE VIEW tv AS SELECT id FROM t;"
+                      "INSERT INTO t VALUES (1); INSERT INTO c VALUES (1);"
+                      "CREATE VIRTUAL TABLE ft USING fts5(body)");
+    update_table(fx.eng, fx.ann, fx.db, "t", {.description = std::optional<std::string>("d")});
+    update_table(fx.eng, fx.ann, fx.db, "t", {.name = "T"});
+    auto t = get_table(fx.eng, fx.ann, fx.db, "t");
+    CHECK(t.name == "T");
+    CHECK(t.description == std::optional<std::string>("d"));
+    CHECK(fx.json("SELECT * FROM tv") == R"([{"id":1}])");
+    delete_table(fx.eng, fx.ann, fx.db, "tv");
+    auto msg = message_of([&] { delete_table(fx.eng, fx.ann, fx.db, "T"); });
+    CHECK_THAT(msg, Catch::Contains("FOREIGN KEY"));
+    CHECK(code_of([&] { delete_table(fx.eng, fx.ann, fx.db, "T"); }) == errc::failed_precondition);
+    CHECK(fx.json("SELECT count(*) AS n FROM T") == R"([{"n":1}])");
+    CHECK(get_table(fx.eng, fx.ann, fx.db, "ft").columns.size() == 1);
+    CHECK(code_of([&] { add_column(fx.eng, fx.ann, fx.db, "ft", "x", {}); }) ==
+          errc::invalid_argument);
+    CHECK(code_of([&] { delete_column(fx.eng, fx.ann, fx.db, "ft_content", "c0"); }) ==
+          errc::invalid_argument);
+}
