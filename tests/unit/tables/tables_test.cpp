@@ -531,3 +531,21 @@ TEST_CASE("renames that only change case, referenced rows and virtual tables", "
     CHECK(code_of([&] { delete_column(fx.eng, fx.ann, fx.db, "ft_content", "c0"); }) ==
           errc::invalid_argument);
 }
+
+TEST_CASE("a rebuild keeps the AUTOINCREMENT counter and table options", "[tables][rebuild]") {
+    tables_fixture fx(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT);"
+        "INSERT INTO t (v) VALUES ('a'), ('b'), ('c'); DELETE FROM t WHERE id > 1;"
+        "CREATE TABLE s (id INTEGER PRIMARY KEY, n INTEGER) STRICT; INSERT INTO s (n) VALUES (1)");
+    update_column(fx.eng, fx.ann, fx.db, "t", "v", {.is_non_null = true});
+    fx.rows("INSERT INTO t (v) VALUES ('d')");
+    CHECK(fx.json("SELECT id, v FROM t ORDER BY id") == R"([{"id":1,"v":"a"},{"id":4,"v":"d"}])");
+    update_column(fx.eng, fx.ann, fx.db, "s", "n", {.is_unique = true});
+    CHECK(fx.json("SELECT sql FROM sqlite_master WHERE name = 's'").find("STRICT") !=
+          std::string::npos);
+    // STRICT tables take only their own types: SQLite's message, nothing changed.
+    CHECK(code_of([&] {
+              update_column(fx.eng, fx.ann, fx.db, "s", "n", {.sqlite_data_type = std::string("TEXT_COLOR")});
+          }) == errc::invalid_argument);
+    CHECK(fx.json("SELECT n FROM s") == R"([{"n":1}])");
+}
