@@ -239,6 +239,9 @@ class TablesApi(ServerModuleTest):
         self.assertJsonError(self.c.patch(f"{t}/t", {"description": "x" * 100_001}), 400)
         self.assertStatus(self.c.patch(f"{t}/t", {"description": "x" * 100_000}), 200)
         self.assertJsonError(self.put(f"{t}/t/columns/y", {"items": ["a"] * 1001}), 400)
+        self.assertJsonError(self.put(f"{t}/t/columns/y", {"items": ["a" * 1001]}), 400)
+        self.assertStatus(self.put(f"{t}/t/columns/y", {"items": ["a" * 1000] + ["b"] * 999}),
+                          200)
         self.assertJsonError(self.put(f"{t}/t/columns/y", {"check": "1" * 10_001}), 400)
 
 

@@ -59,6 +59,8 @@ TEST_CASE("user expressions and type names cannot escape their place", "[tables]
     CHECK_THROWS_AS(tables::check_type_name("INT)"), error);
     CHECK_THROWS_AS(tables::check_type_name("INT(1) x"), error);
     CHECK_THROWS_AS(tables::check_type_name("\"x\""), error);
+    CHECK_NOTHROW(tables::check_type_name(std::string(100, 'T')));
+    CHECK_THROWS_AS(tables::check_type_name(std::string(101, 'T')), error);
 }
 
 TEST_CASE("declared types map to input elements, Extra Types included", "[tables][types]") {

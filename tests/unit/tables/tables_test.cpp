@@ -549,3 +549,36 @@ TEST_CASE("a rebuild keeps the AUTOINCREMENT counter and table options", "[table
           }) == errc::invalid_argument);
     CHECK(fx.json("SELECT n FROM s") == R"([{"n":1}])");
 }
+
+TEST_CASE("a rebuild that runs out of time rolls back", "[tables][rebuild][limits]") {
+    test::temp_dir dir;
+    std::string db;
+    std::string token;
+    auto opts = test::engine_fixture::make_options(dir);
+    {
+        engine eng(opts);
+        sign_up(eng, principal::anonymous(), {"ann", "ann@example.com", "password-ann"});
+        db = create_database(eng, principal(authenticate(eng, {.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token})),
+                             {"db", "ann",
+                              "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t(v);"
+                              "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r "
+                              "WHERE i < 300000) INSERT INTO t (v) SELECT 'row ' || i FROM r",
+                              {}})
+                 .id;
+    }
+    {
+        auto hurried = opts;
+        hurried.sql_timeout = std::chrono::milliseconds(1);
+        engine eng(hurried);
+        auto ann = authenticate(eng, {.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token});
+        CHECK(code_of([&] { update_column(eng, ann, db, "t", "v", {.is_non_null = true}); }) ==
+              errc::deadline_exceeded);
+    }
+    engine eng(opts);
+    auto ann = authenticate(eng, {.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token});
+    auto t = get_table(eng, ann, db, "t");
+    CHECK(t.number_of_rows == 300000);
+    CHECK_FALSE(t.columns[1].is_non_null);
+    auto r = run_sql(eng, ann, db, {"SELECT count(*) AS n FROM sqlite_master WHERE name = 't_v'"});
+    CHECK(boost::json::serialize(r.rows) == R"([{"n":1}])");
+}
