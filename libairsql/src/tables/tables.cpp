@@ -349,16 +349,36 @@ std::string definition_sql(const column_definition& d) {
 
 // ---- running schema changes on the writer ----
 
-/// One schema change: the writer, foreign keys off when asked (before BEGIN), a deadline, one
-/// transaction committed only if `change` returns.
+/// One schema change: the writer, foreign keys off when asked (before BEGIN: the pragma cannot
+/// change inside a transaction), one transaction committed only if `change` returns. The
+/// statements carry user text (names, types, DEFAULT and CHECK expressions), so they run
+/// confined like the SQL endpoint's with write rights: the full allowlist authorizer, the
+/// strict limits and the SQL time limit.
 template <class F>
 void change_schema(engine::impl& e, opened& o, bool foreign_keys_off, F&& change) {
     auto writer = o.hosted->writer();
     std::optional<tables::foreign_keys_off> fk;
     if (foreign_keys_off) fk.emplace(*writer);
-    sqlite::deadline limit(*writer, sqlite::deadline::clock::now() + e.opts.sql_timeout);
     sqlite::transaction tx(*writer);
-    change(*writer);
+    {
+        sqlite::confinement guard(*writer, sqlite::sql_rights::read_write,
+                                  sqlite::confinement::clock::now() + e.opts.sql_timeout);
+        try {
+            change(*writer);
+        } catch (const error& err) {
+            // The authorizer's reason says more than SQLite's "not authorized".
+            if (!guard.denial().empty() &&
+                std::string_view(err.what()).find("not authorized") != std::string_view::npos) {
+                throw error(errc::invalid_argument, guard.denial());
+            }
+            if (guard.timed_out()) {
+                throw error(errc::deadline_exceeded,
+                            fmt::format("the change took longer than {} ms; nothing changed",
+                                        e.opts.sql_timeout.count()));
+            }
+            throw;
+        }
+    }
     tx.commit();
 }
 
