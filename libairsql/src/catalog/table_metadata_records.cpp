@@ -168,6 +168,24 @@ void catalog::rename_metadata(std::string_view db_id, std::string_view table,
     wrote();
 }
 
+void catalog::copy_metadata(std::string_view from, std::string_view to) {
+    auto w = writer_.acquire();
+    sqlite::transaction tx(*w);
+    for (const char* sql :
+         {"INSERT OR REPLACE INTO table_metadata (db_id, table_name, description, placed, follows) "
+          "SELECT ?2, table_name, description, placed, follows FROM table_metadata "
+          "WHERE db_id = ?1",
+          "INSERT OR REPLACE INTO column_metadata (db_id, table_name, column_name, description, "
+          "placed, follows) SELECT ?2, table_name, column_name, description, placed, follows "
+          "FROM column_metadata WHERE db_id = ?1"}) {
+        auto st = w->cached(sql);
+        st->bind(1, std::string(from)).bind(2, std::string(to));
+        st->run();
+    }
+    tx.commit();
+    wrote();
+}
+
 void catalog::drop_metadata(std::string_view db_id, std::string_view table,
                             std::string_view column) {
     auto w = writer_.acquire();

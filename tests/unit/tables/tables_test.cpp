@@ -582,3 +582,15 @@ TEST_CASE("a rebuild that runs out of time rolls back", "[tables][rebuild][limit
     auto r = run_sql(eng, ann, db, {"SELECT count(*) AS n FROM sqlite_master WHERE name = 't_v'"});
     CHECK(boost::json::serialize(r.rows) == R"([{"n":1}])");
 }
+
+TEST_CASE("a duplicate keeps the table order and descriptions", "[tables][order]") {
+    tables_fixture fx("CREATE TABLE a (x); CREATE TABLE b (y)");
+    update_table(fx.eng, fx.ann, fx.db, "b", {.description = std::optional<std::string>("bee"),
+                                              .after = ""});
+    update_column(fx.eng, fx.ann, fx.db, "b", "y", {.description = std::optional<std::string>("why")});
+    auto copy = duplicate_database(fx.eng, fx.ann, fx.db, fx.ann, "ann").id;
+    CHECK(tables_of(get_database(fx.eng, fx.ann, copy)) == std::vector<std::string>{"b", "a"});
+    CHECK(get_table(fx.eng, fx.ann, copy, "b").description == std::optional<std::string>("bee"));
+    graphql_request q{.query = "{ __type(name: \"b_row\") { fields { name description } } }"};
+    CHECK_THAT(execute_graphql(fx.eng, fx.ann, copy, q).body, Catch::Contains("why"));
+}
