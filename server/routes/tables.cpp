@@ -37,28 +37,29 @@ void add_table_routes(router& r) {
               return json_response(
                   bj::value_from(get_table(c.eng, c.who(), c.param("dbId"), c.param("id"))));
           });
-    r.add("PUT", "/api/dbs/:dbId/tables/:id",
-          {"Tables",
-           "Creates a table (Editor, Admin or write token). Without `columns` it gets one "
-           "column `id INTEGER PRIMARY KEY`.",
-           R"({"columns": [{"name": "email", "sqliteDataType": "TEXT_EMAIL", "isNonNull": true, "isUnique": true}, {"name": "status", "items": ["new", "done"], "default": "new"}], "description": "People"})",
-           table_example()},
-          [](route_context& c) {
-              auto request = body_or_empty<create_table_request>(c);
-              return json_response(bj::value_from(
-                  create_table(c.eng, c.who(), c.param("dbId"), c.param("id"), request)));
-          });
-    r.add("PATCH", "/api/dbs/:dbId/tables/:id",
-          {"Tables",
-           "Renames a table, sets its description, or moves it after another table (`after`: "
-           "\"\" moves it first).",
-           R"({"after": "existing_table", "description": "New Table Description", "name": "New Table Name"})",
-           "{}"},
-          [](route_context& c) {
-              update_table(c.eng, c.who(), c.param("dbId"), c.param("id"),
-                           c.body_as<table_patch>());
-              return json_response(bj::object{});
-          });
+    r.add(
+        "PUT", "/api/dbs/:dbId/tables/:id",
+        {"Tables",
+         "Creates a table (Editor, Admin or write token). Without `columns` it gets one "
+         "column `id INTEGER PRIMARY KEY`.",
+         R"({"columns": [{"name": "email", "sqliteDataType": "TEXT_EMAIL", "isNonNull": true, "isUnique": true}, {"name": "status", "items": ["new", "done"], "default": "new"}], "description": "People"})",
+         table_example()},
+        [](route_context& c) {
+            auto request = body_or_empty<create_table_request>(c);
+            return json_response(bj::value_from(
+                create_table(c.eng, c.who(), c.param("dbId"), c.param("id"), request)));
+        });
+    r.add(
+        "PATCH", "/api/dbs/:dbId/tables/:id",
+        {"Tables",
+         "Renames a table, sets its description, or moves it after another table (`after`: "
+         "\"\" moves it first).",
+         R"({"after": "existing_table", "description": "New Table Description", "name": "New Table Name"})",
+         "{}"},
+        [](route_context& c) {
+            update_table(c.eng, c.who(), c.param("dbId"), c.param("id"), c.body_as<table_patch>());
+            return json_response(bj::object{});
+        });
     r.add("DELETE", "/api/dbs/:dbId/tables/:tableId",
           {"Tables",
            "Drops a table or view; refused (409) while a view or another table's trigger uses "
@@ -68,16 +69,15 @@ void add_table_routes(router& r) {
               return json_response(bj::value_from(
                   delete_table(c.eng, c.who(), c.param("dbId"), c.param("tableId"))));
           });
-    r.add("PUT", "/api/dbs/:dbId/tables/:id/columns/:columnId",
-          {"Tables",
-           "Adds a column (rebuilding the table when ALTER TABLE cannot add it).",
-           R"({"sqliteDataType": "INT_STARS", "isNonNull": true, "default": 3})", column_example},
-          [](route_context& c) {
-              auto definition = body_or_empty<column_definition>(c);
-              return json_response(bj::value_from(add_column(
-                  c.eng, c.who(), c.param("dbId"), c.param("id"), c.param("columnId"),
-                  definition)));
-          });
+    r.add(
+        "PUT", "/api/dbs/:dbId/tables/:id/columns/:columnId",
+        {"Tables", "Adds a column (rebuilding the table when ALTER TABLE cannot add it).",
+         R"({"sqliteDataType": "INT_STARS", "isNonNull": true, "default": 3})", column_example},
+        [](route_context& c) {
+            auto definition = body_or_empty<column_definition>(c);
+            return json_response(bj::value_from(add_column(
+                c.eng, c.who(), c.param("dbId"), c.param("id"), c.param("columnId"), definition)));
+        });
     r.add("PATCH", "/api/dbs/:dbId/tables/:id/columns/:columnId",
           {"Tables",
            "Changes a column: name, sqliteDataType, isNonNull, isUnique, default/defaultSql, "

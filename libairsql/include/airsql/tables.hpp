@@ -62,7 +62,7 @@ struct table_column {
                                                ///< the GraphQL API does not show the column
     std::string input_element;                 ///< see input_element_for
     bool is_generated = false;
-    bool is_non_null = false;  ///< NOT NULL, or an INTEGER PRIMARY KEY (never NULL)
+    bool is_non_null = false;   ///< NOT NULL, or an INTEGER PRIMARY KEY (never NULL)
     bool is_omittable = false;  ///< integer primary key, has a default, nullable, or generated
     bool is_primary_key = false;
     bool is_unique = false;  ///< a single-column UNIQUE constraint or unique index (or the PK)
@@ -92,7 +92,8 @@ struct table_details {
 /// A column to create (`PUT …/columns/:id`, or an element of `PUT …/tables/:id` `columns`).
 struct column_definition {
     std::string name;
-    std::string sqlite_data_type = "TEXT";  ///< a type name (words and an optional `(n[, m])`), or ""
+    std::string sqlite_data_type =
+        "TEXT";  ///< a type name (words and an optional `(n[, m])`), or ""
     bool is_non_null = false;
     bool is_unique = false;
     bool is_primary_key = false;
@@ -130,9 +131,9 @@ struct column_patch {
     std::optional<std::string> sqlite_data_type;
     std::optional<bool> is_non_null;
     std::optional<bool> is_unique;
-    patch<std::string> default_sql;  ///< null removes the DEFAULT
+    patch<std::string> default_sql;         ///< null removes the DEFAULT
     patch<std::vector<std::string>> items;  ///< null removes the CHECK-IN list
-    patch<std::string> check;        ///< null removes the column's other CHECK constraints
+    patch<std::string> check;               ///< null removes the column's other CHECK constraints
     patch<std::string> description;
     std::optional<std::string> after;  ///< column order, as table_patch::after
     bool operator==(const column_patch&) const = default;

@@ -75,7 +75,8 @@ void catalog::set_order(std::string_view db_id, std::optional<std::string_view> 
     auto w = writer_.acquire();
     sqlite::transaction tx(*w);
     if (!table) {
-        auto clear = w->cached("UPDATE table_metadata SET placed = 0, follows = NULL WHERE db_id = ?");
+        auto clear =
+            w->cached("UPDATE table_metadata SET placed = 0, follows = NULL WHERE db_id = ?");
         clear->bind(1, std::string(db_id));
         clear->run();
     } else {
@@ -143,7 +144,8 @@ void catalog::rename_metadata(std::string_view db_id, std::string_view table,
         // A row left under the new name (a table dropped behind the catalog's back) goes.
         if (!same) {
             run("DELETE FROM table_metadata WHERE db_id = ? AND table_name = ?", {db_id, new_name});
-            run("DELETE FROM column_metadata WHERE db_id = ? AND table_name = ?", {db_id, new_name});
+            run("DELETE FROM column_metadata WHERE db_id = ? AND table_name = ?",
+                {db_id, new_name});
         }
         run("UPDATE table_metadata SET table_name = ? WHERE db_id = ? AND table_name = ?",
             {new_name, db_id, table});

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // JSON shapes of the tables API (keys as in Airsequel's reference).
+#include <fmt/format.h>
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
-#include <fmt/format.h>
 
 #include <cmath>
 
@@ -136,7 +136,8 @@ create_table_request tag_invoke(bj::value_to_tag<create_table_request>, const bj
     const auto& o = json::as_object(jv);
     create_table_request r;
     if (const auto* cols = o.if_contains("columns"); cols && !cols->is_null()) {
-        if (!cols->is_array()) json::fail("field \"columns\" must be an array of column definitions");
+        if (!cols->is_array())
+            json::fail("field \"columns\" must be an array of column definitions");
         for (const auto& c : cols->get_array()) {
             auto d = bj::value_to<column_definition>(c);
             if (d.name.empty()) json::fail("every column definition needs a \"name\"");

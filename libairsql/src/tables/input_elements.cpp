@@ -12,7 +12,7 @@ namespace airsql {
 namespace {
 
 struct element_rule {
-    std::string_view type;     ///< upper case; matches exactly or followed by "_…"
+    std::string_view type;  ///< upper case; matches exactly or followed by "_…"
     std::string_view element;
 };
 
@@ -57,8 +57,8 @@ std::string bare_type(std::string_view declared) {
 }
 
 bool matches(std::string_view type, std::string_view rule) {
-    return type == rule || (type.size() > rule.size() && type.starts_with(rule) &&
-                            type[rule.size()] == '_');
+    return type == rule ||
+           (type.size() > rule.size() && type.starts_with(rule) && type[rule.size()] == '_');
 }
 
 }  // namespace

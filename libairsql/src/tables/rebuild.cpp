@@ -90,7 +90,7 @@ namespace {
 // longer resolves ("shade" after the column is gone) as a string literal, and a broken view
 // would still compile.
 class strict_quotes {
-public:
+  public:
     explicit strict_quotes(sqlite::connection& conn) : h_(conn.handle()) {
         sqlite3_db_config(h_, SQLITE_DBCONFIG_DQS_DML, -1, &dml_);
         sqlite3_db_config(h_, SQLITE_DBCONFIG_DQS_DDL, -1, &ddl_);
@@ -104,7 +104,7 @@ public:
     strict_quotes(const strict_quotes&) = delete;
     strict_quotes& operator=(const strict_quotes&) = delete;
 
-private:
+  private:
     sqlite3* h_;
     int dml_ = 1;
     int ddl_ = 1;
@@ -151,8 +151,8 @@ void refuse_newly_broken(const std::set<broken_object>& before,
                 message += fmt::format("table \"{}\" could not be written any more: {}", b.name,
                                        b.message);
             } else {
-                message += fmt::format("{} \"{}\" would no longer work: {}", b.kind, b.name,
-                                       b.message);
+                message +=
+                    fmt::format("{} \"{}\" would no longer work: {}", b.kind, b.name, b.message);
             }
         }
     }
@@ -199,7 +199,8 @@ std::optional<std::string> rowid_name(sqlite::connection& conn, const std::strin
     for (const char* candidate : {"rowid", "_rowid_", "oid"}) {
         bool taken = false;
         for (const auto& t : {old_table, new_table}) {
-            auto st = conn.prepare("SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE");
+            auto st =
+                conn.prepare("SELECT 1 FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE");
             st.bind(1, t).bind(2, std::string(candidate));
             taken = taken || st.step();
         }
@@ -258,9 +259,10 @@ void rebuild_table(sqlite::connection& conn, const std::string& table, const reb
     // Drop in reverse schema order: a view before the views it reads.
     std::sort(dependents.begin(), dependents.end(), [&](const schema_row& a, const schema_row& b) {
         auto pos = [&](const schema_row& r) {
-            return std::find_if(rows.begin(), rows.end(), [&](const schema_row& x) {
-                       return x.name == r.name && x.type == r.type;
-                   }) - rows.begin();
+            return std::find_if(
+                       rows.begin(), rows.end(),
+                       [&](const schema_row& x) { return x.name == r.name && x.type == r.type; }) -
+                   rows.begin();
         };
         return pos(a) < pos(b);
     });
@@ -312,14 +314,17 @@ void rebuild_table(sqlite::connection& conn, const std::string& table, const reb
     run(conn, "DROP TABLE " + quote_identifier(table));
     run(conn, "ALTER TABLE " + quote_identifier(fresh) + " RENAME TO " + quote_identifier(table));
     // 8., 9. Indexes, triggers, views, in their original order.
-    std::stable_sort(recreate.begin(), recreate.end(), [&](const schema_row& a, const schema_row& b) {
-        auto pos = [&](const schema_row& r) {
-            return std::find_if(rows.begin(), rows.end(), [&](const schema_row& x) {
-                       return x.name == r.name && x.type == r.type;
-                   }) - rows.begin();
-        };
-        return pos(a) < pos(b);
-    });
+    std::stable_sort(recreate.begin(), recreate.end(),
+                     [&](const schema_row& a, const schema_row& b) {
+                         auto pos = [&](const schema_row& r) {
+                             return std::find_if(rows.begin(), rows.end(),
+                                                 [&](const schema_row& x) {
+                                                     return x.name == r.name && x.type == r.type;
+                                                 }) -
+                                    rows.begin();
+                         };
+                         return pos(a) < pos(b);
+                     });
     for (const auto& r : recreate) {
         try {
             run(conn, r.sql);

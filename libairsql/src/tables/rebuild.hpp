@@ -15,13 +15,13 @@ namespace airsql::tables {
 /// While alive, `PRAGMA foreign_keys` is OFF on the connection (restored at the end). Create it
 /// before the transaction: the pragma cannot change inside one.
 class foreign_keys_off {
-public:
+  public:
     explicit foreign_keys_off(sqlite::connection& conn);
     ~foreign_keys_off();
     foreign_keys_off(const foreign_keys_off&) = delete;
     foreign_keys_off& operator=(const foreign_keys_off&) = delete;
 
-private:
+  private:
     sqlite::connection& conn_;
     bool was_on_ = false;
 };
@@ -31,7 +31,9 @@ struct broken_object {
     std::string kind;  ///< "view", "trigger" or "table"
     std::string name;
     std::string message;  ///< SQLite's
-    bool operator<(const broken_object& o) const { return std::tie(kind, name) < std::tie(o.kind, o.name); }
+    bool operator<(const broken_object& o) const {
+        return std::tie(kind, name) < std::tie(o.kind, o.name);
+    }
 };
 
 /// Compiles every view (SELECT), the statements that fire every trigger, and the INSERT,

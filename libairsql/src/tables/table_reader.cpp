@@ -65,7 +65,8 @@ live_table require_plain_table(sqlite::connection& conn, std::string_view name) 
     auto st = conn.prepare("SELECT type FROM pragma_table_list WHERE schema = 'main' AND name = ?");
     st.bind(1, t.name);
     if (!st.step() || st.text(0) != "table") {
-        bad(fmt::format("\"{}\" is a virtual table (or belongs to one): its columns cannot be "
+        bad(
+            fmt::format("\"{}\" is a virtual table (or belongs to one): its columns cannot be "
                         "changed",
                         t.name));
     }
@@ -78,12 +79,12 @@ bool object_exists(sqlite::connection& conn, std::string_view name) {
     return st.step();
 }
 
-
 std::vector<index_facts> indexes_of(sqlite::connection& conn, const std::string& table) {
     std::vector<index_facts> out;
     {
         auto st = conn.prepare(
-            "SELECT l.name, l.\"unique\", l.partial, coalesce(m.sql, '') FROM pragma_index_list(?) l "
+            "SELECT l.name, l.\"unique\", l.partial, coalesce(m.sql, '') FROM pragma_index_list(?) "
+            "l "
             "LEFT JOIN sqlite_master m ON m.type = 'index' AND m.name = l.name");
         st.bind(1, table);
         while (st.step()) {
@@ -146,13 +147,14 @@ table_column describe_column(const live_table& t, const live_column& c,
     out.input_element = std::string(input_element_for(c.type, out.items.has_value()));
     out.is_generated = c.hidden == 2 || c.hidden == 3;
     out.is_primary_key = !t.is_view && c.pk > 0;
-    out.is_non_null = !t.is_view && (c.not_null || is_rowid_alias(t, c) ||
-                                     (t.without_rowid && c.pk > 0));
+    out.is_non_null =
+        !t.is_view && (c.not_null || is_rowid_alias(t, c) || (t.without_rowid && c.pk > 0));
     out.is_unique = !t.is_view && unique.count(ascii_lower(c.name)) > 0;
     // As the GraphQL API decides what an insert may leave out (graphql/database_model.cpp).
     bool gql_non_null = !t.is_view && (c.not_null || c.pk > 0);
     bool integer_key = !t.without_rowid && c.pk == 1 && ascii_lower(c.type).starts_with("int");
-    out.is_omittable = integer_key || c.default_sql.has_value() || !gql_non_null || out.is_generated;
+    out.is_omittable =
+        integer_key || c.default_sql.has_value() || !gql_non_null || out.is_generated;
     out.validations = tables::validations_for(c.type);
     return out;
 }

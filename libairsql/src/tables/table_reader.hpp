@@ -42,7 +42,6 @@ struct live_table {
     }
 };
 
-
 /// The table or view named `name` (ASCII case-insensitively), not SQLite's own.
 std::optional<live_table> find_table(sqlite::connection& conn, std::string_view name);
 /// Same, `not_found` when there is none.
@@ -57,7 +56,7 @@ struct index_facts {
     std::string name;
     bool unique = false;
     bool partial = false;
-    bool has_sql = false;  // explicit CREATE INDEX (not a constraint's autoindex)
+    bool has_sql = false;              // explicit CREATE INDEX (not a constraint's autoindex)
     std::vector<std::string> columns;  // lower-case; "" for expressions
     std::string sql;
 };

@@ -3,9 +3,9 @@
 
 #include <sqlite3.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cctype>
-#include <fmt/format.h>
 
 #include "airsql/error.hpp"
 
@@ -70,8 +70,8 @@ std::vector<sql_token> tokenize(std::string_view s) {
             quoted_run(static_cast<char>(c), sql_token::quoted);
         } else if (c == '[') {
             quoted_run(']', sql_token::quoted);
-        } else if (std::isdigit(c) ||
-                   (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+        } else if (std::isdigit(c) || (c == '.' && i + 1 < s.size() &&
+                                       std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
             std::size_t begin = i;
             while (i < s.size() &&
                    (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
@@ -129,11 +129,13 @@ bool starts_table_constraint(const sql_token& t) {
 // Whether token i starts a column constraint (the token before it decides a few cases:
 // "ON DELETE SET NULL", "NOT DEFERRABLE", "GENERATED ALWAYS AS").
 std::optional<column_constraint::kind> constraint_start(const std::vector<sql_token>& t,
-                                                       std::size_t i, std::size_t last) {
+                                                        std::size_t i, std::size_t last) {
     const auto& w = t[i];
     if (w.k != sql_token::word) return std::nullopt;
     auto prev_is = [&](std::string_view word) { return i > 0 && is_keyword(t[i - 1], word); };
-    auto next_is = [&](std::string_view word) { return i + 1 < last && is_keyword(t[i + 1], word); };
+    auto next_is = [&](std::string_view word) {
+        return i + 1 < last && is_keyword(t[i + 1], word);
+    };
     auto word = ascii_lower(w.text);
     if (word == "primary" && next_is("key")) return column_constraint::primary_key;
     if (word == "not" && next_is("null")) return column_constraint::not_null;
@@ -148,8 +150,8 @@ std::optional<column_constraint::kind> constraint_start(const std::vector<sql_to
     return std::nullopt;
 }
 
-table_element split_column(std::string_view sql, const std::vector<sql_token>& t,
-                           std::size_t first, std::size_t last) {
+table_element split_column(std::string_view sql, const std::vector<sql_token>& t, std::size_t first,
+                           std::size_t last) {
     table_element e;
     e.is_column = true;
     e.text = std::string(sql.substr(t[first].begin, t[last - 1].end - t[first].begin));
@@ -161,11 +163,13 @@ table_element split_column(std::string_view sql, const std::vector<sql_token>& t
     for (; type_end < last; ++type_end) {
         if (is_punct(t[type_end], '(')) ++depth;
         if (is_punct(t[type_end], ')')) --depth;
-        if (depth == 0 && (is_keyword(t[type_end], "constraint") || constraint_start(t, type_end, last))) {
+        if (depth == 0 &&
+            (is_keyword(t[type_end], "constraint") || constraint_start(t, type_end, last))) {
             break;
         }
     }
-    if (type_end > i) e.type = std::string(sql.substr(t[i].begin, t[type_end - 1].end - t[i].begin));
+    if (type_end > i)
+        e.type = std::string(sql.substr(t[i].begin, t[type_end - 1].end - t[i].begin));
     // The constraints: each runs until the next one starts at depth 0.
     i = type_end;
     while (i < last) {
@@ -179,7 +183,8 @@ table_element split_column(std::string_view sql, const std::vector<sql_token>& t
         for (; j < last; ++j) {
             if (is_punct(t[j], '(')) ++depth;
             if (is_punct(t[j], ')')) --depth;
-            if (depth == 0 && (is_keyword(t[j], "constraint") || constraint_start(t, j, last))) break;
+            if (depth == 0 && (is_keyword(t[j], "constraint") || constraint_start(t, j, last)))
+                break;
         }
         e.constraints.push_back(
             {k, std::string(sql.substr(t[begin].begin, t[j - 1].end - t[begin].begin))});
@@ -318,7 +323,8 @@ void check_type_name(std::string_view type) {
         }
         ok = ok && k + 1 == t.size() && is_punct(t[k], ')');
         if (!ok) {
-            bad(fmt::format("sqliteDataType \"{}\" is not a type name (words and an optional "
+            bad(
+                fmt::format("sqliteDataType \"{}\" is not a type name (words and an optional "
                             "\"(n)\" or \"(n, m)\")",
                             type));
         }

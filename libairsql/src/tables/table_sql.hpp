@@ -34,8 +34,18 @@ std::string ascii_lower(std::string_view s);
 
 /// One constraint of a column definition, as source text.
 struct column_constraint {
-    enum kind { primary_key, not_null, null, unique, check, default_, collate, references,
-                generated, other } k = other;
+    enum kind {
+        primary_key,
+        not_null,
+        null,
+        unique,
+        check,
+        default_,
+        collate,
+        references,
+        generated,
+        other
+    } k = other;
     std::string text;
 };
 

@@ -51,7 +51,8 @@ void check_name(std::string_view name, std::string_view what) {
         bad(fmt::format("the {} name is longer than {} bytes", what, max_name_bytes));
     }
     for (unsigned char c : name) {
-        if (c < 0x20 || c == 0x7f) bad(fmt::format("the {} name contains a control character", what));
+        if (c < 0x20 || c == 0x7f)
+            bad(fmt::format("the {} name contains a control character", what));
     }
     if (what == "table" && ascii_lower(name).starts_with("sqlite_")) {
         bad("table names starting with \"sqlite_\" are reserved for SQLite");
@@ -86,15 +87,14 @@ opened open_db(engine::impl& e, const principal& who, std::string_view db_id, bo
 
 std::string render_default(const std::string& sql) {
     auto tokens = tables::tokenize(sql);
-    bool literal = tokens.size() == 1 &&
-                   (tokens[0].k == tables::sql_token::string ||
-                    tokens[0].k == tables::sql_token::number ||
-                    tokens[0].k == tables::sql_token::blob ||
-                    tables::is_keyword(tokens[0], "null") || tables::is_keyword(tokens[0], "true") ||
-                    tables::is_keyword(tokens[0], "false") ||
-                    tables::is_keyword(tokens[0], "current_timestamp") ||
-                    tables::is_keyword(tokens[0], "current_date") ||
-                    tables::is_keyword(tokens[0], "current_time"));
+    bool literal =
+        tokens.size() == 1 &&
+        (tokens[0].k == tables::sql_token::string || tokens[0].k == tables::sql_token::number ||
+         tokens[0].k == tables::sql_token::blob || tables::is_keyword(tokens[0], "null") ||
+         tables::is_keyword(tokens[0], "true") || tables::is_keyword(tokens[0], "false") ||
+         tables::is_keyword(tokens[0], "current_timestamp") ||
+         tables::is_keyword(tokens[0], "current_date") ||
+         tables::is_keyword(tokens[0], "current_time"));
     bool signed_number = tokens.size() == 2 &&
                          (tables::is_punct(tokens[0], '-') || tables::is_punct(tokens[0], '+')) &&
                          tokens[1].k == tables::sql_token::number;
@@ -187,8 +187,8 @@ void change_schema(engine::impl& e, opened& o, bool foreign_keys_off, F&& change
 void apply_order(engine::impl& e, const std::string& db_id, std::optional<std::string> table,
                  const std::vector<std::string>& live, const std::string& name,
                  const std::string& after) {
-    auto current = table ? tables::column_order(e, db_id, *table, live)
-                         : tables::table_order(e, db_id, live);
+    auto current =
+        table ? tables::column_order(e, db_id, *table, live) : tables::table_order(e, db_id, live);
     auto moved = tables::move_after(current, name, after, table ? "column" : "table");
     if (table) {
         e.catalog.set_order(db_id, std::string_view(*table), moved);
@@ -283,7 +283,8 @@ table_details create_table(engine& eng, const principal& who, std::string_view d
             if (b.kind == "table") bad(fmt::format("the table cannot be written: {}", b.message));
         }
     });
-    if (request.description) e.catalog.set_description(o.db.record.id, name, "", request.description);
+    if (request.description)
+        e.catalog.set_description(o.db.record.id, name, "", request.description);
     bool described = request.description.has_value();
     for (const auto& c : request.columns) {
         if (c.description) e.catalog.set_description(o.db.record.id, name, c.name, c.description);
@@ -307,13 +308,15 @@ table_details update_table(engine& eng, const principal& who, std::string_view d
         auto t = require_table(conn, table);
         old_name = name = t.name;
         if (patch.name && *patch.name != t.name) {
-            if (ascii_lower(*patch.name) != ascii_lower(t.name) && object_exists(conn, *patch.name)) {
+            if (ascii_lower(*patch.name) != ascii_lower(t.name) &&
+                object_exists(conn, *patch.name)) {
                 throw error(errc::already_exists,
                             fmt::format("a table, view, index or trigger named \"{}\" exists",
                                         *patch.name));
             }
             if (t.is_view) {
-                bad(fmt::format("\"{}\" is a view: SQLite cannot rename views (re-create it "
+                bad(
+                    fmt::format("\"{}\" is a view: SQLite cannot rename views (re-create it "
                                 "with SQL)",
                                 t.name));
             }
@@ -435,8 +438,9 @@ bool is_single_column_unique(const std::string& text, const std::string& column)
     auto t = tables::tokenize(text);
     std::size_t i = 0;
     if (i < t.size() && tables::is_keyword(t[i], "constraint")) i += 2;
-    return i + 3 < t.size() && tables::is_keyword(t[i], "unique") && tables::is_punct(t[i + 1], '(') &&
-           tables::names(t[i + 2], column) && tables::is_punct(t[i + 3], ')');
+    return i + 3 < t.size() && tables::is_keyword(t[i], "unique") &&
+           tables::is_punct(t[i + 1], '(') && tables::names(t[i + 2], column) &&
+           tables::is_punct(t[i + 3], ')');
 }
 
 void edit_column(tables::table_element& el, std::vector<tables::table_element>& elements,
@@ -475,21 +479,25 @@ void edit_column(tables::table_element& el, std::vector<tables::table_element>& 
     }
     if (p.default_sql) {
         erase_if([](const k& c) { return c.k == k::default_; });
-        if (*p.default_sql) el.constraints.push_back({k::default_, render_default(**p.default_sql)});
+        if (*p.default_sql)
+            el.constraints.push_back({k::default_, render_default(**p.default_sql)});
     }
     if (p.items) {
         auto name = el.name;
-        erase_if([&](const k& c) { return c.k == k::check && tables::is_items_check(c.text, name); });
+        erase_if(
+            [&](const k& c) { return c.k == k::check && tables::is_items_check(c.text, name); });
         elements.erase(std::remove_if(elements.begin(), elements.end(),
                                       [&](const tables::table_element& e) {
-                                          return !e.is_column && tables::is_items_check(e.text, name);
+                                          return !e.is_column &&
+                                                 tables::is_items_check(e.text, name);
                                       }),
                        elements.end());
         if (*p.items) el.constraints.push_back({k::check, items_check(el.name, **p.items)});
     }
     if (p.check) {
         auto name = el.name;
-        erase_if([&](const k& c) { return c.k == k::check && !tables::is_items_check(c.text, name); });
+        erase_if(
+            [&](const k& c) { return c.k == k::check && !tables::is_items_check(c.text, name); });
         if (*p.check) el.constraints.push_back({k::check, "CHECK (" + **p.check + ")"});
     }
 }
@@ -505,7 +513,8 @@ table_column update_column(engine& eng, const principal& who, std::string_view d
     if (patch.default_sql && *patch.default_sql) {
         tables::check_expression(**patch.default_sql, "default", max_expression_bytes);
     }
-    if (patch.check && *patch.check) tables::check_expression(**patch.check, "check", max_expression_bytes);
+    if (patch.check && *patch.check)
+        tables::check_expression(**patch.check, "check", max_expression_bytes);
     if (patch.items && *patch.items) check_items(**patch.items);
     if (patch.description) check_description(*patch.description);
     bool structural = patch.sqlite_data_type || patch.is_non_null || patch.is_unique ||

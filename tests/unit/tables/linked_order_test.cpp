@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "tables/linked_order.hpp"
 #include "airsql/error.hpp"
 #include "catch.hpp"
-#include "tables/linked_order.hpp"
 
 using airsql::tables::links_for;
 using airsql::tables::move_after;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "tables/table_sql.hpp"
 #include "airsql/error.hpp"
 #include "airsql/tables.hpp"
 #include "catch.hpp"
 #include "tables/input_elements.hpp"
-#include "tables/table_sql.hpp"
 
 using namespace airsql;
 

@@ -83,8 +83,8 @@ TEST_CASE("a table is described in the reference's shape", "[tables]") {
     CHECK(t.rowid_column_name == std::optional<std::string>("rowid"));
     CHECK_FALSE(t.max_cell_limit_reached);
     CHECK_FALSE(t.description);
-    CHECK(names_of(t) == std::vector<std::string>{"id", "email", "stars", "status", "code",
-                                                    "twice", "photo"});
+    CHECK(names_of(t) ==
+          std::vector<std::string>{"id", "email", "stars", "status", "code", "twice", "photo"});
     const auto& id = fx.column(t, "id");
     CHECK((id.is_primary_key && id.is_non_null && id.is_omittable && id.is_unique));
     CHECK(id.gql_data_type == std::optional<std::string>("Int"));
@@ -107,9 +107,9 @@ TEST_CASE("a table is described in the reference's shape", "[tables]") {
     auto json = boost::json::value_from(t);
     CHECK(json.as_object().size() == 7);
     CHECK(json.at("columns").at(0).as_object().size() == 11);
-    for (auto key : {"gqlDataType", "inputElement", "isGenerated", "isNonNull", "isOmittable",
-                     "isPrimaryKey", "isUnique", "items", "name", "sqliteDataType",
-                     "validations"}) {
+    for (auto key :
+         {"gqlDataType", "inputElement", "isGenerated", "isNonNull", "isOmittable", "isPrimaryKey",
+          "isUnique", "items", "name", "sqliteDataType", "validations"}) {
         CHECK(json.at("columns").at(0).as_object().contains(key));
     }
 
@@ -130,10 +130,15 @@ TEST_CASE("the cell limit flags big tables", "[tables]") {
     opts.table_cell_limit = 5;
     engine eng(opts);
     sign_up(eng, principal::anonymous(), {"ann", "ann@example.com", "password-ann"});
-    auto ann = authenticate(eng, {.bearer = login(eng, principal::anonymous(),
-                                                  {"ann", "password-ann"}).session_token});
-    auto db = create_database(eng, ann, {"db", "ann", "CREATE TABLE t (a, b); "
-                                         "INSERT INTO t VALUES (1, 2), (3, 4)", {}}).id;
+    auto ann = authenticate(
+        eng, {.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token});
+    auto db = create_database(eng, ann,
+                              {"db",
+                               "ann",
+                               "CREATE TABLE t (a, b); "
+                               "INSERT INTO t VALUES (1, 2), (3, 4)",
+                               {}})
+                  .id;
     CHECK_FALSE(get_table(eng, ann, db, "t").max_cell_limit_reached);  // 4 cells
     run_sql(eng, ann, db, {"INSERT INTO t VALUES (5, 6)"});
     CHECK(get_table(eng, ann, db, "t").max_cell_limit_reached);  // 6 cells
@@ -143,12 +148,11 @@ TEST_CASE("tables are created from column definitions", "[tables]") {
     tables_fixture fx;
     auto t = create_table(fx.eng, fx.ann, fx.db, "tasks",
                           {{{.name = "title", .is_non_null = true, .is_unique = true},
-                            {.name = "state", .default_sql = "'new'",
+                            {.name = "state",
+                             .default_sql = "'new'",
                              .items = std::vector<std::string>{"new", "done"}},
-                            {.name = "due", .sqlite_data_type = "TEXT_DATE",
-                             .description = "when"},
-                            {.name = "n", .sqlite_data_type = "INTEGER",
-                             .check = "n >= 0"}},
+                            {.name = "due", .sqlite_data_type = "TEXT_DATE", .description = "when"},
+                            {.name = "n", .sqlite_data_type = "INTEGER", .check = "n >= 0"}},
                            "Things to do"});
     CHECK(t.description == std::optional<std::string>("Things to do"));
     CHECK(names_of(t) == std::vector<std::string>{"title", "state", "due", "n"});
@@ -159,8 +163,9 @@ TEST_CASE("tables are created from column definitions", "[tables]") {
     CHECK(fx.json("SELECT state FROM tasks") == R"([{"state":"new"}])");
     CHECK_FALSE(run_sql(fx.eng, fx.ann, fx.db, {"INSERT INTO tasks (title, n) VALUES ('b', -1)"})
                     .errors.empty());
-    CHECK_FALSE(run_sql(fx.eng, fx.ann, fx.db, {"INSERT INTO tasks (title, state) VALUES ('c', 'x')"})
-                    .errors.empty());
+    CHECK_FALSE(
+        run_sql(fx.eng, fx.ann, fx.db, {"INSERT INTO tasks (title, state) VALUES ('c', 'x')"})
+            .errors.empty());
 
     // No columns: an integer key.
     auto empty = create_table(fx.eng, fx.ann, fx.db, "blank", {});
@@ -169,14 +174,16 @@ TEST_CASE("tables are created from column definitions", "[tables]") {
     CHECK(empty.columns[0].is_primary_key);
 
     // Collisions and bad input.
-    CHECK(code_of([&] { create_table(fx.eng, fx.ann, fx.db, "TASKS", {}); }) == errc::already_exists);
+    CHECK(code_of([&] { create_table(fx.eng, fx.ann, fx.db, "TASKS", {}); }) ==
+          errc::already_exists);
     CHECK(code_of([&] { create_table(fx.eng, fx.ann, fx.db, "", {}); }) == errc::invalid_argument);
     CHECK(code_of([&] { create_table(fx.eng, fx.ann, fx.db, "sqlite_x", {}); }) ==
           errc::invalid_argument);
     CHECK(code_of([&] { create_table(fx.eng, fx.ann, fx.db, std::string(256, 'x'), {}); }) ==
           errc::invalid_argument);
     CHECK(code_of([&] {
-              create_table(fx.eng, fx.ann, fx.db, "bad", {{{.name = "a", .sqlite_data_type = "TEXT PRIMARY KEY"}}, {}});
+              create_table(fx.eng, fx.ann, fx.db, "bad",
+                           {{{.name = "a", .sqlite_data_type = "TEXT PRIMARY KEY"}}, {}});
           }) == errc::invalid_argument);
     CHECK(code_of([&] {
               create_table(fx.eng, fx.ann, fx.db, "bad", {{{.name = "a"}, {.name = "A"}}, {}});
@@ -191,8 +198,9 @@ TEST_CASE("tables are created from column definitions", "[tables]") {
           }) == errc::invalid_argument);
     std::vector<column_definition> many(501);
     for (std::size_t i = 0; i < many.size(); ++i) many[i].name = "c" + std::to_string(i);
-    CHECK(code_of([&] { create_table(fx.eng, fx.ann, fx.db, "wide", {many, {}}); }) ==
-          errc::invalid_argument);
+    CHECK(code_of([&] {
+              create_table(fx.eng, fx.ann, fx.db, "wide", {many, {}});
+          }) == errc::invalid_argument);
     CHECK(code_of([&] { get_table(fx.eng, fx.ann, fx.db, "bad"); }) == errc::not_found);
 }
 
@@ -264,8 +272,9 @@ TEST_CASE("dropping a table a view or trigger uses is refused", "[tables]") {
 }
 
 TEST_CASE("columns are added with ALTER TABLE or a rebuild", "[tables][columns]") {
-    tables_fixture fx("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);"
-                      "INSERT INTO t (v) VALUES ('a'), ('b')");
+    tables_fixture fx(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);"
+        "INSERT INTO t (v) VALUES ('a'), ('b')");
     auto plain = add_column(fx.eng, fx.ann, fx.db, "t", "note", {.sqlite_data_type = "TEXT_URL"});
     CHECK(plain.input_element == "InputUrl");
     auto keyed = add_column(fx.eng, fx.ann, fx.db, "t", "code",
@@ -278,11 +287,11 @@ TEST_CASE("columns are added with ALTER TABLE or a rebuild", "[tables][columns]"
     CHECK(fx.json("SELECT count(*) AS n FROM t WHERE at IS NOT NULL") == R"([{"n":2}])");
     // NOT NULL without a default cannot fit the existing rows: 409, nothing changes.
     auto schema = fx.schema();
-    CHECK(code_of([&] {
-              add_column(fx.eng, fx.ann, fx.db, "t", "must", {.is_non_null = true});
-          }) == errc::failed_precondition);
+    CHECK(code_of([&] { add_column(fx.eng, fx.ann, fx.db, "t", "must", {.is_non_null = true}); }) ==
+          errc::failed_precondition);
     CHECK(fx.schema() == schema);
-    CHECK(code_of([&] { add_column(fx.eng, fx.ann, fx.db, "t", "V", {}); }) == errc::already_exists);
+    CHECK(code_of([&] { add_column(fx.eng, fx.ann, fx.db, "t", "V", {}); }) ==
+          errc::already_exists);
     CHECK(code_of([&] { add_column(fx.eng, fx.ann, fx.db, "t", "k", {.is_primary_key = true}); }) ==
           errc::invalid_argument);
     CHECK(code_of([&] { add_column(fx.eng, fx.ann, fx.db, "nope", "k", {}); }) == errc::not_found);
@@ -298,8 +307,10 @@ TEST_CASE("a rebuild keeps data, rowids, indexes, triggers, views and foreign ke
         "CREATE INDEX t_a ON t(a);"
         "CREATE UNIQUE INDEX t_b ON t(b);"
         "CREATE TABLE log (msg TEXT);"
-        "CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('ins ' || new.a); END;"
-        "CREATE TRIGGER child_ins AFTER INSERT ON child BEGIN UPDATE t SET a = a || '!' WHERE b = new.tb; END;"
+        "CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('ins ' || new.a); "
+        "END;"
+        "CREATE TRIGGER child_ins AFTER INSERT ON child BEGIN UPDATE t SET a = a || '!' WHERE b = "
+        "new.tb; END;"
         "CREATE VIEW tv AS SELECT a, b FROM t;"
         "CREATE VIEW tv2 AS SELECT * FROM tv;"
         "INSERT INTO parent VALUES (1, 'p');"
@@ -312,9 +323,10 @@ TEST_CASE("a rebuild keeps data, rowids, indexes, triggers, views and foreign ke
     CHECK(col.is_non_null);
     CHECK(col.input_element == "InputColor");
     CHECK(fx.json("SELECT rowid, a, b, pid FROM t ORDER BY rowid") == rowids_before);
-    CHECK(fx.json("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger', 'view') "
-                  "AND name NOT LIKE 'sqlite%' ORDER BY name") ==
-          R"([{"name":"child_ins"},{"name":"t_a"},{"name":"t_b"},{"name":"t_ins"},{"name":"tv"},{"name":"tv2"}])");
+    CHECK(
+        fx.json("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger', 'view') "
+                "AND name NOT LIKE 'sqlite%' ORDER BY name") ==
+        R"([{"name":"child_ins"},{"name":"t_a"},{"name":"t_b"},{"name":"t_ins"},{"name":"tv"},{"name":"tv2"}])");
     CHECK(fx.json("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'airsql%'") ==
           R"([{"n":0}])");
     // Triggers still fire, foreign keys still hold in both directions.
@@ -324,11 +336,12 @@ TEST_CASE("a rebuild keeps data, rowids, indexes, triggers, views and foreign ke
           R"([{"msg":"ins one"},{"msg":"ins two"},{"msg":"ins three"},{"msg":"ins four"}])");
     fx.rows("INSERT INTO child (tb) VALUES (4)");
     CHECK(fx.json("SELECT a FROM tv WHERE b = 4") == R"([{"a":"four!"}])");
-    CHECK_FALSE(run_sql(fx.eng, fx.ann, fx.db, {"INSERT INTO child (tb) VALUES (99)"}).errors.empty());
+    CHECK_FALSE(
+        run_sql(fx.eng, fx.ann, fx.db, {"INSERT INTO child (tb) VALUES (99)"}).errors.empty());
     CHECK_FALSE(run_sql(fx.eng, fx.ann, fx.db, {"INSERT INTO t (a, b, pid) VALUES ('x', 9, 42)"})
                     .errors.empty());
-    CHECK_FALSE(run_sql(fx.eng, fx.ann, fx.db, {"INSERT INTO t (a, b) VALUES ('dup', 1)"})
-                    .errors.empty());
+    CHECK_FALSE(
+        run_sql(fx.eng, fx.ann, fx.db, {"INSERT INTO t (a, b) VALUES ('dup', 1)"}).errors.empty());
     CHECK(fx.json("PRAGMA foreign_keys") == R"([{"foreign_keys":1}])");
     // The explain of a lookup uses the kept index.
     CHECK(fx.json("EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 'one'").find("t_a") !=
@@ -342,7 +355,8 @@ TEST_CASE("a failing rebuild rolls back everything", "[tables][rebuild]") {
         "INSERT INTO t VALUES ('x', 1), (NULL, 1), ('y', 2)");
     auto schema = fx.schema();
     auto data = fx.json("SELECT rowid, * FROM t ORDER BY rowid");
-    auto msg = message_of([&] { update_column(fx.eng, fx.ann, fx.db, "t", "a", {.is_non_null = true}); });
+    auto msg =
+        message_of([&] { update_column(fx.eng, fx.ann, fx.db, "t", "a", {.is_non_null = true}); });
     CHECK_THAT(msg, Catch::Contains("NOT NULL"));
     CHECK(code_of([&] { update_column(fx.eng, fx.ann, fx.db, "t", "a", {.is_non_null = true}); }) ==
           errc::failed_precondition);
@@ -385,10 +399,12 @@ TEST_CASE("columns change: rename, type, default, items, check, unique, order, d
     CHECK_FALSE(not_unique.is_unique);
     fx.rows("INSERT INTO t (n) VALUES (1)");
     CHECK(update_column(fx.eng, fx.ann, fx.db, "t", "n",
-                        {.check = std::optional<std::string>("n > 0")}).name == "n");
+                        {.check = std::optional<std::string>("n > 0")})
+              .name == "n");
     CHECK_FALSE(run_sql(fx.eng, fx.ann, fx.db, {"INSERT INTO t (n) VALUES (-5)"}).errors.empty());
 
-    update_column(fx.eng, fx.ann, fx.db, "t", "d", {.default_sql = std::optional<std::string>("'y'")});
+    update_column(fx.eng, fx.ann, fx.db, "t", "d",
+                  {.default_sql = std::optional<std::string>("'y'")});
     fx.rows("INSERT INTO t (n) VALUES (7)");
     CHECK(fx.json("SELECT d FROM t WHERE n = 7") == R"([{"d":"y"}])");
     update_column(fx.eng, fx.ann, fx.db, "t", "d", {.default_sql = std::optional<std::string>()});
@@ -406,8 +422,9 @@ TEST_CASE("columns change: rename, type, default, items, check, unique, order, d
     CHECK(names_of(get_table(fx.eng, fx.ann, fx.db, "t2")) ==
           std::vector<std::string>{"d", "state", "number", "id"});
 
-    CHECK(code_of([&] { update_column(fx.eng, fx.ann, fx.db, "t2", "id", {.is_unique = false}); }) ==
-          errc::invalid_argument);
+    CHECK(code_of([&] {
+              update_column(fx.eng, fx.ann, fx.db, "t2", "id", {.is_unique = false});
+          }) == errc::invalid_argument);
     CHECK(code_of([&] { update_column(fx.eng, fx.ann, fx.db, "t2", "zz", {.is_unique = true}); }) ==
           errc::not_found);
     CHECK(code_of([&] { update_column(fx.eng, fx.ann, fx.db, "t2", "d", {.name = "ID"}); }) ==
@@ -416,8 +433,9 @@ TEST_CASE("columns change: rename, type, default, items, check, unique, order, d
               update_column(fx.eng, fx.ann, fx.db, "t2", "d",
                             {.sqlite_data_type = std::string("INT; DROP TABLE t2")});
           }) == errc::invalid_argument);
-    CHECK(code_of([&] { update_column(fx.eng, fx.ann, fx.db, "tv", "state", {.is_unique = true}); }) ==
-          errc::invalid_argument);
+    CHECK(code_of([&] {
+              update_column(fx.eng, fx.ann, fx.db, "tv", "state", {.is_unique = true});
+          }) == errc::invalid_argument);
 }
 
 TEST_CASE("columns are dropped, with their indexes; users of them refuse", "[tables][columns]") {
@@ -431,7 +449,8 @@ TEST_CASE("columns are dropped, with their indexes; users of them refuse", "[tab
     CHECK(delete_column(fx.eng, fx.ann, fx.db, "p", "k").dropped_indexes.empty());
     auto r = delete_column(fx.eng, fx.ann, fx.db, "p", "note");
     CHECK(r.dropped_indexes == std::vector<std::string>{"p_note"});
-    CHECK(fx.json("SELECT count(*) AS n FROM sqlite_master WHERE name = 'p_note'") == R"([{"n":0}])");
+    CHECK(fx.json("SELECT count(*) AS n FROM sqlite_master WHERE name = 'p_note'") ==
+          R"([{"n":0}])");
     CHECK(fx.json("SELECT id, code, used FROM p") == R"([{"id":1,"code":"a","used":"u"}])");
 
     auto msg = message_of([&] { delete_column(fx.eng, fx.ann, fx.db, "p", "used"); });
@@ -457,7 +476,8 @@ TEST_CASE("the tables API checks the caller", "[tables][auth]") {
     CHECK(code_of([&] { update_table(fx.eng, vic, fx.db, "t", {.after = ""}); }) ==
           errc::permission_denied);
     CHECK(code_of([&] { delete_table(fx.eng, vic, fx.db, "t"); }) == errc::permission_denied);
-    CHECK(code_of([&] { add_column(fx.eng, vic, fx.db, "t", "y", {}); }) == errc::permission_denied);
+    CHECK(code_of([&] { add_column(fx.eng, vic, fx.db, "t", "y", {}); }) ==
+          errc::permission_denied);
     CHECK(code_of([&] { update_column(fx.eng, vic, fx.db, "t", "x", {.is_unique = true}); }) ==
           errc::permission_denied);
     CHECK(code_of([&] { delete_column(fx.eng, vic, fx.db, "t", "x"); }) == errc::permission_denied);
@@ -470,7 +490,8 @@ TEST_CASE("GraphQL follows schema changes made through the tables API", "[tables
     tables_fixture fx("CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('a')");
     graphql_request q{.query = "{ t { x } }"};
     CHECK(execute_graphql(fx.eng, fx.ann, fx.db, q).body == R"({"data":{"t":[{"x":"a"}]}})");
-    add_column(fx.eng, fx.ann, fx.db, "t", "n", {.sqlite_data_type = "INTEGER", .default_sql = "5"});
+    add_column(fx.eng, fx.ann, fx.db, "t", "n",
+               {.sqlite_data_type = "INTEGER", .default_sql = "5"});
     graphql_request q2{.query = "{ t { x n } }"};
     CHECK(execute_graphql(fx.eng, fx.ann, fx.db, q2).body == R"({"data":{"t":[{"x":"a","n":5}]}})");
     update_column(fx.eng, fx.ann, fx.db, "t", "n", {.name = "m", .is_non_null = true});
@@ -480,11 +501,13 @@ TEST_CASE("GraphQL follows schema changes made through the tables API", "[tables
 
 TEST_CASE("descriptions become GraphQL type and field descriptions at once", "[tables][graphql]") {
     tables_fixture fx("CREATE TABLE t (x TEXT)");
-    graphql_request q{.query = "{ __type(name: \"t_row\") { description fields { name description } } }"};
+    graphql_request q{
+        .query = "{ __type(name: \"t_row\") { description fields { name description } } }"};
     auto before = execute_graphql(fx.eng, fx.ann, fx.db, q).body;
     CHECK_THAT(before, Catch::Contains("A row of the table t."));
     update_table(fx.eng, fx.ann, fx.db, "t", {.description = std::optional<std::string>("Things")});
-    update_column(fx.eng, fx.ann, fx.db, "t", "x", {.description = std::optional<std::string>("The x")});
+    update_column(fx.eng, fx.ann, fx.db, "t", "x",
+                  {.description = std::optional<std::string>("The x")});
     auto after = execute_graphql(fx.eng, fx.ann, fx.db, q).body;
     CHECK_THAT(after, Catch::Contains("\"description\":\"Things\""));
     CHECK_THAT(after, Catch::Contains("\"description\":\"The x\""));
@@ -501,8 +524,9 @@ TEST_CASE("a view that names a renamed and then dropped column is not silently k
           "[tables][rebuild]") {
     // After RENAME COLUMN, SQLite writes the name in double quotes; without the check's strict
     // quoting a dropped column would read as the string "shade" and the view would "work".
-    tables_fixture fx("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);"
-                      "CREATE INDEX t_a ON t(a); CREATE VIEW tv AS SELECT a FROM t;");
+    tables_fixture fx(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);"
+        "CREATE INDEX t_a ON t(a); CREATE VIEW tv AS SELECT a FROM t;");
     update_column(fx.eng, fx.ann, fx.db, "t", "a", {.name = "shade"});
     auto msg = message_of([&] { delete_column(fx.eng, fx.ann, fx.db, "t", "shade"); });
     CHECK_THAT(msg, Catch::Contains("view \"tv\" would no longer work"));
@@ -510,10 +534,11 @@ TEST_CASE("a view that names a renamed and then dropped column is not silently k
 }
 
 TEST_CASE("renames that only change case, referenced rows and virtual tables", "[tables]") {
-    tables_fixture fx("CREATE TABLE t (id INTEGER PRIMARY KEY); CREATE TABLE c (tid REFERENCES t(id));"
-                      "CREATE VIEW tv AS SELECT id FROM t;"
-                      "INSERT INTO t VALUES (1); INSERT INTO c VALUES (1);"
-                      "CREATE VIRTUAL TABLE ft USING fts5(body)");
+    tables_fixture fx(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY); CREATE TABLE c (tid REFERENCES t(id));"
+        "CREATE VIEW tv AS SELECT id FROM t;"
+        "INSERT INTO t VALUES (1); INSERT INTO c VALUES (1);"
+        "CREATE VIRTUAL TABLE ft USING fts5(body)");
     update_table(fx.eng, fx.ann, fx.db, "t", {.description = std::optional<std::string>("d")});
     update_table(fx.eng, fx.ann, fx.db, "t", {.name = "T"});
     auto t = get_table(fx.eng, fx.ann, fx.db, "t");
@@ -545,7 +570,8 @@ TEST_CASE("a rebuild keeps the AUTOINCREMENT counter and table options", "[table
           std::string::npos);
     // STRICT tables take only their own types: SQLite's message, nothing changed.
     CHECK(code_of([&] {
-              update_column(fx.eng, fx.ann, fx.db, "s", "n", {.sqlite_data_type = std::string("TEXT_COLOR")});
+              update_column(fx.eng, fx.ann, fx.db, "s", "n",
+                            {.sqlite_data_type = std::string("TEXT_COLOR")});
           }) == errc::invalid_argument);
     CHECK(fx.json("SELECT n FROM s") == R"([{"n":1}])");
 }
@@ -558,24 +584,32 @@ TEST_CASE("a rebuild that runs out of time rolls back", "[tables][rebuild][limit
     {
         engine eng(opts);
         sign_up(eng, principal::anonymous(), {"ann", "ann@example.com", "password-ann"});
-        db = create_database(eng, principal(authenticate(eng, {.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token})),
-                             {"db", "ann",
-                              "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t(v);"
-                              "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r "
-                              "WHERE i < 300000) INSERT INTO t (v) SELECT 'row ' || i FROM r",
-                              {}})
+        db = create_database(
+                 eng,
+                 principal(authenticate(
+                     eng, {.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"})
+                                         .session_token})),
+                 {"db",
+                  "ann",
+                  "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t(v);"
+                  "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r "
+                  "WHERE i < 300000) INSERT INTO t (v) SELECT 'row ' || i FROM r",
+                  {}})
                  .id;
     }
     {
         auto hurried = opts;
         hurried.sql_timeout = std::chrono::milliseconds(1);
         engine eng(hurried);
-        auto ann = authenticate(eng, {.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token});
+        auto ann = authenticate(
+            eng,
+            {.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token});
         CHECK(code_of([&] { update_column(eng, ann, db, "t", "v", {.is_non_null = true}); }) ==
               errc::deadline_exceeded);
     }
     engine eng(opts);
-    auto ann = authenticate(eng, {.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token});
+    auto ann = authenticate(
+        eng, {.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token});
     auto t = get_table(eng, ann, db, "t");
     CHECK(t.number_of_rows == 300000);
     CHECK_FALSE(t.columns[1].is_non_null);
@@ -585,9 +619,10 @@ TEST_CASE("a rebuild that runs out of time rolls back", "[tables][rebuild][limit
 
 TEST_CASE("a duplicate keeps the table order and descriptions", "[tables][order]") {
     tables_fixture fx("CREATE TABLE a (x); CREATE TABLE b (y)");
-    update_table(fx.eng, fx.ann, fx.db, "b", {.description = std::optional<std::string>("bee"),
-                                              .after = ""});
-    update_column(fx.eng, fx.ann, fx.db, "b", "y", {.description = std::optional<std::string>("why")});
+    update_table(fx.eng, fx.ann, fx.db, "b",
+                 {.description = std::optional<std::string>("bee"), .after = ""});
+    update_column(fx.eng, fx.ann, fx.db, "b", "y",
+                  {.description = std::optional<std::string>("why")});
     auto copy = duplicate_database(fx.eng, fx.ann, fx.db, fx.ann, "ann").id;
     CHECK(tables_of(get_database(fx.eng, fx.ann, copy)) == std::vector<std::string>{"b", "a"});
     CHECK(get_table(fx.eng, fx.ann, copy, "b").description == std::optional<std::string>("bee"));
