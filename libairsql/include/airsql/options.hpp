@@ -105,6 +105,13 @@ struct options {
     /// Cells (rows × columns) of a table above which `GET …/tables/:id` reports
     /// `maxCellLimitReached`: a UI should page through such a table instead of loading it.
     std::uint64_t table_cell_limit = 1'000'000;
+
+    /// CSV imports (`import_csv`, uploads that create a table): the largest file, the most data
+    /// rows (0: no limit) and the wall-clock limit of one import. Larger files are
+    /// `payload_too_large`; an import that runs out of time is interrupted and rolled back.
+    std::uint64_t max_import_bytes = 1024ull * 1024 * 1024;
+    std::uint64_t max_import_rows = 0;
+    std::chrono::milliseconds import_timeout{120'000};
 };
 
 }  // namespace airsql
