@@ -458,6 +458,85 @@ class AuthorizationMatrix(ServerModuleTest):
         self.assertJsonError(self.client.get("/api/dbs", token=secret), 401)
 
     # ---------------------------------------------------------------------------------------
+    # Tables and columns (reading: like GET /api/dbs/:id; changes: the schema capability)
+
+    def test_get_table(self):
+        self.run_route("GET /api/dbs/:id/tables/:table",
+                       expect(200, other=404, anonymous=404, tok_writeonly=403,
+                              tok_insertonly=403),
+                       lambda p, c: c.get(f"/api/dbs/{self.db_for(p)}/tables/items"))
+
+    SCHEMA_CHANGE = dict(default=403, admins=200, editor=200, tok_write=200, other=404,
+                         anonymous=404)
+
+    def owner_sql(self, query):
+        self.assertSqlOk(self.owner_client().sql(self.db, query), query)
+
+    def table_exists(self, name):
+        r = self.owner_client().get(f"/api/dbs/{self.db}/tables/{name}")
+        return r.status == 200
+
+    def test_create_table(self):
+        def call(p, c):
+            res = c.request("PUT", f"/api/dbs/{self.db_for(p)}/tables/made_by_{p}", {})
+            self.assertEqual(self.table_exists(f"made_by_{p}"), res.status == 200, p)
+            return res
+        self.run_route("PUT /api/dbs/:id/tables/:table", expect(**self.SCHEMA_CHANGE), call)
+
+    def test_patch_table(self):
+        def call(p, c):
+            self.owner_sql(f"CREATE TABLE IF NOT EXISTS patch_{p} (x)")
+            res = c.patch(f"/api/dbs/{self.db_for(p)}/tables/patch_{p}",
+                          {"description": f"by {p}"})
+            got = self.owner_client().get(f"/api/dbs/{self.db}/tables/patch_{p}").body
+            self.assertEqual(got["description"] == f"by {p}", res.status == 200, p)
+            return res
+        self.run_route("PATCH /api/dbs/:id/tables/:table", expect(**self.SCHEMA_CHANGE), call)
+
+    def test_delete_table(self):
+        def call(p, c):
+            self.owner_sql(f"CREATE TABLE IF NOT EXISTS doomed_{p} (x)")
+            res = c.delete(f"/api/dbs/{self.db_for(p)}/tables/doomed_{p}")
+            self.assertEqual(self.table_exists(f"doomed_{p}"), res.status != 200, p)
+            return res
+        self.run_route("DELETE /api/dbs/:id/tables/:table", expect(**self.SCHEMA_CHANGE), call)
+        self.assert_db_intact()
+
+    def test_column_routes(self):
+        def columns(p):
+            t = self.owner_client().get(f"/api/dbs/{self.db}/tables/cols_{p}").body
+            return [col["name"] for col in t["columns"]]
+
+        def add(p, c):
+            self.owner_sql(f"CREATE TABLE IF NOT EXISTS cols_{p} (x)")
+            res = c.request("PUT", f"/api/dbs/{self.db_for(p)}/tables/cols_{p}/columns/y",
+                            {"sqliteDataType": "TEXT"})
+            self.assertEqual("y" in columns(p), res.status == 200, p)
+            return res
+
+        def change(p, c):
+            self.owner_sql(f"CREATE TABLE IF NOT EXISTS cols_{p} (x)")
+            res = c.patch(f"/api/dbs/{self.db_for(p)}/tables/cols_{p}/columns/x",
+                          {"name": "x2"})
+            self.assertEqual("x2" in columns(p), res.status == 200, p)
+            return res
+
+        def drop(p, c):
+            self.owner_sql(f"CREATE TABLE IF NOT EXISTS drop_{p} (x, z)")
+            res = c.delete(f"/api/dbs/{self.db_for(p)}/tables/drop_{p}/columns/z")
+            t = self.owner_client().get(f"/api/dbs/{self.db}/tables/drop_{p}").body
+            self.assertEqual("z" not in [col["name"] for col in t["columns"]],
+                             res.status == 200, p)
+            return res
+        self.run_route("PUT /api/dbs/:id/tables/:table/columns/:column",
+                       expect(**self.SCHEMA_CHANGE), add)
+        self.run_route("PATCH /api/dbs/:id/tables/:table/columns/:column",
+                       expect(**self.SCHEMA_CHANGE), change)
+        self.run_route("DELETE /api/dbs/:id/tables/:table/columns/:column",
+                       expect(**self.SCHEMA_CHANGE), drop)
+        self.assert_db_intact()
+
+    # ---------------------------------------------------------------------------------------
     # Public databases, roles, ownership
 
     def test_public_database(self):

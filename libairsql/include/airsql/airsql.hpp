@@ -17,6 +17,7 @@
 #include "airsql/sql.hpp"
 #include "airsql/status.hpp"
 #include "airsql/streams.hpp"
+#include "airsql/tables.hpp"
 #include "airsql/teams.hpp"
 #include "airsql/tokens.hpp"
 #include "airsql/users.hpp"

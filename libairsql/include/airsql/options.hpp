@@ -111,6 +111,13 @@ struct options {
     /// on disk before it is acknowledged) or "NORMAL" (survives process crashes, not power loss).
     std::string synchronous = "FULL";
 
+    /// Most columns a table may get through the tables API (create table, add column).
+    std::size_t max_table_columns = 500;
+
+    /// Cells (rows × columns) of a table above which `GET …/tables/:id` reports
+    /// `maxCellLimitReached`: a UI should page through such a table instead of loading it.
+    std::uint64_t table_cell_limit = 1'000'000;
+
     /// CSV imports (`import_csv`, uploads that create a table): the largest file, the most data
     /// rows (0: no limit) and the wall-clock limit of one import. Larger files are
     /// `payload_too_large`; an import that runs out of time is interrupted and rolled back.

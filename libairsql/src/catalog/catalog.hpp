@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "airsql/databases.hpp"
@@ -100,6 +101,14 @@ struct audit_filter {
     std::optional<std::string> until;  ///< utc < until
 };
 
+/// Description and place in the order of one table, or of one column of a table.
+struct object_metadata {
+    std::string name;  ///< the table (or column) name
+    std::optional<std::string> description;
+    bool placed = false;                 ///< in the order
+    std::optional<std::string> follows;  ///< the name it comes after; nullopt: first
+};
+
 /// Role lists are stored as a bit set.
 std::int64_t roles_to_mask(const std::vector<team_role>& roles);
 std::vector<team_role> roles_from_mask(std::int64_t mask);
@@ -178,6 +187,29 @@ public:
     void append_audit(const std::vector<audit_row>& rows, bool synchronous_full = true);
     std::vector<audit_row> read_audit(const audit_filter& filter);
     std::int64_t count_databases();
+
+    // ---- table and column metadata (descriptions, order) ----
+    // `column` empty: the table's own row. Names compare ASCII case-insensitively.
+    /// The metadata of every table of a database (column empty), or of the columns of `table`.
+    std::vector<object_metadata> table_metadata(std::string_view db_id);
+    std::vector<object_metadata> column_metadata(std::string_view db_id, std::string_view table);
+    /// (table, column, description) of every described column of a database.
+    std::vector<std::tuple<std::string, std::string, std::string>> column_descriptions(
+        std::string_view db_id);
+    void set_description(std::string_view db_id, std::string_view table, std::string_view column,
+                         const std::optional<std::string>& description);
+    /// Stores the order of the tables (`table` nullopt) or of the columns of `table`: every name
+    /// in `ordered` is placed after the one before it; all other rows lose their place.
+    void set_order(std::string_view db_id, std::optional<std::string_view> table,
+                   const std::vector<std::string>& ordered);
+    /// A table or column was renamed: its rows and the links naming it follow.
+    void rename_metadata(std::string_view db_id, std::string_view table, std::string_view column,
+                         std::string_view new_name);
+    /// Copies every description and place of database `from` to database `to` (duplicates).
+    void copy_metadata(std::string_view from, std::string_view to);
+    /// A table or column was dropped: its rows go (a table's with its columns'), and the name
+    /// that followed it now follows its predecessor.
+    void drop_metadata(std::string_view db_id, std::string_view table, std::string_view column);
 
     // ---- tokens ----
     /// Inserts a token with its permissions; returns its id.

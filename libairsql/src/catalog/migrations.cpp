@@ -110,8 +110,31 @@ CREATE INDEX audit_log_db_id_utc ON audit_log(db_id, utc);
 CREATE INDEX audit_log_db_id_id ON audit_log(db_id, id);
 )sql";
 
-constexpr std::array<std::string_view, 2> steps = {v1_accounts_and_databases,
-                                                   v2_env_vars_and_audit_log};
+// Descriptions and order of tables and columns: kept beside the database, never in its file.
+// `placed` marks a name that is in the order; `follows` is the name it comes after (NULL:
+// first). Names compare as SQLite's identifiers do (ASCII case-insensitively).
+constexpr std::string_view v3_table_metadata = R"sql(
+CREATE TABLE table_metadata (
+    db_id       TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    table_name  TEXT NOT NULL COLLATE NOCASE,
+    description TEXT,
+    placed      INTEGER NOT NULL DEFAULT 0,
+    follows     TEXT COLLATE NOCASE,
+    PRIMARY KEY (db_id, table_name)
+) WITHOUT ROWID;
+CREATE TABLE column_metadata (
+    db_id       TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    table_name  TEXT NOT NULL COLLATE NOCASE,
+    column_name TEXT NOT NULL COLLATE NOCASE,
+    description TEXT,
+    placed      INTEGER NOT NULL DEFAULT 0,
+    follows     TEXT COLLATE NOCASE,
+    PRIMARY KEY (db_id, table_name, column_name)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 3> steps = {v1_accounts_and_databases,
+                                                   v2_env_vars_and_audit_log, v3_table_metadata};
 
 }  // namespace
 

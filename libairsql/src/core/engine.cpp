@@ -9,6 +9,7 @@
 #include "airsql/error.hpp"
 #include "core/engine_impl.hpp"
 #include "sqlite/memory_budget.hpp"
+#include "tables/metadata.hpp"
 
 namespace airsql {
 
@@ -41,7 +42,10 @@ engine::impl::impl(options o)
       lock(opts.data_dir),
       catalog(opts.data_dir / "catalog.sqlite"),
       databases(opts.data_dir / "databases", opts),
-      graphql_schemas(opts.graphql_max_schema_fields),
+      graphql_schemas(opts.graphql_max_schema_fields,
+                      [this](const std::string& db_id, graphql::database_model& model) {
+                          tables::annotate_model(catalog, db_id, model);
+                      }),
       graphql_responses(opts.graphql_response_cache_bytes) {}
 
 engine::engine(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}

@@ -509,6 +509,8 @@ create_database_response duplicate_database(engine& eng, const principal& who,
         e.databases.remove(d.id);
         throw;
     }
+    // Table and column descriptions and order (kept beside the file) come along.
+    e.catalog.copy_metadata(source.record.id, d.id);
     return {d.id, team.name, d.ownership_utc};
 }
 

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "airsql/error.hpp"
@@ -14,6 +15,7 @@
 #include "database/database_patch.hpp"
 #include "database/schema_facts.hpp"
 #include "sql/script_execution.hpp"
+#include "tables/metadata.hpp"
 
 namespace airsql {
 
@@ -68,6 +70,16 @@ database_info info_of(engine::impl& e, const catalog::database_record& d) {
     auto hosted = e.databases.open(d.id);
     auto conn = hosted->reader();
     database::fill_live_facts(*conn, hosted->file(), info);
+    // The table order kept in the catalog (tables/metadata.hpp); unordered ones last.
+    std::vector<std::string> names;
+    for (const auto& t : info.tables) names.push_back(t.name);
+    std::vector<table_info> ordered;
+    for (const auto& name : tables::table_order(e, d.id, names)) {
+        auto it = std::find_if(info.tables.begin(), info.tables.end(),
+                               [&](const table_info& t) { return t.name == name; });
+        ordered.push_back(std::move(*it));
+    }
+    info.tables = std::move(ordered);
     return info;
 }
 

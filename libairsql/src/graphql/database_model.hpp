@@ -31,6 +31,7 @@ struct column_model {
     bool nullable_in_storage = false;  ///< non_null in GraphQL but SQLite may still hold NULL
     std::optional<std::vector<std::string>> select_options;  ///< CHECK (col IN (…)) literals
     std::string comparison_type;  ///< name of its <…>Comparison input type without the suffix
+    std::optional<std::string> description;  ///< set through the tables API (catalog)
 };
 
 struct foreign_key_model {
@@ -47,6 +48,7 @@ struct table_model {
     std::vector<std::size_t> key;       ///< columns of *_by_pk; empty: no by-pk fields
     std::optional<std::size_t> rowid;   ///< the column addressing rows (synthetic or alias)
     std::vector<foreign_key_model> foreign_keys;
+    std::optional<std::string> description;  ///< set through the tables API (catalog)
 
     /// Index of the column with this GraphQL name.
     std::optional<std::size_t> column_by_gql(std::string_view gql) const;

@@ -320,7 +320,9 @@ private:
         const auto& rels = out_->relationships[ti];
 
         // <t>_row
-        auto row = object_type(g + "_row", (tm.is_view ? "A row of the view " : "A row of the table ") + tm.name + ".");
+        auto row = object_type(g + "_row", tm.description ? *tm.description
+                                                          : (tm.is_view ? "A row of the view " : "A row of the table ") +
+                                                                tm.name + ".");
         for (std::uint32_t c = 0; c < tm.columns.size(); ++c) {
             const auto& col = tm.columns[c];
             auto s = std::string(scalar_name(col.scalar));
@@ -399,6 +401,7 @@ private:
     }
 
     static std::string column_description(const column_model& c) {
+        if (c.description) return *c.description;
         if (c.synthetic_rowid) return "The rowid SQLite keeps for every row of the table.";
         std::string d = "Column " + c.name;
         if (!c.declared_type.empty()) d += " (" + c.declared_type + ")";

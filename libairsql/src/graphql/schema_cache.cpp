@@ -12,10 +12,13 @@ std::shared_ptr<const schema> schema_cache::get(database::hosted_database& db, a
     const auto& db_id = db.id();
     auto version = db.schema_version();
     auto slot = static_cast<std::size_t>(mode);
+    std::uint64_t epoch = 0;
     {
         std::lock_guard lock(mutex_);
+        epoch = epochs_[db_id];
         auto it = entries_.find(db_id);
-        if (it != entries_.end() && it->second.version == version && it->second.schemas[slot]) {
+        if (it != entries_.end() && it->second.version == version && it->second.epoch == epoch &&
+            it->second.schemas[slot]) {
             return it->second.schemas[slot];
         }
     }
@@ -24,19 +27,26 @@ std::shared_ptr<const schema> schema_cache::get(database::hosted_database& db, a
     {
         std::lock_guard lock(mutex_);
         auto it = entries_.find(db_id);
-        if (it != entries_.end() && it->second.version == version) model = it->second.model;
+        if (it != entries_.end() && it->second.version == version && it->second.epoch == epoch) {
+            model = it->second.model;
+        }
     }
     if (!model) {
-        auto conn = db.reader();
-        sqlite::transaction tx(*conn, sqlite::transaction::kind::deferred);
-        model = std::make_shared<database_model>(read_database_model(*conn));
-        tx.commit();
+        auto fresh = std::make_shared<database_model>();
+        {
+            auto conn = db.reader();
+            sqlite::transaction tx(*conn, sqlite::transaction::kind::deferred);
+            *fresh = read_database_model(*conn);
+            tx.commit();
+        }
+        if (annotate_) annotate_(db_id, *fresh);
+        model = std::move(fresh);
     }
     {
         // Keep the model even if no schema is built from it: refusing a large database again
         // must not read its whole schema again.
         std::lock_guard lock(mutex_);
-        entry_for(db_id, model);
+        entry_for(db_id, model, epoch);
     }
     if (max_fields_ != 0) {
         std::size_t fields = 0;
@@ -50,15 +60,24 @@ std::shared_ptr<const schema> schema_cache::get(database::hosted_database& db, a
     }
     auto built = build_schema(model, mode);
     std::lock_guard lock(mutex_);
-    entry_for(db_id, model).schemas[slot] = built;
+    entry_for(db_id, model, epoch).schemas[slot] = built;
     return built;
 }
 
 schema_cache::entry& schema_cache::entry_for(const std::string& db_id,
-                                             const std::shared_ptr<const database_model>& model) {
+                                             const std::shared_ptr<const database_model>& model,
+                                             std::uint64_t epoch) {
     auto& e = entries_[db_id];
-    if (e.version != model->schema_version) e = entry{model->schema_version, model, {}};
+    if (e.version != model->schema_version || e.epoch != epoch) {
+        e = entry{model->schema_version, epoch, model, {}};
+    }
     return e;
+}
+
+void schema_cache::refresh(const std::string& db_id) {
+    std::lock_guard lock(mutex_);
+    ++epochs_[db_id];
+    entries_.erase(db_id);
 }
 
 void schema_cache::forget(const std::string& db_id) {
