@@ -5,6 +5,7 @@
 #include "airsql/databases.hpp"
 #include "airsql/engine.hpp"
 #include "airsql/error.hpp"
+#include "airsql/files.hpp"
 #include "airsql/graphql.hpp"
 #include "airsql/json.hpp"
 #include "airsql/memory_only.hpp"
