@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -118,15 +119,39 @@ struct http_server::impl {
 
 namespace {
 
+template <class Body>
+void set_header(http::response<Body>& out, const http_response& res, bool keep_alive);
+
 http::response<http::string_body> to_beast(http_response&& res, unsigned version, bool keep_alive) {
     http::response<http::string_body> out{static_cast<http::status>(res.status), version};
-    out.set(http::field::server, "airsql");
-    if (!res.content_type.empty()) out.set(http::field::content_type, res.content_type);
-    for (auto& [name, value] : res.headers) out.insert(name, value);
-    out.keep_alive(keep_alive);
+    set_header(out, res, keep_alive);
     out.body() = std::move(res.body);
     out.prepare_payload();
     return out;
+}
+
+// The header fields of a response, without its body.
+template <class Body>
+void set_header(http::response<Body>& out, const http_response& res, bool keep_alive) {
+    out.set(http::field::server, "airsql");
+    if (!res.content_type.empty()) out.set(http::field::content_type, res.content_type);
+    for (const auto& [name, value] : res.headers) out.insert(name, value);
+    out.keep_alive(keep_alive);
+}
+
+// Writes a message piece by piece, each piece within `timeout`: a large download may take
+// long in total, but a client that stops reading is dropped.
+template <class Message>
+asio::awaitable<beast::error_code> write_in_pieces(beast::tcp_stream& stream, Message& message,
+                                                   std::chrono::seconds timeout) {
+    http::serializer<false, typename Message::body_type, typename Message::fields_type> sr{message};
+    while (!sr.is_done()) {
+        stream.expires_after(timeout);
+        auto [ec, n] =
+            co_await http::async_write_some(stream, sr, asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return ec;
+    }
+    co_return beast::error_code{};
 }
 
 // Writes a JSON error for a request that could not even be read, then the caller closes.
@@ -163,6 +188,13 @@ bool is_cheap(const http_request& request) {
         return path == "/api/login" || path == "/api/logout" || path == "/api/users";
     }
     return request.method == "GET" && path == "/api/status";
+}
+
+// A fresh name for an upload's body file in `dir`.
+std::filesystem::path upload_path(const std::string& dir) {
+    static std::atomic<std::uint64_t> counter{0};
+    return std::filesystem::path(dir) /
+           fmt::format("upload-{}-{}.body", ::getpid(), counter.fetch_add(1) + 1);
 }
 
 http_response too_many_requests(std::size_t limit) {
@@ -226,7 +258,9 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(opts.header_limit));
-        parser.body_limit(opts.json_body_limit);
+        // The header's Content-Length is checked against this; which limit applies is known
+        // only once the route is (uploads take files, everything else a JSON-sized body).
+        parser.body_limit(std::max<std::uint64_t>(opts.json_body_limit, opts.upload_body_limit));
 
         // Wait for the next request (unless pipelined bytes are here already), then read its
         // header.
@@ -270,28 +304,82 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             if (wec) break;
         }
 
-        // Read the body.
-        stream.expires_after(opts.read_timeout);
-        std::tie(ec, n) =
-            co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-        if (ec == http::error::body_limit) {
-            co_await write_error(
-                stream, 413, "payload_too_large",
-                fmt::format("request body is larger than {} bytes", opts.json_body_limit));
+        // Read the body: into memory, or for upload routes into a file, piece by piece so a
+        // long upload may take its time while a stalled one is dropped.
+        bool to_file =
+            routes.wants_body_file(parser.get().method_string(), parser.get().target());
+        std::uint64_t body_limit = to_file ? opts.upload_body_limit : opts.json_body_limit;
+        if (auto length = parser.content_length(); length && *length > body_limit) {
+            co_await write_error(stream, 413, "payload_too_large",
+                                 fmt::format("request body is larger than {} bytes", body_limit));
             break;
         }
-        if (ec) {
-            if (ec != beast::error::timeout && ec != http::error::end_of_stream) {
-                co_await write_error(stream, 400, "bad_request",
-                                     fmt::format("malformed HTTP request: {}", ec.message()));
+        parser.body_limit(body_limit);
+        http_request request;
+        unsigned version = 11;
+        bool keep_alive = false;
+        if (to_file) {
+            auto path = upload_path(opts.upload_dir);
+            http::request_parser<http::file_body> file_parser{std::move(parser)};
+            file_parser.body_limit(body_limit);
+            file_parser.get().body().open(path.c_str(), beast::file_mode::write, ec);
+            if (ec) {
+                std::cerr << fmt::format("cannot create {}: {}\n", path.string(), ec.message());
+                co_await write_error(stream, 503, "unavailable",
+                                     "the server cannot store uploads right now");
+                break;
             }
-            break;
+            while (!ec && !file_parser.is_done()) {
+                stream.expires_after(opts.read_timeout);
+                std::tie(ec, n) = co_await http::async_read_some(
+                    stream, buffer, file_parser, asio::as_tuple(asio::use_awaitable));
+            }
+            file_parser.get().body().file().close(ec);
+            if (!file_parser.is_done()) {
+                std::error_code ignored;
+                std::filesystem::remove(path, ignored);
+                if (ec == http::error::body_limit) {
+                    co_await write_error(stream, 413, "payload_too_large",
+                                         fmt::format("request body is larger than {} bytes",
+                                                     body_limit));
+                } else if (ec != beast::error::timeout && ec != http::error::end_of_stream) {
+                    co_await write_error(stream, 400, "bad_request",
+                                         fmt::format("malformed HTTP request: {}", ec.message()));
+                }
+                break;
+            }
+            auto req = file_parser.release();
+            version = req.version();
+            keep_alive = req.keep_alive();
+            request.method = std::string(req.method_string());
+            request.target = std::string(req.target());
+            for (const auto& field : req) {
+                request.headers.emplace_back(std::string(field.name_string()),
+                                             std::string(field.value()));
+            }
+            request.body_file = path;
+        } else {
+            stream.expires_after(opts.read_timeout);
+            std::tie(ec, n) = co_await http::async_read(stream, buffer, parser,
+                                                        asio::as_tuple(asio::use_awaitable));
+            if (ec == http::error::body_limit) {
+                co_await write_error(
+                    stream, 413, "payload_too_large",
+                    fmt::format("request body is larger than {} bytes", opts.json_body_limit));
+                break;
+            }
+            if (ec) {
+                if (ec != beast::error::timeout && ec != http::error::end_of_stream) {
+                    co_await write_error(stream, 400, "bad_request",
+                                         fmt::format("malformed HTTP request: {}", ec.message()));
+                }
+                break;
+            }
+            auto req = parser.release();
+            version = req.version();
+            keep_alive = req.keep_alive();
+            request = to_request(std::move(req));
         }
-
-        auto req = parser.release();
-        unsigned version = req.version();
-        bool keep_alive = req.keep_alive();
-        auto request = to_request(std::move(req));
 
         // Refuse beyond the address's concurrent requests. Else answer from memory right here
         // if the library can (cached GraphQL responses), else on the worker pool, in the
@@ -309,11 +397,46 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             requests.end(conn->address);
         }
 
+        if (!request.body_file.empty()) {
+            std::error_code ignored;  // gone already when the handler kept the file
+            std::filesystem::remove(request.body_file, ignored);
+        }
+
         int status = response.status;
-        auto res = to_beast(std::move(response), version, keep_alive && !stopping);
-        stream.expires_after(opts.write_timeout);
-        auto [wec, wn] =
-            co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+        bool keep = keep_alive && !stopping;
+        beast::error_code wec;
+        if (!response.body_file.empty()) {
+            // Sent from disk; a file the handler marked temporary is unlinked once open.
+            http::response<http::file_body> res{static_cast<http::status>(response.status),
+                                                version};
+            set_header(res, response, keep);
+            res.body().open(response.body_file.c_str(), beast::file_mode::scan, wec);
+            if (response.delete_body_file) {
+                std::error_code ignored;
+                std::filesystem::remove(response.body_file, ignored);
+            }
+            if (wec) {
+                std::cerr << fmt::format("cannot open {}: {}\n", response.body_file.string(),
+                                         wec.message());
+                co_await write_error(stream, 500, "internal", "internal error");
+                --in_flight;
+                break;
+            }
+            res.prepare_payload();
+            if (request.method == "HEAD") {
+                http::response<http::empty_body> head{res.base()};
+                wec = co_await write_in_pieces(stream, head, opts.write_timeout);
+            } else {
+                wec = co_await write_in_pieces(stream, res, opts.write_timeout);
+            }
+            keep = keep && res.keep_alive();
+        } else {
+            auto res = to_beast(std::move(response), version, keep);
+            stream.expires_after(opts.write_timeout);
+            std::tie(wec, std::ignore) =
+                co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+            keep = keep && res.keep_alive();
+        }
         --in_flight;
         if (opts.access_log) {
             auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
@@ -322,7 +445,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             std::cerr << fmt::format("{} {} {} {:.2f}ms\n", request.method, path_of(request.target),
                                      status, ms);
         }
-        if (wec || !res.keep_alive()) break;
+        if (wec || !keep) break;
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

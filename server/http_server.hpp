@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,10 @@ struct server_options {
     std::chrono::seconds first_byte_timeout{10};    ///< a new connection's wait for its request
     std::size_t header_limit = 16 * 1024;           ///< larger headers get 431
     std::size_t json_body_limit = 4 * 1024 * 1024;  ///< larger bodies get 413
+    /// Bodies of upload routes (`route_body::to_file`) are streamed to files in `upload_dir`,
+    /// up to this size (larger: 413). Memory stays bounded whatever the size.
+    std::uint64_t upload_body_limit = 1100ull * 1024 * 1024;
+    std::string upload_dir = "data/tmp";  ///< must exist; on the data folder's file system
     std::chrono::seconds idle_timeout{60};   ///< waiting for a kept-alive connection's next request
     std::chrono::seconds read_timeout{30};   ///< reading one request
     std::chrono::seconds write_timeout{30};  ///< writing one response

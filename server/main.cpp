@@ -90,6 +90,10 @@ int main(int argc, char** argv) {
     app.add_option("--max-body-bytes", server_opts.json_body_limit, "largest JSON request body")
         ->envname("AIRSQL_MAX_BODY_BYTES")
         ->capture_default_str();
+    app.add_option("--max-upload-bytes", server_opts.upload_body_limit,
+                   "largest upload (database file, CSV, file cell), streamed to disk")
+        ->envname("AIRSQL_MAX_UPLOAD_BYTES")
+        ->capture_default_str();
     app.add_option("--sql-timeout-ms", sql_timeout_ms, "time limit of one SQL endpoint call")
         ->envname("AIRSQL_SQL_TIMEOUT_MS")
         ->capture_default_str();
@@ -140,7 +144,14 @@ int main(int argc, char** argv) {
         engine_opts.sql_timeout = std::chrono::milliseconds(sql_timeout_ms);
         engine_opts.graphql_timeout = std::chrono::milliseconds(graphql_timeout_ms);
         airsql::engine eng(engine_opts);
+        // Uploads and temporary results live beside the databases (same file system: a
+        // finished upload can be renamed into place). Leftovers of a crash are removed.
+        auto temp_dir = std::filesystem::path(data_dir) / "tmp";
+        std::filesystem::remove_all(temp_dir);
+        std::filesystem::create_directories(temp_dir);
+        server_opts.upload_dir = temp_dir.string();
         airsql::server::router_options router_opts;
+        router_opts.temp_dir = temp_dir;
         router_opts.assets_dir =
             assets_dir.empty() ? default_assets_dir(argv[0]) : std::filesystem::path(assets_dir);
         airsql::server::router router(eng, router_opts);

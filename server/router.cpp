@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "router.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -75,12 +79,20 @@ bool is_state_changing(std::string_view method) {
 
 route_context::route_context(engine& e, const http_request& r, std::vector<std::string> names,
                              std::vector<std::string> values,
-                             std::vector<std::pair<std::string, std::string>> query)
+                             std::vector<std::pair<std::string, std::string>> query,
+                             std::filesystem::path temp_dir)
     : eng(e),
       req(r),
       param_names_(std::move(names)),
       param_values_(std::move(values)),
-      query_(std::move(query)) {}
+      query_(std::move(query)),
+      temp_dir_(std::move(temp_dir)) {}
+
+std::filesystem::path route_context::temp_file(std::string_view suffix) const {
+    static std::atomic<std::uint64_t> counter{0};
+    auto dir = temp_dir_.empty() ? std::filesystem::temp_directory_path() : temp_dir_;
+    return dir / fmt::format("result-{}-{}{}", ::getpid(), counter.fetch_add(1) + 1, suffix);
+}
 
 const std::string& route_context::param(std::string_view name) const {
     for (std::size_t i = 0; i < param_names_.size(); ++i) {
@@ -116,7 +128,7 @@ const principal& route_context::who() {
             if (c.bearer.empty()) throw error(errc::unauthenticated, "empty bearer token");
         }
         c.session_cookie = cookie_value(req.header("Cookie"), session_cookie_name);
-        c.state_changing = is_state_changing(req.method);
+        c.state_changing = state_changing_ || is_state_changing(req.method);
         c.origin = std::string(req.header("Origin"));
         c.sec_fetch_site = std::string(req.header("Sec-Fetch-Site"));
         c.host = std::string(req.header("Host"));
@@ -258,7 +270,8 @@ http_response router::dispatch(const http_request& req, bool inline_only) const 
             continue;
         }
         if (inline_only && !r.try_inline) throw not_inline{};
-        route_context ctx(eng_, req, std::move(names), std::move(values), std::move(query));
+        route_context ctx(eng_, req, std::move(names), std::move(values), std::move(query),
+                          opts_.temp_dir);
         return r.fn(ctx);
     }
     if (inline_only) throw not_inline{};

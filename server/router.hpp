@@ -31,7 +31,8 @@ class route_context {
 public:
     route_context(engine& eng, const http_request& req, std::vector<std::string> param_names,
                   std::vector<std::string> param_values,
-                  std::vector<std::pair<std::string, std::string>> query);
+                  std::vector<std::pair<std::string, std::string>> query,
+                  std::filesystem::path temp_dir = {});
 
     engine& eng;
     const http_request& req;
@@ -51,11 +52,20 @@ public:
         return boost::json::value_to<T>(json_body());
     }
 
+    /// For GET routes that change state (Airsequel's regenerate and duplicate links): the
+    /// caller is authenticated with the cross-site checks of unsafe methods. Call before who().
+    void treat_as_state_changing() noexcept { state_changing_ = true; }
+
+    /// A fresh path in the router's temporary folder for a result file (`body_file`).
+    std::filesystem::path temp_file(std::string_view suffix) const;
+
 private:
     std::vector<std::string> param_names_;
     std::vector<std::string> param_values_;
     std::vector<std::pair<std::string, std::string>> query_;
     std::optional<principal> who_;
+    std::filesystem::path temp_dir_;
+    bool state_changing_ = false;
 };
 
 using handler = std::function<http_response(route_context&)>;
@@ -82,6 +92,8 @@ enum class route_body { in_memory, to_file };
 struct router_options {
     /// Folder with the playground's browser files (GraphiQL, React); empty: playground off.
     std::filesystem::path assets_dir;
+    /// Folder for temporary result files (exports, downloads) sent as `body_file`.
+    std::filesystem::path temp_dir = std::filesystem::temp_directory_path();
 };
 
 class router {

@@ -9,6 +9,7 @@ void add_all_routes(router& r) {
     add_user_routes(r);
     add_team_routes(r);
     add_database_routes(r);
+    add_database_file_routes(r);
     add_sql_routes(r);
     add_token_routes(r);
     add_graphql_routes(r);

@@ -12,6 +12,7 @@ void add_meta_routes(router& r);
 void add_user_routes(router& r);
 void add_team_routes(router& r);
 void add_database_routes(router& r);
+void add_database_file_routes(router& r);
 void add_sql_routes(router& r);
 void add_token_routes(router& r);
 void add_graphql_routes(router& r);

@@ -148,6 +148,9 @@ public:
     std::vector<database_record> databases_of_user(std::int64_t user_id);
     void update_database(const database_record& db);
     void delete_database(std::string_view id);
+    /// Gives a database a new id: its row and every catalog row that names it (any table with
+    /// a `db_id` column), in one transaction.
+    void rename_database(std::string_view id, std::string_view new_id);
     std::int64_t count_databases();
 
     // ---- tokens ----

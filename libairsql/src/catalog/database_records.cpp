@@ -168,6 +168,32 @@ void catalog::delete_database(std::string_view id) {
     wrote();
 }
 
+void catalog::rename_database(std::string_view id, std::string_view new_id) {
+    auto w = writer_.acquire();
+    std::vector<std::string> tables;
+    {
+        auto st = w->prepare(
+            "SELECT m.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS c "
+            "WHERE m.type = 'table' AND c.name = 'db_id'");
+        while (st.step()) tables.push_back(st.text(0));
+    }
+    w->exec("PRAGMA defer_foreign_keys = ON");
+    sqlite::transaction tx(*w);
+    {
+        auto st = w->prepare("UPDATE databases SET id = ? WHERE id = ?");
+        st.bind(1, std::string(new_id)).bind(2, std::string(id));
+        st.run();
+    }
+    for (const auto& table : tables) {
+        auto st = w->prepare(fmt::format("UPDATE {} SET db_id = ? WHERE db_id = ?",
+                                         sqlite::quote_identifier(table)));
+        st.bind(1, std::string(new_id)).bind(2, std::string(id));
+        st.run();
+    }
+    tx.commit();
+    wrote();
+}
+
 std::int64_t catalog::count_databases() {
     auto r = readers_.acquire();
     auto st = r->cached("SELECT count(*) FROM databases");

@@ -29,7 +29,8 @@ std::unique_ptr<sqlite::connection> open_hosted_connection(const std::filesystem
     conn->exec(fmt::format("PRAGMA max_page_count = {}", std::max<std::int64_t>(max_pages, 1)));
     conn->exec("PRAGMA recursive_triggers = ON");
     if (writer) {
-        conn->exec("PRAGMA journal_mode = WAL");
+        // WAL mode is switched on by the first write lease (hosted_database::write_lease), not
+        // here: an uploaded file nobody wrote to must download byte for byte.
         conn->exec(opts.synchronous == "NORMAL" ? "PRAGMA synchronous = NORMAL"
                                                 : "PRAGMA synchronous = FULL");
     } else {
@@ -52,6 +53,17 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
     data_generation_ = openings.fetch_add(1, std::memory_order_relaxed) << 32;
     auto w = writer_.acquire();
     schema_version_ = w->pragma_int("schema_version");
+    wal_ = w->pragma_text("journal_mode") == "wal";
+}
+
+hosted_database::write_lease::write_lease(hosted_database& db)
+    : db_(&db), lease_(db.writer_.acquire()) {
+    if (!db.wal_) {
+        // Readers then run beside the writer. Needs a moment without readers in a
+        // transaction (busy timeout).
+        lease_->exec("PRAGMA journal_mode = WAL");
+        db.wal_ = true;
+    }
 }
 
 hosted_database::write_lease::~write_lease() {

@@ -28,7 +28,7 @@ public:
     /// is read again: only this process writes the file, so that is where it can change.
     class write_lease {
     public:
-        explicit write_lease(hosted_database& db) : db_(&db), lease_(db.writer_.acquire()) {}
+        explicit write_lease(hosted_database& db);
         ~write_lease();
         write_lease(const write_lease&) = delete;
         write_lease& operator=(const write_lease&) = delete;
@@ -57,6 +57,7 @@ private:
     sqlite::reader_pool readers_;
     std::atomic<std::int64_t> schema_version_{0};
     std::atomic<std::uint64_t> data_generation_{0};
+    bool wal_ = false;  ///< WAL mode on (guarded by the writer slot)
 };
 
 /// Opens a connection to a hosted database file with airsql's standard configuration.

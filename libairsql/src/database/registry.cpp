@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <system_error>
 #include <vector>
 
@@ -35,7 +37,11 @@ std::filesystem::path registry::file_of(std::string_view id) const {
 
 std::shared_ptr<hosted_database> registry::open(std::string_view id) {
     auto file = file_of(id);
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    if (exclusive_.count(std::string(id))) {
+        core::about_to_block();
+        exclusive_done_.wait(lock, [&] { return exclusive_.count(std::string(id)) == 0; });
+    }
     auto it = open_.find(std::string(id));
     if (it != open_.end()) {
         it->second.last_use = ++uses_;
@@ -77,6 +83,87 @@ std::shared_ptr<hosted_database> registry::create(std::string_view id) {
         conn.exec("PRAGMA journal_mode = WAL");
     }
     return open(id);
+}
+
+std::filesystem::path registry::staging_file(std::string_view id) {
+    auto file = file_of(id);
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) throw error(errc::unavailable, "cannot create the database folder");
+    static std::atomic<std::uint64_t> counter{0};
+    return file.parent_path() / fmt::format("staged-{}.sqlite", counter.fetch_add(1) + 1);
+}
+
+void registry::adopt(std::string_view id, const std::filesystem::path& prepared) {
+    auto file = file_of(id);
+    if (std::filesystem::exists(file)) {
+        throw error(errc::already_exists, fmt::format("Database \"{}\" exists already", id));
+    }
+    std::filesystem::rename(prepared, file);
+}
+
+template <class Fn>
+void registry::with_exclusive_files(std::string_view id, std::chrono::milliseconds wait,
+                                    Fn change) {
+    core::about_to_block();
+    std::string key(id);
+    std::weak_ptr<hosted_database> old;
+    {
+        std::unique_lock lock(mutex_);
+        exclusive_done_.wait(lock, [&] { return exclusive_.count(key) == 0; });
+        exclusive_.insert(key);
+        if (auto it = open_.find(key); it != open_.end()) {
+            old = it->second.db;
+            open_.erase(it);
+        }
+    }
+    auto release = [&] {
+        std::lock_guard lock(mutex_);
+        exclusive_.erase(key);
+        exclusive_done_.notify_all();
+    };
+    // In-flight requests finish on the old database. Its connections must be closed before
+    // the files change: SQLite deletes "<file>-wal" by name when the last one closes.
+    auto until = std::chrono::steady_clock::now() + wait;
+    while (!old.expired()) {
+        if (std::chrono::steady_clock::now() > until) {
+            release();
+            throw error(errc::unavailable,
+                        "the database is busy; try again when its requests have finished");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    try {
+        change();
+    } catch (...) {
+        release();
+        throw;
+    }
+    release();
+}
+
+void registry::replace(std::string_view id, const std::filesystem::path& prepared,
+                       std::chrono::milliseconds wait) {
+    auto file = file_of(id);
+    with_exclusive_files(id, wait, [&] {
+        std::error_code ec;
+        std::filesystem::remove(file.string() + "-wal", ec);
+        std::filesystem::remove(file.string() + "-shm", ec);
+        std::filesystem::remove(file.string() + "-journal", ec);
+        std::filesystem::rename(prepared, file);
+    });
+}
+
+void registry::rename(std::string_view id, std::string_view new_id,
+                      std::chrono::milliseconds wait) {
+    auto from = file_of(id).parent_path();
+    auto to = file_of(new_id).parent_path();
+    with_exclusive_files(id, wait, [&] {
+        if (std::filesystem::exists(to)) {
+            throw error(errc::already_exists, fmt::format("Database \"{}\" exists already", new_id));
+        }
+        std::filesystem::rename(from, to);
+    });
 }
 
 void registry::remove(std::string_view id) {

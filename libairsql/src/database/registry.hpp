@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -8,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "airsql/options.hpp"
 #include "database/hosted_database.hpp"
@@ -29,6 +32,26 @@ public:
     /// Creates the folder and an empty database file (WAL mode) and opens it.
     std::shared_ptr<hosted_database> create(std::string_view id);
 
+    /// A path in the database's folder (created) where a new file for it may be prepared,
+    /// then `adopt`ed or `replace`d into place. Removed with the folder.
+    std::filesystem::path staging_file(std::string_view id);
+
+    /// Moves a prepared file into place as the new database `id` (which must not exist yet).
+    /// The file is taken as it is: it is not rewritten (an upload downloads byte for byte).
+    void adopt(std::string_view id, const std::filesystem::path& prepared);
+
+    /// Atomically swaps the database's file for `prepared`: new opens wait while the current
+    /// users finish with their handles (up to `wait`; else `unavailable` and nothing changes),
+    /// then the old file (and its WAL) is closed and replaced. Readers see the old or the new
+    /// database, never a mix.
+    void replace(std::string_view id, const std::filesystem::path& prepared,
+                 std::chrono::milliseconds wait = std::chrono::seconds(30));
+
+    /// Renames the database's folder (the database gets a new id), with the same waiting as
+    /// `replace`.
+    void rename(std::string_view id, std::string_view new_id,
+                std::chrono::milliseconds wait = std::chrono::seconds(30));
+
     /// Closes the database (after in-flight users finish with their handles) and deletes its
     /// folder.
     void remove(std::string_view id);
@@ -45,8 +68,13 @@ private:
     };
     // Closes the least recently used databases nobody holds, down to the cap. Needs mutex_.
     void close_idle_beyond_cap();
+    // Runs `change` on the database's files with nobody holding it and opens of it paused.
+    template <class Fn>
+    void with_exclusive_files(std::string_view id, std::chrono::milliseconds wait, Fn change);
 
     std::mutex mutex_;
+    std::condition_variable exclusive_done_;
+    std::unordered_set<std::string> exclusive_;  ///< ids whose files are being swapped
     std::unordered_map<std::string, entry> open_;
     std::uint64_t uses_ = 0;
 };

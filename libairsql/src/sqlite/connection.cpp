@@ -217,6 +217,11 @@ std::int64_t connection::pragma_int(const std::string& name) {
     return st->step() ? st->int64(0) : 0;
 }
 
+std::string connection::pragma_text(const std::string& name) {
+    auto st = cached("PRAGMA " + name);
+    return st->step() ? st->text(0) : std::string();
+}
+
 // ---- transaction ----
 
 transaction::transaction(connection& conn, kind k) : conn_(conn) {

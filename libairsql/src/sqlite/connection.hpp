@@ -123,6 +123,8 @@ public:
 
     /// Runs `PRAGMA <name>` and returns the first column of the first row as an integer.
     std::int64_t pragma_int(const std::string& name);
+    /// The same, as text ("" when there is no row).
+    std::string pragma_text(const std::string& name);
 
     /// When long function calls on this connection give up (see bounded_functions.hpp).
     call_deadline& function_deadline() noexcept { return function_deadline_; }
