@@ -13,6 +13,7 @@ void add_all_routes(router& r) {
     add_sql_routes(r);
     add_token_routes(r);
     add_graphql_routes(r);
+    add_file_routes(r);
 }
 
 }  // namespace airsql::server

@@ -43,7 +43,8 @@ struct file_meta {
     /// name made of table, column and rowid, with an extension for the detected type when
     /// one is known (`docs-content-7.png`). Never empty.
     std::string file_name;
-    /// Whether `media_type` and `file_name` come from the upload (true) or were made up.
+    /// Whether the cell's upload facts were found and still describe it (same size, same
+    /// hash); `media_type` and `file_name` come from them where the upload gave them.
     bool from_upload = false;
     /// When the file was uploaded through `put_file` (ISO-8601 UTC), "" when unknown.
     std::string uploaded_utc;
@@ -60,8 +61,10 @@ struct file_meta {
 /// The cell is set to a zero-filled blob of the right size and then written in chunks with
 /// SQLite's incremental BLOB I/O, all in one transaction on the database's writer: a failure
 /// leaves the old bytes (and their name) in place. Memory stays bounded by the chunk size and
-/// SQLite's page cache, except that SQLite builds a row whose file column is not the table's
-/// last column in memory once (zero-filled), as for any UPDATE of such a row.
+/// SQLite's page cache when the file column is the table's last column (or every column after
+/// it is NULL). Otherwise SQLite builds the row in memory, zero-filled, as for any UPDATE of
+/// such a row: about twice the file's size for the moment of the UPDATE (never the file's
+/// bytes); `options::max_request_sqlite_memory` is raised to fit that for the upload.
 ///
 /// Needs the right to change rows (update): team Editors and Admins, `write` and `writeonly`
 /// tokens. `insertonly` tokens may not: an upload replaces the content of an existing row.

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 
@@ -98,7 +99,7 @@ std::string copy_into(sqlite::blob& blob, const byte_source& content) {
         throw error(errc::resource_exhausted,
                     fmt::format("storing the file needs more than {} bytes of memory (SQLite builds "
                                 "the row in memory when the file column is not the table's last "
-                                "column)",
+                                "column, and reads the row's other large values)",
                                 budget.limit()));
     }
     if (e.code() == errc::resource_exhausted) {
@@ -146,7 +147,12 @@ void put_file(engine& eng, const principal& who, std::string_view db_id, const f
     std::string hash;
     auto hosted = e.databases.open(db.record.id);
     {
-        sqlite::memory_budget budget(e.opts.max_request_sqlite_memory);
+        // SQLite builds a row whose file column is not its last in memory, zero-filled, and
+        // copies it once more into the record: about twice the file. The upload cap bounds
+        // that, so the per-request budget grows to fit it rather than refuse such uploads.
+        auto limit = e.opts.max_request_sqlite_memory;
+        if (limit != 0) limit = std::max<std::uint64_t>(limit, 2 * size + (16u << 20));
+        sqlite::memory_budget budget(static_cast<std::size_t>(limit));
         try {
             auto conn = hosted->writer();
             sqlite::transaction tx(*conn);

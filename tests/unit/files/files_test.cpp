@@ -10,6 +10,7 @@
 #include "airsql/airsql.hpp"
 #include "catch.hpp"
 #include "engine_fixture.hpp"
+#include "core/engine_impl.hpp"
 #include "sqlite/connection.hpp"
 
 using namespace airsql;
@@ -394,4 +395,18 @@ TEST_CASE("file columns are those whose declared type starts with BLOB", "[files
         CHECK(is_file_column_type(t));
     }
     for (auto t : {"", "BLO", "TEXT", "MYBLOB", " BLOB", "INTEGER"}) CHECK_FALSE(is_file_column_type(t));
+}
+
+TEST_CASE("upload facts follow a new database id and go with the database", "[files]") {
+    files_fixture fx;
+    fx.put(fx.cell(), "kept", "kept.txt", "text/plain");
+    auto new_id = regenerate_database_id(fx.eng, fx.ann, fx.db);
+    string_sink sink;
+    auto meta = get_file(fx.eng, fx.ann, new_id, fx.cell(), sink);
+    CHECK(sink.data == "kept");
+    CHECK(meta.file_name == "kept.txt");
+    auto& catalog = fx.eng.internals().catalog;
+    CHECK(catalog.find_file_metadata(new_id, "docs", "content", 1));
+    delete_database(fx.eng, fx.ann, new_id);
+    CHECK_FALSE(catalog.find_file_metadata(new_id, "docs", "content", 1));
 }
