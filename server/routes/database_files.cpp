@@ -26,9 +26,7 @@ http_response download(route_context& c, const principal& who, std::string_view 
     auto path = c.temp_file(".sqlite");
     stream_meta meta;
     try {
-        file_sink sink(path);
-        meta = download_database(c.eng, who, id, sink);
-        sink.flush();
+        meta = download_database(c.eng, who, id, path);
     } catch (...) {
         std::error_code ignored;
         std::filesystem::remove(path, ignored);

@@ -52,7 +52,8 @@ def main() -> int:
                 return 1
             expected = ['"rows":[{"id":1,"body":"hello"},{"id":2,"body":"world"}]',
                         '{"data":{"notes":[{"id":1,"body":"hello"}]}}',
-                        '"numChanges":2', '"numberOfDatabases":1', '"name":"Notes"']
+                        '"numChanges":2', '"numberOfDatabases":1', '"name":"Notes"',
+                        'hello\nworld', '"ownerName":"ada"']
             missing = [e for e in expected if e not in out.stdout]
             if missing:
                 print(f"walkthrough output lacks {missing}")

@@ -3,6 +3,7 @@
 // operation goes through the engine's database registry.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,9 @@ create_database_response replace_database(engine& eng, const principal& who,
 /// Needs read access (read-only links too).
 stream_meta download_database(engine& eng, const principal& who, std::string_view db_id,
                               byte_sink& out);
+/// The same, written to a new file at `target` (copied in the kernel where it can be).
+stream_meta download_database(engine& eng, const principal& who, std::string_view db_id,
+                              const std::filesystem::path& target);
 
 /// `GET /dbs/:dbId/duplicate` and `GET /readonly/:readonlyId/duplicate`: a new database with
 /// the same contents, owned by `team` (empty: the caller's own team). `who` reads the source

@@ -109,7 +109,7 @@ void check_size(const engine::impl& e, const byte_source& file) {
 }
 
 // Copies the source's bytes into a new file (in the kernel when the source is a file).
-void copy_to_file(const byte_source& source, const std::filesystem::path& path) {
+void copy_to_file(const byte_source& source, const std::filesystem::path& path, bool sync = true) {
     int out = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out < 0) throw error(errc::unavailable, "cannot create the database file");
     auto fail = [&](const char* what) {
@@ -142,7 +142,7 @@ void copy_to_file(const byte_source& source, const std::filesystem::path& path) 
             done += static_cast<std::size_t>(n);
         }
     }
-    if (::fsync(out) != 0) fail("cannot write the database file");
+    if (sync && ::fsync(out) != 0) fail("cannot write the database file");
     ::close(out);
 }
 
@@ -308,7 +308,8 @@ void copy_file_to_sink(const std::filesystem::path& file, std::uint64_t size, by
 }
 
 // A consistent copy of the database as a file at `target`, made with SQLite's backup API
-// from a reader's snapshot (writers go on meanwhile).
+// from the reader's snapshot (writers go on meanwhile). The copy is scratch until it is
+// complete: no journal, no syncs.
 void backup_to_file(sqlite::connection& reader, const std::filesystem::path& target) {
     sqlite3* dest = nullptr;
     if (sqlite3_open_v2(target.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
@@ -316,6 +317,8 @@ void backup_to_file(sqlite::connection& reader, const std::filesystem::path& tar
         sqlite3_close(dest);
         throw error(errc::unavailable, "cannot create the snapshot file");
     }
+    sqlite3_exec(dest, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", nullptr, nullptr,
+                 nullptr);
     auto* backup = sqlite3_backup_init(dest, "main", reader.handle(), "main");
     int rc = backup ? sqlite3_backup_step(backup, -1) : sqlite3_errcode(dest);
     if (backup) sqlite3_backup_finish(backup);
@@ -326,12 +329,21 @@ void backup_to_file(sqlite::connection& reader, const std::filesystem::path& tar
     }
 }
 
-// Writes a consistent snapshot of the hosted database to `out`. While a reader holds its
-// snapshot, the main file is that snapshot when the database is in rollback-journal mode (the
-// shared lock keeps writers out) or, in WAL mode, when every WAL frame up to the snapshot is
-// checkpointed (later frames cannot be). Then the file is sent byte for byte; else a copy is
-// made with the backup API.
-void snapshot(engine::impl& e, database::hosted_database& db, byte_sink& out) {
+// Copies the first `size` bytes of `from` into a new file `to`, in the kernel.
+void copy_file_prefix(const std::filesystem::path& from, std::uint64_t size,
+                      const std::filesystem::path& to) {
+    byte_source source;
+    source.file = from;
+    source.length = size;
+    copy_to_file(source, to, false);
+}
+
+// Writes a consistent snapshot of the hosted database to the new file `target`. While a
+// reader holds its snapshot, the main file is that snapshot when the database is in
+// rollback-journal mode (the shared lock keeps writers out) or, in WAL mode, when every WAL
+// frame up to the snapshot is checkpointed (later frames cannot be, while the snapshot is
+// held). Then the file is copied byte for byte; else the backup API copies the snapshot.
+void snapshot_to_file(database::hosted_database& db, const std::filesystem::path& target) {
     auto reader = db.reader();
     reader->exec("BEGIN");
     struct end_read {
@@ -350,19 +362,20 @@ void snapshot(engine::impl& e, database::hosted_database& db, byte_sink& out) {
         auto st = checkpointer.prepare("PRAGMA wal_checkpoint(PASSIVE)");
         raw = st.step() && st.int64(0) == 0 && st.int64(1) == st.int64(2);
     }
-    if (raw) {
-        copy_file_to_sink(db.file(), std::filesystem::file_size(db.file()), out);
-        return;
-    }
-    auto copy = e.databases.staging_file(db.id());
     try {
-        backup_to_file(*reader, copy);
-        copy_file_to_sink(copy, std::filesystem::file_size(copy), out);
+        if (raw) {
+            copy_file_prefix(db.file(), std::filesystem::file_size(db.file()), target);
+        } else {
+            backup_to_file(*reader, target);
+        }
     } catch (...) {
-        remove_with_wal(copy);
+        remove_with_wal(target);
         throw;
     }
-    remove_with_wal(copy);
+}
+
+stream_meta download_meta(const catalog::database_record& d) {
+    return {"application/vnd.sqlite3", (d.name.empty() ? "database" : d.name) + ".sqlite"};
 }
 
 }  // namespace
@@ -425,8 +438,26 @@ stream_meta download_database(engine& eng, const principal& who, std::string_vie
     auto db = auth::resolve_database(e, who, db_id);
     auth::require_read(db);
     auto hosted = e.databases.open(db.record.id);
-    snapshot(e, *hosted, out);
-    return {"application/vnd.sqlite3", (db.record.name.empty() ? "database" : db.record.name) + ".sqlite"};
+    auto copy = e.databases.staging_file(db.record.id);
+    snapshot_to_file(*hosted, copy);
+    try {
+        copy_file_to_sink(copy, std::filesystem::file_size(copy), out);
+    } catch (...) {
+        remove_with_wal(copy);
+        throw;
+    }
+    remove_with_wal(copy);
+    return download_meta(db.record);
+}
+
+stream_meta download_database(engine& eng, const principal& who, std::string_view db_id,
+                              const std::filesystem::path& target) {
+    auto& e = eng.internals();
+    auto db = auth::resolve_database(e, who, db_id);
+    auth::require_read(db);
+    auto hosted = e.databases.open(db.record.id);
+    snapshot_to_file(*hosted, target);
+    return download_meta(db.record);
 }
 
 create_database_response duplicate_database(engine& eng, const principal& who,
@@ -452,9 +483,7 @@ create_database_response duplicate_database(engine& eng, const principal& who,
     try {
         {
             auto hosted = e.databases.open(source.record.id);
-            file_sink sink(staged);
-            snapshot(e, *hosted, sink);
-            sink.flush();
+            snapshot_to_file(*hosted, staged);
         }
         e.databases.adopt(d.id, staged);
         e.catalog.insert_database(d);
