@@ -12,6 +12,8 @@ namespace airsql::server {
 
 namespace {
 
+constexpr std::uint64_t multipart_allowance = 256 * 1024;
+
 constexpr const char* cell_path =
     "/tables/:tableId/columns/:columnName/files/:primaryKey/:equalsValue";
 
@@ -62,7 +64,10 @@ void add_file_routes(router& r) {
               put_file(c.eng, c.who(), c.param("dbId"), cell_of(c), u.file);
               return json_response(boost::json::object{});
           },
-          false, route_body::to_file);
+          false, route_body::to_file)
+        // Refused from the Content-Length before the body is stored: the file cap plus room
+        // for the multipart framing (the library checks the file's own size).
+        .max_body_bytes = r.engine_options().max_file_upload_bytes + multipart_allowance;
     r.add("GET", std::string("/api/dbs/:dbId") + cell_path,
           {"Files",
            "The file in the cell, with its uploaded name and media type (else the type detected "
