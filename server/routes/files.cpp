@@ -60,8 +60,9 @@ void add_file_routes(router& r) {
            "`?filename=`. The row must exist. Editors, Admins, write and writeonly tokens.",
            "", "{}"},
           [](route_context& c) {
+              const auto& who = c.who();  // bad credentials answer before the form is read
               auto u = read_upload(c);
-              put_file(c.eng, c.who(), c.param("dbId"), cell_of(c), u.file);
+              put_file(c.eng, who, c.param("dbId"), cell_of(c), u.file);
               return json_response(boost::json::object{});
           },
           false, route_body::to_file)
