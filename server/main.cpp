@@ -136,6 +136,20 @@ int main(int argc, char** argv) {
                    "largest GraphQL response body; larger is an error")
         ->envname("AIRSQL_GRAPHQL_MAX_RESPONSE_BYTES")
         ->capture_default_str();
+    app.add_option("--max-import-bytes", engine_opts.max_import_bytes,
+                   "largest CSV file one import may read; larger get 413")
+        ->envname("AIRSQL_MAX_IMPORT_BYTES")
+        ->capture_default_str();
+    app.add_option("--max-import-rows", engine_opts.max_import_rows,
+                   "most rows one CSV import may add; 0 = no limit")
+        ->envname("AIRSQL_MAX_IMPORT_ROWS")
+        ->capture_default_str();
+    app.add_option_function<std::int64_t>(
+           "--import-timeout-ms",
+           [&](std::int64_t ms) { engine_opts.import_timeout = std::chrono::milliseconds(ms); },
+           "time limit of one CSV import")
+        ->envname("AIRSQL_IMPORT_TIMEOUT_MS")
+        ->default_str(std::to_string(engine_opts.import_timeout.count()));
     app.add_option("--assets-dir", assets_dir,
                    "folder of the playground's browser files (default: next to the binary)")
         ->envname("AIRSQL_ASSETS_DIR");

@@ -17,5 +17,6 @@ void add_sql_routes(router& r);
 void add_token_routes(router& r);
 void add_graphql_routes(router& r);
 void add_file_routes(router& r);
+void add_csv_routes(router& r);
 
 }  // namespace airsql::server

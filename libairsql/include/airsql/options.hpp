@@ -103,6 +103,13 @@ struct options {
     /// `PRAGMA synchronous` for hosted databases in WAL mode: "FULL" (default; every commit is
     /// on disk before it is acknowledged) or "NORMAL" (survives process crashes, not power loss).
     std::string synchronous = "FULL";
+
+    /// CSV imports (`import_csv`, uploads that create a table): the largest file, the most data
+    /// rows (0: no limit) and the wall-clock limit of one import. Larger files are
+    /// `payload_too_large`; an import that runs out of time is interrupted and rolled back.
+    std::uint64_t max_import_bytes = 1024ull * 1024 * 1024;
+    std::uint64_t max_import_rows = 0;
+    std::chrono::milliseconds import_timeout{120'000};
 };
 
 }  // namespace airsql
