@@ -24,6 +24,7 @@ class AirsqlConan(ConanFile):
         self.requires("boost/1.81.0", transitive_headers=True)
         self.requires("fmt/9.1.0")
         self.requires("libsodium/cci.20220430")
+        self.requires("libmagic/5.45")
         if self.options.with_server:
             self.requires("cli11/2.3.2")
 
@@ -58,6 +59,7 @@ class AirsqlConan(ConanFile):
         self.cpp_info.libs = ["airsql"]
         self.cpp_info.defines = ["BOOST_JSON_NO_LIB", "BOOST_URL_NO_LIB"]
         self.cpp_info.requires = ["sqlitecpp::sqlitecpp", "sqlite3::sqlite3", "boost::headers",
-                                  "fmt::fmt", "libsodium::libsodium"]
+                                  "fmt::fmt", "libsodium::libsodium",
+                                  "libmagic::libmagic"]
         if self.settings.os in ("Linux", "FreeBSD"):
             self.cpp_info.system_libs = ["pthread", "dl"]

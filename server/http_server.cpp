@@ -306,9 +306,13 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
 
         // Read the body: into memory, or for upload routes into a file, piece by piece so a
         // long upload may take its time while a stalled one is dropped.
-        bool to_file =
-            routes.wants_body_file(parser.get().method_string(), parser.get().target());
-        std::uint64_t body_limit = to_file ? opts.upload_body_limit : opts.json_body_limit;
+        auto file_limit =
+            routes.body_file_limit(parser.get().method_string(), parser.get().target());
+        bool to_file = file_limit.has_value();
+        std::uint64_t body_limit = !to_file ? opts.json_body_limit
+                                   : *file_limit != 0
+                                       ? std::min<std::uint64_t>(*file_limit, opts.upload_body_limit)
+                                       : opts.upload_body_limit;
         if (auto length = parser.content_length(); length && *length > body_limit) {
             co_await write_error(stream, 413, "payload_too_large",
                                  fmt::format("request body is larger than {} bytes", body_limit));

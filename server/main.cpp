@@ -96,6 +96,10 @@ int main(int argc, char** argv) {
                    "largest upload (database file, CSV, file cell), streamed to disk")
         ->envname("AIRSQL_MAX_UPLOAD_BYTES")
         ->capture_default_str();
+    app.add_option("--max-file-bytes", engine_opts.max_file_upload_bytes,
+                   "largest file one file cell (BLOB column) may receive")
+        ->envname("AIRSQL_MAX_FILE_BYTES")
+        ->capture_default_str();
     app.add_option("--sql-timeout-ms", sql_timeout_ms, "time limit of one SQL endpoint call")
         ->envname("AIRSQL_SQL_TIMEOUT_MS")
         ->capture_default_str();

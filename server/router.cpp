@@ -157,14 +157,20 @@ router::router(engine& eng, router_options opts) : eng_(eng), opts_(std::move(op
     add_all_routes(*this);
 }
 
-void router::add(std::string method, std::string pattern, route_doc doc, handler fn,
-                 bool try_inline, route_body body) {
+route& router::add(std::string method, std::string pattern, route_doc doc, handler fn,
+                   bool try_inline, route_body body) {
     auto segments = split_pattern(pattern);
     routes_.push_back({std::move(method), std::move(pattern), std::move(doc), std::move(fn),
                        std::move(segments), try_inline, body == route_body::to_file});
+    return routes_.back();
 }
 
 bool router::wants_body_file(std::string_view method, std::string_view target) const noexcept {
+    return body_file_limit(method, target).has_value();
+}
+
+std::optional<std::uint64_t> router::body_file_limit(std::string_view method,
+                                                     std::string_view target) const noexcept {
     try {
         auto parsed = !target.empty() && target.front() == '/'
                           ? boost::urls::parse_origin_form(target)
@@ -182,11 +188,11 @@ bool router::wants_body_file(std::string_view method, std::string_view target) c
                 const auto& p = r.segments[i];
                 match = (!p.empty() && p.front() == ':') ? !segments[i].empty() : p == segments[i];
             }
-            if (match) return true;
+            if (match) return r.max_body_bytes;
         }
     } catch (...) {
     }
-    return false;
+    return std::nullopt;
 }
 
 namespace {

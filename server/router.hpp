@@ -5,6 +5,7 @@
 
 #include <boost/json/value.hpp>
 #include <boost/json/value_to.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -82,6 +83,9 @@ struct route {
     /// Uploads: the session streams the body into a temporary file (`http_request::body_file`)
     /// with the larger upload size cap, instead of memory.
     bool body_to_file = false;
+    /// For `body_to_file` routes: the route's own cap on the body, refused with 413 from the
+    /// Content-Length before anything is stored (0: the server's upload cap alone).
+    std::uint64_t max_body_bytes = 0;
 };
 
 /// Where a route's request body goes.
@@ -103,12 +107,21 @@ public:
 
     const router_options& options() const noexcept { return opts_; }
 
-    void add(std::string method, std::string pattern, route_doc doc, handler fn,
-             bool try_inline = false, route_body body = route_body::in_memory);
+    /// Registers a route; returns it for settings beyond these (e.g. `max_body_bytes`).
+    route& add(std::string method, std::string pattern, route_doc doc, handler fn,
+               bool try_inline = false, route_body body = route_body::in_memory);
+
+    /// The engine's options, for routes whose settings follow them.
+    const airsql::options& engine_options() const noexcept { return eng_.config(); }
 
     /// Whether the route for this method and request target (as sent) takes its body as a
     /// file. Called by the session after the header arrived, before the body is read.
     bool wants_body_file(std::string_view method, std::string_view target) const noexcept;
+
+    /// For a route that takes its body as a file: its own body cap (0 when it has none);
+    /// nullopt for every other request.
+    std::optional<std::uint64_t> body_file_limit(std::string_view method,
+                                                 std::string_view target) const noexcept;
 
     /// Answers one request; never throws. Errors become JSON error responses.
     http_response handle(const http_request& req) const noexcept;

@@ -14,6 +14,7 @@ void add_all_routes(router& r) {
     add_token_routes(r);
     add_graphql_routes(r);
     add_table_routes(r);
+    add_file_routes(r);
     add_csv_routes(r);
     add_settings_routes(r);
     add_export_routes(r);

@@ -17,6 +17,7 @@ void add_sql_routes(router& r);
 void add_token_routes(router& r);
 void add_graphql_routes(router& r);
 void add_table_routes(router& r);
+void add_file_routes(router& r);
 void add_csv_routes(router& r);
 void add_settings_routes(router& r);
 void add_export_routes(router& r);

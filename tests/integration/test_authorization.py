@@ -330,6 +330,50 @@ class AuthorizationMatrix(ServerModuleTest):
                        lambda p, c: c.sql(self.db_for(p), "PRAGMA user_version = 7"))
 
     # ---------------------------------------------------------------------------------------
+    # File columns
+
+    def file_cell(self, base):
+        return f"{base}/tables/att/columns/f/files/rowid/1"
+
+    def ensure_file_table(self):
+        self.assertSqlOk(self.owner_client().sql(
+            self.db, "CREATE TABLE IF NOT EXISTS att (id INTEGER PRIMARY KEY, f BLOB); "
+                     "INSERT OR IGNORE INTO att VALUES (1, x'00')"))
+
+    def test_file_upload(self):
+        self.ensure_file_table()
+
+        def call(p, c):
+            boundary = "airsqlauthz"
+            body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                    f"filename=\"{p}.txt\"\r\nContent-Type: text/plain\r\n\r\nby {p}\r\n"
+                    f"--{boundary}--\r\n").encode()
+            res = c.request("PUT", self.file_cell(f"/api/dbs/{self.db_for(p)}"), raw_body=body,
+                            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+            got = self.owner_client().get(self.file_cell(f"/api/dbs/{self.db}")).raw
+            self.assertEqual(got == f"by {p}".encode(), res.status == 200,
+                             f"upload as {p}: stored bytes vs answer {res.describe()}")
+            return res
+        self.run_route("PUT /api/dbs/:id/tables/:t/columns/:c/files/:k/:v",
+                       expect(403, admins=200, editor=200, tok_write=200, tok_writeonly=200,
+                              other=404, anonymous=404), call)
+
+    def test_file_download(self):
+        self.ensure_file_table()
+        self.run_route("GET /api/dbs/:id/tables/:t/columns/:c/files/:k/:v",
+                       expect(200, other=404, anonymous=404, tok_writeonly=403,
+                              tok_insertonly=403),
+                       lambda p, c: c.get(self.file_cell(f"/api/dbs/{self.db_for(p)}")))
+        # The read-only id serves everyone, whatever else they present; the private id under
+        # /readonly/ serves nobody.
+        self.run_route("GET /readonly/:readonlyId/tables/:t/columns/:c/files/:k/:v",
+                       expect(200),
+                       lambda p, c: c.get(self.file_cell(f"/readonly/{self.readonly_id}")))
+        self.run_route("GET /readonly/<database id>/tables/:t/columns/:c/files/:k/:v",
+                       expect(404),
+                       lambda p, c: c.get(self.file_cell(f"/readonly/{self.db}")))
+
+    # ---------------------------------------------------------------------------------------
     # Tokens
 
     def test_create_token_route(self):
@@ -596,13 +640,14 @@ class AuthorizationMatrix(ServerModuleTest):
         self.assertEqual(body["rows"], [{"v": "public fact"}])
 
     def test_readonly_id_is_not_a_database_id(self):
-        # The read-only id grants GraphQL/files/duplication (not implemented as routes yet),
-        # never the database's management or SQL routes.
+        # The read-only id grants GraphQL, files and duplication through /readonly/ routes,
+        # never the database's management, SQL or file upload routes.
         ro = self.readonly_id
         for method, path, body in (("GET", f"/api/dbs/{ro}", None),
                                    ("POST", f"/dbs/{ro}/sql", {"query": "SELECT 1"}),
                                    ("PATCH", f"/api/dbs/{ro}", {"name": "x"}),
-                                   ("DELETE", f"/api/dbs/{ro}", None)):
+                                   ("DELETE", f"/api/dbs/{ro}", None),
+                                   ("GET", self.file_cell(f"/api/dbs/{ro}"), None)):
             for p in ("anon", "other"):
                 with self.subTest(route=f"{method} {path}", principal=p):
                     self.assertJsonError(self.as_(p).request(method, path, body), 404)

@@ -53,7 +53,7 @@ def main() -> int:
             expected = ['"rows":[{"id":1,"body":"hello"},{"id":2,"body":"world"}]',
                         '{"data":{"notes":[{"id":1,"body":"hello"}]}}',
                         '"numChanges":2', '"numberOfDatabases":1', '"name":"Notes"',
-                        'hello\nworld', '"ownerName":"ada"']
+                        'hello\nworld', '"ownerName":"ada"', 'hello, file\n']
             missing = [e for e in expected if e not in out.stdout]
             if missing:
                 print(f"walkthrough output lacks {missing}")

@@ -8,6 +8,7 @@
 #include "airsql/engine.hpp"
 #include "airsql/error.hpp"
 #include "airsql/export.hpp"
+#include "airsql/files.hpp"
 #include "airsql/graphql.hpp"
 #include "airsql/json.hpp"
 #include "airsql/memory_only.hpp"

@@ -40,6 +40,11 @@ struct options {
     /// Largest size one hosted database may grow to (enforced with `max_page_count`).
     std::uint64_t max_database_bytes = 1024ull * 1024 * 1024;
 
+    /// Largest file one file cell (a BLOB column) may receive through `put_file`; larger
+    /// uploads fail with `payload_too_large` before anything is written. Default 100 MiB.
+    /// Uploads also count against `max_database_bytes`.
+    std::uint64_t max_file_upload_bytes = 100ull * 1024 * 1024;
+
     /// Process-wide cap on SQLite's heap (`sqlite3_hard_heap_limit64`). 0 leaves it unset and
     /// turns SQLite's memory statistics off, which removes a global mutex from every SQLite
     /// allocation (about 13% more uncached GraphQL requests per second on 2 cores) at the

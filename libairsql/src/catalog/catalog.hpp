@@ -109,6 +109,20 @@ struct object_metadata {
     std::optional<std::string> follows;  ///< the name it comes after; nullopt: first
 };
 
+/// The upload facts of one file cell, keyed by database, table, column and rowid. They
+/// describe the cell only while it holds `size` bytes with this `content_hash`.
+struct file_metadata_record {
+    std::string db_id;
+    std::string table_name;
+    std::string column_name;
+    std::int64_t row_id = 0;
+    std::optional<std::string> file_name;
+    std::optional<std::string> media_type;
+    std::uint64_t size = 0;
+    std::string content_hash;  ///< hex BLAKE2b-256 of the bytes
+    std::string uploaded_utc;
+};
+
 /// Role lists are stored as a bit set.
 std::int64_t roles_to_mask(const std::vector<team_role>& roles);
 std::vector<team_role> roles_from_mask(std::int64_t mask);
@@ -223,6 +237,14 @@ public:
     void delete_token(std::int64_t id);
     /// A token's permission on one database, if any.
     std::optional<token_access> token_access_for(std::int64_t token_id, std::string_view db_id);
+
+    // ---- file cells ----
+    /// Inserts or replaces the record of one cell. Not a cached read: other caches stay valid.
+    void put_file_metadata(const file_metadata_record& record);
+    std::optional<file_metadata_record> find_file_metadata(std::string_view db_id,
+                                                          std::string_view table_name,
+                                                          std::string_view column_name,
+                                                          std::int64_t row_id);
 
 private:
     /// Called by every write after it committed: invalidates the read caches.

@@ -133,8 +133,26 @@ CREATE TABLE column_metadata (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<std::string_view, 3> steps = {v1_accounts_and_databases,
-                                                   v2_env_vars_and_audit_log, v3_table_metadata};
+// What a file cell's upload said about it (beyond Airsequel, which keeps no name or type):
+// valid only while the cell still holds `size` bytes hashing to `content_hash`.
+constexpr std::string_view v4_file_metadata = R"sql(
+CREATE TABLE file_metadata (
+    db_id        TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    table_name   TEXT NOT NULL,
+    column_name  TEXT NOT NULL,
+    row_id       INTEGER NOT NULL,
+    file_name    TEXT,
+    media_type   TEXT,
+    size         INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    uploaded_utc TEXT NOT NULL,
+    PRIMARY KEY (db_id, table_name, column_name, row_id)
+) WITHOUT ROWID;
+)sql";
+
+
+constexpr std::array<std::string_view, 4> steps = {
+    v1_accounts_and_databases, v2_env_vars_and_audit_log, v3_table_metadata, v4_file_metadata};
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <map>
 
+#include "airsql/files.hpp"
 #include "graphql/name_encoding.hpp"
 
 namespace airsql::graphql {
@@ -170,10 +171,11 @@ std::vector<std::pair<std::string, std::vector<std::string>>> parse_select_optio
 }
 
 column_scalar scalar_for(std::string_view declared_type) {
+    // File columns first: BLOB_POINT is a file column, though it contains INT.
+    if (is_file_column_type(declared_type)) return column_scalar::file;
     auto t = upper(declared_type);
     if (contains(t, "INT")) return column_scalar::int_;
     if (contains(t, "CHAR") || contains(t, "CLOB") || contains(t, "TEXT")) return column_scalar::string;
-    if (t.rfind("BLOB", 0) == 0) return column_scalar::file;
     if (contains(t, "REAL") || contains(t, "FLOA") || contains(t, "DOUB")) return column_scalar::float_;
     if (contains(t, "BOOL")) return column_scalar::boolean;
     if (contains(t, "NUMERIC") || contains(t, "DECIMAL") || contains(t, "NUMBER") || contains(t, "MONEY")) {

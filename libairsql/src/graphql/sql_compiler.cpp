@@ -176,24 +176,25 @@ std::string sql_compiler::file_url_expr(level& lv, std::size_t column) {
     std::string x = lv.src + ".c" + std::to_string(column);
     std::string missing = c.non_null ? marker(sql_string("the file of column \"" + c.name + "\" is missing; upload one"))
                                      : std::string("NULL");
-    std::string key_name;
-    std::size_t key_column = 0;
-    if (t.rowid) {
-        key_name = "rowid";
-        key_column = *t.rowid;
-    } else if (t.key.size() == 1) {
-        key_name = t.columns[t.key[0]].name;
-        key_column = t.key[0];
-    } else {
-        return "IIF(" + x + " IS NULL, " + missing + ", " +
-               marker(sql_string("files of column \"" + c.name + "\" have no URL: the rows have no single key")) + ")";
+    // File routes find rows by rowid (incremental BLOB I/O needs one): the synthetic rowid
+    // column under its free name (rowid, _rowid_ or oid), else an INTEGER PRIMARY KEY alias.
+    std::optional<std::size_t> key_column = t.rowid;
+    for (std::size_t i = 0; !key_column && i < t.columns.size(); ++i) {
+        if (t.columns[i].rowid_alias) key_column = i;
     }
-    lv.needed.insert(key_column);
+    if (!key_column) {
+        return "IIF(" + x + " IS NULL, " + missing + ", " +
+               marker(sql_string("files of column \"" + c.name +
+                                 "\" have no URL: file cells need a rowid table (not WITHOUT ROWID)")) +
+               ")";
+    }
+    const auto& key_name = t.columns[*key_column].name;
+    lv.needed.insert(*key_column);
     std::string prefix = "{\"url\":\"/readonly/" + percent_encode(settings_.file_url_id) + "/tables/" +
                          percent_encode(t.name) + "/columns/" + percent_encode(c.name) + "/files/" +
                          percent_encode(key_name) + "/";
     return "IIF(" + x + " IS NULL, " + missing + ", " + sql_string(prefix) + " || " + lv.src + ".c" +
-           std::to_string(key_column) + " || '\"}')";
+           std::to_string(*key_column) + " || '\"}')";
 }
 
 std::string sql_compiler::value_expr(level& lv, std::size_t column) {
