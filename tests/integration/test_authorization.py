@@ -583,6 +583,110 @@ class AuthorizationMatrix(ServerModuleTest):
     # ---------------------------------------------------------------------------------------
     # Public databases, roles, ownership
 
+    # ---------------------------------------------------------------------------------------
+    # Whole databases as files, settings, audit, export, search, schema, CSV import
+
+    READ = dict(default=200, other=404, anonymous=404, tok_writeonly=403, tok_insertonly=403)
+
+    def upload_body(self):
+        """A SQLite file with the `items` table of the shared database, as a multipart body."""
+        import sqlite3
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            path = f"{d}/x.sqlite"
+            conn = sqlite3.connect(path)
+            conn.executescript("CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT);"
+                               "INSERT INTO items (v) VALUES ('first');")
+            conn.close()
+            data = open(path, "rb").read()
+        boundary = "----authz"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f"filename=\"x.sqlite\"\r\n\r\n").encode() + data + \
+            f"\r\n--{boundary}--\r\n".encode()
+        return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+    def test_download(self):
+        self.run_route("GET /dbs/:id/download", expect(**self.READ),
+                       lambda p, c: c.get(f"/dbs/{self.db_for(p)}/download"))
+        ro = self.readonly_id
+        self.run_route("GET /readonly/:ro/download", expect(200),
+                       lambda p, c: c.get(f"/readonly/{ro}/download"))
+
+    def test_upload_new_database(self):
+        body, headers = self.upload_body()
+        team = self.team
+        self.run_route("POST /dbs",
+                       expect(403, admins=201, editor=201, other=404, anonymous=401,
+                              tokens=TOKEN_REFUSED),
+                       lambda p, c: c.request("POST", f"/dbs?team={team}", raw_body=body,
+                                              headers=headers))
+
+    def test_replace_database(self):
+        body, headers = self.upload_body()
+
+        def call(p, c):
+            res = c.request("PUT", f"/dbs/{self.db_for(p)}", raw_body=body, headers=headers)
+            self.assert_db_intact()
+            return res
+        self.run_route("PUT /dbs/:id", expect(**self.SCHEMA_CHANGE), call)
+
+    def test_vacuum(self):
+        self.run_route("POST /api/dbs/:id/vacuum", expect(**self.SCHEMA_CHANGE),
+                       lambda p, c: c.post(f"/api/dbs/{self.db_for(p)}/vacuum", {}))
+
+    def test_duplicate(self):
+        self.run_route("GET /dbs/:id/duplicate",
+                       expect(201, other=404, anonymous=404, tokens=403),
+                       lambda p, c: c.get(f"/dbs/{self.db_for(p)}/duplicate"))
+        ro = self.readonly_id
+        self.run_route("GET /readonly/:ro/duplicate",
+                       expect(201, anonymous=401, tokens=403),
+                       lambda p, c: c.get(f"/readonly/{ro}/duplicate"))
+
+    def test_regenerate_ids(self):
+        for route, field in (("regenerate-db-id", "id"), ("regenerate-readonly-id", "readonlyId")):
+            def call(p, c, route=route, field=field):
+                if p in ("owner", "sadmin"):
+                    victim = new_db(self.client, self.sessions["owner"], self.team)
+                    before = self.owner_client().get(f"/api/dbs/{victim}").body
+                    res = c.get(f"/dbs/{victim}/{route}")
+                    if res.status == 200:
+                        self.assertNotEqual(res.body[field], before[field])
+                    return res
+                res = c.get(f"/dbs/{self.db_for(p)}/{route}")
+                got = self.owner_client().get(f"/api/dbs/{self.db}").body
+                self.assertEqual(got["readonlyId"], self.readonly_id, f"{route} as {p}")
+                return res
+            self.run_route(f"GET /dbs/:id/{route}",
+                           expect(403, admins=200, other=404, anonymous=404), call)
+
+    def test_settings_routes(self):
+        self.run_route("GET /api/dbs/:id/settings", expect(**self.READ),
+                       lambda p, c: c.get(f"/api/dbs/{self.db_for(p)}/settings"))
+        self.run_route("PATCH /api/dbs/:id/settings viewsTab",
+                       expect(403, admins=200, editor=200, other=404, anonymous=404),
+                       lambda p, c: c.patch(f"/api/dbs/{self.db_for(p)}/settings",
+                                            {"viewsTab": True}))
+        self.run_route("GET /api/dbs/:id/audit",
+                       expect(403, admins=200, other=404, anonymous=404),
+                       lambda p, c: c.get(f"/api/dbs/{self.db_for(p)}/audit"))
+
+    def test_export_search_and_schema(self):
+        for route in ("tables/items/export", "tables/items/export?format=json",
+                      "tables/items/search/first", "schema", "azimutt-schema"):
+            self.run_route(f"GET /api/dbs/:id/{route}", expect(**self.READ),
+                           lambda p, c, route=route: c.get(f"/api/dbs/{self.db_for(p)}/{route}"))
+
+    def test_csv_import(self):
+        self.run_route("POST /api/dbs/:id/tables/:t/import",
+                       expect(403, admins=200, editor=200, tok_write=200, tok_writeonly=200,
+                              tok_insertonly=200, other=404, anonymous=404),
+                       lambda p, c: c.request("POST",
+                                              f"/api/dbs/{self.db_for(p)}/tables/items/import",
+                                              raw_body=f"v\nimported by {p}\n",
+                                              headers={"Content-Type": "text/csv"}))
+        self.assert_db_intact()
+
     def test_public_database(self):
         owner = self.owner_client()
         pub = new_db(self.client, self.sessions["owner"], self.team,

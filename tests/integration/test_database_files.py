@@ -275,6 +275,18 @@ class DatabaseFiles(ServerModuleTest):
         self.assertJsonError(r, 400)
         self.assertEqual(self.download(db).raw, new)
 
+    def test_locked_schema_refuses_replacement_not_vacuum(self):
+        data = sqlite_bytes("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        db = self.upload(data, filename="locked.sqlite").body["id"]
+        r = self.client.patch(f"/api/dbs/{db}/settings", {"schemaLocked": True}, token=self.owner)
+        self.assertStatus(r, 200)
+        other = sqlite_bytes("CREATE TABLE u (y);")
+        r = self.upload(other, filename="other.sqlite", path=f"/dbs/{db}", method="PUT")
+        self.assertJsonError(r, 409)
+        self.assertIn("locked", r.body["errors"][0]["message"])
+        self.assertEqual(self.download(db).raw, data)
+        self.assertStatus(self.client.post(f"/api/dbs/{db}/vacuum", {}, token=self.owner), 200)
+
     def test_replace_while_readers_read(self):
         a = sqlite_bytes("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('A'), ('A');")
         b = sqlite_bytes("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('B'), ('B');")

@@ -280,8 +280,13 @@ void prepare_file(const engine::impl& e, const byte_source& file, const std::str
 
 std::string team_or_own(const principal& who, std::string_view team) {
     if (!team.empty()) return std::string(team);
-    if (who.kind() != principal_kind::user) {
+    if (who.kind() == principal_kind::anonymous) {
         throw error(errc::unauthenticated, "sign in to create databases");
+    }
+    if (who.kind() != principal_kind::user) {
+        throw error(errc::permission_denied,
+                    "only signed-in users create databases (API tokens and read-only links "
+                    "cannot)");
     }
     return who.username();
 }
