@@ -6,9 +6,11 @@
              RSS (VmHWM) against its RSS before
   download   GET /dbs/<id>/download of it: time, peak RSS, and the time of `cp` of the same
              file on this machine as the baseline (ratio)
-  writers    p99 latency of 8 clients inserting one row each through the SQL endpoint, alone
-             and while the database is downloaded again and again (ratio); every snapshot must
-             pass integrity_check
+  writers    p99 latency of 8 clients inserting one row each through the SQL endpoint, alone,
+             while this script copies the file with `cp` and checks it (the client side of a
+             download, without the server: the machine's own contention), and while the
+             database is downloaded and checked again and again; ratios to both; every
+             snapshot must pass integrity_check
 
 Usage: database_files_bench.py --server PATH [--mib 1024] [--runs 3] [--seconds 6]
 """
@@ -176,10 +178,23 @@ def main():
                     sys.exit(f"a snapshot failed integrity_check: {ok}")
                 return time.perf_counter() - t
 
+            def one_copy():
+                t = time.perf_counter()
+                subprocess.run(["cp", src, dest], check=True)
+                check = sqlite3.connect(dest)
+                check.execute("PRAGMA integrity_check").fetchone()
+                check.close()
+                return time.perf_counter() - t
+
+            baseline, copies = writer_latencies(base, token, db, args.seconds, one_copy)
             during, downloads = writer_latencies(base, token, db, args.seconds, one_download)
+            print(f"writers   p99 while the bench itself copies and checks the file {len(copies)} "
+                  f"times (cp + integrity_check, no server work): {p99(baseline) * 1000:.1f} ms "
+                  f"({len(baseline)} inserts); ratio to alone {p99(baseline) / p99(alone):.2f}")
             print(f"writers   p99 alone {p99(alone) * 1000:.1f} ms ({len(alone)} inserts); "
                   f"p99 during {len(downloads)} downloads {p99(during) * 1000:.1f} ms "
                   f"({len(during)} inserts); ratio {p99(during) / p99(alone):.2f}; "
+                  f"ratio to the copy baseline {p99(during) / p99(baseline):.2f}; "
                   f"every snapshot passed integrity_check")
         finally:
             proc.terminate()

@@ -364,6 +364,11 @@ void copy_file_prefix(const std::filesystem::path& from, std::uint64_t size,
 void snapshot_to_file(database::hosted_database& db, const std::filesystem::path& target) {
     auto reader = db.reader();
     bool raw = false;
+    if (reader->pragma_text("journal_mode") == "wal") {
+        // Most frames are checkpointed before writers pause, so the pause below is short.
+        sqlite::connection checkpointer(db.file(), sqlite::connection::mode::read_write);
+        checkpointer.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    }
     {
         auto writer = db.pause_writers();
         bool wal = writer->pragma_text("journal_mode") == "wal";
