@@ -287,6 +287,26 @@ class DatabaseFiles(ServerModuleTest):
         self.assertEqual(self.download(db).raw, data)
         self.assertStatus(self.client.post(f"/api/dbs/{db}/vacuum", {}, token=self.owner), 200)
 
+    def test_audit_records_replacements_and_schema_changes(self):
+        db = self.upload(sqlite_bytes("CREATE TABLE t (x TEXT)"), filename="audited.sqlite").body["id"]
+        self.assertStatus(self.client.patch(f"/api/dbs/{db}/settings", {"auditing": True},
+                                            token=self.owner), 200)
+        r = self.upload(sqlite_bytes("CREATE TABLE t (x TEXT, y INTEGER)"), filename="v2.sqlite",
+                        path=f"/dbs/{db}", method="PUT")
+        self.assertStatus(r, 200)
+        r = self.client.request("PUT", f"/api/dbs/{db}/tables/t/columns/z",
+                                {"sqliteDataType": "REAL"}, token=self.owner)
+        self.assertStatus(r, 200)
+        entries = self.client.get(f"/api/dbs/{db}/audit", token=self.owner).body["entries"]
+        ops = [e["operation"] for e in entries]
+        self.assertIn("REPLACE", ops)
+        self.assertIn("SCHEMA", ops)
+        schema = next(e for e in entries if e["operation"] == "SCHEMA")
+        self.assertIn("z", str(schema["newValues"]))
+        self.assertIn(self.owner_name, str(schema["principal"]))
+        replace = next(e for e in entries if e["operation"] == "REPLACE")
+        self.assertEqual(replace["newValues"]["fileName"], "v2.sqlite")
+
     def test_replace_while_readers_read(self):
         a = sqlite_bytes("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('A'), ('A');")
         b = sqlite_bytes("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('B'), ('B');")

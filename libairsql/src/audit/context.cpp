@@ -9,6 +9,7 @@
 #include "airsql/json.hpp"
 #include "airsql/principal.hpp"
 #include "catalog/catalog.hpp"
+#include "core/clock.hpp"
 #include "core/engine_impl.hpp"
 
 namespace airsql::audit {
@@ -79,6 +80,26 @@ std::optional<std::string> values_json(const change& c,
 }
 
 }  // namespace
+
+void log_event(engine::impl& e, const principal& who, const catalog::database_record& record,
+               std::string_view operation, std::optional<std::string> table_name,
+               const bj::object& old_values, const bj::object& new_values) noexcept {
+    if (!record.auditing) return;
+    try {
+        catalog::audit_row row;
+        row.db_id = record.id;
+        row.utc = core::now_iso_utc();
+        row.principal = describe(e, who);
+        row.table_name = std::move(table_name);
+        row.operation = std::string(operation);
+        row.old_values = to_json(old_values);
+        row.new_values = to_json(new_values);
+        e.catalog.append_audit({row});
+    } catch (const std::exception& ex) {
+        std::fprintf(stderr, "airsql: audit log of database %s: %s not logged: %s\n",
+                     record.id.c_str(), std::string(operation).c_str(), ex.what());
+    }
+}
 
 std::string describe(engine::impl& e, const principal& who) {
     bj::object o;

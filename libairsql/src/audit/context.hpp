@@ -4,6 +4,8 @@
 // say whom it writes for.
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include <string>
 #include <vector>
 
@@ -53,6 +55,14 @@ std::string describe(engine::impl& e, const principal& who);
 std::vector<catalog::audit_row> to_rows(const context& ctx,
                                         std::vector<committed_transaction> txns,
                                         sqlite::connection& conn);
+
+/// Logs one event that is not a row change, when the database is audited: `operation` (e.g.
+/// "SCHEMA", "REPLACE"), the table it concerns if any, and JSON objects for what was and what
+/// is. Failures are reported on stderr; never throws (the change itself already happened).
+void log_event(engine::impl& e, const principal& who, const catalog::database_record& record,
+               std::string_view operation, std::optional<std::string> table_name,
+               const boost::json::object& old_values,
+               const boost::json::object& new_values) noexcept;
 
 /// Appends `unflushed` (what an earlier failed append left) and then `rows` to `ctx.log` in
 /// one catalog transaction. On failure the entries stay in `unflushed` for the next write

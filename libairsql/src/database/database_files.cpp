@@ -457,6 +457,10 @@ create_database_response replace_database(engine& eng, const principal& who,
         throw;
     }
     e.graphql_schemas.forget(db.record.id);
+    audit::log_event(e, who, db.record, "REPLACE", std::nullopt, {},
+                     {{"fileName", file.file_name},
+                      {"fileFormat", format},
+                      {"size", static_cast<std::int64_t>(file.size())}});
     return {db.record.id, db.record.team_name, db.record.ownership_utc};
 }
 

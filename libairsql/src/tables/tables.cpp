@@ -71,6 +71,7 @@ void check_description(const std::optional<std::string>& d) {
 struct opened {
     auth::resolved_database db;
     std::shared_ptr<database::hosted_database> hosted;
+    const principal* who = nullptr;
 };
 
 opened open_db(engine::impl& e, const principal& who, std::string_view db_id, bool change) {
@@ -81,7 +82,16 @@ opened open_db(engine::impl& e, const principal& who, std::string_view db_id, bo
         auth::require_read(db);
     }
     auto hosted = e.databases.open(db.record.id);
-    return {std::move(db), std::move(hosted)};
+    return {std::move(db), std::move(hosted), &who};
+}
+
+// The schema objects as SQLite stores them: "type name" → sql.
+std::map<std::string, std::string> schema_objects(sqlite::connection& conn) {
+    std::map<std::string, std::string> out;
+    auto st = conn.prepare(
+        "SELECT type, name, coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+    while (st.step()) out[st.text(0) + " " + st.text(1)] = st.text(2);
+    return out;
 }
 
 // ---- column definitions as SQL ----
@@ -160,11 +170,13 @@ std::string definition_sql(const column_definition& d) {
 template <class F>
 void change_schema(engine::impl& e, opened& o, bool foreign_keys_off, F&& change) {
     // Not audited row by row: a rebuild copies every row, which would flood the log with
-    // INSERTs that change nothing.
+    // INSERTs that change nothing. One "SCHEMA" entry holds the objects that changed.
     auto writer = o.hosted->writer(audit::context::off());
     std::optional<tables::foreign_keys_off> fk;
     if (foreign_keys_off) fk.emplace(*writer);
     sqlite::transaction tx(*writer);
+    std::map<std::string, std::string> before;
+    if (o.db.record.auditing) before = schema_objects(*writer);
     {
         sqlite::confinement guard(*writer, sqlite::sql_rights::read_write,
                                   sqlite::confinement::clock::now() + e.opts.sql_timeout);
@@ -184,7 +196,21 @@ void change_schema(engine::impl& e, opened& o, bool foreign_keys_off, F&& change
             throw;
         }
     }
+    std::map<std::string, std::string> after;
+    if (o.db.record.auditing) after = schema_objects(*writer);
     tx.commit();
+    if (o.db.record.auditing && o.who) {
+        boost::json::object was, is;
+        for (const auto& [name, sql] : before) {
+            auto it = after.find(name);
+            if (it == after.end() || it->second != sql) was[name] = sql;
+        }
+        for (const auto& [name, sql] : after) {
+            auto it = before.find(name);
+            if (it == before.end() || it->second != sql) is[name] = sql;
+        }
+        audit::log_event(e, *o.who, o.db.record, "SCHEMA", std::nullopt, was, is);
+    }
 }
 
 void apply_order(engine::impl& e, const std::string& db_id, std::optional<std::string> table,
