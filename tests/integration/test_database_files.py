@@ -275,6 +275,22 @@ class DatabaseFiles(ServerModuleTest):
         self.assertJsonError(r, 400)
         self.assertEqual(self.download(db).raw, new)
 
+    def test_duplicate_keeps_file_cells_and_their_names(self):
+        db = new_db(self.client, self.owner, self.owner_name,
+                    "CREATE TABLE docs (id INTEGER PRIMARY KEY, content BLOB); "
+                    "INSERT INTO docs (id) VALUES (1)")
+        body, ctype = multipart([("file", "report.pdf", "application/pdf", b"%PDF-1.4 hello")])
+        r = self.client.request("PUT", f"/api/dbs/{db}/tables/docs/columns/content/files/id/1",
+                                raw_body=body, token=self.owner, headers={"Content-Type": ctype})
+        self.assertStatus(r, 200)
+        copy = self.client.get(f"/dbs/{db}/duplicate", token=self.owner).body["id"]
+        got = self.client.get(f"/api/dbs/{copy}/tables/docs/columns/content/files/id/1",
+                              token=self.owner)
+        self.assertStatus(got, 200)
+        self.assertEqual(got.raw, b"%PDF-1.4 hello")
+        self.assertEqual(got.header("Content-Type"), "application/pdf")
+        self.assertIn("report.pdf", got.header("Content-Disposition"))
+
     def test_locked_schema_refuses_replacement_not_vacuum(self):
         data = sqlite_bytes("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
         db = self.upload(data, filename="locked.sqlite").body["id"]

@@ -219,7 +219,8 @@ public:
     /// A table or column was renamed: its rows and the links naming it follow.
     void rename_metadata(std::string_view db_id, std::string_view table, std::string_view column,
                          std::string_view new_name);
-    /// Copies every description and place of database `from` to database `to` (duplicates).
+    /// Copies every description and place, and the file cells' names and media types, of
+    /// database `from` to database `to` (duplicates).
     void copy_metadata(std::string_view from, std::string_view to);
     /// A table or column was dropped: its rows go (a table's with its columns'), and the name
     /// that followed it now follows its predecessor.

@@ -179,7 +179,13 @@ void catalog::copy_metadata(std::string_view from, std::string_view to) {
           "WHERE db_id = ?1",
           "INSERT OR REPLACE INTO column_metadata (db_id, table_name, column_name, description, "
           "placed, follows) SELECT ?2, table_name, column_name, description, placed, follows "
-          "FROM column_metadata WHERE db_id = ?1"}) {
+          "FROM column_metadata WHERE db_id = ?1",
+          // A duplicate's file cells hold the same bytes: their names and types stay valid
+          // (they are served only while size and hash match).
+          "INSERT OR REPLACE INTO file_metadata (db_id, table_name, column_name, row_id, "
+          "file_name, media_type, size, content_hash, uploaded_utc) SELECT ?2, table_name, "
+          "column_name, row_id, file_name, media_type, size, content_hash, uploaded_utc "
+          "FROM file_metadata WHERE db_id = ?1"}) {
         auto st = w->cached(sql);
         st->bind(1, std::string(from)).bind(2, std::string(to));
         st->run();
