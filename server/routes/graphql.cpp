@@ -39,13 +39,16 @@ bool wants_graphql_response(std::string_view accept) {
 }
 
 // The full schema unless the request asks for AirGQL's own view (`X-Airsql-Schema: airgql` or
-// `?schema=airgql`; `full` is accepted too, and is the default: decision D13).
+// `?schema=airgql`) or the current one without AirGQL's deprecated aliases (`current`, for
+// code generators); `full` is accepted too, and is the default: decision D13.
 introspection_view view_of(route_context& c) {
-    if (contains_ci(c.req.header("X-Airsql-Schema"), "airgql")) {
+    auto header = c.req.header("X-Airsql-Schema");
+    auto query = c.query("schema");
+    if (contains_ci(header, "airgql") || query == std::optional<std::string>("airgql")) {
         return introspection_view::airgql_compatible;
     }
-    if (c.query("schema") == std::optional<std::string>("airgql")) {
-        return introspection_view::airgql_compatible;
+    if (contains_ci(header, "current") || query == std::optional<std::string>("current")) {
+        return introspection_view::current;
     }
     return introspection_view::full;
 }
@@ -272,8 +275,10 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
           {"GraphQL",
            readonly ? "The read-only GraphQL API (no Mutation type), reachable with the read-only id."
                     : "The database's generated GraphQL API. Errors of the document come back in "
-                      "`errors`; introspection shows the full schema, or AirGQL's exact one when the "
-                      "request sends `X-Airsql-Schema: airgql` (or `?schema=airgql`).",
+                      "`errors`; introspection shows the full schema, AirGQL's exact one when the "
+                      "request sends `X-Airsql-Schema: airgql` (or `?schema=airgql`), or the full "
+                      "one without AirGQL's deprecated aliases with `current` (for code "
+                      "generators).",
            R"({"operationName": null, "query": "{ users { name, email } }", "variables": null})",
            R"({"data": {"users": [{"name": "John", "email": "john@example.com"}]}})"},
           [who, id_param](route_context& c) {

@@ -6,7 +6,7 @@
    D12; introspection shows the full schema by default, D13). Every case must pass.
 2. The same suite with --exact, which asks for AirGQL's own view (X-Airsql-Schema: airgql):
    introspection lists must equal AirGQL's. Every case must pass.
-3. graphql-js's buildClientSchema on both views, and graphql_http_audit.mjs against a database
+3. graphql-js's buildClientSchema on the three views (airgql, full, current), and graphql_http_audit.mjs against a database
    of a fresh user: every MUST audit must pass.
 
 Usage: run_conformance.py --server PATH [--shared DIR] [--node-modules DIR]
@@ -85,7 +85,7 @@ def main():
         token = post(base + "/api/login", {"username": user, "password": "audit-password-1"})["sessionToken"]
         db = post(base + "/api/dbs", {"name": "audit", "team": user,
                                       "query": "CREATE TABLE t (x INTEGER)"}, token)["id"]
-        # graphql-js must build a valid client schema from both introspection views, on a
+        # graphql-js must build a valid client schema from each introspection view, on a
         # database with relationships, views, file columns and select options.
         rich = post(base + "/api/dbs", {"name": "rich", "team": user, "query":
             "CREATE TABLE artists (id INTEGER PRIMARY KEY, name TEXT NOT NULL, born INTEGER);"

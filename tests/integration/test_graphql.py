@@ -379,6 +379,24 @@ class GraphQLEndpoints(GraphQLTestCase):
                   for f in self.assertGqlData(r)["__type"]["fields"]}
         self.assertEqual(fields["artists"], ["where", "order_by", "limit", "offset"], fields)
 
+    def test_current_view_leaves_out_the_deprecated_aliases(self):
+        # For code generators (decisions.md): ASC and asc would fold into one enum member.
+        query = ('{ t: __type(name: "OrderingTerm") { enumValues(includeDeprecated: true) { name } }'
+                 ' c: __type(name: "IntComparison") { inputFields(includeDeprecated: true) { name } } }')
+        for label, kw in (("header", dict(headers={"X-Airsql-Schema": "Current"})),
+                          ("URL parameter", dict(path=f"/dbs/{self.db}/graphql?schema=current"))):
+            with self.subTest(label):
+                d = self.assertGqlData(self.gql(self.db, query, **kw))
+                self.assertEqual([e["name"] for e in d["t"]["enumValues"]],
+                                 ["ASC", "DESC", "asc_nulls_first", "asc_nulls_last",
+                                  "desc_nulls_first", "desc_nulls_last"], d)
+                ops = [f["name"] for f in d["c"]["inputFields"]]
+                self.assertIn("_eq", ops)
+                self.assertIn("_is_null", ops)
+                self.assertNotIn("eq", ops)
+        d = self.assertGqlData(self.gql(self.db, query))
+        self.assertEqual([e["name"] for e in d["t"]["enumValues"]][:4], ["ASC", "asc", "DESC", "desc"])
+
     def test_full_view_shows_the_extensions(self):
         for label, kw in (("default", {}), ("header", dict(headers=FULL)),
                           ("header, other case", dict(headers={"X-Airsql-Schema": "Full"})),

@@ -96,3 +96,35 @@ class GraphQLBatchTest(GraphQLTestCase):
         self.assertEqual(json.loads(run.stdout),
                          [{"insert_notes": {"affected_rows": 1}},
                           {"notes": [{"body": "from graphql-request"}]}])
+
+    def test_apollo_batch_http_link(self):
+        # The real client: Apollo Client's BatchHttpLink gathers five operations into one array;
+        # each result keeps its own errors and the mutations run in the order they were issued.
+        self.assertTrue(os.path.isdir(os.path.join(NODE_MODULES, "@apollo", "client")),
+                        "@apollo/client is missing: run scripts/install-deps --test")
+        db = new_db(self.client, self.token, self.user,
+                    "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        run = subprocess.run(["node", os.path.join(HERE, "apollo_batch_link.mjs"),
+                              f"{self.server.url}/dbs/{db}/graphql", self.token, NODE_MODULES],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        out = json.loads(run.stdout)
+        # One HTTP request carrying the five operations, in issue order.
+        self.assertEqual(len(out["requests"]), 1, out["requests"])
+        self.assertEqual([r["operationName"] for r in out["requests"][0]],
+                         ["Add", "Edit", "Broken", "All", "Missing"])
+        add, edit, broken, all_notes, missing = out["results"]
+        self.assertEqual(add["errors"], [])
+        self.assertEqual(add["data"]["insert_notes"]["affected_rows"], 1)
+        self.assertEqual(add["data"]["insert_notes"]["returning"][0]["body"], "first")
+        self.assertEqual(edit, {"data": {"update_notes": {"__typename": "notes_mutation_response",
+                                                          "affected_rows": 1}}, "errors": []})
+        self.assertTrue(broken["errors"], broken)
+        self.assertIsNone(broken["data"], broken)
+        self.assertEqual(all_notes["errors"], [])
+        self.assertEqual([n["body"] for n in all_notes["data"]["notes"]], ["second"])
+        self.assertTrue(missing["errors"], missing)
+        self.assertIn("nope", " ".join(missing["errors"]))
+        # The failed mutation left nothing behind; the others committed.
+        data = self.assertGqlData(self.gql(db, "{ notes { body } }"))
+        self.assertEqual(data, {"notes": [{"body": "second"}]})

@@ -17,8 +17,11 @@ class principal;
 /// generated API plus `_and`/`_or`/`_not`, `_is_null`, relationships and aggregates), and
 /// introspection shows it by default (decision D13: clients such as codegen and graphql-js
 /// validate against what the server runs); the AirGQL-compatible view hides the additions so
-/// a diff against AirGQL's schema is exact.
-enum class introspection_view { airgql_compatible, full };
+/// a diff against AirGQL's schema is exact. The current view is the full schema without
+/// AirGQL's deprecated aliases (`filter`, `set`, `eq`…, the `OrderingTerm` values `asc` and
+/// `desc`), for code generators whose naming folds case (`ASC` and `asc` would both become
+/// `Asc`); the aliases still run.
+enum class introspection_view { airgql_compatible, full, current };
 
 /// A GraphQL request (`POST /dbs/:dbId/graphql` body).
 struct graphql_request {

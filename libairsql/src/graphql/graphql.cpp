@@ -32,6 +32,18 @@ graphql_response request_error(const graphql_request& request, std::vector<graph
     return {graphql::request_error_body(errors, !request.request_errors_without_data), true, false};
 }
 
+graphql::schema_view schema_view_of(introspection_view v) {
+    switch (v) {
+        case introspection_view::airgql_compatible:
+            return graphql::schema_view::airgql_compatible;
+        case introspection_view::full:
+            return graphql::schema_view::full;
+        case introspection_view::current:
+            return graphql::schema_view::current;
+    }
+    return graphql::schema_view::full;
+}
+
 }  // namespace
 
 namespace {
@@ -114,8 +126,7 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
     if (!errors.empty()) return request_error(request, std::move(errors));
 
     graphql::execution_settings settings;
-    settings.view = request.view == introspection_view::full ? graphql::schema_view::full
-                                                            : graphql::schema_view::airgql_compatible;
+    settings.view = schema_view_of(request.view);
     settings.file_url_id = db.record.readonly_id;
     settings.max_rows = e.opts.graphql_max_rows;
     settings.timeout = time_left;

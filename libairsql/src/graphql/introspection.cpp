@@ -49,10 +49,20 @@ public:
     }
 
 private:
-    bool visible(const type_def& t) const { return view_ == schema_view::full || !t.extension; }
+    // Types: the current view hides only members (every deprecated member shares its type
+    // with a current one, so no type becomes unreachable).
+    bool visible(const type_def& t) const { return view_ != schema_view::airgql_compatible || !t.extension; }
     template <class T>
     bool visible_member(const T& m) const {
-        return view_ == schema_view::full || !m.extension;
+        switch (view_) {
+            case schema_view::airgql_compatible:
+                return !m.extension;
+            case schema_view::full:
+                return true;
+            case schema_view::current:
+                return !m.deprecated;
+        }
+        return true;
     }
 
     bool include_deprecated(const field_node& f, const type_def& owner) {

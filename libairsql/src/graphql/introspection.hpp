@@ -7,9 +7,10 @@
 
 namespace airsql::graphql {
 
-/// Which schema introspection describes: AirGQL's exactly, or everything airsql serves.
-/// Execution always accepts the full schema; only introspection differs.
-enum class schema_view { airgql_compatible, full };
+/// Which schema introspection describes: AirGQL's exactly, everything airsql serves, or
+/// everything without the deprecated items (AirGQL's aliases). Execution always accepts the
+/// full schema; only introspection differs.
+enum class schema_view { airgql_compatible, full, current };
 
 /// The value of `__schema` for the given field node.
 boost::json::value resolve_schema(const execution_context& ctx, schema_view view,

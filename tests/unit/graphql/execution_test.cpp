@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -983,6 +984,60 @@ TEST_CASE("the AirGQL-compatible introspection hides the additions, execution ke
                      "{ people_aggregate(where: {_or: [{age: {_is_null: true}}]}) "
                      "{ aggregate { count } } }") ==
           j(R"({"data": {"people_aggregate": {"aggregate": {"count": 1}}}})"));
+}
+
+TEST_CASE("the current introspection leaves out AirGQL's deprecated aliases, execution keeps them",
+          "[graphql][codegen]") {
+    api a(people_sql + std::string(music_sql));
+    auto introspect = [&](introspection_view view, const std::string& query) {
+        auto r = a.request(query);
+        r.view = view;
+        return j(a.send(a.owner, a.db, r).body);
+    };
+    auto names = [](const json::value& list) {
+        std::vector<std::string> out;
+        for (const auto& v : list.as_array()) out.emplace_back(v.at("name").as_string());
+        return out;
+    };
+    // Even when asked for deprecated items: `asc` and `ASC` would fold into one identifier.
+    const std::string enum_q =
+        "{ __type(name: \"OrderingTerm\") { enumValues(includeDeprecated: true) { name } } }";
+    CHECK(names(introspect(introspection_view::current, enum_q)
+                    .at("data")
+                    .at("__type")
+                    .at("enumValues")) ==
+          std::vector<std::string>{"ASC", "DESC", "asc_nulls_first", "asc_nulls_last",
+                                   "desc_nulls_first", "desc_nulls_last"});
+    CHECK(names(introspect(introspection_view::full, enum_q)
+                    .at("data")
+                    .at("__type")
+                    .at("enumValues")) ==
+          std::vector<std::string>{"ASC", "asc", "DESC", "desc", "asc_nulls_first",
+                                   "asc_nulls_last", "desc_nulls_first", "desc_nulls_last"});
+    const std::string args_q =
+        "{ __schema { queryType { fields(includeDeprecated: true) { name "
+        "args(includeDeprecated: true) { name } } } } }";
+    auto artists_args = [&](introspection_view view) {
+        auto fields = introspect(view, args_q).at("data").at("__schema").at("queryType").at("fields");
+        for (const auto& f : fields.as_array()) {
+            if (f.at("name") == "artists") return names(f.at("args"));
+        }
+        return std::vector<std::string>{};
+    };
+    CHECK(artists_args(introspection_view::current) ==
+          std::vector<std::string>{"where", "order_by", "limit", "offset"});
+    CHECK(artists_args(introspection_view::full) ==
+          std::vector<std::string>{"where", "filter", "order_by", "limit", "offset"});
+    const std::string comparison_q =
+        "{ __type(name: \"IntComparison\") { inputFields(includeDeprecated: true) { name } } }";
+    auto ops = names(
+        introspect(introspection_view::current, comparison_q).at("data").at("__type").at("inputFields"));
+    CHECK(std::find(ops.begin(), ops.end(), "_eq") != ops.end());
+    CHECK(std::find(ops.begin(), ops.end(), "eq") == ops.end());
+    // Hidden or not, the aliases execute.
+    CHECK(introspect(introspection_view::current,
+                     "{ artists(filter: {name: {eq: \"Cher\"}}, order_by: [{name: asc}]) { name } }") ==
+          j(R"({"data": {"artists": [{"name": "Cher"}]}})"));
 }
 
 TEST_CASE("queries_only refuses mutations before running them", "[graphql]") {
