@@ -62,3 +62,47 @@ class RedteamFiles(ServerModuleTest):
         self.assertNotIn("randomblob", self.assertSqlOk(rows)["rows"][0]["sql"])
         self.assertStatus(self.client.patch(f"/api/dbs/{db}/tables/t/columns/y",
                                             {"check": "length(y) < 10"}, token=self.owner), 200)
+
+    # -- upload bodies are stored only for callers who may upload
+
+    def upload_head(self, method, path, auth=None, length=90_000_000):
+        head = (f"{method} {path} HTTP/1.1\r\nHost: x\r\n"
+                "Content-Type: application/octet-stream\r\n"
+                f"Content-Length: {length}\r\n")
+        if auth:
+            head += f"Authorization: Bearer {auth}\r\n"
+        return (head + "\r\n").encode()
+
+    def test_anonymous_upload_body_is_refused_before_it_is_stored(self):
+        db = self.assertStatus(self.upload(sqlite_bytes("CREATE TABLE t (a BLOB);")),
+                               201).body["id"]
+        routes = [("POST", "/dbs?filename=x.sqlite"), ("PUT", f"/dbs/{db}?filename=x.sqlite"),
+                  ("POST", f"/api/dbs/{db}/tables/t/import"),
+                  ("PUT", f"/api/dbs/{db}/tables/t/columns/a/files/rowid/1")]
+        for auth in (None, "not-a-token", "ast_" + "x" * 43):
+            for method, path in routes:
+                with self.subTest(auth=auth, method=method, path=path):
+                    started = time.monotonic()
+                    # 90 MB announced (under every route's cap), 4 MB actually sent: before the fix
+                    # the server read on, storing the body, and answered nothing.
+                    out = send_large(self.server.host, self.server.port,
+                                     self.upload_head(method, path, auth), b"\0" * 4_000_000,
+                                     timeout=10)
+                    self.assertTrue(out.startswith(b"HTTP/1.1 401"), out[:200])
+                    self.assertIn(b'"code":"unauthenticated"', out)
+                    self.assertLess(time.monotonic() - started, 8)
+        self.assertEqual(self.tmp_files(), [])
+
+    def test_signed_in_uploads_still_stream(self):
+        # The early check lets callers with credentials through, raw bodies included.
+        data = sqlite_bytes("CREATE TABLE t (a); INSERT INTO t VALUES (1);")
+        r = self.client.request("POST", "/dbs?filename=ok.sqlite", raw_body=data,
+                                token=self.owner,
+                                headers={"Content-Type": "application/octet-stream"})
+        self.assertStatus(r, 201)
+        # Expect: 100-continue from an anonymous caller: the refusal comes instead of 100.
+        with socket.create_connection((self.server.host, self.server.port), timeout=10) as s:
+            s.sendall(self.upload_head("POST", "/dbs?filename=x.sqlite")[:-2] +
+                      b"Expect: 100-continue\r\n\r\n")
+            first = s.recv(4096)
+        self.assertTrue(first.startswith(b"HTTP/1.1 401"), first[:200])
