@@ -106,3 +106,35 @@ class RedteamFiles(ServerModuleTest):
                       b"Expect: 100-continue\r\n\r\n")
             first = s.recv(4096)
         self.assertTrue(first.startswith(b"HTTP/1.1 401"), first[:200])
+
+    # -- replacing a database while it gets a new id
+
+    def test_replace_racing_a_new_id_answers_404_and_leaves_no_file(self):
+        c = self.client
+        db = self.assertStatus(self.upload(sqlite_bytes("CREATE TABLE t (a);")), 201).body["id"]
+        # A file whose check takes seconds (its CHECK runs for each of 40 rows).
+        slow = sqlite_bytes("PRAGMA ignore_check_constraints = ON;"
+                            "CREATE TABLE t (x INTEGER CHECK (length(randomblob(x)) > 0));"
+                            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                            "WHERE i < 40) INSERT INTO t SELECT 30000000 FROM n;")
+        staging = os.path.join(self.server.data_dir, "databases", ".staging")
+        out = {}
+        worker = threading.Thread(
+            target=lambda: out.setdefault("r", self.upload(slow, path=f"/dbs/{db}",
+                                                           method="PUT")))
+        worker.start()
+        # Before the fix the file was prepared inside the database's folder, which the new id
+        # renamed: the replacement failed with 500 and left the staged copy behind for good.
+        deadline = time.monotonic() + 30
+        while not (os.path.isdir(staging) and os.listdir(staging)):
+            self.assertLess(time.monotonic(), deadline, "the replacement never started")
+            time.sleep(0.01)
+        new_id = self.assertStatus(c.post(f"/dbs/{db}/regenerate-db-id", token=self.owner),
+                                   200).body["id"]
+        worker.join()
+        self.assertJsonError(out["r"], 404, "not_found")
+        self.assertEqual(os.listdir(staging), [])
+        left = os.listdir(os.path.join(self.server.data_dir, "databases", new_id))
+        self.assertEqual([f for f in left if not f.startswith("main.sqlite")], [])
+        # The database under its new id is the old one, untouched.
+        self.assertSqlOk(c.sql(new_id, "SELECT * FROM t", token=self.owner))

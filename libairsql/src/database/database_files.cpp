@@ -449,6 +449,7 @@ create_database_response upload_database(engine& eng, const principal& who,
         e.databases.adopt(d.id, staged);
         e.catalog.insert_database(d);
     } catch (...) {
+        remove_with_wal(staged);
         e.databases.remove(d.id);
         throw;
     }
@@ -534,6 +535,7 @@ create_database_response duplicate_database(engine& eng, const principal& who,
         e.databases.adopt(d.id, staged);
         e.catalog.insert_database(d);
     } catch (...) {
+        remove_with_wal(staged);
         e.databases.remove(d.id);
         throw;
     }
