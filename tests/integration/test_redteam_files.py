@@ -138,3 +138,34 @@ class RedteamFiles(ServerModuleTest):
         self.assertEqual([f for f in left if not f.startswith("main.sqlite")], [])
         # The database under its new id is the old one, untouched.
         self.assertSqlOk(c.sql(new_id, "SELECT * FROM t", token=self.owner))
+
+
+class RedteamExportSize(ServerModuleTest):
+    """An export of an endless view, by an anonymous holder of the read-only id: before the cap
+    one request (the client hung up at once) wrote ~200 MB/s into data/tmp until the 10-minute
+    time limit, enough to fill the disk every tenant shares."""
+
+    server_args = ("--max-export-bytes", "5000000")
+
+    def test_export_of_an_endless_view_stops_at_the_byte_cap(self):
+        c = self.client
+        name, tok = new_user(c, unique("exp"))
+        db = new_db(c, tok, name,
+                    "CREATE TABLE small (a TEXT); INSERT INTO small VALUES ('fits');"
+                    "CREATE VIEW endless AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                    "SELECT i + 1 FROM n) SELECT i, hex(zeroblob(5000)) AS pad FROM n")
+        ro = [d for d in c.get("/api/dbs", token=tok).body["databases"]
+              if d["id"] == db][0]["readonlyId"]
+        tmp = os.path.join(self.server.data_dir, "tmp")
+        for fmt in ("csv", "json", "ndjson", "sql"):
+            with self.subTest(format=fmt):
+                started = time.monotonic()
+                r = c.get(f"/readonly/{ro}/tables/endless/export?format={fmt}", token=None,
+                          timeout=60)
+                err = self.assertJsonError(r, 413, "payload_too_large")
+                self.assertIn("5000000 bytes", err["message"])
+                self.assertLess(time.monotonic() - started, 30)
+                self.assertEqual(os.listdir(tmp), [])
+        r = c.get(f"/readonly/{ro}/tables/small/export?format=csv", token=None)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.raw.decode().split(), ["a", "fits"])
