@@ -199,7 +199,7 @@ void check_sqlite_file(const engine::impl& e, const std::filesystem::path& file)
     auto over_budget = [&] {
         return error(errc::invalid_argument,
                      fmt::format("checking the uploaded database needs more than {} bytes of "
-                                 "memory (its CHECK constraints or index expressions)",
+                                 "memory (its schema, CHECK constraints or index expressions)",
                                  budget.limit()));
     };
     try {
