@@ -132,8 +132,8 @@ match_rank search_pattern::rank_cell(std::u32string_view cell) const {
     return best;
 }
 
-row_matcher::row_matcher(const search_pattern& p)
-    : p_(p), word_found_(p.words().size()), word_edits_(p.words().size()) {}
+row_matcher::row_matcher(const search_pattern& p, std::function<void()> tick)
+    : p_(p), word_found_(p.words().size()), word_edits_(p.words().size()), tick_(std::move(tick)) {}
 
 void row_matcher::start_row() {
     best_ = match_rank::none;
@@ -161,7 +161,9 @@ void row_matcher::add_cell(std::u32string_view cell) {
             cell_words_ = split(cell, &is_word_char);
             split_done = true;
         }
+        std::size_t compared = 0;
         for (auto candidate : cell_words_) {
+            if (tick_ && (++compared & 4095) == 0) tick_();
             auto d = edit_distance(word, candidate, std::min(allowed, word_edits_[k] - 1));
             word_edits_[k] = std::min(word_edits_[k], d);
             if (word_edits_[k] == 0) break;

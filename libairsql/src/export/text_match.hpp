@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,7 +46,9 @@ private:
 /// the best fuzzy distance of each word, then ranks the row.
 class row_matcher {
 public:
-    explicit row_matcher(const search_pattern& p);
+    /// `tick`, when set, is called every few thousand word comparisons within a cell (one
+    /// large cell against a term of many words costs their product) and may throw to stop.
+    explicit row_matcher(const search_pattern& p, std::function<void()> tick = {});
     void start_row();
     void add_cell(std::u32string_view cell);
     match_rank rank() const;
@@ -58,6 +61,7 @@ private:
     std::vector<bool> word_found_;
     std::vector<std::size_t> word_edits_;
     std::vector<std::u32string_view> cell_words_;
+    std::function<void()> tick_;
 };
 
 }  // namespace airsql::exporting
