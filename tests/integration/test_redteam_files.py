@@ -198,3 +198,19 @@ class RedteamSearchTime(ServerModuleTest):
         # An ordinary search of the same table still answers.
         r = self.assertStatus(c.get(f"/api/dbs/{db}/tables/t/search/needle", token=tok), 200)
         self.assertEqual([row["a"] for row in r.body["rows"]], ["needle"])
+
+    def test_a_periodic_term_in_a_periodic_cell_is_found_in_linear_time(self):
+        # std::u32string_view::find costs the product of both lengths, in one call no deadline
+        # interrupts: "a"×999 "b" against 20 M "a" took ~9 s (4.7 s for 10 M) past a 3 s limit.
+        c = self.client
+        name, tok = new_user(c, unique("kmp"))
+        db = new_db(c, tok, name,
+                    "CREATE TABLE t (a TEXT); INSERT INTO t "
+                    "SELECT replace(hex(zeroblob(10000000)), '00', 'a');"
+                    "INSERT INTO t SELECT replace(hex(zeroblob(1000)), '00', 'a') || 'b';")
+        term = "a" * 999 + "b"
+        started = time.monotonic()
+        r = self.assertStatus(c.get(f"/api/dbs/{db}/tables/t/search/{term}", token=tok,
+                                    timeout=120), 200)
+        self.assertLess(time.monotonic() - started, 2.5)
+        self.assertEqual([len(row["a"]) for row in r.body["rows"]], [1001])

@@ -36,10 +36,14 @@ public:
 
     const std::u32string& term() const noexcept { return term_; }
     const std::vector<std::u32string>& words() const noexcept { return words_; }
+    /// Whether word `k` occurs in the cell (time linear in both).
+    bool word_occurs_in(std::size_t k, std::u32string_view cell) const;
 
 private:
     std::u32string term_;
     std::vector<std::u32string> words_;
+    std::vector<std::size_t> term_failure_;                ///< KMP table of term_
+    std::vector<std::vector<std::size_t>> word_failures_;  ///< KMP tables of words_
 };
 
 /// Collects, over the cells of one row, whether every word of the term occurs in some cell and
