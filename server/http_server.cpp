@@ -113,6 +113,8 @@ struct http_server::impl {
     asio::awaitable<void> session(std::shared_ptr<connection> conn);
     asio::awaitable<bool> wait_for_request(connection& conn, std::chrono::seconds timeout);
     asio::awaitable<http_response> run_on_workers(std::string key, const http_request& request);
+    asio::awaitable<std::optional<http_response>> refuse_upload_early(std::string key,
+                                                                      const http_request& head);
     asio::awaitable<void> drain();
     void begin_stop();
 };
@@ -251,6 +253,30 @@ asio::awaitable<http_response> http_server::impl::run_on_workers(std::string key
     co_return response;
 }
 
+// Authenticates the sender of an upload from its header alone, on the workers (it reads the
+// catalog): the answer when the body must not be stored, nullopt when it may be.
+asio::awaitable<std::optional<http_response>> http_server::impl::refuse_upload_early(
+    std::string key, const http_request& head) {
+    std::optional<http_response> refusal;
+    co_await asio::async_initiate<const asio::use_awaitable_t<>, void()>(
+        [&](auto handler) {
+            auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+            workers.submit(
+                std::move(key), [this, &head, &refusal] { refusal = routes.refuse_upload(head); },
+                [this, resume, &refusal](bool ran) {
+                    if (!ran) {
+                        refusal = error_response(503, to_string(errc::unavailable),
+                                                 "the server is shutting down");
+                    }
+                    auto ex = asio::get_associated_executor(*resume, io.get_executor());
+                    asio::post(ex, [resume] { std::move (*resume)(); });
+                },
+                true);
+        },
+        asio::use_awaitable);
+    co_return refusal;
+}
+
 asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> conn) {
     auto& stream = conn->stream;
     beast::flat_buffer buffer;
@@ -295,15 +321,6 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
         }
         auto started = std::chrono::steady_clock::now();
 
-        // Honour "Expect: 100-continue" before reading a body.
-        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-            http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
-            stream.expires_after(opts.write_timeout);
-            auto [wec, wn] =
-                co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
-            if (wec) break;
-        }
-
         // Read the body: into memory, or for upload routes into a file, piece by piece so a
         // long upload may take its time while a stalled one is dropped.
         auto file_limit =
@@ -318,6 +335,34 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                                  fmt::format("request body is larger than {} bytes", body_limit));
             break;
         }
+        if (to_file) {
+            // Who sends it is known before a byte of the body is stored: an anonymous caller
+            // or bad credentials would otherwise write a whole upload to disk before the
+            // handler refused it (with many connections, until the disk is full).
+            http_request head;
+            head.method = std::string(parser.get().method_string());
+            head.target = std::string(parser.get().target());
+            for (const auto& field : parser.get()) {
+                head.headers.emplace_back(std::string(field.name_string()),
+                                          std::string(field.value()));
+            }
+            if (auto refusal =
+                    co_await refuse_upload_early(principal_key(head, conn->address), head)) {
+                auto res = to_beast(std::move(*refusal), parser.get().version(), false);
+                stream.expires_after(opts.write_timeout);
+                co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+                break;
+            }
+        }
+        // Honour "Expect: 100-continue" before reading a body.
+        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+            http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
+            stream.expires_after(opts.write_timeout);
+            auto [wec, wn] =
+                co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
+            if (wec) break;
+        }
+
         parser.body_limit(body_limit);
         http_request request;
         unsigned version = 11;

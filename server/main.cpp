@@ -122,6 +122,10 @@ int main(int argc, char** argv) {
     app.add_option("--export-timeout-ms", export_timeout_ms, "time limit of one table export")
         ->envname("AIRSQL_EXPORT_TIMEOUT_MS")
         ->capture_default_str();
+    app.add_option("--max-export-bytes", engine_opts.max_export_bytes,
+                   "most bytes one table export may write (0: no cap)")
+        ->envname("AIRSQL_MAX_EXPORT_BYTES")
+        ->capture_default_str();
     app.add_option("--search-timeout-ms", search_timeout_ms, "time limit of one table search")
         ->envname("AIRSQL_SEARCH_TIMEOUT_MS")
         ->capture_default_str();

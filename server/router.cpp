@@ -215,6 +215,21 @@ std::optional<http_response> router::handle_from_memory(const http_request& req)
     }
 }
 
+std::optional<http_response> router::refuse_upload(const http_request& head) const noexcept {
+    http_response res;
+    try {
+        route_context ctx(eng_, head, {}, {}, {}, opts_.temp_dir);
+        if (ctx.who().kind() != principal_kind::anonymous) return std::nullopt;
+        res = error_response(error(errc::unauthenticated, "sign in to upload files"));
+    } catch (const error& e) {
+        res = error_response(e);
+    } catch (...) {
+        res = error_response(500, "internal", "internal error");
+    }
+    add_cors(res);
+    return res;
+}
+
 http_response json_response(const boost::json::value& body, int status) {
     http_response res;
     res.status = status;

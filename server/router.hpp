@@ -123,6 +123,12 @@ public:
     std::optional<std::uint64_t> body_file_limit(std::string_view method,
                                                  std::string_view target) const noexcept;
 
+    /// For a route that takes its body as a file, called with the request's header alone
+    /// (no body yet): a 401 answer when the caller is anonymous or its credentials are bad
+    /// (every upload writes, and nothing is stored for a caller who may not), nullopt when the
+    /// body may be read. Never throws; reads the catalog (call it on a worker).
+    std::optional<http_response> refuse_upload(const http_request& head) const noexcept;
+
     /// Answers one request; never throws. Errors become JSON error responses.
     http_response handle(const http_request& req) const noexcept;
 

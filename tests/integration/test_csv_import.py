@@ -184,7 +184,7 @@ class CsvImportAuthorization(ServerModuleTest):
     def test_who_may_import(self):
         expected = {"owner": 200, "sadmin": 200, "editor": 200, "tok_write": 200,
                     "tok_writeonly": 200, "tok_insertonly": 200, "viewer": 403, "tok_read": 403,
-                    "other": 404, "anon": 404, "readonly": 404}
+                    "other": 404, "anon": 401, "readonly": 401}
         credentials = {**self.sessions, **self.tokens, "anon": None, "readonly": None}
         imported = 0
         for who, status in expected.items():

@@ -55,8 +55,9 @@ export_format parse_export_format(std::string_view name);
 /// Access: read access (`permission_denied` for write-only and insert-only tokens;
 /// `not_found` when the caller may not know the database, or there is no such table or
 /// view). Table names match as SQLite matches them (ASCII case-insensitively).
-/// Limits: `options::export_timeout` (`deadline_exceeded`; what was written so far is
-/// incomplete and must be discarded). Exceptions thrown by the sink abort the export.
+/// Limits: `options::export_timeout` (`deadline_exceeded`) and `options::max_export_bytes`
+/// (`payload_too_large`); after either, what was written so far is incomplete and must be
+/// discarded. Exceptions thrown by the sink abort the export.
 /// Returns the media type and a file name (`<table>.<format>`) for the HTTP layer.
 stream_meta export_table(engine& eng, const principal& who, std::string_view db_id,
                          std::string_view table, export_format format, byte_sink& sink);

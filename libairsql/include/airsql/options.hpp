@@ -97,6 +97,12 @@ struct options {
     /// reader connection (and its read snapshot, which stops WAL checkpoints) forever.
     std::chrono::milliseconds export_timeout{10 * 60 * 1000};
 
+    /// Most bytes one table export (`export_table`) may write; past it the export fails with
+    /// `payload_too_large`. An export of a view has no size of its own: an endless view wrote
+    /// ~200 MB/s to disk until the time limit. Default 8 GiB (an export of a table of a database
+    /// at `max_database_bytes` fits: hex and JSON escapes may multiply its size); 0: no cap.
+    std::uint64_t max_export_bytes = 8ull * 1024 * 1024 * 1024;
+
     /// Wall-clock limit of one table search (`search_table`).
     std::chrono::milliseconds search_timeout{20'000};
 

@@ -20,6 +20,7 @@
 #include "csv/csv_import.hpp"
 #include "sql/script_execution.hpp"
 #include "sqlite/confinement.hpp"
+#include "sqlite/memory_budget.hpp"
 
 namespace airsql {
 
@@ -191,9 +192,19 @@ void check_sqlite_file(const engine::impl& e, const std::filesystem::path& file)
                                 "file holds {}",
                                 be32(28), size / page_size));
     }
+    // The checks evaluate the file's own expressions (CHECK constraints, expression and
+    // partial indexes, generated columns): they get the request's SQLite memory budget, or one
+    // upload could take the process-wide heap limit and fail every other tenant's queries.
+    sqlite::memory_budget budget(e.opts.max_request_sqlite_memory);
+    auto over_budget = [&] {
+        return error(errc::invalid_argument,
+                     fmt::format("checking the uploaded database needs more than {} bytes of "
+                                 "memory (its schema, CHECK constraints or index expressions)",
+                                 budget.limit()));
+    };
     try {
         auto conn = database::open_hosted_connection(file, e.opts, false);
-        sqlite::deadline limit(*conn, std::chrono::steady_clock::now() + 120s);
+        sqlite::deadline limit(*conn, std::chrono::steady_clock::now() + e.opts.import_timeout);
         {
             auto st = conn->prepare("PRAGMA integrity_check(5)");
             std::vector<std::string> problems;
@@ -221,10 +232,13 @@ void check_sqlite_file(const engine::impl& e, const std::filesystem::path& file)
             }
         }
     } catch (const error& err) {
+        if (budget.exceeded()) throw over_budget();
         if (err.code() == errc::invalid_argument || err.code() == errc::deadline_exceeded) throw;
         throw error(errc::invalid_argument,
                     fmt::format("the SQLite file is damaged or cannot be read: {}", err.what()));
     }
+    // An expression that ran out of memory may have answered NULL instead of failing.
+    if (budget.exceeded()) throw over_budget();
     // The checking connection may have made a WAL index beside the file.
     std::error_code ec;
     std::filesystem::remove(file.string() + "-shm", ec);
@@ -435,6 +449,7 @@ create_database_response upload_database(engine& eng, const principal& who,
         e.databases.adopt(d.id, staged);
         e.catalog.insert_database(d);
     } catch (...) {
+        remove_with_wal(staged);
         e.databases.remove(d.id);
         throw;
     }
@@ -520,6 +535,7 @@ create_database_response duplicate_database(engine& eng, const principal& who,
         e.databases.adopt(d.id, staged);
         e.catalog.insert_database(d);
     } catch (...) {
+        remove_with_wal(staged);
         e.databases.remove(d.id);
         throw;
     }

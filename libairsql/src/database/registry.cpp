@@ -25,9 +25,22 @@ void check_id(std::string_view id) {
 
 }  // namespace
 
+namespace {
+
+// Files being prepared (uploads, snapshots) live here, not in a database's own folder: a new
+// id (a rename of that folder) or a deletion while a file is being prepared must neither move
+// it out of reach nor make it vanish under the preparing request. Not a database id ('.').
+constexpr const char* staging_folder = ".staging";
+
+}  // namespace
+
 registry::registry(std::filesystem::path databases_dir, const options& opts)
     : dir_(std::move(databases_dir)), opts_(opts) {
     std::filesystem::create_directories(dir_);
+    // One engine per data folder: whatever is staged now was left by an earlier process.
+    std::error_code ec;
+    std::filesystem::remove_all(dir_ / staging_folder, ec);
+    std::filesystem::create_directories(dir_ / staging_folder);
 }
 
 std::filesystem::path registry::file_of(std::string_view id) const {
@@ -86,20 +99,21 @@ std::shared_ptr<hosted_database> registry::create(std::string_view id) {
 }
 
 std::filesystem::path registry::staging_file(std::string_view id) {
-    auto file = file_of(id);
-    std::error_code ec;
-    std::filesystem::create_directories(file.parent_path(), ec);
-    if (ec) throw error(errc::unavailable, "cannot create the database folder");
+    check_id(id);
     static std::atomic<std::uint64_t> counter{0};
-    return file.parent_path() / fmt::format("staged-{}.sqlite", counter.fetch_add(1) + 1);
+    return dir_ / staging_folder / fmt::format("{}-{}.sqlite", id, counter.fetch_add(1) + 1);
 }
 
 void registry::adopt(std::string_view id, const std::filesystem::path& prepared) {
     auto file = file_of(id);
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) throw error(errc::unavailable, "cannot create the database folder");
     if (std::filesystem::exists(file)) {
         throw error(errc::already_exists, fmt::format("Database \"{}\" exists already", id));
     }
-    std::filesystem::rename(prepared, file);
+    std::filesystem::rename(prepared, file, ec);
+    if (ec) throw error(errc::unavailable, "cannot move the new database file into place");
 }
 
 template <class Fn>
@@ -146,11 +160,19 @@ void registry::replace(std::string_view id, const std::filesystem::path& prepare
                        std::chrono::milliseconds wait) {
     auto file = file_of(id);
     with_exclusive_files(id, wait, [&] {
+        // Gone meanwhile (deleted, or a new id): the prepared file replaces nothing.
+        if (!std::filesystem::exists(file)) {
+            throw error(errc::not_found,
+                        fmt::format("Database \"{}\" does not exist (deleted, or given a new id, "
+                                    "while the file was being prepared)",
+                                    id));
+        }
         std::error_code ec;
         std::filesystem::remove(file.string() + "-wal", ec);
         std::filesystem::remove(file.string() + "-shm", ec);
         std::filesystem::remove(file.string() + "-journal", ec);
-        std::filesystem::rename(prepared, file);
+        std::filesystem::rename(prepared, file, ec);
+        if (ec) throw error(errc::unavailable, "cannot move the new database file into place");
     });
 }
 

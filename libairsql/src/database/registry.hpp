@@ -32,8 +32,10 @@ public:
     /// Creates the folder and an empty database file (WAL mode) and opens it.
     std::shared_ptr<hosted_database> create(std::string_view id);
 
-    /// A path in the database's folder (created) where a new file for it may be prepared,
-    /// then `adopt`ed or `replace`d into place. Removed with the folder.
+    /// A fresh path in the registry's staging folder (`.staging`, beside the databases' folders
+    /// and emptied when the registry starts) where a new file for `id` may be prepared, then
+    /// `adopt`ed or `replace`d into place. The caller removes it when it is not used: a new id
+    /// or a deletion of the database meanwhile leaves it where it is.
     std::filesystem::path staging_file(std::string_view id);
 
     /// Moves a prepared file into place as the new database `id` (which must not exist yet).
@@ -43,7 +45,8 @@ public:
     /// Atomically swaps the database's file for `prepared`: new opens wait while the current
     /// users finish with their handles (up to `wait`; else `unavailable` and nothing changes),
     /// then the old file (and its WAL) is closed and replaced. Readers see the old or the new
-    /// database, never a mix.
+    /// database, never a mix. `not_found` when the database went away meanwhile (deleted, or
+    /// given a new id).
     void replace(std::string_view id, const std::filesystem::path& prepared,
                  std::chrono::milliseconds wait = std::chrono::seconds(30));
 

@@ -45,19 +45,32 @@ using exporting::table_facts;
 // rather than per cell.
 class buffered_output {
 public:
-    explicit buffered_output(byte_sink& sink) : sink_(sink) { buf_.reserve(capacity + 4096); }
+    /// `max_bytes`: most bytes written to the sink (0: no cap); past it, `payload_too_large`.
+    buffered_output(byte_sink& sink, std::uint64_t max_bytes) : sink_(sink), max_(max_bytes) {
+        buf_.reserve(capacity + 4096);
+    }
     std::string& buf() noexcept { return buf_; }
     void maybe_flush() {
         if (buf_.size() >= capacity) flush();
     }
     void flush() {
-        if (!buf_.empty()) sink_.write(buf_);
+        if (buf_.empty()) return;
+        written_ += buf_.size();
+        if (max_ != 0 && written_ > max_) {
+            throw error(errc::payload_too_large,
+                        fmt::format("the export is larger than {} bytes; export fewer rows (a "
+                                    "view with a LIMIT) or ask for a higher limit",
+                                    max_));
+        }
+        sink_.write(buf_);
         buf_.clear();
     }
 
 private:
     static constexpr std::size_t capacity = 256 * 1024;
     byte_sink& sink_;
+    std::uint64_t max_;
+    std::uint64_t written_ = 0;
     std::string buf_;
 };
 
@@ -274,7 +287,7 @@ stream_meta export_table(engine& eng, const principal& who, std::string_view db_
     sqlite::transaction snapshot(conn, sqlite::transaction::kind::deferred);
     sqlite::deadline interrupt(conn, limit.until());
     auto t = exporting::find_table(conn, table);
-    buffered_output out(sink);
+    buffered_output out(sink, e.opts.max_export_bytes);
     try {
         sqlite::row_cursor rows(conn, select_for(t, format));
         switch (format) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,17 +36,23 @@ public:
 
     const std::u32string& term() const noexcept { return term_; }
     const std::vector<std::u32string>& words() const noexcept { return words_; }
+    /// Whether word `k` occurs in the cell (time linear in both).
+    bool word_occurs_in(std::size_t k, std::u32string_view cell) const;
 
 private:
     std::u32string term_;
     std::vector<std::u32string> words_;
+    std::vector<std::size_t> term_failure_;                ///< KMP table of term_
+    std::vector<std::vector<std::size_t>> word_failures_;  ///< KMP tables of words_
 };
 
 /// Collects, over the cells of one row, whether every word of the term occurs in some cell and
 /// the best fuzzy distance of each word, then ranks the row.
 class row_matcher {
 public:
-    explicit row_matcher(const search_pattern& p);
+    /// `tick`, when set, is called every few thousand word comparisons within a cell (one
+    /// large cell against a term of many words costs their product) and may throw to stop.
+    explicit row_matcher(const search_pattern& p, std::function<void()> tick = {});
     void start_row();
     void add_cell(std::u32string_view cell);
     match_rank rank() const;
@@ -58,6 +65,7 @@ private:
     std::vector<bool> word_found_;
     std::vector<std::size_t> word_edits_;
     std::vector<std::u32string_view> cell_words_;
+    std::function<void()> tick_;
 };
 
 }  // namespace airsql::exporting

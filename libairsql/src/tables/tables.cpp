@@ -15,6 +15,7 @@
 #include "graphql/database_model.hpp"
 #include "graphql/name_encoding.hpp"
 #include "sqlite/confinement.hpp"
+#include "sqlite/memory_budget.hpp"
 #include "tables/input_elements.hpp"
 #include "tables/linked_order.hpp"
 #include "tables/metadata.hpp"
@@ -180,9 +181,20 @@ void change_schema(engine::impl& e, opened& o, bool foreign_keys_off, F&& change
     {
         sqlite::confinement guard(*writer, sqlite::sql_rights::read_write,
                                   sqlite::confinement::clock::now() + e.opts.sql_timeout);
+        // A rebuild copies every row through the table's CHECK constraints, defaults and
+        // expression indexes (from an uploaded file, perhaps): the request's own memory budget,
+        // not the process-wide heap limit every tenant shares.
+        sqlite::memory_budget budget(e.opts.max_request_sqlite_memory);
+        auto over_budget = [&] {
+            return error(errc::invalid_argument,
+                         fmt::format("the change needs more than {} bytes of memory; nothing "
+                                     "changed",
+                                     budget.limit()));
+        };
         try {
             change(*writer);
         } catch (const error& err) {
+            if (budget.exceeded()) throw over_budget();
             // The authorizer's reason says more than SQLite's "not authorized".
             if (!guard.denial().empty() &&
                 std::string_view(err.what()).find("not authorized") != std::string_view::npos) {
@@ -195,6 +207,8 @@ void change_schema(engine::impl& e, opened& o, bool foreign_keys_off, F&& change
             }
             throw;
         }
+        // Some functions answer NULL when memory runs out: such a result is not committed.
+        if (budget.exceeded()) throw over_budget();
     }
     std::map<std::string, std::string> after;
     if (o.db.record.auditing) after = schema_objects(*writer);

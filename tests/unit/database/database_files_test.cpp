@@ -159,3 +159,69 @@ TEST_CASE("replace, duplicate, vacuum and new ids", "[database_files]") {
     CHECK(his.owner_name == "bob");
     CHECK(rows(f.eng, bob, his.id, "SELECT y FROM u") == R"([{"y":7}])");
 }
+
+namespace {
+
+// A user on an engine whose options the test chooses.
+principal signed_up(engine& eng, const std::string& name) {
+    sign_up(eng, principal::anonymous(), {name, name + "@example.com", "password-" + name});
+    auto res = login(eng, principal::anonymous(), {name, "password-" + name});
+    return authenticate(eng, credentials{.bearer = res.session_token});
+}
+
+}  // namespace
+
+TEST_CASE("an upload whose own expressions need more than a request's memory is refused",
+          "[database_files][redteam]") {
+    test::temp_dir dir;
+    auto opts = test::engine_fixture::make_options(dir);
+    opts.max_request_sqlite_memory = 16 * 1024 * 1024;
+    engine eng(opts);
+    auto ann = signed_up(eng, "ann");
+    // integrity_check evaluates the CHECK: 20 MB of blobs at once, past the 16 MiB budget.
+    auto heavy = sqlite_file(dir.path(),
+                             "PRAGMA ignore_check_constraints = ON;"
+                             "CREATE TABLE t (x CHECK (length(randomblob(10000000) || "
+                             "randomblob(10000000)) > 0)); INSERT INTO t VALUES (1);");
+    try {
+        upload_database(eng, ann, {}, byte_source::from_memory(heavy, "heavy.sqlite"));
+        FAIL("accepted");
+    } catch (const error& e) {
+        CHECK(e.code() == errc::invalid_argument);
+        CHECK(std::string(e.what()).find("memory") != std::string::npos);
+    }
+    // Nothing is left behind: no database, no staged file.
+    CHECK(list_databases(eng, ann).number_of_databases == 0);
+    CHECK(std::filesystem::is_empty(dir.path() / "databases" / ".staging"));
+    // Within the budget the same shape is accepted.
+    auto light = sqlite_file(dir.path(),
+                             "CREATE TABLE t (x CHECK (length(randomblob(1000)) > 0));"
+                             "INSERT INTO t VALUES (1);");
+    CHECK_NOTHROW(upload_database(eng, ann, {}, byte_source::from_memory(light, "light.sqlite")));
+}
+
+TEST_CASE("an export stops at max_export_bytes, even of a view that never ends",
+          "[database_files][redteam]") {
+    test::temp_dir dir;
+    auto opts = test::engine_fixture::make_options(dir);
+    opts.max_export_bytes = 100000;
+    engine eng(opts);
+    auto ann = signed_up(eng, "ann");
+    auto db = create_database(eng, ann,
+                              {"db", "ann",
+                               "CREATE VIEW endless AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                               "SELECT i + 1 FROM n) SELECT i FROM n",
+                               std::nullopt})
+                  .id;
+    for (auto format : {export_format::csv, export_format::json, export_format::ndjson,
+                        export_format::sql}) {
+        string_sink sink;
+        try {
+            export_table(eng, ann, db, "endless", format, sink);
+            FAIL("the export ended");
+        } catch (const error& e) {
+            CHECK(e.code() == errc::payload_too_large);
+        }
+        CHECK(sink.data.size() <= 100000);
+    }
+}
