@@ -280,6 +280,10 @@ private:
                 }
                 t.input_fields.push_back(input("_is_null", named("Boolean"),
                                                "true: the value is NULL; false: it is not.", true));
+                // Hasura's pattern operators (extensions); negations count NULL as not matching.
+                for (const char* op : {"_nlike", "_nilike", "_similar", "_nsimilar"}) {
+                    t.input_fields.push_back(input(op, named(scalar), describe_operator(op), true));
+                }
                 add(std::move(t));
             }
         }
@@ -295,6 +299,10 @@ private:
         if (op == "like") return "Matches an SQL LIKE pattern (% and _), case-sensitively.";
         if (op == "ilike") return "Matches an SQL LIKE pattern, ignoring ASCII case.";
         if (op == "in") return "Equal to one of the values.";
+        if (op == "_nlike") return "Does not match an SQL LIKE pattern (case-sensitive); NULL counts as not matching.";
+        if (op == "_nilike") return "Does not match an SQL LIKE pattern, ignoring ASCII case; NULL counts as not matching.";
+        if (op == "_similar") return "The whole value matches an SQL SIMILAR TO pattern (%, _, |, *, +, ?, {m,n}, ( ), [ ]).";
+        if (op == "_nsimilar") return "Does not match an SQL SIMILAR TO pattern; NULL counts as not matching.";
         return "Equal to none of the values; NULL counts as none.";
     }
 
@@ -310,7 +318,9 @@ private:
         args.push_back(input("order_by", list_of(g + "_order_by"),
                              "Sort order; the default is the rowid, ascending.", extension));
         args.push_back(input("limit", named("Int"), "At most this many rows.", extension));
-        args.push_back(input("offset", named("Int"), "Skip this many rows (needs limit).", extension));
+        args.push_back(input("offset", named("Int"),
+                             extension ? "Skip this many rows." : "Skip this many rows (needs limit).",
+                             extension));
         return args;
     }
 

@@ -459,6 +459,20 @@ std::string sql_compiler::comparison(const column_model& c, const std::string& e
             parts.push_back(v.is_string() ? expr + " GLOB " + bind(boost::json::value(like_to_glob(v.get_string()))) : "0");
         } else if (op == "ilike") {
             parts.push_back(v.is_string() ? expr + " LIKE " + bind(v) : "0");
+        } else if (op == "nlike" || op == "nilike" || op == "similar" || op == "nsimilar") {
+            // Negations count NULL as not matching, like _neq and _nin (AirGQL's rule).
+            bool negated = op.front() == 'n';
+            std::string test;
+            if (!v.is_string()) {
+                test = "0";
+            } else if (op == "nlike") {
+                test = expr + " GLOB " + bind(boost::json::value(like_to_glob(v.get_string())));
+            } else if (op == "nilike") {
+                test = expr + " LIKE " + bind(v);
+            } else {
+                test = "similar_to(" + bind(v) + ", " + expr + ")";
+            }
+            parts.push_back(negated ? "(NOT coalesce(" + test + ", 0) OR " + expr + " IS NULL)" : test);
         } else if (op == "in" || op == "nin") {
             const auto* items = v.if_array();
             bool has_null = false;
@@ -637,7 +651,13 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
     if (const auto* o = arg(args, "offset"); o && o->is_int64()) offset = o->get_int64();
     if (limit && *limit < 0) throw field_failure("The limit must be positive or zero, not " + std::to_string(*limit));
     if (offset && *offset < 0) throw field_failure("The offset must be positive or zero, not " + std::to_string(*offset));
-    if (offset && !limit) throw field_failure("Cannot specify an offset without also specifying a limit");
+    // AirGQL's rule for root lists (its conformance pins it); nested lists and aggregates
+    // take Hasura's offset without a limit.
+    if (offset && !limit && parent == nullptr && !aggregate) {
+        throw field_failure(
+            "Cannot specify an offset without also specifying a limit on a root list (AirGQL's rule); "
+            "<table>_aggregate { nodes } and nested lists accept an offset alone");
+    }
     // Root lists are capped at max_rows (AirGQL); nested lists, like Hasura's, are not: the
     // size of the whole result is bounded by SQLite's length limit instead.
     auto max = static_cast<std::int64_t>(settings_.max_rows);
@@ -686,8 +706,7 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
     } else if (limit) {
         paging = " LIMIT " + bind(*limit);
     }
-    if (offset) paging += " OFFSET " + bind(*offset);
-    if (paging.empty() && offset) paging = " LIMIT -1 OFFSET " + bind(*offset);
+    if (offset) paging += (paging.empty() ? " LIMIT -1 OFFSET " : " OFFSET ") + bind(*offset);
 
     std::string sql = "SELECT " + select_expr + " FROM (" + derived_select(lv) + " FROM " +
                       sqlite::quote_identifier(t.name) + " AS " + lv.base;

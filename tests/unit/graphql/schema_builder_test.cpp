@@ -314,7 +314,8 @@ TEST_CASE("comparison types have every operator with its deprecated alias", "[gr
                   "lt: Int @deprecated",   "_lt: Int",   "lte: Int @deprecated",   "_lte: Int",
                   "like: Int @deprecated", "_like: Int", "ilike: Int @deprecated", "_ilike: Int",
                   "in: [Int] @deprecated", "_in: [Int]", "nin: [Int] @deprecated", "_nin: [Int]",
-                  "_is_null: Boolean"});
+                  "_is_null: Boolean", "_nlike: Int", "_nilike: Int", "_similar: Int",
+                  "_nsimilar: Int"});
     CHECK(type(*s, "StringComparison").input_field("_ilike")->type.to_string() == "String");
     CHECK(type(*s, "FloatComparison").input_field("_nin")->type.to_string() == "[Float]");
     // A select-option column compares through its own type, with the column's scalar.
@@ -511,7 +512,9 @@ TEST_CASE("exactly the airsql additions are flagged as extensions", "[graphql]")
     // The column enum of a view only serves the aggregates.
     expected.insert("type titles_column");
     for (const char* cmp : {"IntComparison", "StringComparison"}) {
-        expected.insert(std::string("input ") + cmp + "._is_null");
+        for (const char* op : {"._is_null", "._nlike", "._nilike", "._similar", "._nsimilar"}) {
+            expected.insert(std::string("input ") + cmp + op);
+        }
     }
     for (const char* v :
          {"asc_nulls_first", "asc_nulls_last", "desc_nulls_first", "desc_nulls_last"}) {

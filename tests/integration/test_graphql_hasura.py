@@ -1,0 +1,77 @@
+"""The Hasura forms a Hasura user writes without thinking, through the real server (additive to
+AirGQL's schema; decisions in docs/decisions.md, GraphQL section): offset without limit on
+nested lists and aggregates, _nlike/_nilike, _similar/_nsimilar."""
+
+from graphql_support import AIRGQL, MUSIC_SQL, GraphQLTestCase
+from harness import new_db, new_user
+
+
+class GraphQLHasura(GraphQLTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user, cls.token = new_user(cls.client)
+        cls.client = cls.client.with_token(cls.token)
+        cls.db = new_db(cls.client, cls.token, cls.user, MUSIC_SQL)
+
+    def names(self, query, field="artists", key="name"):
+        data = self.assertGqlData(self.gql(self.db, query))
+        return [row[key] for row in data[field]]
+
+    def test_offset_without_limit(self):
+        r = self.gql(self.db, "{ artists(where: {id: {_lte: 2}}) { name albums(offset: 1) { id } } }")
+        self.assertGqlData(r, {"artists": [{"name": "AC/DC", "albums": [{"id": 2}]},
+                                           {"name": "Accept", "albums": [{"id": 4}]}]})
+        r = self.gql(self.db, "{ artists_aggregate(offset: 3) { aggregate { count } nodes { name } } }")
+        self.assertGqlData(r, {"artists_aggregate": {"aggregate": {"count": 2},
+                                                     "nodes": [{"name": "Black Sabbath"}, {"name": "Queen"}]}})
+        # Root lists keep AirGQL's rule.
+        self.assertGqlErrors(self.gql(self.db, "{ artists(offset: 1) { name } }"), "limit",
+                             data=None, path=["artists"])
+
+    def test_nlike_nilike(self):
+        self.assertEqual(self.names('{ artists(where: {name: {_nlike: "A%"}}) { name } }'),
+                         ["Black Sabbath", "Queen"])
+        self.assertEqual(self.names('{ artists(where: {name: {_nilike: "%a%"}}) { name } }'),
+                         ["Queen"])
+        self.assertEqual(self.names('{ albums(where: {title: {_nilike: "%rock%"}}) { id } }',
+                                    "albums", "id"), [3, 4, 5, 6])
+
+    def test_similar(self):
+        q = '{ artists(where: {name: {_similar: "A(C|c)%"}}) { name } }'
+        self.assertEqual(self.names(q), ["AC/DC", "Accept"])
+        q = '{ artists(where: {name: {_similar: "[A-B]%(th|DC)"}}) { name } }'
+        self.assertEqual(self.names(q), ["AC/DC", "Aerosmith", "Black Sabbath"])
+        q = '{ artists(where: {name: {_nsimilar: "A%"}}) { name } }'
+        self.assertEqual(self.names(q), ["Black Sabbath", "Queen"])
+        q = "query($p: String) { artists(where: {name: {_similar: $p}}) { id } }"
+        data = self.assertGqlData(self.gql(self.db, q, {"p": "Q_{3}n"}))
+        self.assertEqual(data, {"artists": [{"id": 5}]})
+        # A bad pattern is a field error at the list, not a crash.
+        r = self.gql(self.db, '{ artists(where: {name: {_similar: "a{2,1}"}}) { name } }')
+        self.assertGqlErrors(r, "m <= n", data=None, path=["artists"])
+        # Past the repetition limit.
+        r = self.gql(self.db, '{ artists(where: {name: {_similar: "a{1001}"}}) { name } }')
+        self.assertGqlErrors(r, "may not exceed 1000", data=None)
+
+    def test_sql_endpoint_similar_to(self):
+        r = self.client.post(f"/dbs/{self.db}/sql",
+                             {"query": "SELECT similar_to('%Rock', title) AS m FROM albums ORDER BY id"})
+        self.assertStatus(r, 200)
+        self.assertEqual([row["m"] for row in r.body["rows"]], [1, 1, 0, 0, 0, 0])
+        # 100,000 characters against the pattern backtracking matchers take exponential time on.
+        r = self.client.post(f"/dbs/{self.db}/sql", {"query": "SELECT similar_to('(a*)*b', "
+                             "replace(hex(zeroblob(50000)), '0', 'a')) AS m"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body["rows"], [{"m": 0}])
+
+    def test_airgql_view_hides_the_operators(self):
+        q = '{ __type(name: "StringComparison") { inputFields { name } } }'
+        full = self.assertGqlData(self.gql(self.db, q))
+        names = [f["name"] for f in full["__type"]["inputFields"]]
+        for op in ("_nlike", "_nilike", "_similar", "_nsimilar"):
+            self.assertIn(op, names)
+        airgql = self.assertGqlData(self.gql(self.db, q, headers=AIRGQL))
+        names = [f["name"] for f in airgql["__type"]["inputFields"]]
+        self.assertNotIn("_similar", names)

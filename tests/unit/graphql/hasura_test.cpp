@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Hasura forms beyond AirGQL's schema, through `airsql::execute_graphql` on real databases:
+// offset without limit, _nlike/_nilike, _similar/_nsimilar (and its SQL function).
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <string>
+#include <vector>
+
+#include "airsql/airsql.hpp"
+#include "catch.hpp"
+#include "engine_fixture.hpp"
+#include "sqlite/similar_to.hpp"
+
+using namespace airsql;
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* music_sql = R"(
+CREATE TABLE artists (id INTEGER PRIMARY KEY, name TEXT NOT NULL, born INTEGER, rating REAL);
+CREATE TABLE albums (id INTEGER PRIMARY KEY, title TEXT NOT NULL,
+                     artist_id INTEGER REFERENCES artists(id), year INTEGER);
+INSERT INTO artists VALUES (1, 'AC/DC', 1973, 4.5), (2, 'Accept', NULL, 3.0),
+                           (3, 'Aerosmith', 1970, NULL), (4, 'Black Sabbath', 1968, 4.0),
+                           (5, 'queen', 1970, 5.0), (6, 'abba', NULL, NULL);
+INSERT INTO albums VALUES (1, 'For Those About To Rock', 1, 1981), (2, 'Let There Be Rock', 1, 1977),
+                          (3, 'Balls to the Wall', 2, 1983), (4, 'Restless and Wild', 2, 1982),
+                          (5, 'Big Ones', 3, 1994), (6, 'Powerage', 1, 1978);
+)";
+
+struct hasura_api {
+    test::temp_dir dir;
+    engine eng;
+    principal owner;
+    std::string db;
+
+    explicit hasura_api(const std::string& sql = music_sql) : eng(test::engine_fixture::make_options(dir)) {
+        sign_up(eng, principal::anonymous(), {"ann", "ann@example.com", "password-ann"});
+        auto res = login(eng, principal::anonymous(), {"ann", "password-ann"});
+        owner = authenticate(eng, credentials{.bearer = res.session_token});
+        db = create_database(eng, owner, {"db", "ann", sql, std::nullopt}).id;
+    }
+
+    json::value run(const std::string& query) {
+        graphql_request r;
+        r.query = query;
+        return json::parse(execute_graphql(eng, owner, db, r).body);
+    }
+
+    json::value data(const std::string& query) {
+        auto r = run(query);
+        INFO(query);
+        INFO(json::serialize(r));
+        REQUIRE_FALSE(r.as_object().contains("errors"));
+        return r.at("data");
+    }
+
+    std::string error(const std::string& query) {
+        auto r = run(query);
+        INFO(query);
+        INFO(json::serialize(r));
+        REQUIRE(r.as_object().contains("errors"));
+        return std::string(r.at("errors").at(0).at("message").as_string());
+    }
+
+    std::vector<std::string> names(const std::string& query, const std::string& field = "artists",
+                                   const std::string& key = "name") {
+        std::vector<std::string> out;
+        auto d = data(query);
+        for (const auto& row : d.at(field).as_array()) out.emplace_back(row.at(key).as_string());
+        return out;
+    }
+};
+
+using strings = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("offset without limit works on nested lists and aggregates, not on root lists", "[hasura]") {
+    hasura_api api;
+    // Nested array relationship: skip the first album of each artist.
+    auto d = api.data("{ artists(where: {id: {_lte: 2}}) { albums(offset: 1) { id } } }");
+    CHECK(d == json::parse(R"({"artists": [{"albums": [{"id": 2}, {"id": 6}]}, {"albums": [{"id": 4}]}]})"));
+    // Root aggregate: nodes and count see the same rows.
+    d = api.data("{ artists_aggregate(offset: 4) { aggregate { count } nodes { id } } }");
+    CHECK(d == json::parse(R"({"artists_aggregate": {"aggregate": {"count": 2}, "nodes": [{"id": 5}, {"id": 6}]}})"));
+    d = api.data("{ artists_aggregate(offset: 40) { aggregate { count } } }");
+    CHECK(d.at("artists_aggregate").at("aggregate").at("count") == 0);
+    // Nested aggregate.
+    d = api.data("{ artists_by_pk(id: 1) { albums_aggregate(offset: 2) { aggregate { count } } } }");
+    CHECK(d.at("artists_by_pk").at("albums_aggregate").at("aggregate").at("count") == 1);
+    // Root lists keep AirGQL's rule (the shared conformance suite pins it).
+    CHECK_THAT(api.error("{ artists(offset: 1) { id } }"), Catch::Contains("without also specifying a limit"));
+    CHECK_THAT(api.error("{ artists { albums(offset: -1) { id } } }"), Catch::Contains("positive or zero"));
+}
+
+TEST_CASE("_nlike and _nilike negate the LIKE operators and keep NULL rows", "[hasura]") {
+    hasura_api api;
+    CHECK(api.names("{ artists(where: {name: {_nlike: \"A%\"}}) { name } }") ==
+          strings{"Black Sabbath", "queen", "abba"});
+    CHECK(api.names("{ artists(where: {name: {_nilike: \"a%\"}}) { name } }") == strings{"Black Sabbath", "queen"});
+    // _nlike is case-sensitive: "abba" does not start with "A".
+    CHECK(api.names("{ artists(where: {name: {_nlike: \"%a%\"}}) { name } }") ==
+          strings{"AC/DC", "Accept", "Aerosmith", "queen"});
+    auto r = api.names("{ albums(where: {title: {_nilike: \"%rock%\"}}) { title } }", "albums", "title");
+    CHECK(r == strings{"Balls to the Wall", "Restless and Wild", "Big Ones", "Powerage"});
+}
+
+TEST_CASE("NULLs count as not matching the negated pattern operators", "[hasura]") {
+    hasura_api api(R"(CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);
+                     INSERT INTO t VALUES (1, 'abc'), (2, NULL), (3, 'xyz');)");
+    auto ids = [&](const std::string& where) {
+        std::vector<std::int64_t> out;
+        auto d = api.data("{ t(where: " + where + ") { id } }");
+        for (const auto& row : d.at("t").as_array()) {
+            out.push_back(row.at("id").as_int64());
+        }
+        return out;
+    };
+    using v = std::vector<std::int64_t>;
+    CHECK(ids("{s: {_nlike: \"a%\"}}") == v{2, 3});
+    CHECK(ids("{s: {_nilike: \"A%\"}}") == v{2, 3});
+    CHECK(ids("{s: {_nsimilar: \"(a|b)%\"}}") == v{2, 3});
+    CHECK(ids("{s: {_similar: \"(a|b)%\"}}") == v{1});
+    CHECK(ids("{s: {_similar: \"%\"}}") == v{1, 3});
+}
+
+TEST_CASE("_similar follows SQL SIMILAR TO: whole value, %, _, |, repetition, sets", "[hasura]") {
+    hasura_api api;
+    auto sim = [&](const std::string& pattern) {
+        return api.names("{ artists(where: {name: {_similar: " + json::serialize(json::value(pattern)) +
+                         "}}) { name } }");
+    };
+    CHECK(sim("A%") == strings{"AC/DC", "Accept", "Aerosmith"});
+    CHECK(sim("A") == strings{});  // the whole value must match
+    CHECK(sim("(AC|Ac)%") == strings{"AC/DC", "Accept"});
+    CHECK(sim("[a-q]%") == strings{"queen", "abba"});
+    CHECK(sim("[^A-Z]%") == strings{"queen", "abba"});
+    CHECK(sim("ab+a") == strings{"abba"});
+    CHECK(sim("ab{2}a") == strings{"abba"});
+    CHECK(sim("ab{3,}a") == strings{});
+    CHECK(sim("q(ue)?e_") == strings{"queen"});
+    CHECK(sim("_____") == strings{"AC/DC", "queen"});
+    CHECK(sim("AC/DC|queen") == strings{"AC/DC", "queen"});
+    CHECK(sim("AC.DC") == strings{});  // '.' is literal
+    CHECK(sim("AC\\/DC") == strings{"AC/DC"});
+    CHECK(api.names("{ artists(where: {name: {_nsimilar: \"A%\"}}) { name } }") ==
+          strings{"Black Sabbath", "queen", "abba"});
+    // Bad patterns are field errors with a reason, not crashes.
+    CHECK_THAT(api.error("{ artists(where: {name: {_similar: \"(a\"}}) { name } }"), Catch::Contains("unbalanced"));
+    CHECK_THAT(api.error("{ artists(where: {name: {_similar: \"*a\"}}) { name } }"), Catch::Contains("nothing to repeat"));
+    CHECK_THAT(api.error("{ artists(where: {name: {_similar: \"a\\\\\"}}) { name } }"), Catch::Contains("escape"));
+}
+
+TEST_CASE("SIMILAR TO patterns have limits and match in linear time", "[hasura]") {
+    using airsql::sqlite::similar_to;
+    CHECK(similar_to("a{1000}", std::string(1000, 'a')));
+    CHECK_THROWS_WITH(similar_to("a{1001}", "a"), Catch::Contains("may not exceed 1000"));
+    // Expanded repetitions count toward the state limit.
+    CHECK_THROWS_WITH(similar_to("(a{1000}){20}", "a"), Catch::Contains("too complex"));
+    CHECK_THROWS_WITH(similar_to(std::string(101, '(') + "a" + std::string(101, ')'), "a"),
+                      Catch::Contains("nest deeper than 100"));
+    CHECK(similar_to(std::string(100, '(') + "a" + std::string(100, ')'), "a"));
+    // The classic exponential case for backtracking matchers: (a*)*b against a long run of a.
+    std::string text(200'000, 'a');
+    CHECK_FALSE(similar_to("(a*)*b", text));
+    CHECK(similar_to("(a|aa)*", text));
+    CHECK(similar_to("%ü_", "grüß"));  // characters, not bytes
+    CHECK_THROWS_WITH(similar_to("[[:alpha:]]", "a"), Catch::Contains("not supported"));
+}
+
+TEST_CASE("similar_to() is available to the SQL endpoint and stops at the deadline", "[hasura]") {
+    hasura_api api;
+    auto r = run_sql(api.eng, api.owner, api.db,
+                     {"SELECT similar_to('A%', name) AS m FROM artists ORDER BY id"});
+    REQUIRE(r.errors.empty());
+    std::vector<std::int64_t> got;
+    for (const auto& row : r.rows) got.push_back(row.as_object().at("m").as_int64());
+    CHECK(got == std::vector<std::int64_t>{1, 1, 1, 0, 0, 0});
+    auto bad = run_sql(api.eng, api.owner, api.db, {"SELECT similar_to('a{5000}', 'a')"});
+    REQUIRE_FALSE(bad.errors.empty());
+}
