@@ -55,6 +55,29 @@ class GraphQLHasura(GraphQLTestCase):
         r = self.gql(self.db, '{ artists(where: {name: {_similar: "a{1001}"}}) { name } }')
         self.assertGqlErrors(r, "may not exceed 1000", data=None)
 
+    def test_distinct_on(self):
+        # The longest track of each album, per artist.
+        q = """{ artists(where: {id: {_lte: 2}}) { name tracks: albums { title
+                   tracks_aggregate(distinct_on: [album_id], order_by: [{album_id: ASC}, {ms: DESC}]) {
+                     nodes { name ms } } } } }"""
+        data = self.assertGqlData(self.gql(self.db, q))
+        self.assertEqual(data["artists"][0]["tracks"][0]["tracks_aggregate"]["nodes"],
+                         [{"name": "For Those About To Rock", "ms": 343719}])
+        q = """{ albums_aggregate(distinct_on: artist_id, order_by: [{artist_id: ASC}, {year: ASC}],
+                   where: {artist_id: {_is_null: false}}) { aggregate { count } nodes { title } } }"""
+        self.assertGqlData(self.gql(self.db, q), {"albums_aggregate": {
+            "aggregate": {"count": 3},
+            "nodes": [{"title": "Let There Be Rock"}, {"title": "Restless and Wild"}, {"title": "Big Ones"}]}})
+        # Nested list, by an object relationship after the distinct column.
+        q = """{ artists_by_pk(id: 1) { albums(distinct_on: [artist_id],
+                   order_by: [{artist_id: ASC}, {artist: {name: ASC}}, {id: DESC}]) { id } } }"""
+        self.assertGqlData(self.gql(self.db, q), {"artists_by_pk": {"albums": [{"id": 2}]}})
+        r = self.gql(self.db, "{ albums_aggregate(distinct_on: [year], order_by: {id: ASC}) { nodes { id } } }")
+        self.assertGqlErrors(r, "distinct_on", data=None, path=["albums_aggregate"])
+        # Not an argument of AirGQL's root lists.
+        r = self.gql(self.db, "{ albums(distinct_on: [year]) { id } }")
+        self.assertGqlErrors(r, 'Unknown argument "distinct_on"', data=None)
+
     def test_sql_endpoint_similar_to(self):
         r = self.client.post(f"/dbs/{self.db}/sql",
                              {"query": "SELECT similar_to('%Rock', title) AS m FROM albums ORDER BY id"})

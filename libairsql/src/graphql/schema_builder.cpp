@@ -315,6 +315,13 @@ private:
         std::vector<input_value_def> args;
         args.push_back(input("where", named(g + "_filter"), "Which rows (several fields are ANDed).", extension));
         if (!extension) args.push_back(deprecated_input("filter", named(g + "_filter"), "Which rows."));
+        if (extension) {
+            // Hasura's distinct_on; not on root lists, whose arguments are AirGQL's signature.
+            args.push_back(input("distinct_on", list_of(g + "_column", "N"),
+                                 "Keep the first row (in order_by's order) of each group of rows with equal "
+                                 "values in these columns; order_by must start with them.",
+                                 true));
+        }
         args.push_back(input("order_by", list_of(g + "_order_by"),
                              "Sort order; the default is the rowid, ascending.", extension));
         args.push_back(input("limit", named("Int"), "At most this many rows.", extension));

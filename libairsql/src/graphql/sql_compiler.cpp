@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <set>
 
 #include "graphql/input_values.hpp"
@@ -605,11 +606,9 @@ void sql_compiler::order_object(std::size_t table, const boost::json::object& en
     }
 }
 
-std::string sql_compiler::order_terms(std::size_t table, const boost::json::value& order_by, const std::string& alias,
-                                      std::vector<bound_value>& params) {
-    const auto& t = m_.tables[table];
+std::vector<sql_compiler::order_term> sql_compiler::order_list(std::size_t table, const boost::json::value& order_by,
+                                                               const std::string& alias) {
     std::vector<order_term> terms;
-    (void)params;
     if (const auto* a = order_by.if_array()) {
         for (const auto& entry : *a) {
             if (entry.is_object()) order_object(table, entry.get_object(), alias, terms);
@@ -617,19 +616,75 @@ std::string sql_compiler::order_terms(std::size_t table, const boost::json::valu
     } else if (order_by.is_object()) {
         order_object(table, order_by.get_object(), alias, terms);
     }
-    if (terms.empty()) {
-        // The default order: by rowid (AirGQL), or by the key when there is no rowid.
-        if (t.rowid) return " ORDER BY " + column_ref(table, *t.rowid, alias) + " ASC";
-        if (!t.key.empty() && !t.is_view) {
-            std::string out = " ORDER BY ";
-            for (std::size_t i = 0; i < t.key.size(); ++i) out += (i ? ", " : "") + column_ref(table, t.key[i], alias);
-            return out;
-        }
-        return "";
+    return terms;
+}
+
+// The default order: by rowid (AirGQL), or by the key when there is no rowid.
+std::vector<sql_compiler::order_term> sql_compiler::default_order(std::size_t table, const std::string& alias) const {
+    const auto& t = m_.tables[table];
+    if (t.rowid) return {{column_ref(table, *t.rowid, alias), " ASC"}};
+    std::vector<order_term> terms;
+    if (!t.is_view) {
+        for (auto k : t.key) terms.push_back({column_ref(table, k, alias), ""});
     }
+    return terms;
+}
+
+std::string sql_compiler::order_terms(std::size_t table, const boost::json::value& order_by, const std::string& alias,
+                                      std::vector<bound_value>& params) {
+    (void)params;
+    auto terms = order_list(table, order_by, alias);
+    if (terms.empty()) terms = default_order(table, alias);
+    if (terms.empty()) return "";
     std::string out = " ORDER BY ";
     for (std::size_t i = 0; i < terms.size(); ++i) out += (i ? ", " : "") + terms[i].expr + terms[i].direction;
     return out;
+}
+
+// The columns of `distinct_on`, without repeats, in the order given.
+std::vector<std::size_t> sql_compiler::distinct_columns(std::size_t table, const boost::json::object& args) const {
+    std::vector<std::size_t> out;
+    const auto* d = arg(args, "distinct_on");
+    if (!d) return out;
+    auto add = [&](const boost::json::value& name) {
+        auto c = name.is_string() ? m_.tables[table].column_by_gql(name.get_string()) : std::nullopt;
+        if (c && std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(*c);
+    };
+    if (const auto* a = d->if_array()) {
+        for (const auto& n : *a) add(n);
+    } else {
+        add(*d);
+    }
+    return out;
+}
+
+// SQLite has no DISTINCT ON: the rows of `table` matching `where`, numbered within each group
+// of equal `distinct` values in `window_order`, keep only the first of each group. The result
+// has every column under its own name and is aliased as `alias` again, so the expressions
+// compiled for the table (order terms, selected columns) apply to it unchanged.
+std::string sql_compiler::distinct_source(std::size_t table, const std::vector<std::size_t>& distinct,
+                                          const std::string& alias, const std::string& where,
+                                          const std::string& window_order) const {
+    const auto& t = m_.tables[table];
+    std::string rank = "airsql_row_number";
+    auto taken = [&](const std::string& n) {
+        return std::any_of(t.columns.begin(), t.columns.end(), [&](const column_model& c) {
+            return std::equal(c.name.begin(), c.name.end(), n.begin(), n.end(),
+                              [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+        });
+    };
+    while (taken(rank)) rank += "_";
+    std::string cols;
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+        const auto& name = t.columns[c].name;
+        cols += column_ref(table, c, alias) + " AS " +
+                (t.columns[c].synthetic_rowid ? name : sqlite::quote_identifier(name)) + ", ";
+    }
+    std::string partition;
+    for (std::size_t i = 0; i < distinct.size(); ++i) partition += (i ? ", " : "") + column_ref(table, distinct[i], alias);
+    return "(SELECT " + cols + "row_number() OVER (PARTITION BY " + partition + window_order + ") AS " + rank +
+           " FROM " + sqlite::quote_identifier(t.name) + " AS " + alias + where + ") AS " + alias + " WHERE " +
+           alias + "." + rank + " = 1";
 }
 
 // ---- list queries ----
@@ -694,11 +749,31 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
     if (const auto* w = arg(args, "where", "filter"); w && w->is_object() && !w->get_object().empty()) {
         where.push_back(condition(table, w->get_object(), lv.base, params));
     }
+    std::vector<order_term> terms;
+    if (const auto* o = arg(args, "order_by"); o && !o->is_null()) terms = order_list(table, *o, lv.base);
+    auto distinct = distinct_columns(table, args);
+    if (!distinct.empty()) {
+        if (terms.empty()) {
+            // Without order_by: groups in the order of their values, the first row of each
+            // in the default order.
+            for (auto c : distinct) terms.push_back({column_ref(table, c, lv.base), " ASC"});
+            auto rest = default_order(table, lv.base);
+            terms.insert(terms.end(), rest.begin(), rest.end());
+        } else {
+            // Hasura's (and Postgres's) rule: the leading order_by keys are the distinct_on columns.
+            std::set<std::string> wanted, leading;
+            for (auto c : distinct) wanted.insert(column_ref(table, c, lv.base));
+            for (std::size_t i = 0; i < terms.size() && i < distinct.size(); ++i) leading.insert(terms[i].expr);
+            if (terms.size() < distinct.size() || wanted != leading) {
+                throw field_failure(
+                    "\"distinct_on\" columns must match the leading \"order_by\" columns (order by them first)");
+            }
+        }
+    }
+    if (terms.empty()) terms = default_order(table, lv.base);
     std::string order;
-    if (const auto* o = arg(args, "order_by"); o && !o->is_null()) {
-        order = order_terms(table, *o, lv.base, params);
-    } else {
-        order = order_terms(table, boost::json::value(), lv.base, params);
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+        order += (i ? ", " : " ORDER BY ") + terms[i].expr + terms[i].direction;
     }
     std::string paging;
     if (capped && nodes) {
@@ -708,11 +783,13 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
     }
     if (offset) paging += (paging.empty() ? " LIMIT -1 OFFSET " : " OFFSET ") + bind(*offset);
 
-    std::string sql = "SELECT " + select_expr + " FROM (" + derived_select(lv) + " FROM " +
-                      sqlite::quote_identifier(t.name) + " AS " + lv.base;
-    for (std::size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : " WHERE ") + where[i];
-    sql += order + paging + ") AS " + lv.src;
-    return sql;
+    std::string conditions;
+    for (std::size_t i = 0; i < where.size(); ++i) conditions += (i ? " AND " : " WHERE ") + where[i];
+    std::string source = distinct.empty()
+                             ? sqlite::quote_identifier(t.name) + " AS " + lv.base + conditions
+                             : distinct_source(table, distinct, lv.base, conditions, order);
+    return "SELECT " + select_expr + " FROM (" + derived_select(lv) + " FROM " + source + order + paging + ") AS " +
+           lv.src;
 }
 
 sql_query sql_compiler::root_list(const field_node& node, shape& out, bool aggregate) {

@@ -181,3 +181,46 @@ TEST_CASE("similar_to() is available to the SQL endpoint and stops at the deadli
     auto bad = run_sql(api.eng, api.owner, api.db, {"SELECT similar_to('a{5000}', 'a')"});
     REQUIRE_FALSE(bad.errors.empty());
 }
+
+TEST_CASE("distinct_on keeps the first row of each group in order_by's order", "[hasura]") {
+    hasura_api api;
+    // Per artist, the latest album (nodes of the root aggregate).
+    auto d = api.data(
+        "{ albums_aggregate(distinct_on: [artist_id], order_by: [{artist_id: ASC}, {year: DESC}]) "
+        "{ aggregate { count } nodes { artist_id title } } }");
+    CHECK(d == json::parse(R"({"albums_aggregate": {"aggregate": {"count": 3}, "nodes": [
+        {"artist_id": 1, "title": "For Those About To Rock"},
+        {"artist_id": 2, "title": "Balls to the Wall"},
+        {"artist_id": 3, "title": "Big Ones"}]}})"));
+    // Without order_by: groups by value, the first row of each by rowid.
+    d = api.data("{ artists_aggregate(distinct_on: born) { nodes { id born } } }");
+    CHECK(d == json::parse(R"({"artists_aggregate": {"nodes": [
+        {"id": 2, "born": null}, {"id": 4, "born": 1968}, {"id": 3, "born": 1970}, {"id": 1, "born": 1973}]}})"));
+    // Nested lists, with filters, limit and offset applied after the grouping.
+    d = api.data(
+        "{ artists_by_pk(id: 1) { albums(distinct_on: [artist_id], order_by: {artist_id: ASC, year: ASC}) "
+        "{ title } } }");
+    CHECK(d == json::parse(R"({"artists_by_pk": {"albums": [{"title": "Let There Be Rock"}]}})"));
+    d = api.data(
+        "{ artists_aggregate(distinct_on: [born], order_by: [{born: DESC}, {id: DESC}], "
+        "where: {born: {_is_null: false}}, limit: 2, offset: 1) { nodes { id } } }");
+    CHECK(d == json::parse(R"({"artists_aggregate": {"nodes": [{"id": 5}, {"id": 4}]}})"));
+    // Several columns; repeats are ignored (the table's columns bound the list).
+    d = api.data(
+        "{ artists_aggregate(distinct_on: [born, rating, born, born], order_by: [{rating: ASC}, {born: ASC}]) "
+        "{ aggregate { count } } }");
+    CHECK(d.at("artists_aggregate").at("aggregate").at("count") == 6);
+}
+
+TEST_CASE("distinct_on must lead order_by and exists only beside AirGQL's root lists", "[hasura]") {
+    hasura_api api;
+    CHECK_THAT(api.error("{ albums_aggregate(distinct_on: [artist_id], order_by: {year: DESC}) { nodes { id } } }"),
+               Catch::Contains("\"distinct_on\" columns must match the leading \"order_by\" columns"));
+    CHECK_THAT(api.error("{ albums_aggregate(distinct_on: [artist_id, year], order_by: {year: DESC}) { nodes { id } } }"),
+               Catch::Contains("must match the leading"));
+    CHECK_THAT(api.error("{ albums_aggregate(distinct_on: [nope]) { nodes { id } } }"),
+               Catch::Contains("does not exist in \"albums_column\""));
+    // Root lists keep AirGQL's arguments.
+    CHECK_THAT(api.error("{ albums(distinct_on: [artist_id]) { id } }"),
+               Catch::Contains("Unknown argument \"distinct_on\""));
+}

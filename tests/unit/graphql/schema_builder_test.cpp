@@ -107,9 +107,9 @@ TEST_CASE("Query has list fields, then by-pk fields, then aggregates, in table o
               "order_by: [songs_order_by], limit: Int, offset: Int): [songs_row!]!",
               "users_by_pk(email: String!): users_row",
               "songs_by_pk(rowid: Int!): songs_row",
-              "users_aggregate(where: users_filter, order_by: [users_order_by], limit: Int, "
+              "users_aggregate(where: users_filter, distinct_on: [users_column!], order_by: [users_order_by], limit: Int, "
               "offset: Int): users_aggregate!",
-              "songs_aggregate(where: songs_filter, order_by: [songs_order_by], limit: Int, "
+              "songs_aggregate(where: songs_filter, distinct_on: [songs_column!], order_by: [songs_order_by], limit: Int, "
               "offset: Int): songs_aggregate!",
           });
     CHECK(field(*s, "Query", "users").role == field_role::table_list);
@@ -359,9 +359,9 @@ TEST_CASE("a foreign key gives an object field on the child and array fields on 
                                                "artist_id: Int", "artist: artists_row"});
     CHECK(members(*s, "artists_row") ==
           strings{"rowid: Int!", "id: Int!", "name: String!",
-                  "albums(where: albums_filter, order_by: [albums_order_by], limit: Int, "
+                  "albums(where: albums_filter, distinct_on: [albums_column!], order_by: [albums_order_by], limit: Int, "
                   "offset: Int): [albums_row!]!",
-                  "albums_aggregate(where: albums_filter, order_by: [albums_order_by], "
+                  "albums_aggregate(where: albums_filter, distinct_on: [albums_column!], order_by: [albums_order_by], "
                   "limit: Int, offset: Int): albums_aggregate!"});
     CHECK(field(*s, "albums_row", "artist").role == field_role::object_relationship);
     CHECK(field(*s, "artists_row", "albums").role == field_role::array_relationship);
@@ -440,9 +440,9 @@ TEST_CASE("a self reference gives an object field and a by-column array field", 
     CHECK(members(*s, "staff_row") ==
           strings{"rowid: Int!", "id: Int!", "name: String", "manager_id: Int",
                   "manager: staff_row",
-                  "staff_by_manager_id(where: staff_filter, order_by: [staff_order_by], "
+                  "staff_by_manager_id(where: staff_filter, distinct_on: [staff_column!], order_by: [staff_order_by], "
                   "limit: Int, offset: Int): [staff_row!]!",
-                  "staff_by_manager_id_aggregate(where: staff_filter, order_by: [staff_order_by], "
+                  "staff_by_manager_id_aggregate(where: staff_filter, distinct_on: [staff_column!], order_by: [staff_order_by], "
                   "limit: Int, offset: Int): staff_aggregate!"});
 }
 
