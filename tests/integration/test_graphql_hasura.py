@@ -78,6 +78,25 @@ class GraphQLHasura(GraphQLTestCase):
         r = self.gql(self.db, "{ albums(distinct_on: [year]) { id } }")
         self.assertGqlErrors(r, 'Unknown argument "distinct_on"', data=None)
 
+    def test_statistics(self):
+        q = """{ tracks_aggregate(where: {album_id: {_lte: 2}}) { aggregate {
+                   stddev { ms } stddev_pop { ms } variance { ms } var_pop { ms } var_samp { ms } } } }"""
+        agg = self.assertGqlData(self.gql(self.db, q))["tracks_aggregate"]["aggregate"]
+        values = [343719, 205662, 331180]
+        mean = sum(values) / 3
+        spread = sum((v - mean) ** 2 for v in values)
+        self.assertAlmostEqual(agg["var_pop"]["ms"], spread / 3, delta=1e-3)
+        self.assertAlmostEqual(agg["var_samp"]["ms"], spread / 2, delta=1e-3)
+        self.assertAlmostEqual(agg["variance"]["ms"], spread / 2, delta=1e-3)
+        self.assertAlmostEqual(agg["stddev"]["ms"], (spread / 2) ** 0.5, delta=1e-6)
+        self.assertAlmostEqual(agg["stddev_pop"]["ms"], (spread / 3) ** 0.5, delta=1e-6)
+        # Per artist, nested; one album: no sample statistic.
+        q = "{ artists_by_pk(id: 3) { albums_aggregate { aggregate { stddev { year } var_pop { year } } } } }"
+        self.assertGqlData(self.gql(self.db, q), {"artists_by_pk": {"albums_aggregate": {"aggregate": {
+            "stddev": {"year": None}, "var_pop": {"year": 0.0}}}}})
+        r = self.gql(self.db, "{ tracks_aggregate { aggregate { stddev { name } } } }")
+        self.assertGqlErrors(r, 'Cannot query field "name" on type "tracks_stddev_fields"', data=None)
+
     def test_sql_endpoint_similar_to(self):
         r = self.client.post(f"/dbs/{self.db}/sql",
                              {"query": "SELECT similar_to('%Rock', title) AS m FROM albums ORDER BY id"})

@@ -453,15 +453,24 @@ private:
             bool numeric_only;
             const char* what;
         };
+        // Hasura's statistics: stddev and variance are the sample ones, as in Postgres.
         for (auto k : {kind{"sum", field_role::sum, true, "Sums"}, kind{"avg", field_role::avg, true, "Averages"},
-                       kind{"max", field_role::max, false, "Maxima"}, kind{"min", field_role::min, false, "Minima"}}) {
+                       kind{"max", field_role::max, false, "Maxima"}, kind{"min", field_role::min, false, "Minima"},
+                       kind{"stddev", field_role::stddev, true, "Sample standard deviations (null below two rows)"},
+                       kind{"stddev_pop", field_role::stddev_pop, true, "Population standard deviations"},
+                       kind{"stddev_samp", field_role::stddev_samp, true,
+                            "Sample standard deviations (null below two rows)"},
+                       kind{"variance", field_role::variance, true, "Sample variances (null below two rows)"},
+                       kind{"var_pop", field_role::var_pop, true, "Population variances"},
+                       kind{"var_samp", field_role::var_samp, true, "Sample variances (null below two rows)"}}) {
             auto t = object_type(g + "_" + k.name + "_fields", std::string(k.what) + " of columns of " + tm.name + ".", true);
             for (std::uint32_t c = 0; c < tm.columns.size(); ++c) {
                 const auto& col = tm.columns[c];
                 bool numeric = col.scalar == column_scalar::int_ || col.scalar == column_scalar::float_;
                 bool comparable = numeric || col.scalar == column_scalar::string;
                 if (k.numeric_only ? !numeric : !comparable) continue;
-                std::string type = k.role == field_role::avg ? "Float" : std::string(scalar_name(col.scalar));
+                bool real = k.role != field_role::sum && k.role != field_role::max && k.role != field_role::min;
+                std::string type = real ? "Float" : std::string(scalar_name(col.scalar));
                 t.fields.push_back(field(col.gql_name, named(type), field_role::aggregate_column, "", ti, c));
             }
             if (t.fields.empty()) continue;

@@ -401,10 +401,7 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
                     }
                     inner.emplace_back(g.key, expr);
                 } else if (g.def) {
-                    const char* fn = g.def->role == field_role::sum   ? "sum"
-                                     : g.def->role == field_role::avg ? "avg"
-                                     : g.def->role == field_role::max ? "max"
-                                                                      : "min";
+                    auto role = g.def->role;
                     gs.k = shape::kind::object;
                     std::vector<std::pair<std::string, std::string>> cols;
                     for (const auto& h : collect_fields(ctx_, *s_.find(g.def->type.name), g.sub)) {
@@ -412,7 +409,7 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
                             cols.emplace_back(h.key, sql_string(g.def->type.name));
                         } else if (h.def) {
                             lv.needed.insert(h.def->index);
-                            cols.emplace_back(h.key, std::string(fn) + "(" + lv.src + ".c" + std::to_string(h.def->index) + ")");
+                            cols.emplace_back(h.key, aggregate_expr(role, lv.src + ".c" + std::to_string(h.def->index)));
                         }
                     }
                     inner.emplace_back(g.key, json_build(cols));
@@ -426,6 +423,33 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
         out.fields.push_back(std::move(sh));
     }
     return json_build(pairs);
+}
+
+// One aggregate of the values `x`. The statistics come from the count, the sum and the sum
+// of squares (total() sums in floating point, so large integers cannot overflow); rounding
+// may leave a tiny negative variance, which is clamped to 0. NULL values are skipped; too few
+// rows give NULL (Postgres: the sample statistics need two).
+std::string sql_compiler::aggregate_expr(field_role role, const std::string& x) {
+    switch (role) {
+        case field_role::sum:
+            return "sum(" + x + ")";
+        case field_role::avg:
+            return "avg(" + x + ")";
+        case field_role::max:
+            return "max(" + x + ")";
+        case field_role::min:
+            return "min(" + x + ")";
+        default:
+            break;
+    }
+    bool sample = role == field_role::stddev || role == field_role::stddev_samp || role == field_role::variance ||
+                  role == field_role::var_samp;
+    bool root = role == field_role::stddev || role == field_role::stddev_samp || role == field_role::stddev_pop;
+    std::string n = "count(" + x + ")";
+    std::string spread = "(total(" + x + " * " + x + ") - total(" + x + ") * total(" + x + ") / " + n + ")";
+    std::string variance = "max(" + spread + " / (" + n + (sample ? " - 1" : "") + "), 0.0)";
+    return "CASE WHEN " + n + (sample ? " >= 2" : " >= 1") + " THEN " + (root ? "sqrt(" + variance + ")" : variance) +
+           " END";
 }
 
 // ---- filters and ordering ----

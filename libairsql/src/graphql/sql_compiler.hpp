@@ -98,6 +98,7 @@ private:
     std::string list_query(std::size_t table, const boost::json::object& args,
                            const std::vector<const selection_set*>& sets, const std::string& join,
                            level* parent, shape& out, bool aggregate, std::vector<bound_value>& params);
+    static std::string aggregate_expr(field_role role, const std::string& x);
     std::string aggregate_object(level& lv, const std::vector<field_node>& fields, shape& out,
                                  bool& nodes_selected, bool capped);
     std::string order_terms(std::size_t table, const boost::json::value& order_by,

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -223,4 +224,45 @@ TEST_CASE("distinct_on must lead order_by and exists only beside AirGQL's root l
     // Root lists keep AirGQL's arguments.
     CHECK_THAT(api.error("{ albums(distinct_on: [artist_id]) { id } }"),
                Catch::Contains("Unknown argument \"distinct_on\""));
+}
+
+TEST_CASE("stddev and variance aggregates, sample and population, NULL for too few rows", "[hasura]") {
+    hasura_api api;
+    auto d = api.data(
+        "{ artists_aggregate { aggregate { stddev { born rating } stddev_pop { born } stddev_samp { born } "
+        "variance { born rating } var_pop { born rating } var_samp { born } } } }");
+    const auto& a = d.at("artists_aggregate").at("aggregate");
+    // born: 1973, 1970, 1968, 1970 (two NULLs skipped); squared deviations sum to 12.75.
+    CHECK(a.at("var_pop").at("born").as_double() == Approx(3.1875));
+    CHECK(a.at("var_samp").at("born").as_double() == Approx(4.25));
+    CHECK(a.at("variance").at("born").as_double() == Approx(4.25));
+    CHECK(a.at("stddev_pop").at("born").as_double() == Approx(1.7853571071357126));
+    CHECK(a.at("stddev_samp").at("born").as_double() == Approx(2.0615528128088303));
+    CHECK(a.at("stddev").at("born").as_double() == Approx(2.0615528128088303));
+    // rating (REAL): 4.5, 3.0, 4.0, 5.0.
+    CHECK(a.at("var_pop").at("rating").as_double() == Approx(0.546875));
+    CHECK(a.at("variance").at("rating").as_double() == Approx(2.1875 / 3));
+    CHECK(a.at("stddev").at("rating").as_double() == Approx(std::sqrt(2.1875 / 3)));
+    // One row: the sample statistics are NULL, the population ones 0; no row: all NULL.
+    d = api.data("{ artists_aggregate(where: {id: {_eq: 1}}) { aggregate { stddev { born } variance { born } "
+                 "stddev_pop { born } var_pop { born } } } }");
+    CHECK(d == json::parse(R"({"artists_aggregate": {"aggregate": {"stddev": {"born": null},
+        "variance": {"born": null}, "stddev_pop": {"born": 0.0}, "var_pop": {"born": 0.0}}}})"));
+    d = api.data("{ artists_aggregate(where: {id: {_gt: 99}}) { aggregate { var_pop { born } stddev { rating } } } }");
+    CHECK(d == json::parse(R"({"artists_aggregate": {"aggregate": {"var_pop": {"born": null},
+        "stddev": {"rating": null}}}})"));
+    // Nested, per parent row: album years of each artist.
+    d = api.data("{ artists(where: {id: {_lte: 3}}) { albums_aggregate { aggregate { var_pop { year } } } } }");
+    auto rows = d.at("artists").as_array();
+    // AC/DC: 1981, 1977, 1978 → mean 1978.667, var_pop 2.8889; Accept: 1983, 1982 → 0.25; Aerosmith: 0.
+    CHECK(rows[0].at("albums_aggregate").at("aggregate").at("var_pop").at("year").as_double() == Approx(26.0 / 9));
+    CHECK(rows[1].at("albums_aggregate").at("aggregate").at("var_pop").at("year").as_double() == Approx(0.25));
+    CHECK(rows[2].at("albums_aggregate").at("aggregate").at("var_pop").at("year").as_double() == Approx(0.0));
+    // Large integers do not overflow (sums of squares are floating point).
+    hasura_api big(R"(CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (4000000000000000000), (-4000000000000000000);)");
+    d = big.data("{ t_aggregate { aggregate { stddev_pop { v } } } }");
+    CHECK(d.at("t_aggregate").at("aggregate").at("stddev_pop").at("v").as_double() == Approx(4e18));
+    // Numeric columns only.
+    CHECK_THAT(api.error("{ artists_aggregate { aggregate { stddev { name } } } }"),
+               Catch::Contains("Cannot query field \"name\" on type \"artists_stddev_fields\""));
 }

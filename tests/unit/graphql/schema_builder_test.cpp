@@ -339,7 +339,10 @@ TEST_CASE("aggregate types cover count and the numeric and comparable columns", 
     CHECK(members(*s, "users_aggregate_fields") ==
           strings{"count(columns: [users_column!], distinct: Boolean): Int!",
                   "sum: users_sum_fields", "avg: users_avg_fields", "max: users_max_fields",
-                  "min: users_min_fields"});
+                  "min: users_min_fields", "stddev: users_stddev_fields",
+                  "stddev_pop: users_stddev_pop_fields", "stddev_samp: users_stddev_samp_fields",
+                  "variance: users_variance_fields", "var_pop: users_var_pop_fields",
+                  "var_samp: users_var_samp_fields"});
     CHECK(members(*s, "users_sum_fields") ==
           strings{"rowid: Int", "number_of_logins: Int", "progress: Float"});
     CHECK(members(*s, "users_avg_fields") ==
@@ -499,7 +502,9 @@ TEST_CASE("exactly the airsql additions are flagged as extensions", "[graphql]")
     std::set<std::string> expected;
     for (std::string t : {"artists", "albums", "titles"}) {
         for (const char* suffix : {"_aggregate", "_aggregate_fields", "_sum_fields", "_avg_fields",
-                                   "_max_fields", "_min_fields"}) {
+                                   "_max_fields", "_min_fields", "_stddev_fields", "_stddev_pop_fields",
+                                   "_stddev_samp_fields", "_variance_fields", "_var_pop_fields",
+                                   "_var_samp_fields"}) {
             expected.insert("type " + t + suffix);
         }
         expected.insert("field Query." + t + "_aggregate");
@@ -509,6 +514,9 @@ TEST_CASE("exactly the airsql additions are flagged as extensions", "[graphql]")
     // titles has only a String column: no sum/avg types.
     expected.erase("type titles_sum_fields");
     expected.erase("type titles_avg_fields");
+    for (const char* stat : {"stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp"}) {
+        expected.erase(std::string("type titles_") + stat + "_fields");
+    }
     // The column enum of a view only serves the aggregates.
     expected.insert("type titles_column");
     for (const char* cmp : {"IntComparison", "StringComparison"}) {
