@@ -97,6 +97,26 @@ class GraphQLHasura(GraphQLTestCase):
         r = self.gql(self.db, "{ tracks_aggregate { aggregate { stddev { name } } } }")
         self.assertGqlErrors(r, 'Cannot query field "name" on type "tracks_stddev_fields"', data=None)
 
+    def test_on_conflict_constraint_names(self):
+        db = new_db(self.client, self.token, self.user,
+                    "CREATE TABLE tags (id INTEGER PRIMARY KEY, slug TEXT UNIQUE, label TEXT);"
+                    "INSERT INTO tags VALUES (1, 'rock', 'Rock');")
+        q = """mutation { insert_tags(objects: [{slug: "rock", label: "Hard Rock"}, {slug: "pop", label: "Pop"}],
+                   on_conflict: {constraint: tags_slug_key, update_columns: [label]}) {
+                   affected_rows returning { id slug label } } }"""
+        self.assertGqlData(self.gql(db, q), {"insert_tags": {"affected_rows": 2, "returning": [
+            {"id": 1, "slug": "rock", "label": "Hard Rock"}, {"id": 2, "slug": "pop", "label": "Pop"}]}})
+        q = """mutation { insert_tags(objects: {id: 2, slug: "pop"},
+                   on_conflict: {constraint: tags_pkey, update_columns: []}) { affected_rows } }"""
+        self.assertGqlData(self.gql(db, q), {"insert_tags": {"affected_rows": 0}})
+        r = self.gql(db, "{ tags_aggregate { aggregate { count(columns: tags_pkey) } } }")
+        self.assertGqlErrors(r, "is a constraint, not a column", data=None)
+        q = '{ __type(name: "tags_column") { enumValues { name } } }'
+        names = [v["name"] for v in self.assertGqlData(self.gql(db, q))["__type"]["enumValues"]]
+        self.assertEqual(names, ["rowid", "id", "slug", "label", "tags_pkey", "tags_slug_key"])
+        names = [v["name"] for v in self.assertGqlData(self.gql(db, q, headers=AIRGQL))["__type"]["enumValues"]]
+        self.assertEqual(names, ["rowid", "id", "slug", "label"])
+
     def test_sql_endpoint_similar_to(self):
         r = self.client.post(f"/dbs/{self.db}/sql",
                              {"query": "SELECT similar_to('%Rock', title) AS m FROM albums ORDER BY id"})

@@ -411,6 +411,15 @@ private:
             v.name = col.gql_name;
             column_enum.enum_values.push_back(std::move(v));
         }
+        // Hasura names constraints in on_conflict; AirGQL's constraint type is this enum, so
+        // the names join it (extensions; anywhere else they are refused as "not a column").
+        for (const auto& u : tm.constraints) {
+            enum_value_def v;
+            v.name = u.gql_name;
+            v.description = "A unique constraint, for on_conflict.constraint only.";
+            v.extension = true;
+            column_enum.enum_values.push_back(std::move(v));
+        }
         add(std::move(column_enum));
 
         add_aggregate_types(ti);

@@ -376,7 +376,12 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
                     std::vector<std::size_t> cols;
                     if (const auto* c = args.if_contains("columns"); c && c->is_array()) {
                         for (const auto& name : c->get_array()) {
-                            if (auto idx = t.column_by_gql(name.get_string())) cols.push_back(*idx);
+                            auto idx = t.column_by_gql(name.get_string());
+                            if (!idx) {
+                                throw field_failure("\"" + std::string(name.get_string()) +
+                                                    "\" is a constraint, not a column: count(columns:) names columns");
+                            }
+                            cols.push_back(*idx);
                         }
                     }
                     bool distinct = false;
@@ -671,8 +676,13 @@ std::vector<std::size_t> sql_compiler::distinct_columns(std::size_t table, const
     const auto* d = arg(args, "distinct_on");
     if (!d) return out;
     auto add = [&](const boost::json::value& name) {
-        auto c = name.is_string() ? m_.tables[table].column_by_gql(name.get_string()) : std::nullopt;
-        if (c && std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(*c);
+        if (!name.is_string()) return;
+        auto c = m_.tables[table].column_by_gql(name.get_string());
+        if (!c) {
+            throw field_failure("\"" + std::string(name.get_string()) +
+                                "\" is a constraint, not a column: distinct_on names columns");
+        }
+        if (std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(*c);
     };
     if (const auto* a = d->if_array()) {
         for (const auto& n : *a) add(n);

@@ -266,3 +266,44 @@ TEST_CASE("stddev and variance aggregates, sample and population, NULL for too f
     CHECK_THAT(api.error("{ artists_aggregate { aggregate { stddev { name } } } }"),
                Catch::Contains("Cannot query field \"name\" on type \"artists_stddev_fields\""));
 }
+
+TEST_CASE("on_conflict.constraint also takes constraint names", "[hasura]") {
+    hasura_api api(R"(CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT,
+                                          team TEXT, handle TEXT);
+                     CREATE UNIQUE INDEX users_by_team_handle ON users (team, handle);
+                     CREATE UNIQUE INDEX partial_idx ON users (name) WHERE name IS NOT NULL;
+                     INSERT INTO users VALUES (1, 'a@x', 'Ann', 't1', 'ann');)");
+    auto d = api.data(R"(mutation { insert_users(objects: {id: 1, email: "b@x", name: "Ann B"},
+        on_conflict: {constraint: users_pkey, update_columns: [email, name]}) { returning { id email name } } })");
+    CHECK(d == json::parse(R"({"insert_users": {"returning": [{"id": 1, "email": "b@x", "name": "Ann B"}]}})"));
+    d = api.data(R"(mutation { insert_users(objects: {email: "b@x", name: "Bee"},
+        on_conflict: {constraint: users_email_key, update_columns: [name]}) { returning { id name } } })");
+    CHECK(d == json::parse(R"({"insert_users": {"returning": [{"id": 1, "name": "Bee"}]}})"));
+    d = api.data(R"(mutation { insert_users(objects: {team: "t1", handle: "ann", name: "Cee"},
+        on_conflict: {constraint: users_by_team_handle, update_columns: [name]}) { returning { id name } } })");
+    CHECK(d == json::parse(R"({"insert_users": {"returning": [{"id": 1, "name": "Cee"}]}})"));
+    // Column lists keep working (AirGQL).
+    d = api.data(R"(mutation { insert_users(objects: {id: 1, name: "Dee"},
+        on_conflict: {constraint: [id], update_columns: [name]}) { affected_rows } })");
+    CHECK(d.at("insert_users").at("affected_rows") == 1);
+    // A partial index is not a conflict target SQLite accepts; it is not offered.
+    CHECK_THAT(api.error(R"(mutation { insert_users(objects: {name: "x"},
+        on_conflict: {constraint: partial_idx, update_columns: []}) { affected_rows } })"),
+               Catch::Contains("does not exist in \"users_column\""));
+    // Constraint names are refused where a column is meant.
+    CHECK_THAT(api.error(R"(mutation { insert_users(objects: {id: 1},
+        on_conflict: {constraint: users_pkey, update_columns: [users_pkey]}) { affected_rows } })"),
+               Catch::Contains("is a constraint, not a column"));
+    CHECK_THAT(api.error("{ users_aggregate { aggregate { count(columns: [users_email_key]) } } }"),
+               Catch::Contains("is a constraint, not a column"));
+    CHECK_THAT(api.error("{ users_aggregate(distinct_on: [users_pkey]) { nodes { id } } }"),
+               Catch::Contains("is a constraint, not a column"));
+    // The AirGQL view lists only the columns.
+    graphql_request r;
+    r.query = "{ __type(name: \"users_column\") { enumValues { name } } }";
+    r.view = introspection_view::airgql_compatible;
+    auto airgql = json::parse(execute_graphql(api.eng, api.owner, api.db, r).body);
+    CHECK(airgql.at("data").at("__type").at("enumValues").as_array().size() == 6);
+    d = api.data("{ __type(name: \"users_column\") { enumValues { name } } }");
+    CHECK(d.at("__type").at("enumValues").as_array().size() == 9);
+}

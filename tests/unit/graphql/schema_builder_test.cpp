@@ -271,7 +271,8 @@ TEST_CASE("row, filter, order, insert and set types follow the column rules", "[
                   "created_utc: OrderingTerm", "number_of_logins: OrderingTerm",
                   "progress: OrderingTerm"});
     CHECK(members(*s, "users_column") ==
-          strings{"rowid", "name", "email", "created_utc", "number_of_logins", "progress"});
+          strings{"rowid", "name", "email", "created_utc", "number_of_logins", "progress",
+                  "users_pkey"});  // the primary key's name, for on_conflict (an extension)
     CHECK(members(*s, "users_upsert_on_conflict") == strings{"constraint: [users_column!]!",
                                                              "update_columns: [users_column!]!",
                                                              "where: users_filter"});
@@ -534,6 +535,8 @@ TEST_CASE("exactly the airsql additions are flagged as extensions", "[graphql]")
     expected.insert("input albums_filter.artist");
     expected.insert("input artists_filter.albums");
     expected.insert("input albums_order_by.artist");
+    expected.insert("enum albums_column.albums_pkey");
+    expected.insert("enum artists_column.artists_pkey");
     CHECK(flagged(*s) == expected);
 }
 
