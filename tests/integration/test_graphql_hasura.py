@@ -117,6 +117,24 @@ class GraphQLHasura(GraphQLTestCase):
         names = [v["name"] for v in self.assertGqlData(self.gql(db, q, headers=AIRGQL))["__type"]["enumValues"]]
         self.assertEqual(names, ["rowid", "id", "slug", "label"])
 
+    def test_regex(self):
+        self.assertEqual(self.names('{ artists(where: {name: {_regex: "^A[a-z]+$"}}) { name } }'),
+                         ["Accept", "Aerosmith"])
+        self.assertEqual(self.names('{ artists(where: {name: {_iregex: "^a[c-e]"}}) { name } }'),
+                         ["AC/DC", "Accept", "Aerosmith"])
+        self.assertEqual(self.names('{ artists(where: {name: {_nregex: "[a-z]"}}) { name } }'), ["AC/DC"])
+        self.assertEqual(self.names('{ artists(where: {name: {_niregex: "a"}}) { name } }'), ["Queen"])
+        r = self.gql(self.db, '{ artists(where: {name: {_regex: "[z-a]"}}) { name } }')
+        self.assertGqlErrors(r, "invalid regular expression", data=None, path=["artists"])
+        # Backtracking stops at PCRE2's match limit: an error, not a stuck worker.
+        long = "a" * 30 + "!"
+        r = self.client.post(f"/dbs/{self.db}/sql", {"query": f"SELECT '{long}' REGEXP '^(a+)+$' AS m"})
+        self.assertStatus(r, 200)
+        self.assertIn("too much work", r.body["errors"][0]["message"])
+        r = self.client.post(f"/dbs/{self.db}/sql",
+                             {"query": "SELECT count(*) AS n FROM albums WHERE title REGEXP 'Rock$'"})
+        self.assertEqual(r.body["rows"], [{"n": 2}])
+
     def test_sql_endpoint_similar_to(self):
         r = self.client.post(f"/dbs/{self.db}/sql",
                              {"query": "SELECT similar_to('%Rock', title) AS m FROM albums ORDER BY id"})

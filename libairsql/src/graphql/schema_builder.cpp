@@ -281,7 +281,8 @@ private:
                 t.input_fields.push_back(input("_is_null", named("Boolean"),
                                                "true: the value is NULL; false: it is not.", true));
                 // Hasura's pattern operators (extensions); negations count NULL as not matching.
-                for (const char* op : {"_nlike", "_nilike", "_similar", "_nsimilar"}) {
+                for (const char* op : {"_nlike", "_nilike", "_similar", "_nsimilar", "_regex", "_iregex", "_nregex",
+                                       "_niregex"}) {
                     t.input_fields.push_back(input(op, named(scalar), describe_operator(op), true));
                 }
                 add(std::move(t));
@@ -303,6 +304,10 @@ private:
         if (op == "_nilike") return "Does not match an SQL LIKE pattern, ignoring ASCII case; NULL counts as not matching.";
         if (op == "_similar") return "The whole value matches an SQL SIMILAR TO pattern (%, _, |, *, +, ?, {m,n}, ( ), [ ]).";
         if (op == "_nsimilar") return "Does not match an SQL SIMILAR TO pattern; NULL counts as not matching.";
+        if (op == "_regex") return "Matches a regular expression (PCRE2, anywhere in the value), case-sensitively.";
+        if (op == "_iregex") return "Matches a regular expression (PCRE2), ignoring case.";
+        if (op == "_nregex") return "Does not match a regular expression; NULL counts as not matching.";
+        if (op == "_niregex") return "Does not match a regular expression ignoring case; NULL counts as not matching.";
         return "Equal to none of the values; NULL counts as none.";
     }
 

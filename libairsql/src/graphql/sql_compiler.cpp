@@ -489,7 +489,8 @@ std::string sql_compiler::comparison(const column_model& c, const std::string& e
             parts.push_back(v.is_string() ? expr + " GLOB " + bind(boost::json::value(like_to_glob(v.get_string()))) : "0");
         } else if (op == "ilike") {
             parts.push_back(v.is_string() ? expr + " LIKE " + bind(v) : "0");
-        } else if (op == "nlike" || op == "nilike" || op == "similar" || op == "nsimilar") {
+        } else if (op == "nlike" || op == "nilike" || op == "similar" || op == "nsimilar" || op == "regex" ||
+                   op == "iregex" || op == "nregex" || op == "niregex") {
             // Negations count NULL as not matching, like _neq and _nin (AirGQL's rule).
             bool negated = op.front() == 'n';
             std::string test;
@@ -499,8 +500,11 @@ std::string sql_compiler::comparison(const column_model& c, const std::string& e
                 test = expr + " GLOB " + bind(boost::json::value(like_to_glob(v.get_string())));
             } else if (op == "nilike") {
                 test = expr + " LIKE " + bind(v);
-            } else {
+            } else if (op == "similar" || op == "nsimilar") {
                 test = "similar_to(" + bind(v) + ", " + expr + ")";
+            } else {
+                bool caseless = op == "iregex" || op == "niregex";
+                test = "regexp(" + bind(v) + ", " + expr + (caseless ? ", 'i')" : ")");
             }
             parts.push_back(negated ? "(NOT coalesce(" + test + ", 0) OR " + expr + " IS NULL)" : test);
         } else if (op == "in" || op == "nin") {

@@ -307,3 +307,36 @@ TEST_CASE("on_conflict.constraint also takes constraint names", "[hasura]") {
     d = api.data("{ __type(name: \"users_column\") { enumValues { name } } }");
     CHECK(d.at("__type").at("enumValues").as_array().size() == 9);
 }
+
+TEST_CASE("_regex, _iregex, _nregex and _niregex match with PCRE2, bounded", "[hasura]") {
+    hasura_api api;
+    auto re = [&](const std::string& op, const std::string& pattern) {
+        return api.names("{ artists(where: {name: {" + op + ": " + json::serialize(json::value(pattern)) +
+                         "}}) { name } }");
+    };
+    CHECK(re("_regex", "^A[a-z]") == strings{"Accept", "Aerosmith"});
+    CHECK(re("_regex", "th$") == strings{"Aerosmith", "Black Sabbath"});  // anywhere, anchors work
+    CHECK(re("_regex", "^a") == strings{"abba"});
+    CHECK(re("_iregex", "^a") == strings{"AC/DC", "Accept", "Aerosmith", "abba"});
+    CHECK(re("_nregex", "^[AB]") == strings{"queen", "abba"});
+    CHECK(re("_niregex", "^[ab]") == strings{"queen"});
+    CHECK(re("_regex", "^(?:[A-Z]{2}/[A-Z]{2})$") == strings{"AC/DC"});
+    CHECK_THAT(api.error("{ artists(where: {name: {_regex: \"(a\"}}) { name } }"),
+               Catch::Contains("invalid regular expression"));
+    // NULL rows count as not matching the negations.
+    hasura_api nulls(R"(CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);
+                        INSERT INTO t VALUES (1, 'abc'), (2, NULL), (3, 'XYZ');)");
+    CHECK(nulls.data("{ t(where: {s: {_nregex: \"^a\"}}) { id } }") == json::parse(R"({"t": [{"id": 2}, {"id": 3}]})"));
+    CHECK(nulls.data("{ t(where: {s: {_niregex: \"x\"}}) { id } }") == json::parse(R"({"t": [{"id": 1}, {"id": 2}]})"));
+    // Catastrophic backtracking stops at the match limit with an error instead of running on.
+    hasura_api big(R"(CREATE TABLE t (s TEXT); INSERT INTO t VALUES (replace(hex(zeroblob(20)), '0', 'a') || '!');)");
+    CHECK_THAT(big.error("{ t(where: {s: {_regex: \"^(a+)+$\"}}) { s } }"), Catch::Contains("too much work"));
+    // The SQL endpoint's REGEXP operator is the same function.
+    auto r = run_sql(api.eng, api.owner, api.db, {"SELECT count(*) AS n FROM artists WHERE name REGEXP '^A'"});
+    REQUIRE(r.errors.empty());
+    CHECK(r.rows[0].as_object().at("n") == 3);
+    auto bad = run_sql(api.eng, api.owner, api.db,
+                       {"SELECT regexp('^(a+)+$', replace(hex(zeroblob(20)), '0', 'a') || '!')"});
+    REQUIRE_FALSE(bad.errors.empty());
+    CHECK_THAT(bad.errors[0], Catch::Contains("too much work"));
+}

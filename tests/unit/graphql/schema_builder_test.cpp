@@ -316,7 +316,7 @@ TEST_CASE("comparison types have every operator with its deprecated alias", "[gr
                   "like: Int @deprecated", "_like: Int", "ilike: Int @deprecated", "_ilike: Int",
                   "in: [Int] @deprecated", "_in: [Int]", "nin: [Int] @deprecated", "_nin: [Int]",
                   "_is_null: Boolean", "_nlike: Int", "_nilike: Int", "_similar: Int",
-                  "_nsimilar: Int"});
+                  "_nsimilar: Int", "_regex: Int", "_iregex: Int", "_nregex: Int", "_niregex: Int"});
     CHECK(type(*s, "StringComparison").input_field("_ilike")->type.to_string() == "String");
     CHECK(type(*s, "FloatComparison").input_field("_nin")->type.to_string() == "[Float]");
     // A select-option column compares through its own type, with the column's scalar.
@@ -521,7 +521,8 @@ TEST_CASE("exactly the airsql additions are flagged as extensions", "[graphql]")
     // The column enum of a view only serves the aggregates.
     expected.insert("type titles_column");
     for (const char* cmp : {"IntComparison", "StringComparison"}) {
-        for (const char* op : {"._is_null", "._nlike", "._nilike", "._similar", "._nsimilar"}) {
+        for (const char* op : {"._is_null", "._nlike", "._nilike", "._similar", "._nsimilar", "._regex",
+                               "._iregex", "._nregex", "._niregex"}) {
             expected.insert(std::string("input ") + cmp + op);
         }
     }
