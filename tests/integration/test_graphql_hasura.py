@@ -135,6 +135,17 @@ class GraphQLHasura(GraphQLTestCase):
                              {"query": "SELECT count(*) AS n FROM albums WHERE title REGEXP 'Rock$'"})
         self.assertEqual(r.body["rows"], [{"n": 2}])
 
+    def test_order_by_aggregate(self):
+        q = "{ artists(order_by: [{albums_aggregate: {count: desc}}, {id: asc}], limit: 3) { name } }"
+        self.assertEqual(self.names(q), ["AC/DC", "Accept", "Aerosmith"])
+        # Albums by their total track length, longest first.
+        q = "{ albums(order_by: {tracks_aggregate: {sum: {ms: DESC}}}, limit: 2) { id } }"
+        # album 1: 549,381 ms over two tracks; album 3: 342,562; album 2: 331,180.
+        self.assertEqual(self.names(q, "albums", "id"), [1, 3])
+        r = self.gql(self.db, '{ __type(name: "artists_order_by") { inputFields { name } } }', headers=AIRGQL)
+        names = [f["name"] for f in self.assertGqlData(r)["__type"]["inputFields"]]
+        self.assertNotIn("albums_aggregate", names)
+
     def test_sql_endpoint_similar_to(self):
         r = self.client.post(f"/dbs/{self.db}/sql",
                              {"query": "SELECT similar_to('%Rock', title) AS m FROM albums ORDER BY id"})

@@ -403,6 +403,13 @@ private:
             order.input_fields.push_back(input(rel.name, named(m_.tables[rel.other].gql_name + "_order_by"),
                                                "Sort by columns of the referenced row.", true));
         }
+        // Hasura's ordering by an aggregate of the referencing rows.
+        for (const auto& rel : rels) {
+            if (rel.k != relationship::kind::array) continue;
+            order.input_fields.push_back(input(rel.aggregate_name,
+                                               named(m_.tables[rel.other].gql_name + "_aggregate_order_by"),
+                                               "Sort by an aggregate of the referencing rows.", true));
+        }
         add(std::move(order));
 
         // <t>_column: the columns as enum values
@@ -492,6 +499,23 @@ private:
             add(std::move(t));
         }
         add(std::move(fields));
+
+        // Sort keys over the rows of this table referencing a row (<rel>_aggregate in order_by).
+        auto order = input_type(g + "_aggregate_order_by", "Sort by an aggregate of rows of " + tm.name + ".", true);
+        order.input_fields.push_back(input("count", named("OrderingTerm"), "By the number of rows.", true));
+        for (const char* fn : {"sum", "avg", "max", "min"}) {
+            bool numeric_only = std::string_view(fn) == "sum" || std::string_view(fn) == "avg";
+            auto t = input_type(g + "_" + fn + "_order_by", std::string("Sort by the ") + fn + " of columns of " + tm.name + ".", true);
+            for (const auto& col : tm.columns) {
+                bool numeric = col.scalar == column_scalar::int_ || col.scalar == column_scalar::float_;
+                if (numeric_only ? !numeric : !(numeric || col.scalar == column_scalar::string)) continue;
+                t.input_fields.push_back(input(col.gql_name, named("OrderingTerm"), "", true));
+            }
+            if (t.input_fields.empty()) continue;
+            order.input_fields.push_back(input(fn, named(t.name), "", true));
+            add(std::move(t));
+        }
+        add(std::move(order));
     }
 
     void add_mutation_types(std::uint32_t ti) {

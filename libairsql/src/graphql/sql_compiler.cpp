@@ -620,6 +620,10 @@ void sql_compiler::order_object(std::size_t table, const boost::json::object& en
             continue;
         }
         for (const auto& rel : s_.relationships[table]) {
+            if (rel.k == relationship::kind::array && rel.aggregate_name == key && v.is_object()) {
+                aggregate_order(table, rel, v.get_object(), alias, terms);
+                continue;
+            }
             if (rel.name != key || rel.k != relationship::kind::object || !v.is_object()) continue;
             const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
             auto a = next_alias('o');
@@ -635,6 +639,41 @@ void sql_compiler::order_object(std::size_t table, const boost::json::object& en
                                      " AS " + a + " WHERE " + join + " LIMIT 1)",
                                  std::move(term.direction)});
             }
+        }
+    }
+}
+
+// Sort keys by aggregates of the rows referencing each row (`{albums_aggregate: {count: DESC}}`):
+// each a correlated subquery over the referencing table.
+void sql_compiler::aggregate_order(std::size_t table, const relationship& rel, const boost::json::object& entry,
+                                   const std::string& alias, std::vector<order_term>& terms) {
+    if (entry.empty()) throw field_failure("order_by entries must not be empty: name an aggregate, e.g. {count: DESC}");
+    const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
+    const auto& child = m_.tables[rel.child];
+    auto subquery = [&](const std::string& aggregate_of) {
+        auto a = next_alias('o');
+        std::string join;
+        for (std::size_t i = 0; i < fk.from.size(); ++i) {
+            join += (i ? " AND " : "") + column_ref(rel.child, fk.from[i], a) + " = " + column_ref(table, fk.to[i], alias);
+        }
+        std::string what = aggregate_of.empty() ? "count(*)" : aggregate_of;
+        for (auto pos = what.find('\x01'); pos != std::string::npos; pos = what.find('\x01')) what.replace(pos, 1, a);
+        return "(SELECT " + what + " FROM " + sqlite::quote_identifier(child.name) + " AS " + a + " WHERE " + join + ")";
+    };
+    for (const auto& [fn, v] : entry) {
+        if (v.is_null()) continue;
+        if (fn == "count") {
+            if (v.is_string()) terms.push_back({subquery(""), direction(v.get_string())});
+            continue;
+        }
+        if (!v.is_object()) continue;
+        if (v.get_object().empty()) throw field_failure("order_by entries must not be empty: name a column");
+        for (const auto& [col, d] : v.get_object()) {
+            auto c = child.column_by_gql(col);
+            if (!c || !d.is_string()) continue;
+            const auto& cm = child.columns[*c];
+            std::string ref = std::string("\x01.") + (cm.synthetic_rowid ? cm.name : sqlite::quote_identifier(cm.name));
+            terms.push_back({subquery(std::string(fn) + "(" + ref + ")"), direction(d.get_string())});
         }
     }
 }

@@ -109,6 +109,8 @@ private:
     };
     void order_object(std::size_t table, const boost::json::object& entry, const std::string& alias,
                       std::vector<order_term>& terms);
+    void aggregate_order(std::size_t table, const relationship& rel, const boost::json::object& entry,
+                         const std::string& alias, std::vector<order_term>& terms);
     std::vector<order_term> order_list(std::size_t table, const boost::json::value& order_by,
                                        const std::string& alias);
     std::vector<order_term> default_order(std::size_t table, const std::string& alias) const;

@@ -340,3 +340,21 @@ TEST_CASE("_regex, _iregex, _nregex and _niregex match with PCRE2, bounded", "[h
     REQUIRE_FALSE(bad.errors.empty());
     CHECK_THAT(bad.errors[0], Catch::Contains("too much work"));
 }
+
+TEST_CASE("order_by an array relationship's aggregate", "[hasura]") {
+    hasura_api api;
+    // Album counts: AC/DC 3, Accept 2, Aerosmith 1, the others 0.
+    CHECK(api.names("{ artists(order_by: [{albums_aggregate: {count: DESC}}, {name: ASC}]) { name } }") ==
+          strings{"AC/DC", "Accept", "Aerosmith", "Black Sabbath", "abba", "queen"});
+    // By the latest album year (NULL for artists without albums: last when descending).
+    CHECK(api.names("{ artists(order_by: {albums_aggregate: {max: {year: desc_nulls_last}}}, limit: 3) { name } }") ==
+          strings{"Aerosmith", "Accept", "AC/DC"});
+    CHECK(api.names("{ artists(where: {id: {_lte: 3}}, order_by: {albums_aggregate: {sum: {year: ASC}}}) { name } }") ==
+          strings{"Aerosmith", "Accept", "AC/DC"});
+    // Inside nested lists and aggregates too.
+    auto d = api.data("{ artists_aggregate(order_by: {albums_aggregate: {count: ASC}}, offset: 5) { nodes { name } } }");
+    CHECK(d == json::parse(R"({"artists_aggregate": {"nodes": [{"name": "AC/DC"}]}})"));
+    CHECK_THAT(api.error("{ artists(order_by: {albums_aggregate: {}}) { name } }"), Catch::Contains("must not be empty"));
+    CHECK_THAT(api.error("{ artists(order_by: {albums_aggregate: {sum: {title: ASC}}}) { name } }"),
+               Catch::Contains("\"title\" is not defined by type \"albums_sum_order_by\""));
+}

@@ -536,6 +536,12 @@ TEST_CASE("exactly the airsql additions are flagged as extensions", "[graphql]")
     expected.insert("input albums_filter.artist");
     expected.insert("input artists_filter.albums");
     expected.insert("input albums_order_by.artist");
+    // Ordering artists by an aggregate of their albums.
+    expected.insert("input artists_order_by.albums_aggregate");
+    for (const char* t : {"albums_aggregate_order_by", "albums_sum_order_by", "albums_avg_order_by",
+                          "albums_max_order_by", "albums_min_order_by"}) {
+        expected.insert(std::string("type ") + t);
+    }
     expected.insert("enum albums_column.albums_pkey");
     expected.insert("enum artists_column.artists_pkey");
     CHECK(flagged(*s) == expected);
