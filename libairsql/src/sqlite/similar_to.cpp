@@ -51,7 +51,7 @@ struct node {
 };
 
 class parser {
-public:
+  public:
     explicit parser(std::string_view p) {
         for (std::size_t i = 0; i < p.size();) chars_.push_back(next_char(p, i));
     }
@@ -63,7 +63,7 @@ public:
         return n;
     }
 
-private:
+  private:
     [[noreturn]] static void fail(const std::string& why) {
         throw std::invalid_argument("invalid SIMILAR TO pattern: " + why);
     }
@@ -181,7 +181,8 @@ private:
             char32_t c = chars_[at_++];
             if (c == ']' && !first) break;
             first = false;
-            if (c == '[' && more() && peek() == ':') fail("character classes like [:alpha:] are not supported");
+            if (c == '[' && more() && peek() == ':')
+                fail("character classes like [:alpha:] are not supported");
             if (c == '\\') {
                 if (!more()) fail("the pattern ends with the escape character '\\'");
                 c = chars_[at_++];
@@ -216,7 +217,7 @@ struct instruction {
 
 // A compiled pattern: the instructions of a Thompson automaton.
 class program {
-public:
+  public:
     explicit program(std::string_view pattern) {
         node root = parser(pattern).parse(sets_);
         emit(root);
@@ -251,7 +252,7 @@ public:
         return false;
     }
 
-private:
+  private:
     void add_state(std::vector<std::size_t>& list, std::size_t pc, std::vector<std::size_t>& seen,
                    std::size_t generation, std::vector<std::size_t>& stack) const {
         stack.push_back(pc);
@@ -342,20 +343,23 @@ private:
 };
 
 void similar_to_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) return;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+        return;
     const auto& deadline = *static_cast<const call_deadline*>(sqlite3_user_data(ctx));
     try {
         // The compiled pattern is kept with the statement while its argument stays the same.
         auto* compiled = static_cast<program*>(sqlite3_get_auxdata(ctx, 0));
         if (compiled == nullptr) {
             sqlite3* db = sqlite3_context_db_handle(ctx);
-            if (sqlite3_value_bytes(argv[0]) > sqlite3_limit(db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, -1)) {
+            if (sqlite3_value_bytes(argv[0]) >
+                sqlite3_limit(db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, -1)) {
                 sqlite3_result_error(ctx, "SIMILAR TO pattern too long", -1);
                 return;
             }
             auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
             if (p == nullptr) return sqlite3_result_error_nomem(ctx);
-            compiled = new program(std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+            compiled = new program(
+                std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
             sqlite3_set_auxdata(ctx, 0, compiled, [](void* v) { delete static_cast<program*>(v); });
             // SQLite may have freed it already (it then calls the destructor at once).
             compiled = static_cast<program*>(sqlite3_get_auxdata(ctx, 0));
@@ -364,13 +368,14 @@ void similar_to_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
         auto* t = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
         if (t == nullptr) return sqlite3_result_error_nomem(ctx);
         std::size_t work = 0;
-        bool hit = compiled->matches(std::string_view(t, static_cast<std::size_t>(sqlite3_value_bytes(argv[1]))),
-                                     [&](std::size_t cost) {
-                                         work += cost;
-                                         if (work < (1u << 16)) return;
-                                         work = 0;
-                                         if (std::chrono::steady_clock::now() >= deadline.until) throw interrupted{};
-                                     });
+        bool hit = compiled->matches(
+            std::string_view(t, static_cast<std::size_t>(sqlite3_value_bytes(argv[1]))),
+            [&](std::size_t cost) {
+                work += cost;
+                if (work < (1u << 16)) return;
+                work = 0;
+                if (std::chrono::steady_clock::now() >= deadline.until) throw interrupted{};
+            });
         sqlite3_result_int(ctx, hit ? 1 : 0);
     } catch (const std::invalid_argument& e) {
         sqlite3_result_error(ctx, e.what(), -1);
@@ -385,8 +390,9 @@ void similar_to_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
 }  // namespace
 
 void register_similar_to(sqlite3* db, call_deadline* budget) {
-    sqlite3_create_function_v2(db, "similar_to", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-                               budget, similar_to_function, nullptr, nullptr, nullptr);
+    sqlite3_create_function_v2(db, "similar_to", 2,
+                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, budget,
+                               similar_to_function, nullptr, nullptr, nullptr);
 }
 
 bool similar_to(std::string_view pattern, std::string_view text) {

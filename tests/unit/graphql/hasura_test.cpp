@@ -36,7 +36,8 @@ struct hasura_api {
     principal owner;
     std::string db;
 
-    explicit hasura_api(const std::string& sql = music_sql) : eng(test::engine_fixture::make_options(dir)) {
+    explicit hasura_api(const std::string& sql = music_sql)
+        : eng(test::engine_fixture::make_options(dir)) {
         sign_up(eng, principal::anonymous(), {"ann", "ann@example.com", "password-ann"});
         auto res = login(eng, principal::anonymous(), {"ann", "password-ann"});
         owner = authenticate(eng, credentials{.bearer = res.session_token});
@@ -78,33 +79,44 @@ using strings = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("offset without limit works on nested lists and aggregates, not on root lists", "[hasura]") {
+TEST_CASE("offset without limit works on nested lists and aggregates, not on root lists",
+          "[hasura]") {
     hasura_api api;
     // Nested array relationship: skip the first album of each artist.
     auto d = api.data("{ artists(where: {id: {_lte: 2}}) { albums(offset: 1) { id } } }");
-    CHECK(d == json::parse(R"({"artists": [{"albums": [{"id": 2}, {"id": 6}]}, {"albums": [{"id": 4}]}]})"));
+    CHECK(d ==
+          json::parse(
+              R"({"artists": [{"albums": [{"id": 2}, {"id": 6}]}, {"albums": [{"id": 4}]}]})"));
     // Root aggregate: nodes and count see the same rows.
     d = api.data("{ artists_aggregate(offset: 4) { aggregate { count } nodes { id } } }");
-    CHECK(d == json::parse(R"({"artists_aggregate": {"aggregate": {"count": 2}, "nodes": [{"id": 5}, {"id": 6}]}})"));
+    CHECK(
+        d ==
+        json::parse(
+            R"({"artists_aggregate": {"aggregate": {"count": 2}, "nodes": [{"id": 5}, {"id": 6}]}})"));
     d = api.data("{ artists_aggregate(offset: 40) { aggregate { count } } }");
     CHECK(d.at("artists_aggregate").at("aggregate").at("count") == 0);
     // Nested aggregate.
-    d = api.data("{ artists_by_pk(id: 1) { albums_aggregate(offset: 2) { aggregate { count } } } }");
+    d = api.data(
+        "{ artists_by_pk(id: 1) { albums_aggregate(offset: 2) { aggregate { count } } } }");
     CHECK(d.at("artists_by_pk").at("albums_aggregate").at("aggregate").at("count") == 1);
     // Root lists keep AirGQL's rule (the shared conformance suite pins it).
-    CHECK_THAT(api.error("{ artists(offset: 1) { id } }"), Catch::Contains("without also specifying a limit"));
-    CHECK_THAT(api.error("{ artists { albums(offset: -1) { id } } }"), Catch::Contains("positive or zero"));
+    CHECK_THAT(api.error("{ artists(offset: 1) { id } }"),
+               Catch::Contains("without also specifying a limit"));
+    CHECK_THAT(api.error("{ artists { albums(offset: -1) { id } } }"),
+               Catch::Contains("positive or zero"));
 }
 
 TEST_CASE("_nlike and _nilike negate the LIKE operators and keep NULL rows", "[hasura]") {
     hasura_api api;
     CHECK(api.names("{ artists(where: {name: {_nlike: \"A%\"}}) { name } }") ==
           strings{"Black Sabbath", "queen", "abba"});
-    CHECK(api.names("{ artists(where: {name: {_nilike: \"a%\"}}) { name } }") == strings{"Black Sabbath", "queen"});
+    CHECK(api.names("{ artists(where: {name: {_nilike: \"a%\"}}) { name } }") ==
+          strings{"Black Sabbath", "queen"});
     // _nlike is case-sensitive: "abba" does not start with "A".
     CHECK(api.names("{ artists(where: {name: {_nlike: \"%a%\"}}) { name } }") ==
           strings{"AC/DC", "Accept", "Aerosmith", "queen"});
-    auto r = api.names("{ albums(where: {title: {_nilike: \"%rock%\"}}) { title } }", "albums", "title");
+    auto r =
+        api.names("{ albums(where: {title: {_nilike: \"%rock%\"}}) { title } }", "albums", "title");
     CHECK(r == strings{"Balls to the Wall", "Restless and Wild", "Big Ones", "Powerage"});
 }
 
@@ -130,8 +142,8 @@ TEST_CASE("NULLs count as not matching the negated pattern operators", "[hasura]
 TEST_CASE("_similar follows SQL SIMILAR TO: whole value, %, _, |, repetition, sets", "[hasura]") {
     hasura_api api;
     auto sim = [&](const std::string& pattern) {
-        return api.names("{ artists(where: {name: {_similar: " + json::serialize(json::value(pattern)) +
-                         "}}) { name } }");
+        return api.names("{ artists(where: {name: {_similar: " +
+                         json::serialize(json::value(pattern)) + "}}) { name } }");
     };
     CHECK(sim("A%") == strings{"AC/DC", "Accept", "Aerosmith"});
     CHECK(sim("A") == strings{});  // the whole value must match
@@ -149,9 +161,12 @@ TEST_CASE("_similar follows SQL SIMILAR TO: whole value, %, _, |, repetition, se
     CHECK(api.names("{ artists(where: {name: {_nsimilar: \"A%\"}}) { name } }") ==
           strings{"Black Sabbath", "queen", "abba"});
     // Bad patterns are field errors with a reason, not crashes.
-    CHECK_THAT(api.error("{ artists(where: {name: {_similar: \"(a\"}}) { name } }"), Catch::Contains("unbalanced"));
-    CHECK_THAT(api.error("{ artists(where: {name: {_similar: \"*a\"}}) { name } }"), Catch::Contains("nothing to repeat"));
-    CHECK_THAT(api.error("{ artists(where: {name: {_similar: \"a\\\\\"}}) { name } }"), Catch::Contains("escape"));
+    CHECK_THAT(api.error("{ artists(where: {name: {_similar: \"(a\"}}) { name } }"),
+               Catch::Contains("unbalanced"));
+    CHECK_THAT(api.error("{ artists(where: {name: {_similar: \"*a\"}}) { name } }"),
+               Catch::Contains("nothing to repeat"));
+    CHECK_THAT(api.error("{ artists(where: {name: {_similar: \"a\\\\\"}}) { name } }"),
+               Catch::Contains("escape"));
 }
 
 TEST_CASE("SIMILAR TO patterns have limits and match in linear time", "[hasura]") {
@@ -199,7 +214,8 @@ TEST_CASE("distinct_on keeps the first row of each group in order_by's order", "
         {"id": 2, "born": null}, {"id": 4, "born": 1968}, {"id": 3, "born": 1970}, {"id": 1, "born": 1973}]}})"));
     // Nested lists, with filters, limit and offset applied after the grouping.
     d = api.data(
-        "{ artists_by_pk(id: 1) { albums(distinct_on: [artist_id], order_by: {artist_id: ASC, year: ASC}) "
+        "{ artists_by_pk(id: 1) { albums(distinct_on: [artist_id], order_by: {artist_id: ASC, "
+        "year: ASC}) "
         "{ title } } }");
     CHECK(d == json::parse(R"({"artists_by_pk": {"albums": [{"title": "Let There Be Rock"}]}})"));
     d = api.data(
@@ -208,16 +224,20 @@ TEST_CASE("distinct_on keeps the first row of each group in order_by's order", "
     CHECK(d == json::parse(R"({"artists_aggregate": {"nodes": [{"id": 5}, {"id": 4}]}})"));
     // Several columns; repeats are ignored (the table's columns bound the list).
     d = api.data(
-        "{ artists_aggregate(distinct_on: [born, rating, born, born], order_by: [{rating: ASC}, {born: ASC}]) "
+        "{ artists_aggregate(distinct_on: [born, rating, born, born], order_by: [{rating: ASC}, "
+        "{born: ASC}]) "
         "{ aggregate { count } } }");
     CHECK(d.at("artists_aggregate").at("aggregate").at("count") == 6);
 }
 
 TEST_CASE("distinct_on must lead order_by and exists only beside AirGQL's root lists", "[hasura]") {
     hasura_api api;
-    CHECK_THAT(api.error("{ albums_aggregate(distinct_on: [artist_id], order_by: {year: DESC}) { nodes { id } } }"),
-               Catch::Contains("\"distinct_on\" columns must match the leading \"order_by\" columns"));
-    CHECK_THAT(api.error("{ albums_aggregate(distinct_on: [artist_id, year], order_by: {year: DESC}) { nodes { id } } }"),
+    CHECK_THAT(
+        api.error("{ albums_aggregate(distinct_on: [artist_id], order_by: {year: DESC}) { nodes { "
+                  "id } } }"),
+        Catch::Contains("\"distinct_on\" columns must match the leading \"order_by\" columns"));
+    CHECK_THAT(api.error("{ albums_aggregate(distinct_on: [artist_id, year], order_by: {year: "
+                         "DESC}) { nodes { id } } }"),
                Catch::Contains("must match the leading"));
     CHECK_THAT(api.error("{ albums_aggregate(distinct_on: [nope]) { nodes { id } } }"),
                Catch::Contains("does not exist in \"albums_column\""));
@@ -226,10 +246,12 @@ TEST_CASE("distinct_on must lead order_by and exists only beside AirGQL's root l
                Catch::Contains("Unknown argument \"distinct_on\""));
 }
 
-TEST_CASE("stddev and variance aggregates, sample and population, NULL for too few rows", "[hasura]") {
+TEST_CASE("stddev and variance aggregates, sample and population, NULL for too few rows",
+          "[hasura]") {
     hasura_api api;
     auto d = api.data(
-        "{ artists_aggregate { aggregate { stddev { born rating } stddev_pop { born } stddev_samp { born } "
+        "{ artists_aggregate { aggregate { stddev { born rating } stddev_pop { born } stddev_samp "
+        "{ born } "
         "variance { born rating } var_pop { born rating } var_samp { born } } } }");
     const auto& a = d.at("artists_aggregate").at("aggregate");
     // born: 1973, 1970, 1968, 1970 (two NULLs skipped); squared deviations sum to 12.75.
@@ -244,22 +266,33 @@ TEST_CASE("stddev and variance aggregates, sample and population, NULL for too f
     CHECK(a.at("variance").at("rating").as_double() == Approx(2.1875 / 3));
     CHECK(a.at("stddev").at("rating").as_double() == Approx(std::sqrt(2.1875 / 3)));
     // One row: the sample statistics are NULL, the population ones 0; no row: all NULL.
-    d = api.data("{ artists_aggregate(where: {id: {_eq: 1}}) { aggregate { stddev { born } variance { born } "
-                 "stddev_pop { born } var_pop { born } } } }");
+    d = api.data(
+        "{ artists_aggregate(where: {id: {_eq: 1}}) { aggregate { stddev { born } variance { born "
+        "} "
+        "stddev_pop { born } var_pop { born } } } }");
     CHECK(d == json::parse(R"({"artists_aggregate": {"aggregate": {"stddev": {"born": null},
         "variance": {"born": null}, "stddev_pop": {"born": 0.0}, "var_pop": {"born": 0.0}}}})"));
-    d = api.data("{ artists_aggregate(where: {id: {_gt: 99}}) { aggregate { var_pop { born } stddev { rating } } } }");
+    d = api.data(
+        "{ artists_aggregate(where: {id: {_gt: 99}}) { aggregate { var_pop { born } stddev { "
+        "rating } } } }");
     CHECK(d == json::parse(R"({"artists_aggregate": {"aggregate": {"var_pop": {"born": null},
         "stddev": {"rating": null}}}})"));
     // Nested, per parent row: album years of each artist.
-    d = api.data("{ artists(where: {id: {_lte: 3}}) { albums_aggregate { aggregate { var_pop { year } } } } }");
+    d = api.data(
+        "{ artists(where: {id: {_lte: 3}}) { albums_aggregate { aggregate { var_pop { year } } } } "
+        "}");
     auto rows = d.at("artists").as_array();
-    // AC/DC: 1981, 1977, 1978 → mean 1978.667, var_pop 2.8889; Accept: 1983, 1982 → 0.25; Aerosmith: 0.
-    CHECK(rows[0].at("albums_aggregate").at("aggregate").at("var_pop").at("year").as_double() == Approx(26.0 / 9));
-    CHECK(rows[1].at("albums_aggregate").at("aggregate").at("var_pop").at("year").as_double() == Approx(0.25));
-    CHECK(rows[2].at("albums_aggregate").at("aggregate").at("var_pop").at("year").as_double() == Approx(0.0));
+    // AC/DC: 1981, 1977, 1978 → mean 1978.667, var_pop 2.8889; Accept: 1983, 1982 → 0.25;
+    // Aerosmith: 0.
+    CHECK(rows[0].at("albums_aggregate").at("aggregate").at("var_pop").at("year").as_double() ==
+          Approx(26.0 / 9));
+    CHECK(rows[1].at("albums_aggregate").at("aggregate").at("var_pop").at("year").as_double() ==
+          Approx(0.25));
+    CHECK(rows[2].at("albums_aggregate").at("aggregate").at("var_pop").at("year").as_double() ==
+          Approx(0.0));
     // Large integers do not overflow (sums of squares are floating point).
-    hasura_api big(R"(CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (4000000000000000000), (-4000000000000000000);)");
+    hasura_api big(
+        R"(CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (4000000000000000000), (-4000000000000000000);)");
     d = big.data("{ t_aggregate { aggregate { stddev_pop { v } } } }");
     CHECK(d.at("t_aggregate").at("aggregate").at("stddev_pop").at("v").as_double() == Approx(4e18));
     // Numeric columns only.
@@ -275,7 +308,9 @@ TEST_CASE("on_conflict.constraint also takes constraint names", "[hasura]") {
                      INSERT INTO users VALUES (1, 'a@x', 'Ann', 't1', 'ann');)");
     auto d = api.data(R"(mutation { insert_users(objects: {id: 1, email: "b@x", name: "Ann B"},
         on_conflict: {constraint: users_pkey, update_columns: [email, name]}) { returning { id email name } } })");
-    CHECK(d == json::parse(R"({"insert_users": {"returning": [{"id": 1, "email": "b@x", "name": "Ann B"}]}})"));
+    CHECK(d ==
+          json::parse(
+              R"({"insert_users": {"returning": [{"id": 1, "email": "b@x", "name": "Ann B"}]}})"));
     d = api.data(R"(mutation { insert_users(objects: {email: "b@x", name: "Bee"},
         on_conflict: {constraint: users_email_key, update_columns: [name]}) { returning { id name } } })");
     CHECK(d == json::parse(R"({"insert_users": {"returning": [{"id": 1, "name": "Bee"}]}})"));
@@ -311,8 +346,8 @@ TEST_CASE("on_conflict.constraint also takes constraint names", "[hasura]") {
 TEST_CASE("_regex, _iregex, _nregex and _niregex match with PCRE2, bounded", "[hasura]") {
     hasura_api api;
     auto re = [&](const std::string& op, const std::string& pattern) {
-        return api.names("{ artists(where: {name: {" + op + ": " + json::serialize(json::value(pattern)) +
-                         "}}) { name } }");
+        return api.names("{ artists(where: {name: {" + op + ": " +
+                         json::serialize(json::value(pattern)) + "}}) { name } }");
     };
     CHECK(re("_regex", "^A[a-z]") == strings{"Accept", "Aerosmith"});
     CHECK(re("_regex", "th$") == strings{"Aerosmith", "Black Sabbath"});  // anywhere, anchors work
@@ -326,13 +361,18 @@ TEST_CASE("_regex, _iregex, _nregex and _niregex match with PCRE2, bounded", "[h
     // NULL rows count as not matching the negations.
     hasura_api nulls(R"(CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);
                         INSERT INTO t VALUES (1, 'abc'), (2, NULL), (3, 'XYZ');)");
-    CHECK(nulls.data("{ t(where: {s: {_nregex: \"^a\"}}) { id } }") == json::parse(R"({"t": [{"id": 2}, {"id": 3}]})"));
-    CHECK(nulls.data("{ t(where: {s: {_niregex: \"x\"}}) { id } }") == json::parse(R"({"t": [{"id": 1}, {"id": 2}]})"));
+    CHECK(nulls.data("{ t(where: {s: {_nregex: \"^a\"}}) { id } }") ==
+          json::parse(R"({"t": [{"id": 2}, {"id": 3}]})"));
+    CHECK(nulls.data("{ t(where: {s: {_niregex: \"x\"}}) { id } }") ==
+          json::parse(R"({"t": [{"id": 1}, {"id": 2}]})"));
     // Catastrophic backtracking stops at the match limit with an error instead of running on.
-    hasura_api big(R"(CREATE TABLE t (s TEXT); INSERT INTO t VALUES (replace(hex(zeroblob(20)), '0', 'a') || '!');)");
-    CHECK_THAT(big.error("{ t(where: {s: {_regex: \"^(a+)+$\"}}) { s } }"), Catch::Contains("too much work"));
+    hasura_api big(
+        R"(CREATE TABLE t (s TEXT); INSERT INTO t VALUES (replace(hex(zeroblob(20)), '0', 'a') || '!');)");
+    CHECK_THAT(big.error("{ t(where: {s: {_regex: \"^(a+)+$\"}}) { s } }"),
+               Catch::Contains("too much work"));
     // The SQL endpoint's REGEXP operator is the same function.
-    auto r = run_sql(api.eng, api.owner, api.db, {"SELECT count(*) AS n FROM artists WHERE name REGEXP '^A'"});
+    auto r = run_sql(api.eng, api.owner, api.db,
+                     {"SELECT count(*) AS n FROM artists WHERE name REGEXP '^A'"});
     REQUIRE(r.errors.empty());
     CHECK(r.rows[0].as_object().at("n") == 3);
     auto bad = run_sql(api.eng, api.owner, api.db,
@@ -344,17 +384,21 @@ TEST_CASE("_regex, _iregex, _nregex and _niregex match with PCRE2, bounded", "[h
 TEST_CASE("order_by an array relationship's aggregate", "[hasura]") {
     hasura_api api;
     // Album counts: AC/DC 3, Accept 2, Aerosmith 1, the others 0.
-    CHECK(api.names("{ artists(order_by: [{albums_aggregate: {count: DESC}}, {name: ASC}]) { name } }") ==
+    CHECK(api.names(
+              "{ artists(order_by: [{albums_aggregate: {count: DESC}}, {name: ASC}]) { name } }") ==
           strings{"AC/DC", "Accept", "Aerosmith", "Black Sabbath", "abba", "queen"});
     // By the latest album year (NULL for artists without albums: last when descending).
-    CHECK(api.names("{ artists(order_by: {albums_aggregate: {max: {year: desc_nulls_last}}}, limit: 3) { name } }") ==
-          strings{"Aerosmith", "Accept", "AC/DC"});
-    CHECK(api.names("{ artists(where: {id: {_lte: 3}}, order_by: {albums_aggregate: {sum: {year: ASC}}}) { name } }") ==
-          strings{"Aerosmith", "Accept", "AC/DC"});
+    CHECK(api.names("{ artists(order_by: {albums_aggregate: {max: {year: desc_nulls_last}}}, "
+                    "limit: 3) { name } }") == strings{"Aerosmith", "Accept", "AC/DC"});
+    CHECK(api.names("{ artists(where: {id: {_lte: 3}}, order_by: {albums_aggregate: {sum: {year: "
+                    "ASC}}}) { name } }") == strings{"Aerosmith", "Accept", "AC/DC"});
     // Inside nested lists and aggregates too.
-    auto d = api.data("{ artists_aggregate(order_by: {albums_aggregate: {count: ASC}}, offset: 5) { nodes { name } } }");
+    auto d = api.data(
+        "{ artists_aggregate(order_by: {albums_aggregate: {count: ASC}}, offset: 5) { nodes { name "
+        "} } }");
     CHECK(d == json::parse(R"({"artists_aggregate": {"nodes": [{"name": "AC/DC"}]}})"));
-    CHECK_THAT(api.error("{ artists(order_by: {albums_aggregate: {}}) { name } }"), Catch::Contains("must not be empty"));
+    CHECK_THAT(api.error("{ artists(order_by: {albums_aggregate: {}}) { name } }"),
+               Catch::Contains("must not be empty"));
     CHECK_THAT(api.error("{ artists(order_by: {albums_aggregate: {sum: {title: ASC}}}) { name } }"),
                Catch::Contains("\"title\" is not defined by type \"albums_sum_order_by\""));
 }
