@@ -9,6 +9,8 @@
 
 #include "airsql/error.hpp"
 #include "sqlite/confinement.hpp"
+#include "sqlite/regexp.hpp"
+#include "sqlite/similar_to.hpp"
 
 namespace airsql::database {
 
@@ -24,6 +26,8 @@ std::unique_ptr<sqlite::connection> open_hosted_connection(const std::filesystem
     sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, nullptr);
     sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_VIEW, 1, nullptr);
     sqlite::register_bounded_functions(h, &conn->function_deadline());
+    sqlite::register_similar_to(h, &conn->function_deadline());
+    sqlite::register_regexp(h, &conn->function_deadline());
     sqlite::install_authorizer(*conn);
     sqlite3_limit(h, SQLITE_LIMIT_ATTACHED, 0);
     auto page_size = std::max<std::int64_t>(conn->pragma_int("page_size"), 512);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "graphql/database_model.hpp"
 
+#include <tuple>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -291,6 +293,56 @@ void choose_key(table_model& t) {
     }
 }
 
+// The names a Hasura user gives the table's unique constraints: `<t>_pkey` for the primary key,
+// `<t>_<columns>_key` for a UNIQUE clause (Postgres's names) and the index name for a
+// CREATE UNIQUE INDEX without WHERE or expressions. A name equal to a column's is left out.
+void read_constraints(sqlite::connection& conn, table_model& t) {
+    std::vector<std::pair<std::string, std::vector<std::size_t>>> found;
+    std::vector<std::size_t> key;
+    for (auto k : t.key) {
+        if (!t.columns[k].synthetic_rowid) key.push_back(k);
+    }
+    if (!key.empty()) found.emplace_back(t.name + "_pkey", key);
+    auto list = conn.cached("SELECT name, origin, partial FROM pragma_index_list(?) WHERE \"unique\" = 1");
+    list->bind(1, t.name);
+    std::vector<std::tuple<std::string, std::string, bool>> indexes;
+    while (list->step()) indexes.emplace_back(list->text(0), list->text(1), list->int64(2) != 0);
+    for (const auto& [index, origin, partial] : indexes) {
+        if (origin == "pk" || partial) continue;
+        auto info = conn.cached("SELECT name FROM pragma_index_info(?) ORDER BY seqno");
+        info->bind(1, index);
+        std::vector<std::size_t> cols;
+        std::string joined;
+        bool plain = true;
+        while (info->step()) {
+            if (info->is_null(0)) {
+                plain = false;
+                continue;
+            }
+            auto name = info->text(0);
+            auto it = std::find_if(t.columns.begin(), t.columns.end(),
+                                   [&](const column_model& c) { return !c.synthetic_rowid && c.name == name; });
+            if (it == t.columns.end()) {
+                plain = false;
+                continue;
+            }
+            cols.push_back(static_cast<std::size_t>(it - t.columns.begin()));
+            joined += "_" + name;
+        }
+        if (!plain || cols.empty()) continue;
+        found.emplace_back(origin == "u" ? t.name + joined + "_key" : index, std::move(cols));
+    }
+    for (auto& [name, cols] : found) {
+        auto gql = encode_name(name);
+        if (gql.empty() || t.column_by_gql(gql)) continue;
+        if (std::any_of(t.constraints.begin(), t.constraints.end(),
+                        [&](const unique_constraint& u) { return u.gql_name == gql; })) {
+            continue;
+        }
+        t.constraints.push_back({gql, std::move(cols)});
+    }
+}
+
 }  // namespace
 
 database_model read_database_model(sqlite::connection& conn) {
@@ -330,6 +382,7 @@ database_model read_database_model(sqlite::connection& conn) {
             if (pk.size() == 1 && upper(pk[0]->declared_type) == "INTEGER") pk[0]->rowid_alias = true;
         }
         choose_key(t);
+        if (!t.is_view) read_constraints(conn, t);
         index_by_lower_name[lower(t.name)] = model.tables.size();
         model.tables.push_back(std::move(t));
     }

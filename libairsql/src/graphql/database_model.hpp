@@ -40,6 +40,12 @@ struct foreign_key_model {
     std::vector<std::size_t> to;    ///< column indices in the referenced table
 };
 
+/// A UNIQUE or PRIMARY KEY constraint that `on_conflict.constraint` may name (Hasura's form).
+struct unique_constraint {
+    std::string gql_name;              ///< `<t>_pkey`, `<t>_<columns>_key` or the index name, encoded
+    std::vector<std::size_t> columns;  ///< column indices
+};
+
 struct table_model {
     std::string name;      ///< the real SQLite name
     std::string gql_name;  ///< encoded name, prefix of every generated name
@@ -48,6 +54,7 @@ struct table_model {
     std::vector<std::size_t> key;       ///< columns of *_by_pk; empty: no by-pk fields
     std::optional<std::size_t> rowid;   ///< the column addressing rows (synthetic or alias)
     std::vector<foreign_key_model> foreign_keys;
+    std::vector<unique_constraint> constraints;  ///< named constraints, none clashing with a column
     std::optional<std::string> description;  ///< set through the tables API (catalog)
 
     /// Index of the column with this GraphQL name.

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -565,6 +566,10 @@ private:
             }
             if (const auto* cols = c.get_object().if_contains("update_columns"); cols && cols->is_array()) {
                 for (const auto& col : cols->get_array()) {
+                    if (col.is_string() && !t.column_by_gql(col.get_string())) {
+                        throw field_failure("\"" + std::string(col.get_string()) +
+                                            "\" is a constraint, not a column: update_columns names columns");
+                    }
                     if (col.is_string() && !given.count(std::string(col.get_string()))) {
                         throw field_failure("Column \"" + std::string(col.get_string()) +
                                             "\" cannot be set on conflicts without being explicitly provided in the "
@@ -595,9 +600,22 @@ private:
                     const auto& co = c.get_object();
                     std::string target;
                     if (const auto* cols = co.if_contains("constraint")) {
+                        // Columns (AirGQL) or, Hasura's way, a named constraint's columns.
+                        std::vector<std::size_t> chosen;
                         auto add = [&](const boost::json::value& n) {
-                            if (auto idx = n.is_string() ? t.column_by_gql(n.get_string()) : std::nullopt) {
-                                target += (target.empty() ? "" : ", ") + sqlite::quote_identifier(t.columns[*idx].name);
+                            if (!n.is_string()) return;
+                            std::vector<std::size_t> cols;
+                            if (auto idx = t.column_by_gql(n.get_string())) {
+                                cols.push_back(*idx);
+                            } else {
+                                for (const auto& u : t.constraints) {
+                                    if (u.gql_name == n.get_string()) cols = u.columns;
+                                }
+                            }
+                            for (auto idx : cols) {
+                                if (std::find(chosen.begin(), chosen.end(), idx) != chosen.end()) continue;
+                                chosen.push_back(idx);
+                                target += (target.empty() ? "" : ", ") + sqlite::quote_identifier(t.columns[idx].name);
                             }
                         };
                         if (cols->is_array()) {

@@ -60,6 +60,8 @@ enum class field_role : std::uint8_t {
     nodes,               ///< <t>_aggregate.nodes
     count,               ///< <t>_aggregate_fields.count
     sum, avg, max, min,  ///< <t>_aggregate_fields.sum …
+    stddev, stddev_pop, stddev_samp,  ///< <t>_aggregate_fields.stddev … (Hasura's statistics)
+    variance, var_pop, var_samp,
     aggregate_column,    ///< <t>_sum_fields.<column> …
 };
 

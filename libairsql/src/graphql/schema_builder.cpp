@@ -280,6 +280,11 @@ private:
                 }
                 t.input_fields.push_back(input("_is_null", named("Boolean"),
                                                "true: the value is NULL; false: it is not.", true));
+                // Hasura's pattern operators (extensions); negations count NULL as not matching.
+                for (const char* op : {"_nlike", "_nilike", "_similar", "_nsimilar", "_regex", "_iregex", "_nregex",
+                                       "_niregex"}) {
+                    t.input_fields.push_back(input(op, named(scalar), describe_operator(op), true));
+                }
                 add(std::move(t));
             }
         }
@@ -295,6 +300,14 @@ private:
         if (op == "like") return "Matches an SQL LIKE pattern (% and _), case-sensitively.";
         if (op == "ilike") return "Matches an SQL LIKE pattern, ignoring ASCII case.";
         if (op == "in") return "Equal to one of the values.";
+        if (op == "_nlike") return "Does not match an SQL LIKE pattern (case-sensitive); NULL counts as not matching.";
+        if (op == "_nilike") return "Does not match an SQL LIKE pattern, ignoring ASCII case; NULL counts as not matching.";
+        if (op == "_similar") return "The whole value matches an SQL SIMILAR TO pattern (%, _, |, *, +, ?, {m,n}, ( ), [ ]).";
+        if (op == "_nsimilar") return "Does not match an SQL SIMILAR TO pattern; NULL counts as not matching.";
+        if (op == "_regex") return "Matches a regular expression (PCRE2, anywhere in the value), case-sensitively.";
+        if (op == "_iregex") return "Matches a regular expression (PCRE2), ignoring case.";
+        if (op == "_nregex") return "Does not match a regular expression; NULL counts as not matching.";
+        if (op == "_niregex") return "Does not match a regular expression ignoring case; NULL counts as not matching.";
         return "Equal to none of the values; NULL counts as none.";
     }
 
@@ -307,10 +320,19 @@ private:
         std::vector<input_value_def> args;
         args.push_back(input("where", named(g + "_filter"), "Which rows (several fields are ANDed).", extension));
         if (!extension) args.push_back(deprecated_input("filter", named(g + "_filter"), "Which rows."));
+        if (extension) {
+            // Hasura's distinct_on; not on root lists, whose arguments are AirGQL's signature.
+            args.push_back(input("distinct_on", list_of(g + "_column", "N"),
+                                 "Keep the first row (in order_by's order) of each group of rows with equal "
+                                 "values in these columns; order_by must start with them.",
+                                 true));
+        }
         args.push_back(input("order_by", list_of(g + "_order_by"),
                              "Sort order; the default is the rowid, ascending.", extension));
         args.push_back(input("limit", named("Int"), "At most this many rows.", extension));
-        args.push_back(input("offset", named("Int"), "Skip this many rows (needs limit).", extension));
+        args.push_back(input("offset", named("Int"),
+                             extension ? "Skip this many rows." : "Skip this many rows (needs limit).",
+                             extension));
         return args;
     }
 
@@ -381,6 +403,13 @@ private:
             order.input_fields.push_back(input(rel.name, named(m_.tables[rel.other].gql_name + "_order_by"),
                                                "Sort by columns of the referenced row.", true));
         }
+        // Hasura's ordering by an aggregate of the referencing rows.
+        for (const auto& rel : rels) {
+            if (rel.k != relationship::kind::array) continue;
+            order.input_fields.push_back(input(rel.aggregate_name,
+                                               named(m_.tables[rel.other].gql_name + "_aggregate_order_by"),
+                                               "Sort by an aggregate of the referencing rows.", true));
+        }
         add(std::move(order));
 
         // <t>_column: the columns as enum values
@@ -392,6 +421,15 @@ private:
         for (const auto& col : tm.columns) {
             enum_value_def v;
             v.name = col.gql_name;
+            column_enum.enum_values.push_back(std::move(v));
+        }
+        // Hasura names constraints in on_conflict; AirGQL's constraint type is this enum, so
+        // the names join it (extensions; anywhere else they are refused as "not a column").
+        for (const auto& u : tm.constraints) {
+            enum_value_def v;
+            v.name = u.gql_name;
+            v.description = "A unique constraint, for on_conflict.constraint only.";
+            v.extension = true;
             column_enum.enum_values.push_back(std::move(v));
         }
         add(std::move(column_enum));
@@ -436,15 +474,24 @@ private:
             bool numeric_only;
             const char* what;
         };
+        // Hasura's statistics: stddev and variance are the sample ones, as in Postgres.
         for (auto k : {kind{"sum", field_role::sum, true, "Sums"}, kind{"avg", field_role::avg, true, "Averages"},
-                       kind{"max", field_role::max, false, "Maxima"}, kind{"min", field_role::min, false, "Minima"}}) {
+                       kind{"max", field_role::max, false, "Maxima"}, kind{"min", field_role::min, false, "Minima"},
+                       kind{"stddev", field_role::stddev, true, "Sample standard deviations (null below two rows)"},
+                       kind{"stddev_pop", field_role::stddev_pop, true, "Population standard deviations"},
+                       kind{"stddev_samp", field_role::stddev_samp, true,
+                            "Sample standard deviations (null below two rows)"},
+                       kind{"variance", field_role::variance, true, "Sample variances (null below two rows)"},
+                       kind{"var_pop", field_role::var_pop, true, "Population variances"},
+                       kind{"var_samp", field_role::var_samp, true, "Sample variances (null below two rows)"}}) {
             auto t = object_type(g + "_" + k.name + "_fields", std::string(k.what) + " of columns of " + tm.name + ".", true);
             for (std::uint32_t c = 0; c < tm.columns.size(); ++c) {
                 const auto& col = tm.columns[c];
                 bool numeric = col.scalar == column_scalar::int_ || col.scalar == column_scalar::float_;
                 bool comparable = numeric || col.scalar == column_scalar::string;
                 if (k.numeric_only ? !numeric : !comparable) continue;
-                std::string type = k.role == field_role::avg ? "Float" : std::string(scalar_name(col.scalar));
+                bool real = k.role != field_role::sum && k.role != field_role::max && k.role != field_role::min;
+                std::string type = real ? "Float" : std::string(scalar_name(col.scalar));
                 t.fields.push_back(field(col.gql_name, named(type), field_role::aggregate_column, "", ti, c));
             }
             if (t.fields.empty()) continue;
@@ -452,6 +499,23 @@ private:
             add(std::move(t));
         }
         add(std::move(fields));
+
+        // Sort keys over the rows of this table referencing a row (<rel>_aggregate in order_by).
+        auto order = input_type(g + "_aggregate_order_by", "Sort by an aggregate of rows of " + tm.name + ".", true);
+        order.input_fields.push_back(input("count", named("OrderingTerm"), "By the number of rows.", true));
+        for (const char* fn : {"sum", "avg", "max", "min"}) {
+            bool numeric_only = std::string_view(fn) == "sum" || std::string_view(fn) == "avg";
+            auto t = input_type(g + "_" + fn + "_order_by", std::string("Sort by the ") + fn + " of columns of " + tm.name + ".", true);
+            for (const auto& col : tm.columns) {
+                bool numeric = col.scalar == column_scalar::int_ || col.scalar == column_scalar::float_;
+                if (numeric_only ? !numeric : !(numeric || col.scalar == column_scalar::string)) continue;
+                t.input_fields.push_back(input(col.gql_name, named("OrderingTerm"), "", true));
+            }
+            if (t.input_fields.empty()) continue;
+            order.input_fields.push_back(input(fn, named(t.name), "", true));
+            add(std::move(t));
+        }
+        add(std::move(order));
     }
 
     void add_mutation_types(std::uint32_t ti) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <set>
 
 #include "graphql/input_values.hpp"
@@ -375,7 +376,12 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
                     std::vector<std::size_t> cols;
                     if (const auto* c = args.if_contains("columns"); c && c->is_array()) {
                         for (const auto& name : c->get_array()) {
-                            if (auto idx = t.column_by_gql(name.get_string())) cols.push_back(*idx);
+                            auto idx = t.column_by_gql(name.get_string());
+                            if (!idx) {
+                                throw field_failure("\"" + std::string(name.get_string()) +
+                                                    "\" is a constraint, not a column: count(columns:) names columns");
+                            }
+                            cols.push_back(*idx);
                         }
                     }
                     bool distinct = false;
@@ -400,10 +406,7 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
                     }
                     inner.emplace_back(g.key, expr);
                 } else if (g.def) {
-                    const char* fn = g.def->role == field_role::sum   ? "sum"
-                                     : g.def->role == field_role::avg ? "avg"
-                                     : g.def->role == field_role::max ? "max"
-                                                                      : "min";
+                    auto role = g.def->role;
                     gs.k = shape::kind::object;
                     std::vector<std::pair<std::string, std::string>> cols;
                     for (const auto& h : collect_fields(ctx_, *s_.find(g.def->type.name), g.sub)) {
@@ -411,7 +414,7 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
                             cols.emplace_back(h.key, sql_string(g.def->type.name));
                         } else if (h.def) {
                             lv.needed.insert(h.def->index);
-                            cols.emplace_back(h.key, std::string(fn) + "(" + lv.src + ".c" + std::to_string(h.def->index) + ")");
+                            cols.emplace_back(h.key, aggregate_expr(role, lv.src + ".c" + std::to_string(h.def->index)));
                         }
                     }
                     inner.emplace_back(g.key, json_build(cols));
@@ -425,6 +428,33 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
         out.fields.push_back(std::move(sh));
     }
     return json_build(pairs);
+}
+
+// One aggregate of the values `x`. The statistics come from the count, the sum and the sum
+// of squares (total() sums in floating point, so large integers cannot overflow); rounding
+// may leave a tiny negative variance, which is clamped to 0. NULL values are skipped; too few
+// rows give NULL (Postgres: the sample statistics need two).
+std::string sql_compiler::aggregate_expr(field_role role, const std::string& x) {
+    switch (role) {
+        case field_role::sum:
+            return "sum(" + x + ")";
+        case field_role::avg:
+            return "avg(" + x + ")";
+        case field_role::max:
+            return "max(" + x + ")";
+        case field_role::min:
+            return "min(" + x + ")";
+        default:
+            break;
+    }
+    bool sample = role == field_role::stddev || role == field_role::stddev_samp || role == field_role::variance ||
+                  role == field_role::var_samp;
+    bool root = role == field_role::stddev || role == field_role::stddev_samp || role == field_role::stddev_pop;
+    std::string n = "count(" + x + ")";
+    std::string spread = "(total(" + x + " * " + x + ") - total(" + x + ") * total(" + x + ") / " + n + ")";
+    std::string variance = "max(" + spread + " / (" + n + (sample ? " - 1" : "") + "), 0.0)";
+    return "CASE WHEN " + n + (sample ? " >= 2" : " >= 1") + " THEN " + (root ? "sqrt(" + variance + ")" : variance) +
+           " END";
 }
 
 // ---- filters and ordering ----
@@ -459,6 +489,24 @@ std::string sql_compiler::comparison(const column_model& c, const std::string& e
             parts.push_back(v.is_string() ? expr + " GLOB " + bind(boost::json::value(like_to_glob(v.get_string()))) : "0");
         } else if (op == "ilike") {
             parts.push_back(v.is_string() ? expr + " LIKE " + bind(v) : "0");
+        } else if (op == "nlike" || op == "nilike" || op == "similar" || op == "nsimilar" || op == "regex" ||
+                   op == "iregex" || op == "nregex" || op == "niregex") {
+            // Negations count NULL as not matching, like _neq and _nin (AirGQL's rule).
+            bool negated = op.front() == 'n';
+            std::string test;
+            if (!v.is_string()) {
+                test = "0";
+            } else if (op == "nlike") {
+                test = expr + " GLOB " + bind(boost::json::value(like_to_glob(v.get_string())));
+            } else if (op == "nilike") {
+                test = expr + " LIKE " + bind(v);
+            } else if (op == "similar" || op == "nsimilar") {
+                test = "similar_to(" + bind(v) + ", " + expr + ")";
+            } else {
+                bool caseless = op == "iregex" || op == "niregex";
+                test = "regexp(" + bind(v) + ", " + expr + (caseless ? ", 'i')" : ")");
+            }
+            parts.push_back(negated ? "(NOT coalesce(" + test + ", 0) OR " + expr + " IS NULL)" : test);
         } else if (op == "in" || op == "nin") {
             const auto* items = v.if_array();
             bool has_null = false;
@@ -572,6 +620,10 @@ void sql_compiler::order_object(std::size_t table, const boost::json::object& en
             continue;
         }
         for (const auto& rel : s_.relationships[table]) {
+            if (rel.k == relationship::kind::array && rel.aggregate_name == key && v.is_object()) {
+                aggregate_order(table, rel, v.get_object(), alias, terms);
+                continue;
+            }
             if (rel.name != key || rel.k != relationship::kind::object || !v.is_object()) continue;
             const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
             auto a = next_alias('o');
@@ -591,11 +643,44 @@ void sql_compiler::order_object(std::size_t table, const boost::json::object& en
     }
 }
 
-std::string sql_compiler::order_terms(std::size_t table, const boost::json::value& order_by, const std::string& alias,
-                                      std::vector<bound_value>& params) {
-    const auto& t = m_.tables[table];
+// Sort keys by aggregates of the rows referencing each row (`{albums_aggregate: {count: DESC}}`):
+// each a correlated subquery over the referencing table.
+void sql_compiler::aggregate_order(std::size_t table, const relationship& rel, const boost::json::object& entry,
+                                   const std::string& alias, std::vector<order_term>& terms) {
+    if (entry.empty()) throw field_failure("order_by entries must not be empty: name an aggregate, e.g. {count: DESC}");
+    const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
+    const auto& child = m_.tables[rel.child];
+    auto subquery = [&](const std::string& aggregate_of) {
+        auto a = next_alias('o');
+        std::string join;
+        for (std::size_t i = 0; i < fk.from.size(); ++i) {
+            join += (i ? " AND " : "") + column_ref(rel.child, fk.from[i], a) + " = " + column_ref(table, fk.to[i], alias);
+        }
+        std::string what = aggregate_of.empty() ? "count(*)" : aggregate_of;
+        for (auto pos = what.find('\x01'); pos != std::string::npos; pos = what.find('\x01')) what.replace(pos, 1, a);
+        return "(SELECT " + what + " FROM " + sqlite::quote_identifier(child.name) + " AS " + a + " WHERE " + join + ")";
+    };
+    for (const auto& [fn, v] : entry) {
+        if (v.is_null()) continue;
+        if (fn == "count") {
+            if (v.is_string()) terms.push_back({subquery(""), direction(v.get_string())});
+            continue;
+        }
+        if (!v.is_object()) continue;
+        if (v.get_object().empty()) throw field_failure("order_by entries must not be empty: name a column");
+        for (const auto& [col, d] : v.get_object()) {
+            auto c = child.column_by_gql(col);
+            if (!c || !d.is_string()) continue;
+            const auto& cm = child.columns[*c];
+            std::string ref = std::string("\x01.") + (cm.synthetic_rowid ? cm.name : sqlite::quote_identifier(cm.name));
+            terms.push_back({subquery(std::string(fn) + "(" + ref + ")"), direction(d.get_string())});
+        }
+    }
+}
+
+std::vector<sql_compiler::order_term> sql_compiler::order_list(std::size_t table, const boost::json::value& order_by,
+                                                               const std::string& alias) {
     std::vector<order_term> terms;
-    (void)params;
     if (const auto* a = order_by.if_array()) {
         for (const auto& entry : *a) {
             if (entry.is_object()) order_object(table, entry.get_object(), alias, terms);
@@ -603,19 +688,80 @@ std::string sql_compiler::order_terms(std::size_t table, const boost::json::valu
     } else if (order_by.is_object()) {
         order_object(table, order_by.get_object(), alias, terms);
     }
-    if (terms.empty()) {
-        // The default order: by rowid (AirGQL), or by the key when there is no rowid.
-        if (t.rowid) return " ORDER BY " + column_ref(table, *t.rowid, alias) + " ASC";
-        if (!t.key.empty() && !t.is_view) {
-            std::string out = " ORDER BY ";
-            for (std::size_t i = 0; i < t.key.size(); ++i) out += (i ? ", " : "") + column_ref(table, t.key[i], alias);
-            return out;
-        }
-        return "";
+    return terms;
+}
+
+// The default order: by rowid (AirGQL), or by the key when there is no rowid.
+std::vector<sql_compiler::order_term> sql_compiler::default_order(std::size_t table, const std::string& alias) const {
+    const auto& t = m_.tables[table];
+    if (t.rowid) return {{column_ref(table, *t.rowid, alias), " ASC"}};
+    std::vector<order_term> terms;
+    if (!t.is_view) {
+        for (auto k : t.key) terms.push_back({column_ref(table, k, alias), ""});
     }
+    return terms;
+}
+
+std::string sql_compiler::order_terms(std::size_t table, const boost::json::value& order_by, const std::string& alias,
+                                      std::vector<bound_value>& params) {
+    (void)params;
+    auto terms = order_list(table, order_by, alias);
+    if (terms.empty()) terms = default_order(table, alias);
+    if (terms.empty()) return "";
     std::string out = " ORDER BY ";
     for (std::size_t i = 0; i < terms.size(); ++i) out += (i ? ", " : "") + terms[i].expr + terms[i].direction;
     return out;
+}
+
+// The columns of `distinct_on`, without repeats, in the order given.
+std::vector<std::size_t> sql_compiler::distinct_columns(std::size_t table, const boost::json::object& args) const {
+    std::vector<std::size_t> out;
+    const auto* d = arg(args, "distinct_on");
+    if (!d) return out;
+    auto add = [&](const boost::json::value& name) {
+        if (!name.is_string()) return;
+        auto c = m_.tables[table].column_by_gql(name.get_string());
+        if (!c) {
+            throw field_failure("\"" + std::string(name.get_string()) +
+                                "\" is a constraint, not a column: distinct_on names columns");
+        }
+        if (std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(*c);
+    };
+    if (const auto* a = d->if_array()) {
+        for (const auto& n : *a) add(n);
+    } else {
+        add(*d);
+    }
+    return out;
+}
+
+// SQLite has no DISTINCT ON: the rows of `table` matching `where`, numbered within each group
+// of equal `distinct` values in `window_order`, keep only the first of each group. The result
+// has every column under its own name and is aliased as `alias` again, so the expressions
+// compiled for the table (order terms, selected columns) apply to it unchanged.
+std::string sql_compiler::distinct_source(std::size_t table, const std::vector<std::size_t>& distinct,
+                                          const std::string& alias, const std::string& where,
+                                          const std::string& window_order) const {
+    const auto& t = m_.tables[table];
+    std::string rank = "airsql_row_number";
+    auto taken = [&](const std::string& n) {
+        return std::any_of(t.columns.begin(), t.columns.end(), [&](const column_model& c) {
+            return std::equal(c.name.begin(), c.name.end(), n.begin(), n.end(),
+                              [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+        });
+    };
+    while (taken(rank)) rank += "_";
+    std::string cols;
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+        const auto& name = t.columns[c].name;
+        cols += column_ref(table, c, alias) + " AS " +
+                (t.columns[c].synthetic_rowid ? name : sqlite::quote_identifier(name)) + ", ";
+    }
+    std::string partition;
+    for (std::size_t i = 0; i < distinct.size(); ++i) partition += (i ? ", " : "") + column_ref(table, distinct[i], alias);
+    return "(SELECT " + cols + "row_number() OVER (PARTITION BY " + partition + window_order + ") AS " + rank +
+           " FROM " + sqlite::quote_identifier(t.name) + " AS " + alias + where + ") AS " + alias + " WHERE " +
+           alias + "." + rank + " = 1";
 }
 
 // ---- list queries ----
@@ -637,7 +783,13 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
     if (const auto* o = arg(args, "offset"); o && o->is_int64()) offset = o->get_int64();
     if (limit && *limit < 0) throw field_failure("The limit must be positive or zero, not " + std::to_string(*limit));
     if (offset && *offset < 0) throw field_failure("The offset must be positive or zero, not " + std::to_string(*offset));
-    if (offset && !limit) throw field_failure("Cannot specify an offset without also specifying a limit");
+    // AirGQL's rule for root lists (its conformance pins it); nested lists and aggregates
+    // take Hasura's offset without a limit.
+    if (offset && !limit && parent == nullptr && !aggregate) {
+        throw field_failure(
+            "Cannot specify an offset without also specifying a limit on a root list (AirGQL's rule); "
+            "<table>_aggregate { nodes } and nested lists accept an offset alone");
+    }
     // Root lists are capped at max_rows (AirGQL); nested lists, like Hasura's, are not: the
     // size of the whole result is bounded by SQLite's length limit instead.
     auto max = static_cast<std::int64_t>(settings_.max_rows);
@@ -674,11 +826,31 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
     if (const auto* w = arg(args, "where", "filter"); w && w->is_object() && !w->get_object().empty()) {
         where.push_back(condition(table, w->get_object(), lv.base, params));
     }
+    std::vector<order_term> terms;
+    if (const auto* o = arg(args, "order_by"); o && !o->is_null()) terms = order_list(table, *o, lv.base);
+    auto distinct = distinct_columns(table, args);
+    if (!distinct.empty()) {
+        if (terms.empty()) {
+            // Without order_by: groups in the order of their values, the first row of each
+            // in the default order.
+            for (auto c : distinct) terms.push_back({column_ref(table, c, lv.base), " ASC"});
+            auto rest = default_order(table, lv.base);
+            terms.insert(terms.end(), rest.begin(), rest.end());
+        } else {
+            // Hasura's (and Postgres's) rule: the leading order_by keys are the distinct_on columns.
+            std::set<std::string> wanted, leading;
+            for (auto c : distinct) wanted.insert(column_ref(table, c, lv.base));
+            for (std::size_t i = 0; i < terms.size() && i < distinct.size(); ++i) leading.insert(terms[i].expr);
+            if (terms.size() < distinct.size() || wanted != leading) {
+                throw field_failure(
+                    "\"distinct_on\" columns must match the leading \"order_by\" columns (order by them first)");
+            }
+        }
+    }
+    if (terms.empty()) terms = default_order(table, lv.base);
     std::string order;
-    if (const auto* o = arg(args, "order_by"); o && !o->is_null()) {
-        order = order_terms(table, *o, lv.base, params);
-    } else {
-        order = order_terms(table, boost::json::value(), lv.base, params);
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+        order += (i ? ", " : " ORDER BY ") + terms[i].expr + terms[i].direction;
     }
     std::string paging;
     if (capped && nodes) {
@@ -686,14 +858,15 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
     } else if (limit) {
         paging = " LIMIT " + bind(*limit);
     }
-    if (offset) paging += " OFFSET " + bind(*offset);
-    if (paging.empty() && offset) paging = " LIMIT -1 OFFSET " + bind(*offset);
+    if (offset) paging += (paging.empty() ? " LIMIT -1 OFFSET " : " OFFSET ") + bind(*offset);
 
-    std::string sql = "SELECT " + select_expr + " FROM (" + derived_select(lv) + " FROM " +
-                      sqlite::quote_identifier(t.name) + " AS " + lv.base;
-    for (std::size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : " WHERE ") + where[i];
-    sql += order + paging + ") AS " + lv.src;
-    return sql;
+    std::string conditions;
+    for (std::size_t i = 0; i < where.size(); ++i) conditions += (i ? " AND " : " WHERE ") + where[i];
+    std::string source = distinct.empty()
+                             ? sqlite::quote_identifier(t.name) + " AS " + lv.base + conditions
+                             : distinct_source(table, distinct, lv.base, conditions, order);
+    return "SELECT " + select_expr + " FROM (" + derived_select(lv) + " FROM " + source + order + paging + ") AS " +
+           lv.src;
 }
 
 sql_query sql_compiler::root_list(const field_node& node, shape& out, bool aggregate) {

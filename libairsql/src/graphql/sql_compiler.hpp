@@ -98,6 +98,7 @@ private:
     std::string list_query(std::size_t table, const boost::json::object& args,
                            const std::vector<const selection_set*>& sets, const std::string& join,
                            level* parent, shape& out, bool aggregate, std::vector<bound_value>& params);
+    static std::string aggregate_expr(field_role role, const std::string& x);
     std::string aggregate_object(level& lv, const std::vector<field_node>& fields, shape& out,
                                  bool& nodes_selected, bool capped);
     std::string order_terms(std::size_t table, const boost::json::value& order_by,
@@ -108,6 +109,15 @@ private:
     };
     void order_object(std::size_t table, const boost::json::object& entry, const std::string& alias,
                       std::vector<order_term>& terms);
+    void aggregate_order(std::size_t table, const relationship& rel, const boost::json::object& entry,
+                         const std::string& alias, std::vector<order_term>& terms);
+    std::vector<order_term> order_list(std::size_t table, const boost::json::value& order_by,
+                                       const std::string& alias);
+    std::vector<order_term> default_order(std::size_t table, const std::string& alias) const;
+    std::vector<std::size_t> distinct_columns(std::size_t table, const boost::json::object& args) const;
+    std::string distinct_source(std::size_t table, const std::vector<std::size_t>& distinct,
+                                const std::string& alias, const std::string& where,
+                                const std::string& window_order) const;
     std::string comparison(const column_model& c, const std::string& expr,
                            const boost::json::object& ops, std::vector<bound_value>& params);
     std::string column_ref(std::size_t table, std::size_t column, const std::string& alias) const;

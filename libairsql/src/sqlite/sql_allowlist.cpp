@@ -12,7 +12,9 @@ using namespace std::string_view_literals;
 
 // Scalar, aggregate and window functions of SQLite's core, JSON1, math and FTS/R*Tree that
 // are pure functions of their arguments (or read only the caller's own statement state).
-// like, glob, instr, replace and trim are airsql's bounded replacements (bounded_functions).
+// like, glob, instr, replace and trim are airsql's bounded replacements (bounded_functions);
+// similar_to is airsql's own SIMILAR TO matcher (similar_to.hpp), linear in the text; regexp
+// is PCRE2 with bounded work (regexp.hpp).
 constexpr std::array function_allowlist = {
     "->"sv, "->>"sv, "abs"sv, "acos"sv, "acosh"sv, "asin"sv, "asinh"sv, "atan"sv, "atan2"sv,
     "atanh"sv, "avg"sv, "bm25"sv, "ceil"sv, "ceiling"sv, "changes"sv, "char"sv, "coalesce"sv,
@@ -27,7 +29,7 @@ constexpr std::array function_allowlist = {
     "log10"sv, "log2"sv, "lower"sv, "ltrim"sv, "match"sv, "matchinfo"sv, "max"sv, "min"sv,
     "mod"sv, "nth_value"sv, "ntile"sv, "nullif"sv, "offsets"sv, "optimize"sv, "percent_rank"sv,
     "pi"sv, "pow"sv, "power"sv, "printf"sv, "quote"sv, "radians"sv, "random"sv, "randomblob"sv,
-    "rank"sv, "replace"sv, "round"sv, "row_number"sv, "rtrim"sv, "sign"sv, "sin"sv, "sinh"sv,
+    "rank"sv, "regexp"sv, "replace"sv, "round"sv, "row_number"sv, "rtrim"sv, "sign"sv, "similar_to"sv, "sin"sv, "sinh"sv,
     "snippet"sv, "soundex"sv, "sqlite_compileoption_get"sv, "sqlite_compileoption_used"sv,
     "sqlite_source_id"sv, "sqlite_version"sv, "sqrt"sv, "strftime"sv, "substr"sv, "substring"sv,
     "sum"sv, "tan"sv, "tanh"sv, "time"sv, "total"sv, "trim"sv, "trunc"sv, "typeof"sv,

@@ -306,7 +306,13 @@ TEST_CASE("the full introspection view adds the airsql extensions", "[graphql]")
           std::set<std::string>{"users_aggregate", "users_aggregate_fields", "users_sum_fields",
                                 "users_avg_fields", "users_max_fields", "users_min_fields",
                                 "songs_aggregate", "songs_aggregate_fields", "songs_sum_fields",
-                                "songs_avg_fields", "songs_max_fields", "songs_min_fields"});
+                                "songs_avg_fields", "songs_max_fields", "songs_min_fields",
+                                "users_stddev_fields", "users_stddev_pop_fields",
+                                "users_stddev_samp_fields", "users_variance_fields",
+                                "users_var_pop_fields", "users_var_samp_fields",
+                                "songs_stddev_fields", "songs_stddev_pop_fields",
+                                "songs_stddev_samp_fields", "songs_variance_fields",
+                                "songs_var_pop_fields", "songs_var_samp_fields"});
     CHECK(names(types.at("Query").at("fields")) ==
           std::vector<std::string>{"users", "songs", "users_by_pk", "songs_by_pk",
                                    "users_aggregate", "songs_aggregate"});

@@ -107,9 +107,9 @@ TEST_CASE("Query has list fields, then by-pk fields, then aggregates, in table o
               "order_by: [songs_order_by], limit: Int, offset: Int): [songs_row!]!",
               "users_by_pk(email: String!): users_row",
               "songs_by_pk(rowid: Int!): songs_row",
-              "users_aggregate(where: users_filter, order_by: [users_order_by], limit: Int, "
+              "users_aggregate(where: users_filter, distinct_on: [users_column!], order_by: [users_order_by], limit: Int, "
               "offset: Int): users_aggregate!",
-              "songs_aggregate(where: songs_filter, order_by: [songs_order_by], limit: Int, "
+              "songs_aggregate(where: songs_filter, distinct_on: [songs_column!], order_by: [songs_order_by], limit: Int, "
               "offset: Int): songs_aggregate!",
           });
     CHECK(field(*s, "Query", "users").role == field_role::table_list);
@@ -271,7 +271,8 @@ TEST_CASE("row, filter, order, insert and set types follow the column rules", "[
                   "created_utc: OrderingTerm", "number_of_logins: OrderingTerm",
                   "progress: OrderingTerm"});
     CHECK(members(*s, "users_column") ==
-          strings{"rowid", "name", "email", "created_utc", "number_of_logins", "progress"});
+          strings{"rowid", "name", "email", "created_utc", "number_of_logins", "progress",
+                  "users_pkey"});  // the primary key's name, for on_conflict (an extension)
     CHECK(members(*s, "users_upsert_on_conflict") == strings{"constraint: [users_column!]!",
                                                              "update_columns: [users_column!]!",
                                                              "where: users_filter"});
@@ -314,7 +315,8 @@ TEST_CASE("comparison types have every operator with its deprecated alias", "[gr
                   "lt: Int @deprecated",   "_lt: Int",   "lte: Int @deprecated",   "_lte: Int",
                   "like: Int @deprecated", "_like: Int", "ilike: Int @deprecated", "_ilike: Int",
                   "in: [Int] @deprecated", "_in: [Int]", "nin: [Int] @deprecated", "_nin: [Int]",
-                  "_is_null: Boolean"});
+                  "_is_null: Boolean", "_nlike: Int", "_nilike: Int", "_similar: Int",
+                  "_nsimilar: Int", "_regex: Int", "_iregex: Int", "_nregex: Int", "_niregex: Int"});
     CHECK(type(*s, "StringComparison").input_field("_ilike")->type.to_string() == "String");
     CHECK(type(*s, "FloatComparison").input_field("_nin")->type.to_string() == "[Float]");
     // A select-option column compares through its own type, with the column's scalar.
@@ -338,7 +340,10 @@ TEST_CASE("aggregate types cover count and the numeric and comparable columns", 
     CHECK(members(*s, "users_aggregate_fields") ==
           strings{"count(columns: [users_column!], distinct: Boolean): Int!",
                   "sum: users_sum_fields", "avg: users_avg_fields", "max: users_max_fields",
-                  "min: users_min_fields"});
+                  "min: users_min_fields", "stddev: users_stddev_fields",
+                  "stddev_pop: users_stddev_pop_fields", "stddev_samp: users_stddev_samp_fields",
+                  "variance: users_variance_fields", "var_pop: users_var_pop_fields",
+                  "var_samp: users_var_samp_fields"});
     CHECK(members(*s, "users_sum_fields") ==
           strings{"rowid: Int", "number_of_logins: Int", "progress: Float"});
     CHECK(members(*s, "users_avg_fields") ==
@@ -358,9 +363,9 @@ TEST_CASE("a foreign key gives an object field on the child and array fields on 
                                                "artist_id: Int", "artist: artists_row"});
     CHECK(members(*s, "artists_row") ==
           strings{"rowid: Int!", "id: Int!", "name: String!",
-                  "albums(where: albums_filter, order_by: [albums_order_by], limit: Int, "
+                  "albums(where: albums_filter, distinct_on: [albums_column!], order_by: [albums_order_by], limit: Int, "
                   "offset: Int): [albums_row!]!",
-                  "albums_aggregate(where: albums_filter, order_by: [albums_order_by], "
+                  "albums_aggregate(where: albums_filter, distinct_on: [albums_column!], order_by: [albums_order_by], "
                   "limit: Int, offset: Int): albums_aggregate!"});
     CHECK(field(*s, "albums_row", "artist").role == field_role::object_relationship);
     CHECK(field(*s, "artists_row", "albums").role == field_role::array_relationship);
@@ -439,9 +444,9 @@ TEST_CASE("a self reference gives an object field and a by-column array field", 
     CHECK(members(*s, "staff_row") ==
           strings{"rowid: Int!", "id: Int!", "name: String", "manager_id: Int",
                   "manager: staff_row",
-                  "staff_by_manager_id(where: staff_filter, order_by: [staff_order_by], "
+                  "staff_by_manager_id(where: staff_filter, distinct_on: [staff_column!], order_by: [staff_order_by], "
                   "limit: Int, offset: Int): [staff_row!]!",
-                  "staff_by_manager_id_aggregate(where: staff_filter, order_by: [staff_order_by], "
+                  "staff_by_manager_id_aggregate(where: staff_filter, distinct_on: [staff_column!], order_by: [staff_order_by], "
                   "limit: Int, offset: Int): staff_aggregate!"});
 }
 
@@ -498,7 +503,9 @@ TEST_CASE("exactly the airsql additions are flagged as extensions", "[graphql]")
     std::set<std::string> expected;
     for (std::string t : {"artists", "albums", "titles"}) {
         for (const char* suffix : {"_aggregate", "_aggregate_fields", "_sum_fields", "_avg_fields",
-                                   "_max_fields", "_min_fields"}) {
+                                   "_max_fields", "_min_fields", "_stddev_fields", "_stddev_pop_fields",
+                                   "_stddev_samp_fields", "_variance_fields", "_var_pop_fields",
+                                   "_var_samp_fields"}) {
             expected.insert("type " + t + suffix);
         }
         expected.insert("field Query." + t + "_aggregate");
@@ -508,10 +515,16 @@ TEST_CASE("exactly the airsql additions are flagged as extensions", "[graphql]")
     // titles has only a String column: no sum/avg types.
     expected.erase("type titles_sum_fields");
     expected.erase("type titles_avg_fields");
+    for (const char* stat : {"stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp"}) {
+        expected.erase(std::string("type titles_") + stat + "_fields");
+    }
     // The column enum of a view only serves the aggregates.
     expected.insert("type titles_column");
     for (const char* cmp : {"IntComparison", "StringComparison"}) {
-        expected.insert(std::string("input ") + cmp + "._is_null");
+        for (const char* op : {"._is_null", "._nlike", "._nilike", "._similar", "._nsimilar", "._regex",
+                               "._iregex", "._nregex", "._niregex"}) {
+            expected.insert(std::string("input ") + cmp + op);
+        }
     }
     for (const char* v :
          {"asc_nulls_first", "asc_nulls_last", "desc_nulls_first", "desc_nulls_last"}) {
@@ -523,6 +536,14 @@ TEST_CASE("exactly the airsql additions are flagged as extensions", "[graphql]")
     expected.insert("input albums_filter.artist");
     expected.insert("input artists_filter.albums");
     expected.insert("input albums_order_by.artist");
+    // Ordering artists by an aggregate of their albums.
+    expected.insert("input artists_order_by.albums_aggregate");
+    for (const char* t : {"albums_aggregate_order_by", "albums_sum_order_by", "albums_avg_order_by",
+                          "albums_max_order_by", "albums_min_order_by"}) {
+        expected.insert(std::string("type ") + t);
+    }
+    expected.insert("enum albums_column.albums_pkey");
+    expected.insert("enum artists_column.artists_pkey");
     CHECK(flagged(*s) == expected);
 }
 
