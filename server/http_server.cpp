@@ -4,6 +4,7 @@
 #include "http_server.hpp"
 
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 
 #include <fmt/format.h>
 #include <boost/asio.hpp>
@@ -367,6 +368,16 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
         http_request request;
         unsigned version = 11;
         bool keep_alive = false;
+        if (to_file && opts.min_free_disk_bytes > 0) {
+            struct statvfs fs {};
+            auto needed = parser.content_length().value_or(0) + opts.min_free_disk_bytes;
+            if (::statvfs(opts.upload_dir.c_str(), &fs) == 0 &&
+                static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < needed) {
+                co_await write_error(stream, 507, "resource_exhausted",
+                                     "not enough disk space on the server for this upload");
+                break;
+            }
+        }
         if (to_file) {
             auto path = upload_path(opts.upload_dir);
             http::request_parser<http::file_body> file_parser{std::move(parser)};

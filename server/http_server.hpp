@@ -42,6 +42,9 @@ struct server_options {
     /// up to this size (larger: 413). Memory stays bounded whatever the size.
     std::uint64_t upload_body_limit = 1100ull * 1024 * 1024;
     std::string upload_dir = "data/tmp";  ///< must exist; on the data folder's file system
+    /// An upload must leave this much free on the upload folder's file system (507 before a
+    /// byte is stored); 0: no check. main() sets it from the engine's option.
+    std::uint64_t min_free_disk_bytes = 0;
     std::chrono::seconds idle_timeout{60};   ///< waiting for a kept-alive connection's next request
     std::chrono::seconds read_timeout{30};   ///< reading one request
     std::chrono::seconds write_timeout{30};  ///< writing one response

@@ -100,6 +100,11 @@ int main(int argc, char** argv) {
                    "largest file one file cell (BLOB column) may receive")
         ->envname("AIRSQL_MAX_FILE_BYTES")
         ->capture_default_str();
+    app.add_option("--min-free-disk-bytes", engine_opts.min_free_disk_bytes,
+                   "free space uploads, snapshots and exports must leave on the data folder's "
+                   "file system (else 507); 0: no check")
+        ->envname("AIRSQL_MIN_FREE_DISK_BYTES")
+        ->capture_default_str();
     app.add_option("--sql-timeout-ms", sql_timeout_ms, "time limit of one SQL endpoint call")
         ->envname("AIRSQL_SQL_TIMEOUT_MS")
         ->capture_default_str();
@@ -182,6 +187,7 @@ int main(int argc, char** argv) {
         std::filesystem::remove_all(temp_dir);
         std::filesystem::create_directories(temp_dir);
         server_opts.upload_dir = temp_dir.string();
+        server_opts.min_free_disk_bytes = engine_opts.min_free_disk_bytes;
         airsql::server::router_options router_opts;
         router_opts.temp_dir = temp_dir;
         router_opts.assets_dir =

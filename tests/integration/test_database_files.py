@@ -414,6 +414,31 @@ class DatabaseFiles(ServerModuleTest):
             self.assertJsonError(r, 413)
             self.assertEqual(os.listdir(os.path.join(small.data_dir, "tmp")), [])
 
+    def test_disk_space_guard(self):
+        # A server that must keep an exabyte free can store nothing: every file a request
+        # would write is refused with 507 before it is written.
+        with self.server.__class__(extra_args=["--min-free-disk-bytes", str(10**18)]) as full:
+            c = full.client()
+            name, tok = new_user(c, unique("dsk"))
+            db = new_db(c, tok, name, "CREATE TABLE t (x); INSERT INTO t VALUES (1)")
+            body, ctype = multipart([("file", "a.sqlite", "x/y", sqlite_bytes("CREATE TABLE t (x)"))])
+            def refused(res):  # by hand: assertJsonError refuses every 5xx
+                self.assertEqual(res.status, 507, res.describe())
+                self.assertEqual(res.body["errors"][0]["code"], "resource_exhausted")
+                self.assertIn("disk space", res.body["errors"][0]["message"])
+
+            refused(c.request("POST", "/dbs", raw_body=body, token=tok,
+                              headers={"Content-Type": ctype}))
+            for path in (f"/dbs/{db}/download", f"/dbs/{db}/duplicate",
+                         f"/api/dbs/{db}/tables/t/export"):
+                with self.subTest(path=path):
+                    refused(c.get(path, token=tok))
+            self.assertEqual(os.listdir(os.path.join(full.data_dir, "tmp")), [])
+            self.assertEqual(len(os.listdir(os.path.join(full.data_dir, "databases"))), 2,
+                             "only the database and the staging folder")
+            # Everything else still works.
+            self.assertEqual(c.sql(db, "SELECT x FROM t", token=tok).body["rows"], [{"x": 1}])
+
     # -- who may do what
 
     def test_authorization(self):

@@ -102,6 +102,10 @@ struct options {
     /// ~200 MB/s to disk until the time limit. Default 8 GiB (an export of a table of a database
     /// at `max_database_bytes` fits: hex and JSON escapes may multiply its size); 0: no cap.
     std::uint64_t max_export_bytes = 8ull * 1024 * 1024 * 1024;
+    /// Files written for a request (staged uploads, snapshots for downloads and duplicates,
+    /// exports) must leave this much free in the data folder's file system; else
+    /// `resource_exhausted` (507) before anything is written. 0: no check.
+    std::uint64_t min_free_disk_bytes = 256ull * 1024 * 1024;
 
     /// Wall-clock limit of one table search (`search_table`).
     std::chrono::milliseconds search_timeout{20'000};

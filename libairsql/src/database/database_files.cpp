@@ -16,6 +16,7 @@
 #include "audit/context.hpp"
 #include "auth/access.hpp"
 #include "core/clock.hpp"
+#include "core/disk_space.hpp"
 #include "core/ids.hpp"
 #include "csv/csv_import.hpp"
 #include "sql/script_execution.hpp"
@@ -375,7 +376,13 @@ void copy_file_prefix(const std::filesystem::path& from, std::uint64_t size,
 // checkpointed while the snapshot is held (a reader of the file alone blocks checkpoints).
 // Then the file is copied byte for byte, in the kernel; when the checkpoint could not finish,
 // SQLite's backup API copies the snapshot instead. Writers go on during the copy either way.
-void snapshot_to_file(database::hosted_database& db, const std::filesystem::path& target) {
+void snapshot_to_file(const engine::impl& e, database::hosted_database& db,
+                      const std::filesystem::path& target) {
+    std::error_code ec;
+    auto wal = std::filesystem::file_size(db.file().string() + "-wal", ec);
+    core::require_disk_space(target.parent_path(),
+                             std::filesystem::file_size(db.file()) + (ec ? 0 : wal),
+                             e.opts.min_free_disk_bytes);
     auto reader = db.reader();
     bool raw = false;
     if (reader->pragma_text("journal_mode") == "wal") {
@@ -428,6 +435,8 @@ create_database_response upload_database(engine& eng, const principal& who,
     auto& e = eng.internals();
     auto team = auth::require_team_role(e, who, team_or_own(who, request.team), team_role::editor);
     check_size(e, file);
+    // A CSV or a script may grow into a larger database than its text: twice, as a guess.
+    core::require_disk_space(e.opts.data_dir, 2 * file.size(), e.opts.min_free_disk_bytes);
     auto format = detect_format(file, request.file_format);
     auto name = request.name.value_or(stem_of(file.file_name));
     if (name.empty()) name = "database";
@@ -462,6 +471,7 @@ create_database_response replace_database(engine& eng, const principal& who,
     auto db = auth::resolve_database(e, who, db_id);
     auth::require_schema(db);
     check_size(e, file);
+    core::require_disk_space(e.opts.data_dir, 2 * file.size(), e.opts.min_free_disk_bytes);
     auto format = detect_format(file, std::nullopt);
     auto staged = e.databases.staging_file(db.record.id);
     try {
@@ -486,7 +496,7 @@ stream_meta download_database(engine& eng, const principal& who, std::string_vie
     auth::require_read(db);
     auto hosted = e.databases.open(db.record.id);
     auto copy = e.databases.staging_file(db.record.id);
-    snapshot_to_file(*hosted, copy);
+    snapshot_to_file(e, *hosted, copy);
     try {
         copy_file_to_sink(copy, std::filesystem::file_size(copy), out);
     } catch (...) {
@@ -503,7 +513,7 @@ stream_meta download_database(engine& eng, const principal& who, std::string_vie
     auto db = auth::resolve_database(e, who, db_id);
     auth::require_read(db);
     auto hosted = e.databases.open(db.record.id);
-    snapshot_to_file(*hosted, target);
+    snapshot_to_file(e, *hosted, target);
     return download_meta(db.record);
 }
 
@@ -530,7 +540,7 @@ create_database_response duplicate_database(engine& eng, const principal& who,
     try {
         {
             auto hosted = e.databases.open(source.record.id);
-            snapshot_to_file(*hosted, staged);
+            snapshot_to_file(e, *hosted, staged);
         }
         e.databases.adopt(d.id, staged);
         e.catalog.insert_database(d);

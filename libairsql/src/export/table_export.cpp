@@ -4,6 +4,8 @@
 
 #include "airsql/error.hpp"
 #include "airsql/export.hpp"
+#include "core/disk_space.hpp"
+#include "core/engine_impl.hpp"
 #include "export/cell_text.hpp"
 #include "export/reading.hpp"
 #include "export/schema_lines.hpp"
@@ -279,6 +281,8 @@ std::string media_type_of(export_format format) {
 stream_meta export_table(engine& eng, const principal& who, std::string_view db_id,
                          std::string_view table, export_format format, byte_sink& sink) {
     auto& e = eng.internals();
+    // The size is not known before: the reserve must at least be there.
+    core::require_disk_space(e.opts.data_dir, 0, e.opts.min_free_disk_bytes);
     exporting::time_limit limit(e.opts.export_timeout, "the export");
     auto reader = exporting::open_for_reading(e, who, db_id);
     auto& conn = *reader.conn;
