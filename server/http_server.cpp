@@ -113,6 +113,8 @@ struct http_server::impl {
     void start_session(tcp::socket socket);
     asio::awaitable<void> session(std::shared_ptr<connection> conn);
     asio::awaitable<bool> wait_for_request(connection& conn, std::chrono::seconds timeout);
+    template <class Result, class Work>
+    asio::awaitable<Result> on_workers(std::string key, bool cheap, Work work);
     asio::awaitable<http_response> run_on_workers(std::string key, const http_request& request);
     asio::awaitable<std::optional<http_response>> refuse_upload_early(std::string key,
                                                                       const http_request& head);
@@ -231,51 +233,43 @@ asio::awaitable<bool> http_server::impl::wait_for_request(connection& conn,
     co_return ready;
 }
 
-// Runs the router on the fair worker pool, in the queue of the request's principal.
-asio::awaitable<http_response> http_server::impl::run_on_workers(std::string key,
-                                                                 const http_request& request) {
-    http_response response;
+// Runs `work` on the fair worker pool, in the queue of `key`, and resumes with its result; a
+// job the pool drops because it is stopping answers 503.
+template <class Result, class Work>
+asio::awaitable<Result> http_server::impl::on_workers(std::string key, bool cheap, Work work) {
+    Result result;
     co_await asio::async_initiate<const asio::use_awaitable_t<>, void()>(
         [&](auto handler) {
             auto resume = std::make_shared<decltype(handler)>(std::move(handler));
             workers.submit(
-                std::move(key), [this, &request, &response] { response = routes.handle(request); },
-                [this, resume, &response](bool ran) {
+                std::move(key), [&result, &work] { result = work(); },
+                [this, resume, &result](bool ran) {
                     if (!ran) {
-                        response = error_response(503, to_string(errc::unavailable),
-                                                  "the server is shutting down");
+                        result = error_response(503, to_string(errc::unavailable),
+                                                "the server is shutting down");
                     }
                     auto ex = asio::get_associated_executor(*resume, io.get_executor());
                     asio::post(ex, [resume] { std::move (*resume)(); });
                 },
-                is_cheap(request));
+                cheap);
         },
         asio::use_awaitable);
-    co_return response;
+    co_return result;
+}
+
+// Runs the router on the workers, in the queue of the request's principal.
+asio::awaitable<http_response> http_server::impl::run_on_workers(std::string key,
+                                                                 const http_request& request) {
+    return on_workers<http_response>(std::move(key), is_cheap(request),
+                                     [this, &request] { return routes.handle(request); });
 }
 
 // Authenticates the sender of an upload from its header alone, on the workers (it reads the
 // catalog): the answer when the body must not be stored, nullopt when it may be.
 asio::awaitable<std::optional<http_response>> http_server::impl::refuse_upload_early(
     std::string key, const http_request& head) {
-    std::optional<http_response> refusal;
-    co_await asio::async_initiate<const asio::use_awaitable_t<>, void()>(
-        [&](auto handler) {
-            auto resume = std::make_shared<decltype(handler)>(std::move(handler));
-            workers.submit(
-                std::move(key), [this, &head, &refusal] { refusal = routes.refuse_upload(head); },
-                [this, resume, &refusal](bool ran) {
-                    if (!ran) {
-                        refusal = error_response(503, to_string(errc::unavailable),
-                                                 "the server is shutting down");
-                    }
-                    auto ex = asio::get_associated_executor(*resume, io.get_executor());
-                    asio::post(ex, [resume] { std::move (*resume)(); });
-                },
-                true);
-        },
-        asio::use_awaitable);
-    co_return refusal;
+    return on_workers<std::optional<http_response>>(
+        std::move(key), true, [this, &head] { return routes.refuse_upload(head); });
 }
 
 asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> conn) {

@@ -1,7 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <boost/json/value_from.hpp>
 #include <cctype>
 #include <charconv>
@@ -49,17 +46,6 @@ std::string content_disposition(std::string_view file_name) {
     return value;
 }
 
-// A fresh temporary file inside the data directory (same file system as the databases).
-std::filesystem::path temporary_file(engine& eng) {
-    auto dir = eng.config().data_dir / "tmp";
-    std::filesystem::create_directories(dir);
-    auto pattern = (dir / "export-XXXXXX").string();
-    int fd = ::mkstemp(pattern.data());
-    if (fd < 0) throw error(errc::internal, "cannot create a temporary file for the export");
-    ::close(fd);
-    return pattern;
-}
-
 std::size_t size_parameter(const route_context& c, std::string_view name, std::size_t fallback) {
     auto text = c.query(name);
     if (!text) return fallback;
@@ -74,7 +60,7 @@ std::size_t size_parameter(const route_context& c, std::string_view name, std::s
 
 http_response export_response(route_context& c, const principal& who, const std::string& db_id) {
     auto format = parse_export_format(c.query("format").value_or("csv"));
-    auto file = temporary_file(c.eng);
+    auto file = c.temp_file(".export");
     try {
         stream_meta meta;
         {
