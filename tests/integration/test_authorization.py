@@ -672,6 +672,44 @@ class AuthorizationMatrix(ServerModuleTest):
                        expect(403, admins=200, other=404, anonymous=404),
                        lambda p, c: c.get(f"/api/dbs/{self.db_for(p)}/audit"))
 
+    def test_charts_and_dashboards(self):
+        owner = self.owner_client()
+        chart = owner.post(f"/api/dbs/{self.db}/charts", {"table": "items", "title": "c"})
+        self.assertStatus(chart, 201)
+        dash = owner.post(f"/api/dbs/{self.db}/dashboards", {"title": "d", "charts": []})
+        self.assertStatus(dash, 201)
+        cid, did = chart.body["ulid"], dash.body["ulid"]
+        for route in ("charts", "dashboards", f"charts/{cid}/data"):
+            self.run_route(f"GET /api/dbs/:id/{route}", expect(**self.READ),
+                           lambda p, c, route=route: c.get(f"/api/dbs/{self.db_for(p)}/{route}"))
+        editors = dict(default=403, admins=201, editor=201, tok_write=201, other=404,
+                       anonymous=404)
+        self.run_route("POST /api/dbs/:id/charts", expect(**editors),
+                       lambda p, c: c.post(f"/api/dbs/{self.db_for(p)}/charts",
+                                           {"table": "items", "title": p}))
+        self.run_route("POST /api/dbs/:id/dashboards", expect(**editors),
+                       lambda p, c: c.post(f"/api/dbs/{self.db_for(p)}/dashboards",
+                                           {"title": p}))
+        changed = {**editors, "admins": 200, "editor": 200, "tok_write": 200}
+        self.run_route("PATCH /api/dbs/:id/charts/:chartId", expect(**changed),
+                       lambda p, c: c.patch(f"/api/dbs/{self.db_for(p)}/charts/{cid}",
+                                            {"title": p}))
+        self.run_route("PATCH /api/dbs/:id/dashboards/:dashboardId", expect(**changed),
+                       lambda p, c: c.patch(f"/api/dbs/{self.db_for(p)}/dashboards/{did}",
+                                            {"title": p}))
+
+        def delete(kind, p, c):
+            victim = owner.post(f"/api/dbs/{self.db}/{kind}",
+                                {"table": "items"} if kind == "charts" else {"title": "v"})
+            res = c.delete(f"/api/dbs/{self.db_for(p)}/{kind}/{victim.body['ulid']}")
+            still = [x["ulid"] for x in owner.get(f"/api/dbs/{self.db}/{kind}").body[kind]]
+            self.assertEqual(victim.body["ulid"] not in still, res.status == 200, f"{kind} as {p}")
+            return res
+        for kind in ("charts", "dashboards"):
+            self.run_route(f"DELETE /api/dbs/:id/{kind}/:id", expect(**changed),
+                           lambda p, c, kind=kind: delete(kind, p, c))
+        self.assert_db_intact()
+
     def test_export_search_and_schema(self):
         for route in ("tables/items/export", "tables/items/export?format=json",
                       "tables/items/search/first", "schema", "azimutt-schema"):

@@ -158,6 +158,13 @@ struct options {
     /// longest value in bytes.
     std::size_t max_env_vars_per_database = 100;
     std::size_t max_env_var_value_bytes = 32u * 1024;
+
+    /// Charts and dashboards of one database (see charts.hpp): most charts, dashboards, charts
+    /// on one dashboard, and rows one chart's data holds (more are cut off, `truncated`).
+    std::size_t max_charts_per_database = 500;
+    std::size_t max_dashboards_per_database = 100;
+    std::size_t max_charts_per_dashboard = 50;
+    std::size_t max_chart_rows = 10'000;
 };
 
 }  // namespace airsql

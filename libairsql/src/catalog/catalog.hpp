@@ -111,6 +111,12 @@ struct object_metadata {
 
 /// The upload facts of one file cell, keyed by database, table, column and rowid. They
 /// describe the cell only while it holds `size` bytes with this `content_hash`.
+/// A chart, dashboard, … of a database (object_records.cpp): its id and JSON body.
+struct object_record {
+    std::string ulid;
+    std::string body;
+};
+
 struct file_metadata_record {
     std::string db_id;
     std::string table_name;
@@ -241,6 +247,22 @@ public:
 
     // ---- file cells ----
     /// Inserts or replaces the record of one cell. Not a cached read: other caches stay valid.
+    // ---- objects kept beside a database: charts, dashboards (object_records.cpp) ----
+    /// The database's objects of one kind, oldest first.
+    std::vector<object_record> objects(std::string_view db_id, std::string_view kind);
+    std::optional<object_record> find_object(std::string_view db_id, std::string_view kind,
+                                             std::string_view ulid);
+    /// Adds one; `failed_precondition` when the database has `max_count` of that kind
+    /// already (checked in the same transaction).
+    void insert_object(std::string_view db_id, std::string_view kind, const object_record& obj,
+                       std::size_t max_count);
+    /// Replaces the body; `not_found` (naming `what`) when there is no such object.
+    void update_object(std::string_view db_id, std::string_view kind, const object_record& obj,
+                       std::string_view what);
+    /// `not_found` (naming `what`) when there is no such object.
+    void delete_object(std::string_view db_id, std::string_view kind, std::string_view ulid,
+                       std::string_view what);
+
     void put_file_metadata(const file_metadata_record& record);
     std::optional<file_metadata_record> find_file_metadata(std::string_view db_id,
                                                           std::string_view table_name,

@@ -150,9 +150,21 @@ CREATE TABLE file_metadata (
 ) WITHOUT ROWID;
 )sql";
 
+// Objects a database's users keep beside it (charts, dashboards), each a JSON body of one
+// `kind`; ULIDs sort by creation time.
+constexpr std::string_view v5_database_objects = R"sql(
+CREATE TABLE database_objects (
+    db_id  TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    kind   TEXT NOT NULL,
+    ulid   TEXT NOT NULL,
+    body   TEXT NOT NULL,
+    PRIMARY KEY (db_id, kind, ulid)
+) WITHOUT ROWID;
+)sql";
 
-constexpr std::array<std::string_view, 4> steps = {
-    v1_accounts_and_databases, v2_env_vars_and_audit_log, v3_table_metadata, v4_file_metadata};
+constexpr std::array<std::string_view, 5> steps = {
+    v1_accounts_and_databases, v2_env_vars_and_audit_log, v3_table_metadata, v4_file_metadata,
+    v5_database_objects};
 
 }  // namespace
 
