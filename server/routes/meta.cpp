@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <boost/json/value_from.hpp>
 #include <fmt/format.h>
+#include <boost/json/value_from.hpp>
 
 #include <map>
 
 #include "airsql/status.hpp"
 #include "airsql/version.hpp"
+#include "openapi.hpp"
 #include "router.hpp"
 #include "routes/routes.hpp"
 
@@ -66,8 +67,8 @@ std::string render_docs(const router& r) {
                                 html_escape(rt->method), html_escape(rt->pattern),
                                 html_escape(rt->doc.summary));
             if (!rt->doc.request.empty()) {
-                html += fmt::format("<p>Request body</p><pre>{}</pre>",
-                                    html_escape(rt->doc.request));
+                html +=
+                    fmt::format("<p>Request body</p><pre>{}</pre>", html_escape(rt->doc.request));
             }
             if (!rt->doc.response.empty()) {
                 html += fmt::format("<p>Response</p><pre>{}</pre>", html_escape(rt->doc.response));
@@ -88,18 +89,27 @@ http_response html(std::string body) {
 }  // namespace
 
 void add_meta_routes(router& r) {
-    r.add("GET", "/api/status",
-          {"Server", "Health and facts: version, uptime (and, for server admins, the number of databases).", "",
-           R"({"status": "ok", "version": "0.1.0", "uptimeSeconds": 12.5, "numberOfDatabases": 3})"},
-          [](route_context& c) {
-              return json_response(boost::json::value_from(get_status(c.eng, c.who())));
-          });
+    r.add(
+        "GET", "/api/status",
+        {"Server",
+         "Health and facts: version, uptime (and, for server admins, the number of databases).", "",
+         R"({"status": "ok", "version": "0.1.0", "uptimeSeconds": 12.5, "numberOfDatabases": 3})"},
+        [](route_context& c) {
+            return json_response(boost::json::value_from(get_status(c.eng, c.who())));
+        });
     r.add("GET", "/api/docs",
-          {"Server", "This page: every route, generated from the router's table.", "",
-           "text/html"},
+          {"Server", "This page: every route, generated from the router's table.", "", "text/html"},
           [&r](route_context&) { return html(render_docs(r)); });
-    r.add("GET", "/", {"Server", "Landing page with a link to the API documentation.", "",
-                       "text/html"},
+    r.add(
+        "GET", "/api/openapi.json",
+        {"Server",
+         "The OpenAPI 3.1 description of every route, generated from the router's table as "
+         "/api/docs is: path parameters, example bodies and JSON Schemas inferred from them.",
+         "",
+         R"({"openapi": "3.1.0", "info": {"title": "airsql HTTP API", "version": "0.1.0"}, "paths": {}})"},
+        [&r](route_context&) { return json_response(openapi_document(r)); });
+    r.add("GET", "/",
+          {"Server", "Landing page with a link to the API documentation.", "", "text/html"},
           [](route_context&) {
               return html(fmt::format(
                   "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>airsql"
