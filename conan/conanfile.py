@@ -26,6 +26,7 @@ class AirsqlConan(ConanFile):
         self.requires("libsodium/cci.20220430")
         self.requires("libmagic/5.45")
         self.requires("pcre2/10.42")
+        self.requires("libcurl/8.6.0")
         if self.options.with_server:
             self.requires("cli11/2.3.2")
 
@@ -61,6 +62,7 @@ class AirsqlConan(ConanFile):
         self.cpp_info.defines = ["BOOST_JSON_NO_LIB", "BOOST_URL_NO_LIB"]
         self.cpp_info.requires = ["sqlitecpp::sqlitecpp", "sqlite3::sqlite3", "boost::headers",
                                   "fmt::fmt", "libsodium::libsodium",
-                                  "libmagic::libmagic", "pcre2::pcre2-8"]
+                                  "libmagic::libmagic", "pcre2::pcre2-8",
+                                  "libcurl::libcurl"]
         if self.settings.os in ("Linux", "FreeBSD"):
             self.cpp_info.system_libs = ["pthread", "dl"]

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
     std::int64_t graphql_timeout_ms = engine_opts.graphql_timeout.count();
     std::int64_t export_timeout_ms = engine_opts.export_timeout.count();
     std::int64_t search_timeout_ms = engine_opts.search_timeout.count();
+    std::int64_t llm_timeout_ms = engine_opts.llm_timeout.count();
 
     CLI::App app{"airsql-server: SQLite databases with an instant GraphQL API and an SQL endpoint"};
     app.set_version_flag("--version", std::string(airsql::version()));
@@ -131,6 +133,16 @@ int main(int argc, char** argv) {
                    "most bytes one table export may write (0: no cap)")
         ->envname("AIRSQL_MAX_EXPORT_BYTES")
         ->capture_default_str();
+    app.add_option("--llm-base-url", engine_opts.llm_base_url,
+                   "OpenAI-compatible chat-completions server for the AI prompt routes, e.g. "
+                   "https://api.openai.com/v1 (empty: those routes answer 503)")
+        ->envname("AIRSQL_LLM_BASE_URL");
+    app.add_option("--llm-model", engine_opts.llm_model, "model the AI prompt routes ask")
+        ->envname("AIRSQL_LLM_MODEL")
+        ->capture_default_str();
+    app.add_option("--llm-timeout-ms", llm_timeout_ms, "time limit of one language model answer")
+        ->envname("AIRSQL_LLM_TIMEOUT_MS")
+        ->capture_default_str();
     app.add_option("--search-timeout-ms", search_timeout_ms, "time limit of one table search")
         ->envname("AIRSQL_SEARCH_TIMEOUT_MS")
         ->capture_default_str();
@@ -180,6 +192,9 @@ int main(int argc, char** argv) {
         engine_opts.graphql_timeout = std::chrono::milliseconds(graphql_timeout_ms);
         engine_opts.export_timeout = std::chrono::milliseconds(export_timeout_ms);
         engine_opts.search_timeout = std::chrono::milliseconds(search_timeout_ms);
+        engine_opts.llm_timeout = std::chrono::milliseconds(llm_timeout_ms);
+        // The key comes from the environment only: command lines are visible to every user.
+        if (const char* key = std::getenv("AIRSQL_LLM_API_KEY")) engine_opts.llm_api_key = key;
         airsql::engine eng(engine_opts);
         // Uploads and temporary results live beside the databases (same file system: a
         // finished upload can be renamed into place). Leftovers of a crash are removed.

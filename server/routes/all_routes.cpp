@@ -19,6 +19,7 @@ void add_all_routes(router& r) {
     add_settings_routes(r);
     add_export_routes(r);
     add_chart_routes(r);
+    add_prompt_routes(r);
 }
 
 }  // namespace airsql::server

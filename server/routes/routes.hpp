@@ -22,5 +22,6 @@ void add_csv_routes(router& r);
 void add_settings_routes(router& r);
 void add_export_routes(router& r);
 void add_chart_routes(router& r);
+void add_prompt_routes(router& r);
 
 }  // namespace airsql::server

@@ -31,6 +31,9 @@ SQL_READONLY = "sql readonly"  # 200, one error saying the access is read-only
 # Token principals on routes for signed-in users only (team management, profiles, creating
 # databases, database settings): authenticated but not allowed, so 403 (auth::require_user).
 TOKEN_REFUSED = 403
+# The AI prompt routes on this server, which has no language model: 503 saying so means the
+# caller passed every access check (the model is asked last).
+NO_MODEL = "no model"
 
 
 def expect(default=None, **cells):
@@ -100,6 +103,9 @@ class AuthorizationMatrix(ServerModuleTest):
         label = f"{route} as {principal}"
         if expected == SQL_OK:
             self.assertSqlOk(res, label)
+        elif expected == NO_MODEL:
+            self.assertEqual(res.status, 503, f"{label}\n{res.describe()}")
+            self.assertIn("no language model", res.body["errors"][0]["message"], label)
         elif expected == SQL_READONLY:
             self.assertSqlError(res, ("read-only", "readonly", "read only"), label)
         elif isinstance(expected, tuple) and isinstance(expected[0], str):
@@ -709,6 +715,20 @@ class AuthorizationMatrix(ServerModuleTest):
             self.run_route(f"DELETE /api/dbs/:id/{kind}/:id", expect(**changed),
                            lambda p, c, kind=kind: delete(kind, p, c))
         self.assert_db_intact()
+
+    def test_prompt_routes(self):
+        self.run_route("POST /api/dbs/:id/prompt", expect(**{**self.READ, "default": NO_MODEL}),
+                       lambda p, c: c.post(f"/api/dbs/{self.db_for(p)}/prompt", {"prompt": "x"}))
+        self.run_route("POST /api/dbs/:id/prompt/describe-database save",
+                       expect(403, admins=NO_MODEL, editor=NO_MODEL, tok_write=NO_MODEL,
+                              other=404, anonymous=404),
+                       lambda p, c: c.post(f"/api/dbs/{self.db_for(p)}/prompt/describe-database",
+                                           {"save": True}))
+        self.run_route("POST /api/prompt/create-database",
+                       expect(TOKEN_REFUSED, admins=NO_MODEL, editor=NO_MODEL, viewer=403,
+                              other=404, anonymous=401),
+                       lambda p, c: c.post("/api/prompt/create-database",
+                                           {"prompt": "x", "team": self.team}))
 
     def test_export_search_and_schema(self):
         for route in ("tables/items/export", "tables/items/export?format=json",

@@ -15,6 +15,7 @@
 #include "airsql/memory_only.hpp"
 #include "airsql/options.hpp"
 #include "airsql/principal.hpp"
+#include "airsql/prompts.hpp"
 #include "airsql/settings.hpp"
 #include "airsql/sql.hpp"
 #include "airsql/status.hpp"

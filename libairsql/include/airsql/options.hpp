@@ -165,6 +165,22 @@ struct options {
     std::size_t max_dashboards_per_database = 100;
     std::size_t max_charts_per_dashboard = 50;
     std::size_t max_chart_rows = 10'000;
+
+    /// The OpenAI-compatible chat-completions server the AI prompt routes ask (see
+    /// prompts.hpp): its base URL (`…/v1`; `/chat/completions` is appended), API key (sent as
+    /// a bearer token; may be empty for local servers) and model. Empty URL: not configured.
+    std::string llm_base_url;
+    std::string llm_api_key;
+    std::string llm_model = "gpt-4o-mini";
+    /// Ask for a streamed answer (server-sent events); non-streamed answers are read too.
+    bool llm_stream = true;
+    /// How long one answer may take, the largest answer read, and how many calls may wait on
+    /// the model at once (each holds a worker thread meanwhile).
+    std::chrono::milliseconds llm_timeout{60'000};
+    std::size_t llm_max_answer_bytes = 1024u * 1024;
+    std::size_t llm_max_concurrent_requests = 2;
+    /// Longest prompt accepted, in bytes.
+    std::size_t llm_max_prompt_bytes = 4000;
 };
 
 }  // namespace airsql

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <atomic>
 #include <chrono>
 
 #include "airsql/engine.hpp"
@@ -26,6 +27,7 @@ public:
     graphql::document_cache graphql_documents;
     graphql::response_cache graphql_responses;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::atomic<std::size_t> llm_calls{0};  ///< calls waiting on the language model now
 };
 
 }  // namespace airsql
