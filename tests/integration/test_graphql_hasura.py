@@ -246,7 +246,7 @@ class GraphQLHasuraMutations(GraphQLTestCase):
             "update_albums_by_pk": {"returning": {"year": 1976}}})
         r = self.gql(db, 'mutation { update_tracks(where: {id: {_eq: 1}}, _inc: {ms: 1}, _set: {ms: 2}) '
                          '{ affected_rows } }')
-        self.assertGqlErrors(r, 'column found in multiple operators; "ms" in _set, _inc', data=None)
+        self.assertGqlErrors(r, "Column found in multiple operators: ['ms'].", data=None)
         q = """mutation($u: [albums_updates!]!) { update_albums_many(updates: $u) {
                  affected_rows returning { id year } } }"""
         updates = [{"where": {"artist_id": {"_eq": 2}}, "_inc": {"year": 10}},

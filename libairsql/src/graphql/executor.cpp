@@ -585,12 +585,11 @@ private:
         const auto& t = ctx_.s.model->tables[table];
         auto quoted = sqlite::quote_identifier(t.name);
         if (set && inc) {
+            std::string both;  // Hasura's (v2) message, naming every such column
             for (const auto& [key, v] : *inc) {
-                if (set->contains(key)) {
-                    throw field_failure("column found in multiple operators; \"" + std::string(key) +
-                                        "\" in _set, _inc operators");
-                }
+                if (set->contains(key)) both += (both.empty() ? "'" : ", '") + std::string(key) + "'";
             }
+            if (!both.empty()) throw field_failure("Column found in multiple operators: [" + both + "].");
         }
         std::vector<bound_value> params;
         std::string assignments;
