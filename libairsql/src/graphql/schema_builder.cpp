@@ -14,6 +14,12 @@ namespace {
 
 constexpr const char* hasura_note = "Deprecated: the new names follow Hasura's.";
 
+/// Whether the shared conformance suite pins, in its default (additive) mode, the signatures
+/// Hasura's insert_<t>_one, update_<t>_many, _inc and root distinct_on would change (the
+/// argument maps of Query.<t> and Mutation.update_*, Mutation's field count): then only the
+/// `current` view shows them. Set to false once the suite compares those additively.
+constexpr bool suite_pins_signatures = true;
+
 type_spec named(std::string name) { return {std::move(name), ""}; }
 type_spec non_null(std::string name) { return {std::move(name), "N"}; }
 type_spec list_of(std::string name, const std::string& item_wrappers = "") {
@@ -40,7 +46,7 @@ input_value_def input(std::string name, type_spec type, std::string description 
 // An extension the default view does not show (see input_value_def::current_only).
 input_value_def current_only_input(std::string name, type_spec type, std::string description) {
     auto v = input(std::move(name), std::move(type), std::move(description), true);
-    v.current_only = true;
+    v.current_only = suite_pins_signatures;
     return v;
 }
 
@@ -344,7 +350,7 @@ private:
                                  "Keep the first row (in order_by's order) of each group of rows with equal "
                                  "values in these columns; order_by must start with them.",
                                  true);
-        distinct_on.current_only = !extension;
+        distinct_on.current_only = !extension && suite_pins_signatures;
         args.push_back(std::move(distinct_on));
         args.push_back(input("order_by", list_of(g + "_order_by"),
                              "Sort order; the default is the rowid, ascending.", extension));
@@ -752,7 +758,7 @@ private:
             f.args.push_back(input("object", non_null(g + "_insert_input"), "The row to insert.", true));
             f.args.push_back(input("on_conflict", named(g + "_upsert_on_conflict"), "Upsert clause.", true));
             f.extension = true;
-            f.current_only = true;
+            f.current_only = suite_pins_signatures;
             m.fields.push_back(std::move(f));
         }
         if (writes) {
@@ -763,7 +769,7 @@ private:
                                "Runs several updates of " + m_.tables[t].name + " in order, in one transaction.", t);
                 f.args.push_back(input("updates", {g + "_updates", "NLN"}, "The updates, in order.", true));
                 f.extension = true;
-                f.current_only = true;
+                f.current_only = suite_pins_signatures;
                 m.fields.push_back(std::move(f));
             }
         }
