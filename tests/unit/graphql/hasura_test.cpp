@@ -248,14 +248,14 @@ TEST_CASE("distinct_on must lead order_by and exists only beside AirGQL's root l
     CHECK_THAT(
         api.error("{ albums_aggregate(distinct_on: [artist_id], order_by: {year: DESC}) { nodes { "
                   "id } } }"),
-        Catch::Contains("\"distinct_on\" columns must match the leading \"order_by\" columns"));
+        Catch::Contains("\"distinct_on\" columns must match initial \"order_by\" columns"));
     CHECK_THAT(api.error("{ albums_aggregate(distinct_on: [artist_id, year], order_by: {year: "
                          "DESC}) { nodes { id } } }"),
-               Catch::Contains("must match the leading"));
+               Catch::Contains("must match initial"));
     CHECK_THAT(api.error("{ albums_aggregate(distinct_on: [nope]) { nodes { id } } }"),
                Catch::Contains("does not exist in \"albums_column\""));
     CHECK_THAT(api.error("{ albums(distinct_on: [artist_id], order_by: {year: DESC}) { id } }"),
-               Catch::Contains("must match the leading"));
+               Catch::Contains("must match initial"));
 }
 
 TEST_CASE("distinct_on on root lists, with the row cap applying after the grouping", "[hasura]") {
