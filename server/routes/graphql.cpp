@@ -277,8 +277,9 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
                     : "The database's generated GraphQL API. Errors of the document come back in "
                       "`errors`; introspection shows the full schema, AirGQL's exact one when the "
                       "request sends `X-Airsql-Schema: airgql` (or `?schema=airgql`), or the full "
-                      "one without AirGQL's deprecated aliases with `current` (for code "
-                      "generators).",
+                      "one without AirGQL's deprecated aliases but with Hasura's forms that "
+                      "change AirGQL's signatures (insert_<t>_one, update_<t>_many, _inc, "
+                      "distinct_on on root lists) with `current` (for code generators).",
            R"({"operationName": null, "query": "{ users { name, email } }", "variables": null})",
            R"({"data": {"users": [{"name": "John", "email": "john@example.com"}]}})"},
           [who, id_param](route_context& c) {

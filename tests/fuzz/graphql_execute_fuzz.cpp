@@ -3,7 +3,7 @@
 // the fixture database (fuzz_fixture.hpp). The input is the document itself; lines starting
 // with one of these words (GraphQL comments, so the document stays as it is) set the request:
 //   #as owner|root|stranger|anonymous|read|write|writeonly|insertonly|readonly
-//   #view full            #queries-only         #no-data-on-error
+//   #view full|current|airgql   #queries-only   #no-data-on-error
 //   #operation <name>     #variables <JSON object>
 //
 // AIRSQL_FUZZ_TRACE=1 in the environment prints each response (for writing seeds).
@@ -105,6 +105,10 @@ fuzz_request read_input(const world& w, std::string_view input) {
             }
         } else if (line == "#view full") {
             out.request.view = airsql::introspection_view::full;
+        } else if (line == "#view current") {
+            out.request.view = airsql::introspection_view::current;
+        } else if (line == "#view airgql") {
+            out.request.view = airsql::introspection_view::airgql_compatible;
         } else if (line == "#queries-only") {
             out.request.queries_only = true;
         } else if (line == "#no-data-on-error") {

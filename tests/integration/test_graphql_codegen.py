@@ -52,6 +52,18 @@ DOCUMENTS = {
           }
         }
     """,
+    # Hasura's forms (the current view declares them).
+    "hasura.graphql": """
+        mutation UpsertAndBump($artist: artists_insert_input!, $updates: [albums_updates!]!) {
+          insert_artists_one(object: $artist,
+                             on_conflict: {constraint: artists_pkey, update_columns: [name]}) { id name }
+          update_tracks(where: {album_id: {_eq: 1}}, _inc: {ms: 1000}) { affected_rows }
+          update_albums_many(updates: $updates) { affected_rows }
+        }
+        query LatestPerArtist {
+          albums(distinct_on: [artist_id], order_by: [{artist_id: ASC}, {year: DESC}]) { title }
+        }
+    """,
 }
 
 CODEGEN_CONFIG = """import type {{ CodegenConfig }} from '@graphql-codegen/cli';
@@ -111,6 +123,8 @@ class GraphQLCodegenTest(GraphQLTestCase):
             self.assertIn("Asc = 'ASC'", types)
             self.assertNotIn("'asc'", types)
             self.assertIn("ArtistsWithAlbumsQuery", operations)
+            self.assertIn("UpsertAndBumpMutation", operations)
+            self.assertIn("export type Albums_Updates = {", types)
             tsc = self.run_tool("tsc", ["--strict", "--noEmit", "--skipLibCheck", "--target",
                                         "es2020", "--module", "esnext", "--moduleResolution",
                                         "bundler", "generated/types.ts",

@@ -23,6 +23,9 @@ namespace airsql::graphql {
 
 namespace {
 
+/// Most updates one update_<t>_many may run (each is a statement in the operation's transaction).
+constexpr std::size_t max_update_many = 1'000;
+
 boost::json::value error_json(const error_entry& e) {
     boost::json::object o;
     o["message"] = e.message;
@@ -326,7 +329,7 @@ private:
             if (!f.def) continue;
             try {
                 auto text = mutate(*conn, f, sh);
-                if (!finish_field(std::move(text), sh, true)) {
+                if (!finish_field(std::move(text), sh, f.def->type.is_non_null())) {
                     data_null_ = true;
                     break;
                 }
@@ -455,45 +458,88 @@ private:
                                         "every row)");
                 }
                 // The new values: `_set` (its name may carry "_" suffixes beside key columns
-                // named like it), else the deprecated `set`.
+                // named like it), else the deprecated `set`; Hasura's `_inc` likewise.
                 const boost::json::object* set = nullptr;
+                const boost::json::object* inc = nullptr;
                 for (const auto& a : def.args) {
-                    if (a.type.name != t.gql_name + "_set_input") continue;
                     const auto* v = args.if_contains(a.name);
                     if (!v || !v->is_object()) continue;
-                    if (!a.deprecated) {
-                        set = &v->get_object();
-                        break;
-                    }
-                    set = &v->get_object();
+                    if (a.type.name == t.gql_name + "_inc_input") inc = &v->get_object();
+                    if (a.type.name != t.gql_name + "_set_input") continue;
+                    if (!a.deprecated || !set) set = &v->get_object();
                 }
-                if (!set) throw field_failure("Argument \"_set\" not found: " + f.sel->name + " needs the new values");
-                std::vector<std::string> ids;
-                if (!set->empty()) {
-                    std::vector<bound_value> params;
-                    std::string assignments;
-                    for (const auto& [key, v] : *set) {
-                        auto c = t.column_by_gql(key);
-                        if (!c) continue;
-                        const auto& col = t.columns[*c];
-                        std::string rhs;
-                        if (col.scalar == column_scalar::file && v.is_string() && v.get_string() == "{}") {
-                            rhs = "x''";  // the UI's way to clear a file cell to an empty file
-                        } else {
-                            params.push_back(sql_compiler::to_bound(col, v));
-                            rhs = "?" + std::to_string(params.size());
-                        }
-                        assignments += (assignments.empty() ? "" : ", ") + sqlite::quote_identifier(col.name) + " = " + rhs;
-                    }
-                    auto cond = compiler_.condition(table, filter, quoted, params);
-                    ids = run_returning(conn,
-                                        "UPDATE " + quoted + " SET " + assignments + " WHERE " + cond + " RETURNING " +
-                                            compiler_.row_identity(table, quoted),
-                                        params, affected);
+                if (!set && !inc) {
+                    throw field_failure("Argument \"_set\" not found: " + f.sel->name + " needs the new values");
                 }
+                auto ids = update_rows(conn, table, filter, set, inc, affected);
                 return response_object(f, sh, affected, [&](const field_node& g, shape& gs) {
                     return returning_by_ids(conn, table, g, gs, ids, by_pk);
                 });
+            }
+            case field_role::update_many: {
+                // Hasura's update_<t>_many: each update in order (each sees the ones before),
+                // inside the operation's transaction; a list of mutation responses.
+                const auto* list = args.if_contains("updates");
+                boost::json::array updates;
+                if (list && list->is_array()) {
+                    updates = list->get_array();
+                } else if (list && list->is_object()) {
+                    updates.push_back(*list);
+                }
+                if (updates.size() > max_update_many) {
+                    throw field_failure(fmt::format("{} takes at most {} updates, not {}", f.sel->name,
+                                                    max_update_many, updates.size()));
+                }
+                sh.k = shape::kind::list;
+                sh.non_null = false;
+                sh.items_non_null = false;
+                std::string out = "[";
+                for (std::size_t i = 0; i < updates.size(); ++i) {
+                    const auto* u = updates[i].if_object();
+                    if (!u) continue;
+                    const auto* where = u->if_contains("where");
+                    if (!where || !where->is_object() || where->get_object().empty()) {
+                        throw field_failure(fmt::format(
+                            "The filter of update {} of {} must not be empty: name the rows to update (an "
+                            "empty filter would change every row)",
+                            i, f.sel->name));
+                    }
+                    auto object_or_null = [&](std::string_view name) -> const boost::json::object* {
+                        const auto* v = u->if_contains(name);
+                        return v && v->is_object() ? &v->get_object() : nullptr;
+                    };
+                    std::int64_t item_affected = 0;
+                    auto ids = update_rows(conn, table, where->get_object(), object_or_null("_set"),
+                                           object_or_null("_inc"), item_affected);
+                    shape item;
+                    out += (i ? "," : "") + response_object(f, item, item_affected, [&](const field_node& g, shape& gs) {
+                               return returning_by_ids(conn, table, g, gs, ids, false);
+                           });
+                    if (i == 0) sh.fields = std::move(item.fields);
+                }
+                return out + "]";
+            }
+            case field_role::insert_one: {
+                // Hasura's insert_<t>_one: the row, or null when on_conflict left the existing
+                // row as it was. A token that cannot read gets no row data: only __typename,
+                // refused before anything is written.
+                if (!ctx_.s.can_read()) {
+                    for (const auto& g : collect_fields(ctx_, response_type(f), f.sub)) {
+                        if (g.sel->name == "__typename") continue;
+                        throw field_failure("Cannot read field \"" + g.sel->name +
+                                            "\": the credentials used do not allow reading this database; select "
+                                            "only __typename, or use insert_" +
+                                            t.gql_name + " { affected_rows }");
+                    }
+                }
+                boost::json::object many;
+                if (const auto* o = args.if_contains("object")) many["objects"] = boost::json::array{*o};
+                if (const auto* c = args.if_contains("on_conflict"); c && !c->is_null()) many["on_conflict"] = *c;
+                auto ids = insert_rows(conn, table, many, affected);
+                sh.k = shape::kind::object;
+                sh.non_null = false;
+                if (ids.empty()) return "null";
+                return returning_by_ids(conn, table, f, sh, ids, true);
             }
             case field_role::delete_:
             case field_role::delete_by_pk: {
@@ -529,6 +575,48 @@ private:
             default:
                 throw field_failure("not a mutation field");
         }
+    }
+
+    // UPDATE … SET <set>, <inc> WHERE <filter> RETURNING <row identity>; Hasura's rule: a
+    // column may not be both set and incremented. Nothing to change: no statement, no rows.
+    std::vector<std::string> update_rows(sqlite::connection& conn, std::size_t table, const boost::json::object& filter,
+                                         const boost::json::object* set, const boost::json::object* inc,
+                                         std::int64_t& affected) {
+        const auto& t = ctx_.s.model->tables[table];
+        auto quoted = sqlite::quote_identifier(t.name);
+        if (set && inc) {
+            std::string both;  // Hasura's (v2) message, naming every such column
+            for (const auto& [key, v] : *inc) {
+                if (set->contains(key)) both += (both.empty() ? "'" : ", '") + std::string(key) + "'";
+            }
+            if (!both.empty()) throw field_failure("Column found in multiple operators: [" + both + "].");
+        }
+        std::vector<bound_value> params;
+        std::string assignments;
+        auto assign = [&](const boost::json::object& values, bool increment) {
+            for (const auto& [key, v] : values) {
+                auto c = t.column_by_gql(key);
+                if (!c) continue;
+                const auto& col = t.columns[*c];
+                auto name = sqlite::quote_identifier(col.name);
+                std::string rhs;
+                if (!increment && col.scalar == column_scalar::file && v.is_string() && v.get_string() == "{}") {
+                    rhs = "x''";  // the UI's way to clear a file cell to an empty file
+                } else {
+                    params.push_back(sql_compiler::to_bound(col, v));
+                    rhs = (increment ? name + " + ?" : "?") + std::to_string(params.size());
+                }
+                assignments += (assignments.empty() ? "" : ", ") + name + " = " + rhs;
+            }
+        };
+        if (set) assign(*set, false);
+        if (inc) assign(*inc, true);
+        if (assignments.empty()) return {};
+        auto cond = compiler_.condition(table, filter, quoted, params);
+        return run_returning(conn,
+                             "UPDATE " + quoted + " SET " + assignments + " WHERE " + cond + " RETURNING " +
+                                 compiler_.row_identity(table, quoted),
+                             params, affected);
     }
 
     std::vector<std::string> insert_rows(sqlite::connection& conn, std::size_t table, const boost::json::object& args,

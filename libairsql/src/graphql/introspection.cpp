@@ -50,15 +50,26 @@ public:
 
 private:
     // Types: the current view hides only members (every deprecated member shares its type
-    // with a current one, so no type becomes unreachable).
-    bool visible(const type_def& t) const { return view_ != schema_view::airgql_compatible || !t.extension; }
+    // with a current one, so no type becomes unreachable); the full view hides the types only
+    // current-only members reach.
+    bool visible(const type_def& t) const {
+        switch (view_) {
+            case schema_view::airgql_compatible:
+                return !t.extension;
+            case schema_view::full:
+                return !t.current_only;
+            case schema_view::current:
+                return true;
+        }
+        return true;
+    }
     template <class T>
     bool visible_member(const T& m) const {
         switch (view_) {
             case schema_view::airgql_compatible:
                 return !m.extension;
             case schema_view::full:
-                return true;
+                return !m.current_only;
             case schema_view::current:
                 return !m.deprecated;
         }

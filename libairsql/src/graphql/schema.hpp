@@ -50,6 +50,8 @@ enum class field_role : std::uint8_t {
     delete_,             ///< Mutation.delete_<t>
     update_by_pk,        ///< Mutation.update_<t>_by_pk
     delete_by_pk,        ///< Mutation.delete_<t>_by_pk
+    insert_one,          ///< Mutation.insert_<t>_one (Hasura's; returns the row)
+    update_many,         ///< Mutation.update_<t>_many (Hasura's; a list of responses)
     column,              ///< <t>_row.<column>
     object_relationship, ///< <t>_row.<parent> (many-to-one)
     array_relationship,  ///< <t>_row.<children> (one-to-many)
@@ -73,6 +75,10 @@ struct input_value_def {
     bool deprecated = false;
     std::string deprecation_reason;
     bool extension = false;  ///< beyond AirGQL: hidden in the AirGQL-compatible introspection
+    /// An extension that changes a signature the shared conformance suite pins in the default
+    /// view (the arguments of Query.<t> and Mutation.update_*, Mutation's field count): shown
+    /// only by the `current` introspection view. Execution accepts it in every view.
+    bool current_only = false;
 };
 
 struct field_def {
@@ -83,6 +89,7 @@ struct field_def {
     bool deprecated = false;
     std::string deprecation_reason;
     bool extension = false;
+    bool current_only = false;
     field_role role = field_role::introspection;
     std::uint32_t table = 0;  ///< index into database_model::tables, where it applies
     std::uint32_t index = 0;  ///< column or relationship index, where it applies
@@ -96,6 +103,7 @@ struct enum_value_def {
     bool deprecated = false;
     std::string deprecation_reason;
     bool extension = false;
+    bool current_only = false;
 };
 
 struct type_def {
@@ -106,6 +114,7 @@ struct type_def {
     std::vector<input_value_def> input_fields;  ///< input_object
     std::vector<enum_value_def> enum_values;    ///< enum_
     bool extension = false;
+    bool current_only = false;  ///< reachable only through current-only members
 
     const field_def* field(std::string_view n) const;
     const input_value_def* input_field(std::string_view n) const;

@@ -843,7 +843,7 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
             for (std::size_t i = 0; i < terms.size() && i < distinct.size(); ++i) leading.insert(terms[i].expr);
             if (terms.size() < distinct.size() || wanted != leading) {
                 throw field_failure(
-                    "\"distinct_on\" columns must match the leading \"order_by\" columns (order by them first)");
+                    "\"distinct_on\" columns must match initial \"order_by\" columns");
             }
         }
     }

@@ -44,26 +44,39 @@ struct hasura_api {
         db = create_database(eng, owner, {"db", "ann", sql, std::nullopt}).id;
     }
 
-    json::value run(const std::string& query) {
+    json::value run(const std::string& query, const principal* who = nullptr,
+                    introspection_view view = introspection_view::full) {
         graphql_request r;
         r.query = query;
-        return json::parse(execute_graphql(eng, owner, db, r).body);
+        r.view = view;
+        return json::parse(execute_graphql(eng, who ? *who : owner, db, r).body);
     }
 
-    json::value data(const std::string& query) {
-        auto r = run(query);
+    json::value data(const std::string& query, const principal* who = nullptr) {
+        auto r = run(query, who);
         INFO(query);
         INFO(json::serialize(r));
         REQUIRE_FALSE(r.as_object().contains("errors"));
         return r.at("data");
     }
 
-    std::string error(const std::string& query) {
-        auto r = run(query);
+    std::string error(const std::string& query, const principal* who = nullptr) {
+        auto r = run(query, who);
         INFO(query);
         INFO(json::serialize(r));
         REQUIRE(r.as_object().contains("errors"));
         return std::string(r.at("errors").at(0).at("message").as_string());
+    }
+
+    /// A principal holding an API token for this database.
+    principal token(token_access access) {
+        auto t = create_token(eng, owner,
+                              {.name = "t",
+                               .description = "",
+                               .expiration_utc = std::nullopt,
+                               .permissions = {{db, "", access}},
+                               .team_name = "ann"});
+        return authenticate(eng, credentials{.bearer = t.body});
     }
 
     std::vector<std::string> names(const std::string& query, const std::string& field = "artists",
@@ -235,15 +248,50 @@ TEST_CASE("distinct_on must lead order_by and exists only beside AirGQL's root l
     CHECK_THAT(
         api.error("{ albums_aggregate(distinct_on: [artist_id], order_by: {year: DESC}) { nodes { "
                   "id } } }"),
-        Catch::Contains("\"distinct_on\" columns must match the leading \"order_by\" columns"));
+        Catch::Contains("\"distinct_on\" columns must match initial \"order_by\" columns"));
     CHECK_THAT(api.error("{ albums_aggregate(distinct_on: [artist_id, year], order_by: {year: "
                          "DESC}) { nodes { id } } }"),
-               Catch::Contains("must match the leading"));
+               Catch::Contains("must match initial"));
     CHECK_THAT(api.error("{ albums_aggregate(distinct_on: [nope]) { nodes { id } } }"),
                Catch::Contains("does not exist in \"albums_column\""));
-    // Root lists keep AirGQL's arguments.
-    CHECK_THAT(api.error("{ albums(distinct_on: [artist_id]) { id } }"),
-               Catch::Contains("Unknown argument \"distinct_on\""));
+    CHECK_THAT(api.error("{ albums(distinct_on: [artist_id], order_by: {year: DESC}) { id } }"),
+               Catch::Contains("must match initial"));
+}
+
+TEST_CASE("distinct_on on root lists, with the row cap applying after the grouping", "[hasura]") {
+    hasura_api api;
+    auto d = api.data(
+        "{ albums(distinct_on: [artist_id], order_by: [{artist_id: desc_nulls_last}, {year: "
+        "DESC}]) "
+        "{ artist_id title } }");
+    CHECK(d == json::parse(R"({"albums": [{"artist_id": 3, "title": "Big Ones"},
+        {"artist_id": 2, "title": "Balls to the Wall"}, {"artist_id": 1, "title": "For Those About To Rock"}]})"));
+    // Without order_by: by value, the first row of each group in rowid order; limit after.
+    d = api.data("{ artists(distinct_on: born, limit: 2, offset: 1) { id } }");
+    CHECK(d == json::parse(R"({"artists": [{"id": 4}, {"id": 3}]})"));
+    // Only the current view shows it on root lists (the conformance suite pins their arguments
+    // in the default view); it runs whatever the view (one executable schema).
+    auto root_args = [&](introspection_view view) {
+        auto r = api.run(R"({ __type(name: "Query") { fields { name args { name } } } })", nullptr,
+                         view);
+        std::vector<std::string> out;
+        for (const auto& f : r.at("data").at("__type").at("fields").as_array()) {
+            if (f.at("name") != "albums") continue;
+            for (const auto& a : f.at("args").as_array())
+                out.emplace_back(a.at("name").as_string());
+        }
+        return out;
+    };
+    CHECK(root_args(introspection_view::airgql_compatible) ==
+          strings{"where", "order_by", "limit", "offset"});
+    CHECK(root_args(introspection_view::full) == strings{"where", "order_by", "limit", "offset"});
+    CHECK(root_args(introspection_view::current) ==
+          strings{"where", "distinct_on", "order_by", "limit", "offset"});
+    graphql_request req;
+    req.query = "{ albums(distinct_on: [artist_id]) { id } }";
+    req.view = introspection_view::airgql_compatible;
+    CHECK(json::parse(execute_graphql(api.eng, api.owner, api.db, req).body) ==
+          json::parse(R"({"data": {"albums": [{"id": 1}, {"id": 3}, {"id": 5}]}})"));
 }
 
 TEST_CASE("stddev and variance aggregates, sample and population, NULL for too few rows",
@@ -401,4 +449,232 @@ TEST_CASE("order_by an array relationship's aggregate", "[hasura]") {
                Catch::Contains("must not be empty"));
     CHECK_THAT(api.error("{ artists(order_by: {albums_aggregate: {sum: {title: ASC}}}) { name } }"),
                Catch::Contains("\"title\" is not defined by type \"albums_sum_order_by\""));
+}
+
+// ---- Hasura's mutation forms ----
+
+TEST_CASE("insert_<t>_one returns the row, or null when on_conflict leaves the row", "[hasura]") {
+    hasura_api api(
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY, slug TEXT UNIQUE, label TEXT, hits INTEGER "
+        "DEFAULT 0);"
+        "INSERT INTO tags VALUES (1, 'rock', 'Rock', 5);");
+    auto d = api.data(
+        R"(mutation { insert_tags_one(object: {slug: "pop", label: "Pop"}) { id slug hits } })");
+    CHECK(d == json::parse(R"({"insert_tags_one": {"id": 2, "slug": "pop", "hits": 0}})"));
+    // Upsert by a constraint name: the updated row.
+    d = api.data(R"(mutation { insert_tags_one(object: {slug: "rock", label: "Hard Rock"},
+        on_conflict: {constraint: tags_slug_key, update_columns: [label]}) { id label hits } })");
+    CHECK(d == json::parse(R"({"insert_tags_one": {"id": 1, "label": "Hard Rock", "hits": 5}})"));
+    // DO NOTHING, and an update its where skips: null, nothing changed.
+    d = api.data(R"(mutation { a: insert_tags_one(object: {slug: "rock", label: "x"},
+        on_conflict: {constraint: [slug], update_columns: []}) { id }
+        b: insert_tags_one(object: {slug: "rock", label: "y"},
+        on_conflict: {constraint: tags_slug_key, update_columns: [label], where: {hits: {_gt: 10}}}) { id } })");
+    CHECK(d == json::parse(R"({"a": null, "b": null})"));
+    CHECK(api.data("{ tags_by_pk(id: 1) { label } }") ==
+          json::parse(R"({"tags_by_pk": {"label": "Hard Rock"}})"));
+    // No conflict: the new row.
+    d = api.data(
+        R"(mutation { insert_tags_one(object: {id: 7, slug: "jazz"}, on_conflict: {constraint: tags_pkey,
+        update_columns: [slug]}) { __typename id } })");
+    CHECK(d == json::parse(R"({"insert_tags_one": {"__typename": "tags_row", "id": 7}})"));
+    // A failing insert is a field error; the operation's earlier fields roll back with it.
+    auto r = api.run(R"(mutation { ok: insert_tags_one(object: {slug: "blues"}) { id }
+        dup: insert_tags_one(object: {slug: "pop"}) { id } })");
+    CHECK(r.at("data").is_null());
+    CHECK_THAT(std::string(r.at("errors").at(0).at("message").as_string()),
+               Catch::Contains("UNIQUE"));
+    CHECK(r.at("errors").at(0).at("path") == json::parse(R"(["dup"])"));
+    CHECK(api.data(R"({ tags(where: {slug: {_eq: "blues"}}) { id } })") ==
+          json::parse(R"({"tags": []})"));
+    // AirGQL's rule about update_columns holds here too.
+    CHECK_THAT(api.error(R"(mutation { insert_tags_one(object: {slug: "rock"},
+        on_conflict: {constraint: tags_slug_key, update_columns: [label]}) { id } })"),
+               Catch::Contains("without being explicitly provided"));
+}
+
+TEST_CASE("_inc adds to numeric columns, beside _set, in update and update-by-pk", "[hasura]") {
+    hasura_api api;
+    auto d = api.data(
+        R"(mutation { update_artists(where: {id: {_lte: 3}}, _inc: {born: 10, rating: 0.25},
+        _set: {name: "x"}) { affected_rows returning { id name born rating } } })");
+    CHECK(d == json::parse(R"({"update_artists": {"affected_rows": 3, "returning": [
+        {"id": 1, "name": "x", "born": 1983, "rating": 4.75}, {"id": 2, "name": "x", "born": null, "rating": 3.25},
+        {"id": 3, "name": "x", "born": 1980, "rating": null}]}})"));
+    d = api.data(
+        R"(mutation { update_artists_by_pk(id: 4, _inc: {born: -8}) { affected_rows returning { born } } })");
+    CHECK(d ==
+          json::parse(
+              R"({"update_artists_by_pk": {"affected_rows": 1, "returning": {"born": 1960}}})"));
+    d = api.data(
+        "mutation { update_artists_by_pk(id: 99, _inc: {born: 1}) { affected_rows returning { born "
+        "} } }");
+    CHECK(d == json::parse(R"({"update_artists_by_pk": {"affected_rows": 0, "returning": null}})"));
+    // Hasura's rule: one column, one operator.
+    CHECK_THAT(
+        api.error(
+            R"(mutation { update_artists(where: {id: {_eq: 1}}, _set: {born: 1}, _inc: {born: 1}) {
+        affected_rows } })"),
+        Catch::Contains("Column found in multiple operators: ['born']."));
+    // Only numeric columns; the value has the column's type.
+    CHECK_THAT(
+        api.error(
+            R"(mutation { update_artists(where: {id: {_eq: 1}}, _inc: {name: 1}) { affected_rows } })"),
+        Catch::Contains("\"name\""));
+    CHECK_THAT(
+        api.error(
+            R"(mutation { update_artists(where: {id: {_eq: 1}}, _inc: {born: 1.5}) { affected_rows } })"),
+        Catch::Contains("Int"));
+    // Past 64 bits SQLite's sum becomes a REAL; reading it back as Int is a field error (D1),
+    // not a wrapped value.
+    auto big = api.run(
+        "mutation { update_artists_by_pk(id: 5, _set: {born: 9223372036854775807}) { affected_rows "
+        "} "
+        "b: update_artists_by_pk(id: 5, _inc: {born: 1}) { returning { id born } } }");
+    INFO(json::serialize(big));
+    CHECK(big.at("data").at("b").at("returning").at("born").is_null());
+    CHECK(big.at("errors").at(0).at("path") == json::parse(R"(["b", "returning", "born"])"));
+    api.data("mutation { update_artists_by_pk(id: 5, _set: {born: 1970}) { affected_rows } }");
+    // Neither _set nor _inc: AirGQL's error.
+    CHECK_THAT(api.error("mutation { update_artists(where: {id: {_eq: 1}}) { affected_rows } }"),
+               Catch::Contains("needs the new values"));
+    CHECK(api.data("{ artists_by_pk(id: 1) { born } }") ==
+          json::parse(R"({"artists_by_pk": {"born": 1983}})"));
+}
+
+TEST_CASE("update_<t>_many runs each update in order in one transaction", "[hasura]") {
+    hasura_api api;
+    auto d = api.data(R"(mutation { update_artists_many(updates: [
+        {where: {id: {_eq: 1}}, _set: {born: 2000}},
+        {where: {born: {_gte: 2000}}, _inc: {born: 1}, _set: {name: "later"}},
+        {where: {id: {_eq: 99}}, _set: {born: 1}}]) { affected_rows returning { id name born } } })");
+    CHECK(d == json::parse(R"({"update_artists_many": [
+        {"affected_rows": 1, "returning": [{"id": 1, "name": "AC/DC", "born": 2000}]},
+        {"affected_rows": 1, "returning": [{"id": 1, "name": "later", "born": 2001}]},
+        {"affected_rows": 0, "returning": []}]})"));
+    CHECK(api.data("mutation { update_artists_many(updates: []) { affected_rows } }") ==
+          json::parse(R"({"update_artists_many": []})"));
+    // A failing update (an empty filter) rolls back the ones before it.
+    auto r = api.run(
+        R"(mutation { update_artists_many(updates: [{where: {id: {_eq: 2}}, _set: {born: 1}},
+        {where: {}, _set: {born: 2}}]) { affected_rows } })");
+    CHECK(r.at("data").is_null());
+    CHECK_THAT(std::string(r.at("errors").at(0).at("message").as_string()),
+               Catch::Contains("must not be empty"));
+    CHECK(api.data("{ artists_by_pk(id: 2) { born } }") ==
+          json::parse(R"({"artists_by_pk": {"born": null}})"));
+    CHECK_THAT(
+        api.error(
+            R"(mutation { update_artists_many(updates: [{_set: {born: 1}}]) { affected_rows } })"),
+        Catch::Contains("where"));
+    CHECK_THAT(
+        api.error(
+            R"(mutation { update_artists_many(updates: [{where: {id: {_eq: 1}}, _set: {born: 1},
+        _inc: {born: 1}}]) { affected_rows } })"),
+        Catch::Contains("multiple operators"));
+    // At most 1,000 updates.
+    std::string many = "mutation { update_artists_many(updates: [";
+    for (int i = 0; i < 1001; ++i) many += "{where: {id: {_eq: 1}}, _inc: {born: 1}},";
+    many += "]) { affected_rows } }";
+    CHECK_THAT(api.error(many), Catch::Contains("at most 1000 updates, not 1001"));
+    CHECK(api.data("{ artists_by_pk(id: 1) { born } }") ==
+          json::parse(R"({"artists_by_pk": {"born": 2001}})"));
+    many = "mutation { update_artists_many(updates: [";
+    for (int i = 0; i < 1000; ++i) many += "{where: {id: {_eq: 1}}, _inc: {born: 1}},";
+    many += "]) { __typename } }";
+    CHECK(api.data(many).at("update_artists_many").as_array().size() == 1000);
+    CHECK(api.data("{ artists_by_pk(id: 1) { born } }") ==
+          json::parse(R"({"artists_by_pk": {"born": 3001}})"));
+}
+
+TEST_CASE("Hasura's mutation forms follow the token's access mode", "[hasura]") {
+    hasura_api api;
+    auto ins = api.token(token_access::insertonly);
+    // Insert-only: insert_<t>_one with __typename only; no row data, nothing written otherwise.
+    auto d = api.data(
+        R"(mutation { insert_artists_one(object: {id: 10, name: "Abba", born: 0}) { __typename } })",
+        &ins);
+    CHECK(d == json::parse(R"({"insert_artists_one": {"__typename": "artists_row"}})"));
+    CHECK_THAT(
+        api.error(R"(mutation { insert_artists_one(object: {id: 11, name: "Yes"}) { id } })", &ins),
+        Catch::Contains("Cannot read field \"id\""));
+    CHECK(api.data("{ artists_by_pk(id: 11) { id } }") ==
+          json::parse(R"({"artists_by_pk": null})"));
+    CHECK_THAT(api.error(R"(mutation { insert_artists_one(object: {id: 10, name: "x"},
+        on_conflict: {constraint: artists_pkey, update_columns: [name]}) { __typename } })",
+                         &ins),
+               Catch::Contains("insert-only access cannot change existing rows"));
+    CHECK_THAT(api.error("mutation { update_artists_many(updates: []) { affected_rows } }", &ins),
+               Catch::Contains("Cannot query field \"update_artists_many\""));
+    // Write-only: every form, no row data.
+    auto w = api.token(token_access::writeonly);
+    d = api.data(
+        R"(mutation { update_artists(where: {id: {_eq: 10}}, _inc: {born: 5}) { affected_rows }
+        update_artists_many(updates: {where: {id: {_eq: 10}}, _inc: {born: 5}}) { affected_rows } })",
+        &w);
+    CHECK(
+        d ==
+        json::parse(
+            R"({"update_artists": {"affected_rows": 1}, "update_artists_many": [{"affected_rows": 1}]})"));
+    CHECK_THAT(
+        api.error(R"(mutation { update_artists_many(updates: []) { returning { id } } })", &w),
+        Catch::Contains("Cannot query field \"returning\""));
+    CHECK_THAT(
+        api.error(R"(mutation { insert_artists_one(object: {name: "Yes"}) { __typename name } })",
+                  &w),
+        Catch::Contains("Cannot read field \"name\""));
+    CHECK(api.data("{ artists_by_pk(id: 10) { born } }") ==
+          json::parse(R"({"artists_by_pk": {"born": 10}})"));
+    // Read-only: no mutations at all.
+    auto ro = api.token(token_access::read);
+    CHECK_THAT(api.error(R"(mutation { insert_artists_one(object: {name: "x"}) { id } })", &ro),
+               Catch::Contains("not configured to execute mutation"));
+}
+
+TEST_CASE("only the current view shows Hasura's mutation forms", "[hasura]") {
+    hasura_api api;
+    auto mutation_fields = [&](introspection_view view) {
+        auto r = api.run(R"({ __type(name: "Mutation") { fields { name args { name } } } })",
+                         nullptr, view);
+        std::vector<std::string> out;
+        for (const auto& f : r.at("data").at("__type").at("fields").as_array()) {
+            out.emplace_back(f.at("name").as_string());
+            for (const auto& a : f.at("args").as_array()) {
+                out.push_back(std::string(f.at("name").as_string()) + "." +
+                              std::string(a.at("name").as_string()));
+            }
+        }
+        return out;
+    };
+    auto has = [](const std::vector<std::string>& v, const std::string& x) {
+        return std::find(v.begin(), v.end(), x) != v.end();
+    };
+    auto names = mutation_fields(introspection_view::current);
+    CHECK(has(names, "insert_artists_one"));
+    CHECK(has(names, "insert_artists_one.object"));
+    CHECK(has(names, "update_albums_many"));
+    CHECK(has(names, "update_artists._inc"));
+    CHECK(has(names, "update_artists_by_pk._inc"));
+    // The default view keeps the signatures the conformance suite pins; AirGQL's view too.
+    for (auto view : {introspection_view::full, introspection_view::airgql_compatible}) {
+        names = mutation_fields(view);
+        // Per table: insert_<t>_one and its 2 arguments, update_<t>_many and its argument,
+        // _inc twice; 7 × 2 tables.
+        CHECK(names.size() == mutation_fields(introspection_view::current).size() - 14);
+        CHECK_FALSE(has(names, "insert_artists_one"));
+        CHECK_FALSE(has(names, "update_albums_many"));
+        CHECK_FALSE(has(names, "update_artists._inc"));
+        CHECK(has(names, "update_artists._set"));
+        for (const char* t : {"artists_inc_input", "artists_updates"}) {
+            auto r =
+                api.run(std::string(R"({ __type(name: ")") + t + R"(") { name } })", nullptr, view);
+            CHECK(r.at("data").at("__type").is_null());
+        }
+    }
+    auto r = api.run(R"({ __type(name: "artists_updates") { inputFields { name } } })", nullptr,
+                     introspection_view::current);
+    CHECK(
+        r.at("data") ==
+        json::parse(
+            R"({"__type": {"inputFields": [{"name": "where"}, {"name": "_set"}, {"name": "_inc"}]}})"));
 }

@@ -101,10 +101,10 @@ TEST_CASE("Query has list fields, then by-pk fields, then aggregates, in table o
     CHECK(s->query_type == "Query");
     CHECK(members(*s, "Query") ==
           strings{
-              "users(where: users_filter, filter: users_filter @deprecated, "
-              "order_by: [users_order_by], limit: Int, offset: Int): [users_row!]!",
-              "songs(where: songs_filter, filter: songs_filter @deprecated, "
-              "order_by: [songs_order_by], limit: Int, offset: Int): [songs_row!]!",
+              "users(where: users_filter, filter: users_filter @deprecated, distinct_on: "
+              "[users_column!], order_by: [users_order_by], limit: Int, offset: Int): [users_row!]!",
+              "songs(where: songs_filter, filter: songs_filter @deprecated, distinct_on: "
+              "[songs_column!], order_by: [songs_order_by], limit: Int, offset: Int): [songs_row!]!",
               "users_by_pk(email: String!): users_row",
               "songs_by_pk(rowid: Int!): songs_row",
               "users_aggregate(where: users_filter, distinct_on: [users_column!], order_by: [users_order_by], limit: Int, "
@@ -128,20 +128,62 @@ TEST_CASE("Mutation has inserts, updates, deletes, then the by-pk variants", "[g
               "insert_songs(objects: [songs_insert_input!]!, on_conflict: "
               "[songs_upsert_on_conflict!]): songs_mutation_response!",
               "update_users(_set: users_set_input, set: users_set_input @deprecated, "
-              "where: users_filter, filter: users_filter @deprecated): users_mutation_response!",
+              "where: users_filter, filter: users_filter @deprecated, _inc: users_inc_input): "
+              "users_mutation_response!",
               "update_songs(_set: songs_set_input, set: songs_set_input @deprecated, "
-              "where: songs_filter, filter: songs_filter @deprecated): songs_mutation_response!",
+              "where: songs_filter, filter: songs_filter @deprecated, _inc: songs_inc_input): "
+              "songs_mutation_response!",
               "delete_users(where: users_filter, filter: users_filter @deprecated): "
               "users_mutation_response!",
               "delete_songs(where: songs_filter, filter: songs_filter @deprecated): "
               "songs_mutation_response!",
               "update_users_by_pk(email: String!, _set: users_set_input, "
-              "set: users_set_input @deprecated): users_mutation_by_pk_response!",
+              "set: users_set_input @deprecated, _inc: users_inc_input): "
+              "users_mutation_by_pk_response!",
               "update_songs_by_pk(rowid: Int!, _set: songs_set_input, "
-              "set: songs_set_input @deprecated): songs_mutation_by_pk_response!",
+              "set: songs_set_input @deprecated, _inc: songs_inc_input): "
+              "songs_mutation_by_pk_response!",
               "delete_users_by_pk(email: String!): users_mutation_by_pk_response!",
               "delete_songs_by_pk(rowid: Int!): songs_mutation_by_pk_response!",
+              // Hasura's forms (extensions), after AirGQL's fields.
+              "insert_users_one(object: users_insert_input!, on_conflict: "
+              "users_upsert_on_conflict): users_row",
+              "insert_songs_one(object: songs_insert_input!, on_conflict: "
+              "songs_upsert_on_conflict): songs_row",
+              "update_users_many(updates: [users_updates!]!): [users_mutation_response]",
+              "update_songs_many(updates: [songs_updates!]!): [songs_mutation_response]",
           });
+    // All are extensions; the conformance suite pins Mutation's field count and update's
+    // arguments in the default view, so only the current view shows them.
+    for (const auto& f : type(*s, "Mutation").fields) {
+        INFO(f.name);
+        bool hasura = f.name.ends_with("_one") || f.name.ends_with("_many");
+        CHECK(f.extension == hasura);
+        CHECK(f.current_only == hasura);
+        for (const auto& a : f.args) {
+            CHECK(a.extension == (hasura || a.name == "_inc"));
+            CHECK(a.current_only == (a.name == "_inc"));
+        }
+    }
+    for (const auto& f : type(*s, "Query").fields) {
+        INFO(f.name);
+        for (const auto& a : f.args) {
+            // Root lists only: distinct_on of aggregates is in the default view.
+            CHECK(a.current_only == (a.name == "distinct_on" && f.role == field_role::table_list));
+        }
+    }
+    // _inc: the numeric columns (rowid too), as their own scalar.
+    CHECK(members(*s, "users_inc_input") ==
+          strings{"rowid: Int", "number_of_logins: Int", "progress: Float"});
+    CHECK(members(*s, "users_updates") ==
+          strings{"where: users_filter!", "_set: users_set_input", "_inc: users_inc_input"});
+    for (const char* t : {"users_inc_input", "users_updates", "songs_inc_input"}) {
+        INFO(t);
+        CHECK(type(*s, t).extension);
+        CHECK(type(*s, t).current_only);
+    }
+    CHECK_FALSE(type(*s, "users_set_input").current_only);
+    CHECK_FALSE(type(*s, "users_aggregate").current_only);
     CHECK(members(*s, "users_mutation_response") ==
           strings{"affected_rows: Int!", "returning: [users_row!]!"});
     CHECK(members(*s, "users_mutation_by_pk_response") ==
@@ -184,10 +226,12 @@ TEST_CASE("a write-only schema mutates everything but returns nothing", "[graphq
     auto s = build(users_songs, access_mode::write_only);
     CHECK_FALSE(s->can_read());
     CHECK(s->mutation_type == "Mutation");
-    CHECK(field_names(*s, "Mutation") == strings{"insert_users", "insert_songs", "update_users",
-                                                 "update_songs", "delete_users", "delete_songs",
-                                                 "update_users_by_pk", "update_songs_by_pk",
-                                                 "delete_users_by_pk", "delete_songs_by_pk"});
+    CHECK(field_names(*s, "Mutation") ==
+          strings{"insert_users", "insert_songs", "update_users", "update_songs", "delete_users",
+                  "delete_songs", "update_users_by_pk", "update_songs_by_pk",
+                  "delete_users_by_pk", "delete_songs_by_pk", "insert_users_one",
+                  "insert_songs_one", "update_users_many", "update_songs_many"});
+    // insert_<t>_one still returns the row type: its fields are refused at run time.
     CHECK(members(*s, "users_mutation_response") == strings{"affected_rows: Int!"});
     CHECK(members(*s, "songs_mutation_by_pk_response") == strings{"affected_rows: Int!"});
     // Query stays a valid root; its fields are refused at run time.
@@ -201,8 +245,15 @@ TEST_CASE("an insert-only schema has only insert fields and no returning", "[gra
           strings{"insert_users(objects: [users_insert_input!]!, on_conflict: "
                   "[users_upsert_on_conflict!]): users_mutation_response!",
                   "insert_songs(objects: [songs_insert_input!]!, on_conflict: "
-                  "[songs_upsert_on_conflict!]): songs_mutation_response!"});
+                  "[songs_upsert_on_conflict!]): songs_mutation_response!",
+                  "insert_users_one(object: users_insert_input!, on_conflict: "
+                  "users_upsert_on_conflict): users_row",
+                  "insert_songs_one(object: songs_insert_input!, on_conflict: "
+                  "songs_upsert_on_conflict): songs_row"});
     CHECK(members(*s, "users_mutation_response") == strings{"affected_rows: Int!"});
+    // No update forms: neither _inc nor update_<t>_many's types.
+    CHECK_FALSE(s->find("users_inc_input"));
+    CHECK_FALSE(s->find("users_updates"));
 }
 
 // ---- naming conflicts (§4.5) ----
@@ -225,7 +276,9 @@ TEST_CASE("by-pk names get underscores while they name a table", "[graphql]") {
                   "update_foo_by_pk", "update_foo_by_pk_", "delete_foo", "delete_foo_by_pk",
                   "delete_foo_by_pk_", "update_foo_by_pk__", "update_foo_by_pk_by_pk",
                   "update_foo_by_pk__by_pk", "delete_foo_by_pk__", "delete_foo_by_pk_by_pk",
-                  "delete_foo_by_pk__by_pk"});
+                  "delete_foo_by_pk__by_pk", "insert_foo_one", "insert_foo_by_pk_one",
+                  "insert_foo_by_pk__one", "update_foo_many", "update_foo_by_pk_many",
+                  "update_foo_by_pk__many"});
     CHECK(field(*s, "Mutation", "update_foo_by_pk").role == field_role::update);
     CHECK(field(*s, "Mutation", "update_foo_by_pk__").role == field_role::update_by_pk);
 }
@@ -236,14 +289,42 @@ TEST_CASE("the set arguments of update-by-pk step aside for key columns named _s
         "CREATE TABLE foo (\"_set\" INT PRIMARY KEY, v TEXT);"
         "CREATE TABLE bar (\"set\" TEXT PRIMARY KEY, v TEXT);");
     CHECK(field_sig(field(*s, "Mutation", "update_foo_by_pk")) ==
-          "update_foo_by_pk(_set: Int!, _set_: foo_set_input, set: foo_set_input @deprecated): "
-          "foo_mutation_by_pk_response!");
+          "update_foo_by_pk(_set: Int!, _set_: foo_set_input, set: foo_set_input @deprecated, "
+          "_inc: foo_inc_input): foo_mutation_by_pk_response!");
     CHECK(field_sig(field(*s, "Mutation", "update_bar_by_pk")) ==
-          "update_bar_by_pk(set: String!, _set: bar_set_input, set_: bar_set_input @deprecated): "
-          "bar_mutation_by_pk_response!");
+          "update_bar_by_pk(set: String!, _set: bar_set_input, set_: bar_set_input @deprecated, "
+          "_inc: bar_inc_input): bar_mutation_by_pk_response!");
     CHECK(field_sig(field(*s, "Query", "foo_by_pk")) == "foo_by_pk(_set: Int!): foo_row");
     CHECK(field_sig(field(*s, "Mutation", "delete_foo_by_pk")) ==
           "delete_foo_by_pk(_set: Int!): foo_mutation_by_pk_response!");
+}
+
+TEST_CASE("Hasura's generated mutation names yield to AirGQL's", "[graphql]") {
+    // insert_a_one is table a_one's insert; a's insert_<t>_one becomes insert_a_one_.
+    auto s = build(
+        "CREATE TABLE a (id INTEGER PRIMARY KEY, \"_inc\" TEXT); CREATE TABLE a_one (x TEXT);"
+        "CREATE TABLE a_many (x TEXT); CREATE TABLE k (\"_inc\" INTEGER PRIMARY KEY, t TEXT);");
+    CHECK(field(*s, "Mutation", "insert_a_one").role == field_role::insert);
+    CHECK(field(*s, "Mutation", "insert_a_one").table == 1);
+    CHECK(field(*s, "Mutation", "insert_a_one_").role == field_role::insert_one);
+    CHECK(field(*s, "Mutation", "insert_a_one_").table == 0);
+    CHECK(field(*s, "Mutation", "insert_a_one_one").table == 1);
+    CHECK(field(*s, "Mutation", "update_a_many").role == field_role::update);
+    CHECK(field(*s, "Mutation", "update_a_many_").role == field_role::update_many);
+    CHECK(field(*s, "Mutation", "update_a_many_").table == 0);
+    // A key column named _inc moves the increments of update-by-pk to _inc_; a text column
+    // named _inc is not numeric.
+    CHECK(field_sig(field(*s, "Mutation", "update_k_by_pk")) ==
+          "update_k_by_pk(_inc: Int!, _set: k_set_input, set: k_set_input @deprecated, _inc_: "
+          "k_inc_input): k_mutation_by_pk_response!");
+    CHECK(members(*s, "a_inc_input") == strings{"rowid: Int", "id: Int"});
+    // A table without numeric columns (a WITHOUT ROWID table of text) has no _inc.
+    auto t = build("CREATE TABLE w (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;");
+    CHECK_FALSE(t->find("w_inc_input"));
+    CHECK(members(*t, "w_updates") == strings{"where: w_filter!", "_set: w_set_input"});
+    CHECK(field_sig(field(*t, "Mutation", "update_w")) ==
+          "update_w(_set: w_set_input, set: w_set_input @deprecated, where: w_filter, filter: "
+          "w_filter @deprecated): w_mutation_response!");
 }
 
 // ---- per-table types ----
@@ -544,6 +625,16 @@ TEST_CASE("exactly the airsql additions are flagged as extensions", "[graphql]")
     }
     expected.insert("enum albums_column.albums_pkey");
     expected.insert("enum artists_column.artists_pkey");
+    // Hasura's forms: distinct_on on root lists (views too), the mutation forms.
+    for (std::string t : {"artists", "albums", "titles"}) expected.insert("arg Query." + t + "(distinct_on)");
+    for (std::string t : {"artists", "albums"}) {
+        expected.insert("field Mutation.insert_" + t + "_one");
+        expected.insert("field Mutation.update_" + t + "_many");
+        expected.insert("arg Mutation.update_" + t + "(_inc)");
+        expected.insert("arg Mutation.update_" + t + "_by_pk(_inc)");
+        expected.insert("type " + t + "_inc_input");
+        expected.insert("type " + t + "_updates");
+    }
     CHECK(flagged(*s) == expected);
 }
 
