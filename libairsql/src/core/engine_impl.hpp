@@ -10,6 +10,7 @@
 #include "graphql/document_cache.hpp"
 #include "graphql/response_cache.hpp"
 #include "graphql/schema_cache.hpp"
+#include "graphql/subscription_hub.hpp"
 
 namespace airsql {
 
@@ -25,6 +26,8 @@ public:
     graphql::schema_cache graphql_schemas;
     graphql::document_cache graphql_documents;
     graphql::response_cache graphql_responses;
+    /// Live queries. Declared last: destroyed first, before the databases it watches.
+    graphql::subscription_hub subscriptions{*this};
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 

@@ -228,7 +228,9 @@ private:
 
     std::string run_query(const operation& op) {
         const auto& s = ctx_.s;
-        auto fields = collect_fields(ctx_, *s.find(s.query_type), {&op.selections});
+        // A subscription runs as the query it mirrors (a live query).
+        const auto& root = op.type == operation_type::subscription ? s.subscription_type : s.query_type;
+        auto fields = collect_fields(ctx_, *s.find(root), {&op.selections});
         if (!s.can_read()) {
             for (const auto& f : fields) {
                 field_error(f, "Cannot read field \"" + f.sel->name +
@@ -249,7 +251,7 @@ private:
             sh.loc = f.sel->loc;
             const auto& name = f.sel->name;
             if (name == "__typename") {
-                finish_field("\"" + s.query_type + "\"", sh, true);
+                finish_field("\"" + root + "\"", sh, true);
                 continue;
             }
             if (name == "__schema") {

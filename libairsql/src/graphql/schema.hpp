@@ -151,6 +151,9 @@ public:
     std::vector<directive_def> directives;
     std::string query_type = "Query";
     std::string mutation_type;  ///< empty when the caller may not mutate
+    /// Live queries: the query root's table fields (and `<t>_stream`); empty when the caller
+    /// may not read. Beyond AirGQL (hidden in its view).
+    std::string subscription_type;
     access_mode mode = access_mode::read_write;
     std::shared_ptr<const database_model> model;
     /// Relationships by table (outer index = table).

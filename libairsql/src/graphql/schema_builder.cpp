@@ -112,6 +112,7 @@ private:
         std::vector<std::string> pending{"Query", "__Schema", "__Type", "__TypeKind", "__Field", "__InputValue",
                                          "__EnumValue", "__Directive", "__DirectiveLocation"};
         if (!out_->mutation_type.empty()) pending.push_back(out_->mutation_type);
+        if (!out_->subscription_type.empty()) pending.push_back(out_->subscription_type);
         for (const auto& d : out_->directives) {
             for (const auto& a : d.args) pending.push_back(a.type.name);
         }
@@ -615,6 +616,15 @@ private:
             f.args = list_args(t, true);
             f.extension = true;
             q.fields.push_back(std::move(f));
+        }
+        if (can_read()) {
+            // Every query root field is also a live query (a subscription that answers again
+            // after each write that changed its result).
+            auto sub = object_type("Subscription", "Live queries: the result, then a new one after each change.", true);
+            sub.fields = q.fields;
+            for (auto& f : sub.fields) f.extension = false;  // the type itself is the addition
+            out_->subscription_type = sub.name;
+            add(std::move(sub));
         }
         add(std::move(q));
     }

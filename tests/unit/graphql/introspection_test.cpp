@@ -312,7 +312,7 @@ TEST_CASE("the full introspection view adds the airsql extensions", "[graphql]")
                                 "users_var_pop_fields", "users_var_samp_fields",
                                 "songs_stddev_fields", "songs_stddev_pop_fields",
                                 "songs_stddev_samp_fields", "songs_variance_fields",
-                                "songs_var_pop_fields", "songs_var_samp_fields"});
+                                "songs_var_pop_fields", "songs_var_samp_fields", "Subscription"});
     CHECK(names(types.at("Query").at("fields")) ==
           std::vector<std::string>{"users", "songs", "users_by_pk", "songs_by_pk",
                                    "users_aggregate", "songs_aggregate"});
