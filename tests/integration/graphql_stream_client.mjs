@@ -127,8 +127,18 @@ if (mode === 'live-ws') {
     no_protocol: await raw({ protocol: null }),
     header_auth: await raw({ messages: [{ type: 'connection_init' }], headers: auth, sendAfterAck: [sub('h')], waitMs: 1500 }),
     too_many: await raw({ messages: [init], sendAfterAck: [sub('a'), sub('b'), sub('c')], waitMs: 1500 }),
+    too_big: await raw({ messages: [init, { type: 'ping', payload: { x: 'y'.repeat(2 * 1024 * 1024) } }] }),
     not_graphql: await raw({ url: `${base.replace(/^http/, 'ws')}/api/status` }),
   };
+  if (extra.cookie) {
+    // The session cookie alone: from the server's own origin it is accepted, from another
+    // site's page refused (a WebSocket is not bound by the same-origin policy).
+    const host = new URL(base).host;
+    out.cookie_same_origin = await raw({ messages: [{ type: 'connection_init' }], waitMs: 1000,
+                                         headers: { Cookie: extra.cookie, Origin: `http://${host}` } });
+    out.cookie_other_origin = await raw({ messages: [{ type: 'connection_init' }],
+                                          headers: { Cookie: extra.cookie, Origin: 'http://evil.example' } });
+  }
   if (extra.readonly) {
     out.readonly = await raw({ url: `${base.replace(/^http/, 'ws')}/readonly/${extra.readonly}/graphql`,
                                messages: [{ type: 'connection_init' }],
