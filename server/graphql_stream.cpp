@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "graphql_stream.hpp"
 
+#include <fmt/format.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -8,7 +9,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_to.hpp>
-#include <fmt/format.h>
 
 #include <deque>
 #include <iostream>
@@ -60,14 +60,17 @@ std::size_t open_streams::size() {
 
 std::optional<graphql_target> graphql_target_of(std::string_view target) {
     auto path = target.substr(0, target.find('?'));
-    for (auto [prefix, readonly] : {std::pair<std::string_view, bool>{"/dbs/", false}, {"/readonly/", true}}) {
+    for (auto [prefix, readonly] :
+         {std::pair<std::string_view, bool>{"/dbs/", false}, {"/readonly/", true}}) {
         if (!path.starts_with(prefix)) continue;
         auto rest = path.substr(prefix.size());
         auto slash = rest.find('/');
-        if (slash == std::string_view::npos || slash == 0 || rest.substr(slash) != "/graphql") return std::nullopt;
+        if (slash == std::string_view::npos || slash == 0 || rest.substr(slash) != "/graphql")
+            return std::nullopt;
         auto id = rest.substr(0, slash);
         for (char c : id) {
-            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return std::nullopt;
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+                return std::nullopt;
         }
         return graphql_target{std::string(id), readonly};
     }
@@ -88,7 +91,8 @@ bool contains_ci(std::string_view haystack, std::string_view needle) {
 introspection_view view_of(const http_request& req) {
     auto header = req.header("X-Airsql-Schema");
     auto target = std::string_view(req.target);
-    auto query = target.find('?') == std::string_view::npos ? std::string_view() : target.substr(target.find('?'));
+    auto query = target.find('?') == std::string_view::npos ? std::string_view()
+                                                            : target.substr(target.find('?'));
     if (contains_ci(header, "airgql") || query.find("schema=airgql") != std::string_view::npos) {
         return introspection_view::airgql_compatible;
     }
@@ -138,7 +142,7 @@ struct outbox {
 // ---------------------------------------------------------------- graphql-ws
 
 class ws_session : public std::enable_shared_from_this<ws_session> {
-public:
+  public:
     ws_session(beast::tcp_stream& stream, graphql_target target, stream_env& env, std::string key,
                credentials creds)
         : ws_(stream),
@@ -219,7 +223,7 @@ public:
         env_.streams.remove(stream_id_);
     }
 
-private:
+  private:
     void send(std::string m) {
         if (closing_ || done_) return;
         if (!queue_.push(std::move(m), env_.opts.max_queued_bytes)) {
@@ -236,7 +240,8 @@ private:
         if (code == gws::slow_consumer && writing_) {
             // The client does not read: a close frame would wait behind the stuck write.
             beast::error_code ignored;
-            beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+            beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both,
+                                                           ignored);
         }
         if (reason.size() > 120) reason.resize(120);
         close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
@@ -268,7 +273,8 @@ private:
             ws_.text(true);
             writing_since_ = std::chrono::steady_clock::now();
             writing_ = true;
-            auto [ec, n] = co_await ws_.async_write(asio::buffer(m), asio::as_tuple(asio::use_awaitable));
+            auto [ec, n] =
+                co_await ws_.async_write(asio::buffer(m), asio::as_tuple(asio::use_awaitable));
             writing_ = false;
             if (ec) break;
         }
@@ -276,7 +282,8 @@ private:
         if (!done_) {
             // The socket is done for: end the reads too.
             beast::error_code ignored;
-            beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+            beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both,
+                                                           ignored);
         }
     }
 
@@ -286,7 +293,8 @@ private:
         auto self = shared_from_this();
         auto next_check = std::chrono::steady_clock::now() + env_.opts.recheck_interval;
         while (!done_) {
-            tick_.expires_after(std::min<std::chrono::steady_clock::duration>(1s, env_.opts.recheck_interval));
+            tick_.expires_after(
+                std::min<std::chrono::steady_clock::duration>(1s, env_.opts.recheck_interval));
             co_await tick_.async_wait(asio::as_tuple(asio::use_awaitable));
             if (done_) break;
             auto now = std::chrono::steady_clock::now();
@@ -341,7 +349,8 @@ private:
             case gws::message_type::connection_init:
                 return on_init(m);
             case gws::message_type::ping:
-                send(m.has_payload ? "{\"type\":\"pong\",\"payload\":" + boost::json::serialize(m.payload) + "}"
+                send(m.has_payload ? "{\"type\":\"pong\",\"payload\":" +
+                                         boost::json::serialize(m.payload) + "}"
                                    : gws::simple_message("pong"));
                 return;
             case gws::message_type::pong:
@@ -368,7 +377,8 @@ private:
         // connectionParams: {"Authorization": "Bearer …"} (or "authorization", or inside
         // "headers"), else the upgrade request's header or session cookie.
         const boost::json::object* params = &m.payload;
-        if (const auto* h = m.payload.if_contains("headers"); h && h->is_object()) params = &h->get_object();
+        if (const auto* h = m.payload.if_contains("headers"); h && h->is_object())
+            params = &h->get_object();
         for (const auto* name : {"Authorization", "authorization"}) {
             const auto* v = params->if_contains(name);
             if (!v) v = m.payload.if_contains(name);
@@ -411,9 +421,9 @@ private:
             return;
         }
         if (subs_.size() >= env_.opts.max_subscriptions_per_connection) {
-            send(gws::error_message(
-                m.id, gws::message_errors(fmt::format("this connection holds its maximum of {} operations",
-                                                      env_.opts.max_subscriptions_per_connection))));
+            send(gws::error_message(m.id, gws::message_errors(fmt::format(
+                                              "this connection holds its maximum of {} operations",
+                                              env_.opts.max_subscriptions_per_connection))));
             return;
         }
         subs_.emplace(m.id, nullptr);
@@ -431,7 +441,8 @@ private:
             };
             try {
                 auto who = authorize(self->env_.eng, self->target_, self->creds_);
-                auto started = start_graphql(self->env_.eng, who, self->target_.db_id, request, sink);
+                auto started =
+                    start_graphql(self->env_.eng, who, self->target_.db_id, request, sink);
                 asio::post(ex, [self, id, started = std::move(started)]() mutable {
                     self->on_started(id, std::move(started));
                 });
@@ -441,7 +452,9 @@ private:
                 });
             } catch (const std::exception& e) {
                 std::cerr << "graphql-ws subscribe failed: " << e.what() << '\n';
-                asio::post(ex, [self, id] { self->on_start_failed(id, errc::internal, "internal error"); });
+                asio::post(ex, [self, id] {
+                    self->on_start_failed(id, errc::internal, "internal error");
+                });
             }
         });
     }
@@ -495,10 +508,10 @@ private:
         send(gws::error_message(id, gws::message_errors(what)));
     }
 
-public:
+  public:
     introspection_view view_ = introspection_view::full;
 
-private:
+  private:
     websocket::stream<beast::tcp_stream&> ws_;
     asio::any_io_executor ex_;
     asio::steady_timer wake_;
@@ -541,8 +554,8 @@ struct sse_state {
     explicit sse_state(asio::any_io_executor ex) : wake(ex) {}
     asio::steady_timer wake;
     outbox queue;
-    bool ended = false;   // complete or error queued: nothing more comes
-    bool dropped = false; // too slow, or gone
+    bool ended = false;    // complete or error queued: nothing more comes
+    bool dropped = false;  // too slow, or gone
 };
 
 }  // namespace
@@ -554,7 +567,8 @@ asio::awaitable<void> serve_graphql_ws(beast::tcp_stream& stream,
     http_request head;
     head.method = std::string(upgrade.method_string());
     head.target = std::string(upgrade.target());
-    for (const auto& f : upgrade) head.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    for (const auto& f : upgrade)
+        head.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     credentials creds;
     try {
         // A WebSocket is not bound by the same-origin policy: a cookie session counts as
@@ -563,8 +577,8 @@ asio::awaitable<void> serve_graphql_ws(beast::tcp_stream& stream,
     } catch (const error&) {
         // A malformed header: connectionParams may still bring credentials.
     }
-    auto session = std::make_shared<ws_session>(stream, std::move(target), env, std::move(queue_key),
-                                                std::move(creds));
+    auto session = std::make_shared<ws_session>(stream, std::move(target), env,
+                                                std::move(queue_key), std::move(creds));
     session->view_ = view_of(head);
     co_await session->run(std::move(upgrade));
 }
@@ -613,7 +627,8 @@ asio::awaitable<void> serve_graphql_sse(beast::tcp_stream& stream, http_request 
                 } catch (const error& e) {
                     refusal = error_response(e);
                 } catch (const std::exception&) {
-                    refusal = error_response(400, "invalid_argument", "the body must be a JSON GraphQL request");
+                    refusal = error_response(400, "invalid_argument",
+                                             "the body must be a JSON GraphQL request");
                 }
                 asio::post(ex, [resume] { std::move (*resume)(); });
             });
@@ -632,7 +647,8 @@ asio::awaitable<void> serve_graphql_sse(beast::tcp_stream& stream, http_request 
     }
     auto write = [&](std::string data) -> asio::awaitable<bool> {
         stream.expires_after(env.opts.write_timeout);
-        auto [ec, n] = co_await asio::async_write(stream, asio::buffer(data), asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] = co_await asio::async_write(stream, asio::buffer(data),
+                                                  asio::as_tuple(asio::use_awaitable));
         co_return !ec;
     };
     std::string head =
@@ -655,8 +671,8 @@ asio::awaitable<void> serve_graphql_sse(beast::tcp_stream& stream, http_request 
         [&stream, state, gone]() -> asio::awaitable<void> {
             char byte[256];
             for (;;) {
-                auto [ec, n] = co_await stream.socket().async_read_some(asio::buffer(byte),
-                                                                        asio::as_tuple(asio::use_awaitable));
+                auto [ec, n] = co_await stream.socket().async_read_some(
+                    asio::buffer(byte), asio::as_tuple(asio::use_awaitable));
                 if (ec || *gone) break;
             }
             *gone = true;

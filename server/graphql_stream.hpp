@@ -27,13 +27,13 @@ namespace airsql::server {
 
 /// The open streams, so a stopping server can close them (WebSocket close 1001).
 class open_streams {
-public:
+  public:
     std::uint64_t add(std::function<void()> close_going_away);
     void remove(std::uint64_t id);
     void close_all();
     std::size_t size();
 
-private:
+  private:
     std::mutex mutex_;
     std::uint64_t next_ = 0;
     std::map<std::uint64_t, std::function<void()>> open_;

@@ -96,7 +96,8 @@ std::string next_message(std::string_view id, std::string_view result_json) {
 }
 
 std::string error_message(std::string_view id, std::string_view errors_json) {
-    return "{\"id\":" + quoted(id) + ",\"type\":\"error\",\"payload\":" + std::string(errors_json) + "}";
+    return "{\"id\":" + quoted(id) + ",\"type\":\"error\",\"payload\":" + std::string(errors_json) +
+           "}";
 }
 
 std::string complete_message(std::string_view id) {

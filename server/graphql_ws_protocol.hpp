@@ -18,26 +18,26 @@ inline constexpr std::string_view subprotocol = "graphql-transport-ws";
 
 /// Close codes of the protocol, and airsql's own.
 enum close_code : unsigned short {
-    going_away = 1001,            ///< the server is stopping
-    internal_error = 1011,        ///< unexpected failure
-    bad_request = 4400,           ///< a message that is not a valid client message
-    unauthorized = 4401,          ///< subscribe before connection_ack
-    forbidden = 4403,             ///< credentials refused, expired, revoked, or access changed
+    going_away = 1001,      ///< the server is stopping
+    internal_error = 1011,  ///< unexpected failure
+    bad_request = 4400,     ///< a message that is not a valid client message
+    unauthorized = 4401,    ///< subscribe before connection_ack
+    forbidden = 4403,       ///< credentials refused, expired, revoked, or access changed
     subprotocol_not_acceptable = 4406,
-    init_timeout = 4408,          ///< no connection_init in time
-    subscriber_exists = 4409,     ///< a subscribe with an id already in use
-    too_many_inits = 4429,        ///< a second connection_init
-    slow_consumer = 4413,         ///< airsql: the outgoing queue passed its cap
+    init_timeout = 4408,       ///< no connection_init in time
+    subscriber_exists = 4409,  ///< a subscribe with an id already in use
+    too_many_inits = 4429,     ///< a second connection_init
+    slow_consumer = 4413,      ///< airsql: the outgoing queue passed its cap
 };
 
 enum class message_type { connection_init, ping, pong, subscribe, complete };
 
 struct client_message {
     message_type type = message_type::ping;
-    std::string id;                 ///< subscribe and complete
-    boost::json::object payload;    ///< connection_init, ping, pong (optional), subscribe
+    std::string id;               ///< subscribe and complete
+    boost::json::object payload;  ///< connection_init, ping, pong (optional), subscribe
     bool has_payload = false;
-    graphql_request request;        ///< subscribe: the payload read as a GraphQL request
+    graphql_request request;  ///< subscribe: the payload read as a GraphQL request
 };
 
 struct parse_outcome {

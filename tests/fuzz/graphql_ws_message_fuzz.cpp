@@ -27,14 +27,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (!out.message) {
         if (out.error.empty()) fail("a refused message has no reason", std::string(text));
-        if (out.error.size() > 200) fail("a close reason must fit a close frame (123 bytes)", out.error);
+        if (out.error.size() > 200)
+            fail("a close reason must fit a close frame (123 bytes)", out.error);
         return 0;
     }
     const auto& m = *out.message;
     bool needs_id = m.type == ws::message_type::subscribe || m.type == ws::message_type::complete;
     if (needs_id && (m.id.empty() || m.id.size() > 256)) fail("a bad id was accepted", m.id);
     if (!needs_id && !m.id.empty()) fail("an id where none is read", m.id);
-    if (m.type == ws::message_type::subscribe && !m.has_payload) fail("subscribe without payload", "");
+    if (m.type == ws::message_type::subscribe && !m.has_payload)
+        fail("subscribe without payload", "");
     if (needs_id) {
         for (const auto& built : {ws::next_message(m.id, "{}"), ws::complete_message(m.id),
                                   ws::error_message(m.id, "[]")}) {

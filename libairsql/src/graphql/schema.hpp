@@ -45,6 +45,7 @@ enum class field_role : std::uint8_t {
     table_list,          ///< Query.<t>
     table_by_pk,         ///< Query.<t>_by_pk
     table_aggregate,     ///< Query.<t>_aggregate
+    table_stream,        ///< Subscription.<t>_stream (Hasura's streaming subscription)
     insert,              ///< Mutation.insert_<t>
     update,              ///< Mutation.update_<t>
     delete_,             ///< Mutation.delete_<t>

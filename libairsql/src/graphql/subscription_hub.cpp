@@ -46,6 +46,7 @@ std::set<std::string> tables_read(const schema& s, const document& doc, const op
                     case field_role::table_list:
                     case field_role::table_by_pk:
                     case field_role::table_aggregate:
+                    case field_role::table_stream:
                         pending.push_back(f->table);
                         break;
                     default:
@@ -156,6 +157,10 @@ struct subscription_hub::live_query {
     std::size_t hash = 0;
     std::shared_ptr<const std::string> body;
     // Only by the thread running it:
+    bool stream = false;  ///< a `<t>_stream` subscription: the cursor moves with each batch
+    std::optional<boost::json::value> cursor;
+    bool rekeyed = false;
+    bool body_sent = false;
     std::shared_ptr<const schema> validated_for;
     std::shared_ptr<const document> doc;
     const operation* op = nullptr;
@@ -261,7 +266,7 @@ void subscription_hub::remove(subscriber& s) {
     }
 }
 
-std::string subscription_hub::execute(live_query& q) {
+subscription_hub::outcome subscription_hub::execute(live_query& q) {
     core::about_to_block();
     auto hosted = e_.databases.open(q.spec.db_id);
     auto s = e_.graphql_schemas.get(*hosted, q.spec.mode);
@@ -284,6 +289,13 @@ std::string subscription_hub::execute(live_query& q) {
         q.validated_for = s;
         q.doc = p.doc;
         q.op = p.op;
+        q.stream = false;
+        if (const auto* root = s->find(s->subscription_type)) {
+            for (const auto& sel : p.op->selections.items) {
+                const auto* f = sel.kind == selection_kind::field ? root->field(sel.name) : nullptr;
+                if (f && f->role == field_role::table_stream) q.stream = true;
+            }
+        }
         std::lock_guard lock(mutex_);
         q.tables = std::move(tables);
         q.all_tables = all;
@@ -298,13 +310,15 @@ std::string subscription_hub::execute(live_query& q) {
     settings.max_rows = e_.opts.graphql_max_rows;
     settings.timeout = e_.opts.graphql_timeout;
     settings.max_response_bytes = e_.opts.graphql_max_response_bytes;
+    if (q.stream) settings.stream_cursor = q.cursor;
     sqlite::memory_budget budget(e_.opts.max_request_sqlite_memory);
-    auto over_budget = [&] {
-        return request_error_body({{fmt::format("the request needs more than {} bytes of memory; "
-                                                "select fewer rows or fields",
-                                                budget.limit()),
-                                    {},
-                                    {}}});
+    auto over_budget = [&]() -> outcome {
+        return {request_error_body({{fmt::format("the request needs more than {} bytes of memory; "
+                                                 "select fewer rows or fields",
+                                                 budget.limit()),
+                                     {},
+                                     {}}}),
+                true, false};
     };
     ++executions_;
     execution_result result;
@@ -315,14 +329,23 @@ std::string subscription_hub::execute(live_query& q) {
         throw;
     }
     if (budget.exceeded()) return over_budget();
-    return std::move(result.body);
+    outcome out{std::move(result.body), true, false};
+    if (q.stream) {
+        // The next batch starts after this one's last row; an empty batch sends nothing (but
+        // the first result always goes out).
+        if (result.stream_last) q.cursor = std::move(result.stream_last);
+        out.send = result.stream_rows > 0 || !q.body_sent;
+        out.again = result.stream_full;
+        q.body_sent = true;
+    }
+    return out;
 }
 
 void subscription_hub::run(const std::shared_ptr<live_query>& q) {
-    std::string body;
+    outcome result;
     std::optional<subscription_event> end;
     try {
-        body = execute(*q);
+        result = execute(*q);
     } catch (const query_ended& x) {
         end = x.ev;
     } catch (const error& x) {
@@ -337,14 +360,30 @@ void subscription_hub::run(const std::shared_ptr<live_query>& q) {
         end_query(q, *end);
         return;
     }
+    auto& body = result.body;
     auto h = std::hash<std::string>{}(body);
     std::vector<std::shared_ptr<subscriber>> targets;
     std::shared_ptr<const std::string> shared;
     std::uint64_t version = 0;
     {
         std::lock_guard lock(mutex_);
+        if (result.again) q->dirty = true;
+        if (q->stream && q->cursor && !q->rekeyed) {
+            // A stream that moved on is no longer what a newcomer with the same initial
+            // cursor asks for: it keeps running under a key of its own.
+            q->rekeyed = true;
+            static std::uint64_t moved = 0;
+            auto found = queries_.find(q->key);
+            if (found != queries_.end() && found->second == q) {
+                queries_.erase(found);
+                by_db_[q->spec.db_id].erase(q->key);
+                q->key += fmt::format("\n#moved {}", ++moved);
+                queries_[q->key] = q;
+                by_db_[q->spec.db_id].insert(q->key);
+            }
+        }
         // Nothing is sent when the result did not change.
-        if (!q->body || h != q->hash || *q->body != body) {
+        if (result.send && (!q->body || h != q->hash || *q->body != body)) {
             q->hash = h;
             q->body = std::make_shared<const std::string>(std::move(body));
             ++q->version;

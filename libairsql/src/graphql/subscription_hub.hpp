@@ -58,9 +58,14 @@ class subscription_hub {
   private:
     friend struct subscriber;
     void run(const std::shared_ptr<live_query>& q);
-    // One execution of q: its response body. Throws error when it cannot run any more
-    // (the database went away, the query no longer validates).
-    std::string execute(live_query& q);
+    // One execution of q. Throws error when it cannot run any more (the database went away,
+    // the query no longer validates).
+    struct outcome {
+        std::string body;
+        bool send = true;    ///< false: an empty batch of a stream (nothing new)
+        bool again = false;  ///< a stream's full batch: more rows may be waiting
+    };
+    outcome execute(live_query& q);
     void end_query(const std::shared_ptr<live_query>& q, subscription_event ev);
     void remove(subscriber& s);
     void dispatch(const std::shared_ptr<live_query>& q);

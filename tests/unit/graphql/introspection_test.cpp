@@ -312,7 +312,10 @@ TEST_CASE("the full introspection view adds the airsql extensions", "[graphql]")
                                 "users_var_pop_fields", "users_var_samp_fields",
                                 "songs_stddev_fields", "songs_stddev_pop_fields",
                                 "songs_stddev_samp_fields", "songs_variance_fields",
-                                "songs_var_pop_fields", "songs_var_samp_fields", "Subscription"});
+                                "songs_var_pop_fields", "songs_var_samp_fields", "Subscription",
+                                "cursor_ordering", "users_stream_cursor_input",
+                                "users_stream_cursor_value_input", "songs_stream_cursor_input",
+                                "songs_stream_cursor_value_input"});
     CHECK(names(types.at("Query").at("fields")) ==
           std::vector<std::string>{"users", "songs", "users_by_pk", "songs_by_pk",
                                    "users_aggregate", "songs_aggregate"});

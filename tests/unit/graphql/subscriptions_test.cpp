@@ -222,3 +222,55 @@ TEST_CASE("introspection shows the Subscription type in the full view only",
     CHECK(boost::json::parse(execute_graphql(fx.eng, ada, db, exact).body) ==
           boost::json::parse(R"({"data":{"__schema":{"subscriptionType":null}}})"));
 }
+
+TEST_CASE("a _stream subscription sends the rows after its cursor, in batches",
+          "[graphql][subscriptions]") {
+    test::engine_fixture fx;
+    auto ada = fx.user("ada");
+    auto db = fx.database(ada, "ada",
+                          "CREATE TABLE ev (id INTEGER PRIMARY KEY, kind TEXT); "
+                          "INSERT INTO ev (kind) VALUES ('a'), ('b'), ('a'), ('a')");
+    inbox box;
+    auto q =
+        "subscription { ev_stream(batch_size: 2, cursor: [{initial_value: {id: 1}, ordering: "
+        "ASC}], "
+        "where: {kind: {_eq: \"a\"}}) { id kind } }";
+    auto sub = start_graphql(fx.eng, ada, db, req(q), box.sink()).subscription;
+    REQUIRE(sub);
+    // Rows after id 1 with kind a: 3 and 4 (a full batch), then nothing more until a write.
+    REQUIRE(box.size() == 1);
+    CHECK(box.last() == boost::json::parse(
+                            R"({"data":{"ev_stream":[{"id":3,"kind":"a"},{"id":4,"kind":"a"}]}})"));
+    sql(fx, ada, db, "INSERT INTO ev (kind) VALUES ('b')");  // filtered out: no batch
+    CHECK(box.size() == 1);
+    sql(fx, ada, db, "INSERT INTO ev (kind) VALUES ('a'), ('a'), ('a')");  // 6, 7, 8: two batches
+    REQUIRE(box.size() == 3);
+    {
+        std::lock_guard lock(box.m);
+        CHECK(boost::json::parse(*box.events[1].body) ==
+              boost::json::parse(
+                  R"({"data":{"ev_stream":[{"id":6,"kind":"a"},{"id":7,"kind":"a"}]}})"));
+        CHECK(boost::json::parse(*box.events[2].body) ==
+              boost::json::parse(R"({"data":{"ev_stream":[{"id":8,"kind":"a"}]}})"));
+    }
+    // A newcomer with the same initial cursor starts from the beginning, not where the first
+    // moved to (then catches up batch by batch).
+    inbox late;
+    auto sub2 = start_graphql(fx.eng, ada, db, req(q), late.sink()).subscription;
+    REQUIRE(late.size() >= 1);
+    {
+        std::lock_guard lock(late.m);
+        CHECK(boost::json::parse(*late.events[0].body) ==
+              boost::json::parse(
+                  R"({"data":{"ev_stream":[{"id":3,"kind":"a"},{"id":4,"kind":"a"}]}})"));
+    }
+    // Bad cursors are field errors.
+    inbox bad;
+    auto two = start_graphql(fx.eng, ada, db,
+                             req("subscription { ev_stream(batch_size: 1, cursor: [{initial_value: "
+                                 "{id: 1, kind: \"a\"}}]) { id } }"),
+                             bad.sink())
+                   .subscription;
+    REQUIRE(bad.size() == 1);
+    CHECK_THAT(*bad.events[0].body, Catch::Contains("exactly one column"));
+}
