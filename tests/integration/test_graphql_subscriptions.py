@@ -182,6 +182,22 @@ class GraphQLSubscriptionsTest(GraphQLTestCase):
         ws_send_text(s, json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
         return s, rest
 
+    def test_stream_subscription_over_a_websocket(self):
+        db = self.fresh_db()
+        s, rest = self.sub_socket(db, self.token, "subscription { notes_stream(batch_size: 10, "
+                                  "cursor: [{initial_value: {id: 0}, ordering: ASC}]) { id body } }")
+        frames = ws_read_frames(s, rest, until_close=False, timeout=1.5)
+        texts = [json.loads(p) for op, p in frames if op == 1]
+        self.assertEqual(texts[1], {"id": "1", "type": "next",
+                                    "payload": {"data": {"notes_stream": [{"id": 1, "body": "one"}]}}})
+        self.client.sql(db, "INSERT INTO notes (body) VALUES ('two'), ('three')")
+        frames = ws_read_frames(s, b"", until_close=False, timeout=1.5)
+        texts = [json.loads(p) for op, p in frames if op == 1]
+        # Only the new rows: the cursor moved past row 1.
+        self.assertEqual(texts, [{"id": "1", "type": "next", "payload": {"data": {"notes_stream": [
+            {"id": 2, "body": "two"}, {"id": 3, "body": "three"}]}}}])
+        s.close()
+
     def test_revoked_token_and_deleted_database_end_the_socket(self):
         db = self.fresh_db()
         tok = create_token(self.client, self.token, self.user, [(db, "read")]).body
