@@ -260,6 +260,44 @@ class GraphQLSubscriptionsTest(GraphQLTestCase):
             self.assertLess(received, produced)
             s.close()
 
+    def test_total_subscription_cap_and_write_only_tokens(self):
+        with Server(extra_args=["--max-subscriptions", "1"]) as server:
+            client = server.client()
+            user, token = new_user(client)
+            db = new_db(client, token, user, SCHEMA)
+            first, rest1 = ws_handshake(server.port, f"/dbs/{db}/graphql", token)
+            ws_send_text(first, json.dumps({"type": "connection_init"}))
+            ws_send_text(first, json.dumps({"id": "1", "type": "subscribe",
+                                            "payload": {"query": "subscription { notes { body } }"}}))
+            texts = [json.loads(p) for op, p in ws_read_frames(first, rest1, until_close=False, timeout=1) if op == 1]
+            self.assertEqual(texts[1]["type"], "next", texts)
+            # The server's one subscription is taken: the next (on another socket) is refused.
+            second, rest2 = ws_handshake(server.port, f"/dbs/{db}/graphql", token)
+            ws_send_text(second, json.dumps({"type": "connection_init"}))
+            ws_send_text(second, json.dumps({"id": "2", "type": "subscribe",
+                                             "payload": {"query": "subscription { notes { id } }"}}))
+            texts = [json.loads(p) for op, p in ws_read_frames(second, rest2, until_close=False, timeout=1) if op == 1]
+            self.assertEqual(texts[1]["type"], "error", texts)
+            self.assertIn("maximum of 1 subscriptions", texts[1]["payload"][0]["message"])
+            # A query still runs (it holds no subscription).
+            ws_send_text(second, json.dumps({"id": "3", "type": "subscribe",
+                                             "payload": {"query": "{ notes { body } }"}}))
+            texts = [json.loads(p) for op, p in ws_read_frames(second, b"", until_close=False, timeout=1) if op == 1]
+            self.assertEqual([t["type"] for t in texts], ["next", "complete"], texts)
+            first.close()
+            second.close()
+            # A write-only token has no subscriptions (no Subscription type for it).
+            tok = create_token(client, token, user, [(db, "writeonly")]).body["body"]
+            s, rest = ws_handshake(server.port, f"/dbs/{db}/graphql", tok)
+            ws_send_text(s, json.dumps({"type": "connection_init"}))
+            time.sleep(0.5)  # the first subscription above ended with its socket
+            ws_send_text(s, json.dumps({"id": "w", "type": "subscribe",
+                                        "payload": {"query": "subscription { notes { body } }"}}))
+            texts = [json.loads(p) for op, p in ws_read_frames(s, rest, until_close=False, timeout=1) if op == 1]
+            self.assertEqual(texts[1]["type"], "error", texts)
+            self.assertIn("not configured to execute subscription", json.dumps(texts[1]))
+            s.close()
+
     def test_sigterm_closes_sockets_with_1001(self):
         with Server() as server:
             client = server.client()
