@@ -11,6 +11,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include <atomic>
 #include <filesystem>
@@ -19,9 +20,11 @@
 #include <vector>
 
 #include "airsql/principal.hpp"
+#include "airsql/subscriptions.hpp"
 #include "beast_request.hpp"
 #include "connection_registry.hpp"
 #include "fair_scheduler.hpp"
+#include "graphql_stream.hpp"
 #include "http_error.hpp"
 #include "router.hpp"
 
@@ -86,7 +89,12 @@ struct http_server::impl {
           acceptor(accept_strand),
           room_timer(accept_strand),
           signals(io, SIGTERM, SIGINT),
-          workers(scheduler_options(opts)) {}
+          workers(scheduler_options(opts)),
+          env{r.engine_ref(),
+              [this](std::string key, std::function<void()> job) {
+                  workers.submit(std::move(key), std::move(job), [](bool) {});
+              },
+              opts.streams, streams} {}
 
     unsigned io_thread_count() const {
         return opts.io_threads ? opts.io_threads
@@ -103,6 +111,8 @@ struct http_server::impl {
     asio::steady_timer room_timer;  ///< the accept loop's wait for room below the cap
     asio::signal_set signals;
     fair_scheduler workers;  ///< destroyed (stopped) before the io_context its jobs post to
+    open_streams streams;    ///< GraphQL WebSockets and event streams, closed on stop
+    stream_env env;
     std::atomic<bool> stopping{false};
     std::atomic<int> in_flight{0};
     std::chrono::steady_clock::time_point accept_error_logged{};  ///< accept_strand only
@@ -432,7 +442,30 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             auto req = parser.release();
             version = req.version();
             keep_alive = req.keep_alive();
+            if (beast::websocket::is_upgrade(req)) {
+                // GraphQL over WebSocket (graphql-ws) on the GraphQL URLs; nothing else upgrades.
+                auto target = graphql_target_of(req.target());
+                if (!target || stopping) {
+                    co_await write_error(stream, target ? 503 : 404, target ? "unavailable" : "not_found",
+                                         target ? "the server is stopping" : "no WebSocket endpoint here");
+                    break;
+                }
+                auto key = principal_key(to_request(http::request<http::string_body>(req)), conn->address);
+                if (opts.access_log) std::cerr << fmt::format("GET {} websocket\n", path_of(req.target()));
+                co_await serve_graphql_ws(stream, std::move(req), std::move(*target), env, std::move(key));
+                break;
+            }
             request = to_request(std::move(req));
+            if (wants_event_stream(request)) {
+                if (auto target = graphql_target_of(request.target); target && !stopping) {
+                    // GraphQL over Server-Sent Events: the stream owns the connection.
+                    if (opts.access_log) std::cerr << fmt::format("POST {} event-stream\n", path_of(request.target));
+                    auto key = principal_key(request, conn->address);
+                    co_await serve_graphql_sse(stream, std::move(request), std::move(*target), env,
+                                               std::move(key));
+                    break;
+                }
+            }
         }
 
         // Refuse beyond the address's concurrent requests. Else answer from memory right here
@@ -579,7 +612,7 @@ void http_server::impl::start_session(tcp::socket socket) {
 asio::awaitable<void> http_server::impl::drain() {
     asio::steady_timer timer(io);
     auto deadline = std::chrono::steady_clock::now() + opts.drain_timeout;
-    while (in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+    while ((in_flight > 0 || streams.size() > 0) && std::chrono::steady_clock::now() < deadline) {
         timer.expires_after(10ms);
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -588,6 +621,7 @@ asio::awaitable<void> http_server::impl::drain() {
 
 void http_server::impl::begin_stop() {
     if (stopping.exchange(true)) return;
+    streams.close_all();  // WebSockets close with 1001, event streams end
     asio::post(accept_strand, [this] {
         beast::error_code ignored;
         acceptor.close(ignored);
@@ -601,9 +635,18 @@ void http_server::impl::begin_stop() {
 }
 
 http_server::http_server(router& r, server_options opts)
-    : impl_(std::make_unique<impl>(r, std::move(opts))) {}
+    : impl_(std::make_unique<impl>(r, std::move(opts))) {
+    // Live queries run again after writes on the worker pool, in a queue per database.
+    set_subscription_dispatcher(r.engine_ref(), [this](std::string key, std::function<void()> job) {
+        impl_->workers.submit(std::move(key), std::move(job), [](bool) {});
+    });
+}
 
-http_server::~http_server() { impl_->workers.stop(); }
+http_server::~http_server() {
+    set_subscription_dispatcher(impl_->routes.engine_ref(), nullptr);
+    end_all_subscriptions(impl_->routes.engine_ref());
+    impl_->workers.stop();
+}
 
 unsigned short http_server::listen() {
     auto& a = impl_->acceptor;

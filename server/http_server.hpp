@@ -11,6 +11,26 @@ namespace airsql::server {
 
 class router;
 
+/// GraphQL over WebSocket (graphql-ws) and Server-Sent Events (graphql-sse).
+struct stream_options {
+    /// How long a WebSocket may wait before `connection_init` (then close 4408).
+    std::chrono::milliseconds init_timeout{3000};
+    /// Operations one connection may run at once (more get an `error` message).
+    std::size_t max_subscriptions_per_connection = 100;
+    /// Bytes waiting to be sent to one client; past it the client is too slow and is dropped
+    /// (WebSocket close 4413; the event stream ends).
+    std::size_t max_queued_bytes = 16u * 1024 * 1024;
+    /// How often a long-lived connection's credentials and access are checked again (expired,
+    /// revoked, or changed: close 4403).
+    std::chrono::milliseconds recheck_interval{5000};
+    /// One message's write may take this long (else the client is dropped).
+    std::chrono::seconds write_timeout{30};
+    /// Largest message a client may send (larger: close 1009).
+    std::size_t max_message_bytes = 1024 * 1024;
+    /// A comment line on idle event streams, so dead clients are noticed.
+    std::chrono::seconds sse_keepalive{15};
+};
+
 struct server_options {
     std::string host = "127.0.0.1";
     unsigned short port = 4189;   ///< 0 picks a free port
@@ -50,6 +70,7 @@ struct server_options {
     std::chrono::seconds write_timeout{30};  ///< writing one response
     std::chrono::seconds drain_timeout{30};  ///< how long SIGTERM waits for in-flight requests
     bool access_log = true;                  ///< one line per request on stderr
+    stream_options streams;
 };
 
 /// The Boost.Beast front end: accepts connections and feeds requests to the router. I/O runs

@@ -179,6 +179,36 @@ int main(int argc, char** argv) {
            "time limit of one CSV import")
         ->envname("AIRSQL_IMPORT_TIMEOUT_MS")
         ->default_str(std::to_string(engine_opts.import_timeout.count()));
+    app.add_option("--max-subscriptions", engine_opts.max_subscriptions,
+                   "live GraphQL subscriptions open at once in the whole server")
+        ->envname("AIRSQL_MAX_SUBSCRIPTIONS")
+        ->capture_default_str();
+    app.add_option("--max-subscriptions-per-connection",
+                   server_opts.streams.max_subscriptions_per_connection,
+                   "GraphQL operations one WebSocket may run at once")
+        ->envname("AIRSQL_MAX_SUBSCRIPTIONS_PER_CONNECTION")
+        ->capture_default_str();
+    app.add_option("--max-stream-queue-bytes", server_opts.streams.max_queued_bytes,
+                   "bytes waiting for one WebSocket or event-stream client; past it the client "
+                   "is dropped as too slow (close 4413)")
+        ->envname("AIRSQL_MAX_STREAM_QUEUE_BYTES")
+        ->capture_default_str();
+    app.add_option_function<std::int64_t>(
+           "--stream-recheck-ms",
+           [&](std::int64_t ms) { server_opts.streams.recheck_interval = std::chrono::milliseconds(ms); },
+           "how often WebSocket credentials are checked again (expired or revoked: close 4403)")
+        ->envname("AIRSQL_STREAM_RECHECK_MS")
+        ->default_str(std::to_string(server_opts.streams.recheck_interval.count()));
+    app.add_option_function<std::int64_t>(
+           "--ws-init-timeout-ms",
+           [&](std::int64_t ms) { server_opts.streams.init_timeout = std::chrono::milliseconds(ms); },
+           "how long a GraphQL WebSocket may wait before connection_init (then close 4408)")
+        ->envname("AIRSQL_WS_INIT_TIMEOUT_MS")
+        ->default_str(std::to_string(server_opts.streams.init_timeout.count()));
+    app.add_option("--max-ws-message-bytes", server_opts.streams.max_message_bytes,
+                   "largest message a GraphQL WebSocket client may send (larger: close 1009)")
+        ->envname("AIRSQL_MAX_WS_MESSAGE_BYTES")
+        ->capture_default_str();
     app.add_option("--assets-dir", assets_dir,
                    "folder of the playground's browser files (default: next to the binary)")
         ->envname("AIRSQL_ASSETS_DIR");

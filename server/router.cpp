@@ -108,32 +108,34 @@ std::optional<std::string> route_context::query(std::string_view name) const {
     return std::nullopt;
 }
 
-const principal& route_context::who() {
-    if (!who_) {
-        credentials c;
-        auto auth = req.header("Authorization");
-        if (!auth.empty()) {
-            if (auth.size() < 7 || !std::equal(auth.begin(), auth.begin() + 7, "Bearer ",
-                                               [](char a, char b) {
-                                                   return std::tolower(static_cast<unsigned char>(a)) ==
-                                                          std::tolower(static_cast<unsigned char>(b));
-                                               })) {
-                throw error(errc::unauthenticated,
-                            "the Authorization header must be \"Bearer <token>\"");
-            }
-            auto token = auth.substr(7);
-            while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-            while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-            c.bearer = std::string(token);
-            if (c.bearer.empty()) throw error(errc::unauthenticated, "empty bearer token");
+credentials credentials_of(const http_request& req, bool state_changing) {
+    credentials c;
+    auto auth = req.header("Authorization");
+    if (!auth.empty()) {
+        if (auth.size() < 7 || !std::equal(auth.begin(), auth.begin() + 7, "Bearer ",
+                                           [](char a, char b) {
+                                               return std::tolower(static_cast<unsigned char>(a)) ==
+                                                      std::tolower(static_cast<unsigned char>(b));
+                                           })) {
+            throw error(errc::unauthenticated,
+                        "the Authorization header must be \"Bearer <token>\"");
         }
-        c.session_cookie = cookie_value(req.header("Cookie"), session_cookie_name);
-        c.state_changing = state_changing_ || is_state_changing(req.method);
-        c.origin = std::string(req.header("Origin"));
-        c.sec_fetch_site = std::string(req.header("Sec-Fetch-Site"));
-        c.host = std::string(req.header("Host"));
-        who_ = authenticate(eng, c);
+        auto token = auth.substr(7);
+        while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+        while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+        c.bearer = std::string(token);
+        if (c.bearer.empty()) throw error(errc::unauthenticated, "empty bearer token");
     }
+    c.session_cookie = cookie_value(req.header("Cookie"), session_cookie_name);
+    c.state_changing = state_changing || is_state_changing(req.method);
+    c.origin = std::string(req.header("Origin"));
+    c.sec_fetch_site = std::string(req.header("Sec-Fetch-Site"));
+    c.host = std::string(req.header("Host"));
+    return c;
+}
+
+const principal& route_context::who() {
+    if (!who_) who_ = authenticate(eng, credentials_of(req, state_changing_));
     return *who_;
 }
 

@@ -111,6 +111,9 @@ public:
     route& add(std::string method, std::string pattern, route_doc doc, handler fn,
                bool try_inline = false, route_body body = route_body::in_memory);
 
+    /// The engine, for transports beyond request → response (WebSocket, Server-Sent Events).
+    engine& engine_ref() const noexcept { return eng_; }
+
     /// The engine's options, for routes whose settings follow them.
     const airsql::options& engine_options() const noexcept { return eng_.config(); }
 
@@ -145,6 +148,11 @@ private:
     router_options opts_;
     std::vector<route> routes_;
 };
+
+/// The credentials a request carries: the Authorization header's bearer token, the session
+/// cookie, and the headers of the cross-site check (`state_changing` for requests that are,
+/// whatever their method). `unauthenticated` for a malformed Authorization header.
+credentials credentials_of(const http_request& req, bool state_changing = false);
 
 /// A JSON response from any value convertible with boost::json::value_from.
 http_response json_response(const boost::json::value& body, int status = 200);

@@ -20,6 +20,7 @@
 #include "airsql/sql.hpp"
 #include "airsql/status.hpp"
 #include "airsql/streams.hpp"
+#include "airsql/subscriptions.hpp"
 #include "airsql/tables.hpp"
 #include "airsql/teams.hpp"
 #include "airsql/tokens.hpp"

@@ -86,6 +86,10 @@ struct options {
     /// Most GraphQL requests in one batch (a JSON array body).
     std::size_t graphql_max_batch = 50;
 
+    /// Most live GraphQL subscriptions open at once in the whole engine (more are refused
+    /// with `resource_exhausted`).
+    std::size_t max_subscriptions = 10'000;
+
     /// Memory for cached GraphQL responses of read-only operations (0 turns the cache off).
     /// A response is reused only until the next write to its database.
     std::size_t graphql_response_cache_bytes = 64u * 1024 * 1024;

@@ -46,7 +46,13 @@ engine::impl::impl(options o)
                       [this](const std::string& db_id, graphql::database_model& model) {
                           tables::annotate_model(catalog, db_id, model);
                       }),
-      graphql_responses(opts.graphql_response_cache_bytes) {}
+      graphql_responses(opts.graphql_response_cache_bytes) {
+    databases.set_listeners(
+        [this](const std::string& db_id, const database::commit_touch& touched) {
+            subscriptions.on_commit(db_id, touched);
+        },
+        [this](const std::string& db_id) { subscriptions.on_gone(db_id); });
+}
 
 engine::engine(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}
 engine::~engine() = default;

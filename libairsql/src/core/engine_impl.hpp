@@ -11,6 +11,7 @@
 #include "graphql/document_cache.hpp"
 #include "graphql/response_cache.hpp"
 #include "graphql/schema_cache.hpp"
+#include "graphql/subscription_hub.hpp"
 
 namespace airsql {
 
@@ -26,6 +27,8 @@ public:
     graphql::schema_cache graphql_schemas;
     graphql::document_cache graphql_documents;
     graphql::response_cache graphql_responses;
+    /// Live queries. Declared last: destroyed first, before the databases it watches.
+    graphql::subscription_hub subscriptions{*this};
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::atomic<std::size_t> llm_calls{0};  ///< calls waiting on the language model now
 };

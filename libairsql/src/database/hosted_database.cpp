@@ -47,7 +47,8 @@ std::unique_ptr<sqlite::connection> open_hosted_connection(const std::filesystem
     return conn;
 }
 
-hosted_database::hosted_database(std::string id, std::filesystem::path file, const options& opts)
+hosted_database::hosted_database(std::string id, std::filesystem::path file, const options& opts,
+                                 const commit_listener* listener)
     : id_(std::move(id)),
       file_(std::move(file)),
       writer_(open_hosted_connection(file_, opts, true)),
@@ -60,10 +61,37 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
     auto w = writer_.acquire();
     schema_version_ = w->pragma_int("schema_version");
     wal_ = w->pragma_text("journal_mode") == "wal";
+    listener_ = listener;
+    // Which tables each write changes, for live queries (the audit recorder uses the
+    // pre-update hook; this one is separate). Called under the writer lock.
+    sqlite3_update_hook(
+        w->handle(),
+        [](void* self, int, const char* db_name, const char* table, sqlite3_int64) {
+            auto* d = static_cast<hosted_database*>(self);
+            if (std::string_view(db_name) != "main") return;
+            ++d->hooked_changes_;
+            if (d->hooked_tables_.size() < 10'000) {
+                d->hooked_tables_.emplace(table);
+            }
+        },
+        this);
+}
+
+hosted_database::write_lease::notice::~notice() {
+    if (!db || !any || !db->listener_ || !*db->listener_) return;
+    try {
+        (*db->listener_)(db->id_, touched);
+    } catch (...) {
+        // Subscribers are told at the next write; the write itself succeeded.
+    }
 }
 
 hosted_database::write_lease::write_lease(hosted_database& db, audit::context audit)
     : db_(&db), lease_(db.writer_.acquire()), audit_(std::move(audit)) {
+    notice_.db = &db;
+    db.hooked_tables_.clear();
+    db.hooked_changes_ = 0;
+    changes_before_ = sqlite3_total_changes64(lease_->handle());
     if (!db.wal_) {
         // Readers then run beside the writer (and the audit recorder needs WAL's commit
         // hook). Needs a moment without readers in a transaction (busy timeout).
@@ -105,11 +133,20 @@ hosted_database::write_lease::~write_lease() {
         audit::append(audit_, std::move(rows), db_->unflushed_audit_);
     }
     db_->data_generation_.fetch_add(1, std::memory_order_acq_rel);
+    auto version_before = db_->schema_version_.load(std::memory_order_acquire);
     try {
         db_->schema_version_.store(lease_->pragma_int("schema_version"), std::memory_order_release);
     } catch (...) {
         // The connection failed; the next lease reads the version again.
     }
+    // What changed, for the listener (told by notice_ once the writer is released). More
+    // changes than the update hook saw: a table it does not report was written, so all.
+    auto changes = sqlite3_total_changes64(lease_->handle()) - changes_before_;
+    notice_.touched.tables = std::move(db_->hooked_tables_);
+    db_->hooked_tables_.clear();
+    notice_.touched.all = changes > db_->hooked_changes_ || notice_.touched.tables.size() >= 10'000 ||
+                          db_->schema_version_.load(std::memory_order_acquire) != version_before;
+    notice_.any = notice_.touched.all || !notice_.touched.tables.empty();
 }
 
 }  // namespace airsql::database

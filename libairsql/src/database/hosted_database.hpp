@@ -3,7 +3,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "airsql/options.hpp"
@@ -19,9 +21,22 @@ namespace airsql::database {
 /// Every connection is configured per SQLite's security guidance: defensive mode, untrusted
 /// schema, no extension loading, foreign keys on, a size cap (`max_page_count`).
 /// Thread-safe.
+/// The tables a write lease changed (its transactions' INSERT, UPDATE and DELETE of rowid
+/// tables, from SQLite's update hook), or `all` when that cannot be told: a schema change, or
+/// changes the hook does not see (WITHOUT ROWID tables, the truncate optimisation).
+struct commit_touch {
+    std::set<std::string> tables;  ///< real SQLite names, as the hook reports them
+    bool all = false;
+};
+/// Told after a write lease ended (its commit durable, the writer released) that changed rows.
+using commit_listener = std::function<void(const std::string& db_id, const commit_touch&)>;
+
 class hosted_database {
 public:
-    hosted_database(std::string id, std::filesystem::path file, const options& opts);
+    /// `listener` (may be null; must outlive the database) hears of every write lease that
+    /// changed something.
+    hosted_database(std::string id, std::filesystem::path file, const options& opts,
+                    const commit_listener* listener = nullptr);
 
     const std::string& id() const noexcept { return id_; }
     const std::filesystem::path& file() const noexcept { return file_; }
@@ -46,8 +61,17 @@ public:
         bool audited() const noexcept { return recorder_ != nullptr; }
 
     private:
+        // Declared first, destroyed last: tells the listener after the writer is released.
+        struct notice {
+            hosted_database* db = nullptr;
+            commit_touch touched;
+            bool any = false;
+            ~notice();
+        };
+        notice notice_;
         hosted_database* db_;
         sqlite::writer_slot::lease lease_;
+        std::int64_t changes_before_ = 0;
         audit::context audit_;
         std::unique_ptr<audit::recorder> recorder_;
     };
@@ -82,6 +106,10 @@ private:
     std::shared_ptr<const audit::schema_layout> audit_layout_;
     std::int64_t audit_layout_version_ = -1;
     std::vector<catalog::audit_row> unflushed_audit_;
+    // Under the writer lock: tables the update hook saw changed during the current lease.
+    std::set<std::string> hooked_tables_;
+    std::int64_t hooked_changes_ = 0;
+    const commit_listener* listener_ = nullptr;
 };
 
 /// Opens a connection to a hosted database file with airsql's standard configuration.

@@ -64,7 +64,7 @@ std::shared_ptr<hosted_database> registry::open(std::string_view id) {
     if (!std::filesystem::exists(file)) {
         throw error(errc::not_found, fmt::format("Database \"{}\" does not exist", id));
     }
-    auto db = std::make_shared<hosted_database>(std::string(id), file, opts_);
+    auto db = std::make_shared<hosted_database>(std::string(id), file, opts_, &on_commit_);
     open_.emplace(std::string(id), entry{db, ++uses_});
     close_idle_beyond_cap();
     return db;
@@ -174,6 +174,11 @@ void registry::replace(std::string_view id, const std::filesystem::path& prepare
         std::filesystem::rename(prepared, file, ec);
         if (ec) throw error(errc::unavailable, "cannot move the new database file into place");
     });
+    if (on_commit_) {
+        commit_touch everything;
+        everything.all = true;
+        on_commit_(std::string(id), everything);
+    }
 }
 
 void registry::rename(std::string_view id, std::string_view new_id,
@@ -186,6 +191,7 @@ void registry::rename(std::string_view id, std::string_view new_id,
         }
         std::filesystem::rename(from, to);
     });
+    if (on_gone_) on_gone_(std::string(id));
 }
 
 void registry::remove(std::string_view id) {
@@ -194,6 +200,7 @@ void registry::remove(std::string_view id) {
         std::lock_guard lock(mutex_);
         open_.erase(std::string(id));
     }
+    if (on_gone_) on_gone_(std::string(id));
     std::error_code ec;
     std::filesystem::remove_all(file.parent_path(), ec);
     if (ec) throw error(errc::internal, "cannot delete the database files");

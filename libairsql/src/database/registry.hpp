@@ -62,6 +62,14 @@ public:
     /// Where the database's file lives.
     std::filesystem::path file_of(std::string_view id) const;
 
+    /// Set once, before any database opens: told of every write lease that changed rows (and
+    /// of a `replace`, as a change of every table), and of a database that went away (`rename`
+    /// or `remove`: its id is no longer valid). For live queries.
+    void set_listeners(commit_listener on_commit, std::function<void(const std::string&)> on_gone) {
+        on_commit_ = std::move(on_commit);
+        on_gone_ = std::move(on_gone);
+    }
+
 private:
     std::filesystem::path dir_;
     const options& opts_;
@@ -75,6 +83,8 @@ private:
     template <class Fn>
     void with_exclusive_files(std::string_view id, std::chrono::milliseconds wait, Fn change);
 
+    commit_listener on_commit_;
+    std::function<void(const std::string&)> on_gone_;
     std::mutex mutex_;
     std::condition_variable exclusive_done_;
     std::unordered_set<std::string> exclusive_;  ///< ids whose files are being swapped

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <functional>
 #include <set>
 
@@ -162,6 +163,9 @@ public:
           compiler_(ctx_, {settings.file_url_id, settings.max_rows}) {}
 
     bool reads_only_tables() const noexcept { return !touched_view_; }
+    std::size_t stream_rows = 0;
+    std::optional<boost::json::value> stream_last;
+    bool stream_full = false;
     bool had_errors() const noexcept { return !errors_.empty(); }
 
     std::string run(const operation& op) {
@@ -231,7 +235,9 @@ private:
 
     std::string run_query(const operation& op) {
         const auto& s = ctx_.s;
-        auto fields = collect_fields(ctx_, *s.find(s.query_type), {&op.selections});
+        // A subscription runs as the query it mirrors (a live query).
+        const auto& root = op.type == operation_type::subscription ? s.subscription_type : s.query_type;
+        auto fields = collect_fields(ctx_, *s.find(root), {&op.selections});
         if (!s.can_read()) {
             for (const auto& f : fields) {
                 field_error(f, "Cannot read field \"" + f.sel->name +
@@ -252,7 +258,7 @@ private:
             sh.loc = f.sel->loc;
             const auto& name = f.sel->name;
             if (name == "__typename") {
-                finish_field("\"" + s.query_type + "\"", sh, true);
+                finish_field("\"" + root + "\"", sh, true);
                 continue;
             }
             if (name == "__schema") {
@@ -278,6 +284,9 @@ private:
                     case field_role::table_aggregate:
                         q = compiler_.aggregate_field(f, sh);
                         break;
+                    case field_role::table_stream:
+                        q = stream_field(f, sh);
+                        break;
                     default:
                         continue;
                 }
@@ -289,6 +298,7 @@ private:
                     length_limit cap(*conn, std::max(bytes, bytes + 1));  // + 1, saturating
                     text = run_json(*conn, q);
                 }
+                if (f.def->role == field_role::table_stream) text = take_stream_cursor(std::move(text));
                 if (!finish_field(std::move(text), sh, non_null)) data_null_ = true;
             } catch (const field_failure& e) {
                 field_error(f, e.what());
@@ -306,6 +316,124 @@ private:
         }
         if (tx) tx->commit();
         return result();
+    }
+
+    // A literal for an input value (the inverse of argument_values, for rewritten arguments).
+    static value literal(const boost::json::value& v) {
+        value out;
+        switch (v.kind()) {
+            case boost::json::kind::null:
+                out.kind = value_kind::null;
+                break;
+            case boost::json::kind::bool_:
+                out.kind = value_kind::boolean;
+                out.boolean = v.get_bool();
+                break;
+            case boost::json::kind::int64:
+                out.kind = value_kind::int_;
+                out.text = std::to_string(v.get_int64());
+                break;
+            case boost::json::kind::uint64:
+                out.kind = value_kind::int_;
+                out.text = std::to_string(v.get_uint64());
+                break;
+            case boost::json::kind::double_:
+                out.kind = value_kind::float_;
+                out.text = boost::json::serialize(v);
+                break;
+            case boost::json::kind::string:
+                out.kind = value_kind::string;
+                out.text = std::string(v.get_string());
+                break;
+            case boost::json::kind::array:
+                out.kind = value_kind::list;
+                for (const auto& x : v.get_array()) out.list.push_back(literal(x));
+                break;
+            case boost::json::kind::object:
+                out.kind = value_kind::object;
+                for (const auto& [k, x] : v.get_object()) out.fields.push_back({std::string(k), literal(x), {}});
+                break;
+        }
+        return out;
+    }
+
+    // `<t>_stream(batch_size:, cursor:, where:)` runs as `<t>(where: {_and: [where, {col:
+    // {_gt: cursor}}]}, order_by: [{col: ASC}], limit: batch_size)` with the cursor column
+    // selected under a hidden key (take_stream_cursor removes it).
+    sql_query stream_field(const field_node& f, shape& sh) {
+        const auto& s = ctx_.s;
+        auto args = argument_values(s, f.sel->arguments, f.def->args, ctx_.variables);
+        const auto* cursors = args.if_contains("cursor");
+        const boost::json::object* cursor = nullptr;
+        if (cursors && cursors->is_array() && cursors->get_array().size() == 1 &&
+            cursors->get_array()[0].is_object()) {
+            cursor = &cursors->get_array()[0].get_object();
+        } else if (cursors && cursors->is_object()) {
+            cursor = &cursors->get_object();
+        }
+        if (!cursor) throw field_failure("cursor needs exactly one element");
+        const auto* initial = cursor->if_contains("initial_value");
+        if (!initial || !initial->is_object() || initial->get_object().size() != 1) {
+            throw field_failure("the cursor's initial_value needs exactly one column");
+        }
+        const std::string column(initial->get_object().begin()->key());
+        auto start = settings_.stream_cursor ? *settings_.stream_cursor : initial->get_object().begin()->value();
+        bool desc = false;
+        if (const auto* o = cursor->if_contains("ordering"); o && o->is_string()) desc = o->get_string() == "DESC";
+        const auto* size = args.if_contains("batch_size");
+        if (!size || !size->is_int64() || size->get_int64() < 1) throw field_failure("batch_size must be at least 1");
+        stream_batch_ = static_cast<std::size_t>(size->get_int64());
+
+        boost::json::array all;
+        if (const auto* w = args.if_contains("where"); w && !w->is_null()) all.push_back(*w);
+        if (!start.is_null()) {
+            all.push_back(boost::json::object{{column, boost::json::object{{desc ? "_lt" : "_gt", start}}}});
+        }
+        auto& synth = synthetic_.emplace_back(*f.sel);
+        synth.arguments.clear();
+        synth.arguments.push_back({"where", literal(boost::json::object{{"_and", all}}), f.sel->loc});
+        value order;
+        order.kind = value_kind::list;
+        value term;
+        term.kind = value_kind::object;
+        value dir;
+        dir.kind = value_kind::enum_;
+        dir.text = desc ? "DESC" : "ASC";
+        term.fields.push_back({column, dir, {}});
+        order.list.push_back(term);
+        synth.arguments.push_back({"order_by", order, f.sel->loc});
+        value limit;
+        limit.kind = value_kind::int_;
+        limit.text = std::to_string(stream_batch_);
+        synth.arguments.push_back({"limit", limit, f.sel->loc});
+        auto& extra = synthetic_sets_.emplace_back();
+        selection hidden;
+        hidden.kind = selection_kind::field;
+        hidden.alias = "__airsql_cursor";
+        hidden.name = column;
+        extra.items.push_back(hidden);
+        field_node node = f;
+        node.sel = &synth;
+        node.def = s.find(s.query_type)->field(s.model->tables[f.def->table].gql_name);
+        if (!node.def || node.def->role != field_role::table_list) throw field_failure("no such table");
+        node.sub.push_back(&extra);
+        return compiler_.list_field(node, sh);
+    }
+
+    // Takes the hidden cursor key out of a stream's rows; remembers the last row's value.
+    std::string take_stream_cursor(std::string text) {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(text, ec);
+        if (ec || !v.is_array()) return text;
+        auto& rows = v.get_array();
+        stream_rows = rows.size();
+        stream_full = rows.size() >= stream_batch_;
+        for (auto& r : rows) {
+            if (!r.is_object()) continue;
+            if (auto* c = r.get_object().if_contains("__airsql_cursor")) stream_last = *c;
+            r.get_object().erase("__airsql_cursor");
+        }
+        return boost::json::serialize(v);
     }
 
     std::string run_mutation(const operation& op) {
@@ -747,6 +875,10 @@ private:
     bool data_null_ = false;
     bool too_large_ = false;
     bool touched_view_ = false;
+    // Rewritten selections of `<t>_stream` fields (stable addresses: the compiler keeps them).
+    std::deque<selection> synthetic_;
+    std::deque<selection_set> synthetic_sets_;
+    std::size_t stream_batch_ = 0;
     std::vector<error_entry> errors_;
 };
 
@@ -757,7 +889,13 @@ execution_result execute_operation(const schema& s, const document& doc, const o
                                    const execution_settings& settings) {
     executor e(s, doc, std::move(variables), db, settings);
     auto body = e.run(op);
-    return {std::move(body), op.type == operation_type::query && e.reads_only_tables() && !e.had_errors()};
+    execution_result out;
+    out.body = std::move(body);
+    out.cacheable = op.type == operation_type::query && e.reads_only_tables() && !e.had_errors();
+    out.stream_rows = e.stream_rows;
+    out.stream_last = std::move(e.stream_last);
+    out.stream_full = e.stream_full;
+    return out;
 }
 
 std::string request_error_body(const std::vector<error_entry>& errors, bool with_null_data) {

@@ -3,6 +3,7 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct execution_settings {
     std::size_t max_response_bytes = 64u * 1024 * 1024;
     /// Who a mutation writes for (the write lease takes it; see audit::context).
     audit::context audit;
+    /// A `<t>_stream` subscription's current cursor value (instead of its initial_value).
+    std::optional<boost::json::value> stream_cursor;
 };
 
 /// Executes one validated operation with coerced variables and returns the complete response
@@ -35,6 +38,11 @@ struct execution_result {
     /// The response depends only on the database's data and schema: a query over tables (no
     /// views, which may call random() or date('now')) that ran without errors.
     bool cacheable = false;
+    /// A `<t>_stream` subscription: its rows, the cursor column's value in the last row (when
+    /// there were rows), and whether the batch was full (more rows may follow at once).
+    std::size_t stream_rows = 0;
+    std::optional<boost::json::value> stream_last;
+    bool stream_full = false;
 };
 
 execution_result execute_operation(const schema& s, const document& doc, const operation& op,

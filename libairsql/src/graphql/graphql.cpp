@@ -12,6 +12,7 @@
 #include "graphql/executor.hpp"
 #include "graphql/input_values.hpp"
 #include "graphql/parser.hpp"
+#include "graphql/prepare.hpp"
 #include "graphql/validation.hpp"
 #include "json/read.hpp"
 #include "sqlite/memory_budget.hpp"
@@ -21,27 +22,11 @@ namespace airsql {
 namespace {
 
 graphql::access_mode mode_for(const auth::database_access& a) {
-    if (a.read && a.insert && a.modify) return graphql::access_mode::read_write;
-    if (a.read) return graphql::access_mode::read_only;
-    if (a.insert && a.modify) return graphql::access_mode::write_only;
-    if (a.insert) return graphql::access_mode::insert_only;
-    throw error(errc::permission_denied, "you may not use this database's GraphQL API");
+    return graphql::mode_of(a.read, a.insert, a.modify);
 }
 
 graphql_response request_error(const graphql_request& request, std::vector<graphql::error_entry> errors) {
     return {graphql::request_error_body(errors, !request.request_errors_without_data), true, false};
-}
-
-graphql::schema_view schema_view_of(introspection_view v) {
-    switch (v) {
-        case introspection_view::airgql_compatible:
-            return graphql::schema_view::airgql_compatible;
-        case introspection_view::full:
-            return graphql::schema_view::full;
-        case introspection_view::current:
-            return graphql::schema_view::current;
-    }
-    return graphql::schema_view::full;
 }
 
 }  // namespace
@@ -78,44 +63,17 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
     // Everything below may read the database: not on an I/O thread.
     core::about_to_block();
 
-    // Parsed and validated documents are remembered per schema: repeated requests skip both.
-    auto parsed = e.graphql_documents.find(request.query, schema);
+    auto prepared = graphql::prepare_operation(e, schema, request);
+    if (!prepared.errors.empty()) return request_error(request, std::move(prepared.errors));
+    const auto& doc = *prepared.doc;
+    const graphql::operation* op = prepared.op;
     std::vector<graphql::error_entry> errors;
-    if (!parsed) {
-        auto fresh = std::make_shared<graphql::document>();
-        try {
-            graphql::parse_limits limits;
-            limits.max_bytes = e.opts.graphql_max_document_bytes;
-            *fresh = graphql::parse(request.query, limits);
-        } catch (const graphql::syntax_error& se) {
-            return request_error(request, {{se.what(), {se.where()}, {}}});
-        }
-        graphql::validation_limits limits;
-        limits.max_depth = e.opts.graphql_max_depth;
-        limits.max_nodes = e.opts.graphql_max_nodes;
-        limits.max_aliases = e.opts.graphql_max_aliases;
-        errors = graphql::validate(*schema, *fresh, limits);
-        if (!errors.empty()) return request_error(request, std::move(errors));
-        parsed = fresh;
-        e.graphql_documents.remember(request.query, parsed, schema);
-    }
-    const auto& doc = *parsed;
-
-    const graphql::operation* op = nullptr;
-    if (request.operation_name) {
-        for (const auto& o : doc.operations) {
-            if (o.name == *request.operation_name) op = &o;
-        }
-        if (!op) return request_error(request, {{"Unknown operation named \"" + *request.operation_name + "\".", {}, {}}});
-    } else if (doc.operations.size() == 1) {
-        op = &doc.operations.front();
-    } else {
-        return request_error(
-            request,
-            {{doc.operations.empty() ? "Must provide an operation."
-                                     : "Must provide operation name if query contains multiple operations.",
-              {},
-              {}}});
+    if (op->type == graphql::operation_type::subscription) {
+        return request_error(request, {{"Subscriptions need a streaming transport: a WebSocket "
+                                        "(graphql-transport-ws) or Server-Sent Events (Accept: "
+                                        "text/event-stream).",
+                                        {op->loc},
+                                        {}}});
     }
     if (request.queries_only && op->type != graphql::operation_type::query) {
         auto r = request_error(request, {{"Only queries may be sent with GET; send mutations with POST.", {op->loc}, {}}});
@@ -126,7 +84,7 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
     if (!errors.empty()) return request_error(request, std::move(errors));
 
     graphql::execution_settings settings;
-    settings.view = schema_view_of(request.view);
+    settings.view = graphql::schema_view_of(request.view);
     settings.file_url_id = db.record.readonly_id;
     settings.max_rows = e.opts.graphql_max_rows;
     settings.timeout = time_left;
@@ -160,6 +118,75 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
 }
 
 }  // namespace
+
+namespace graphql {
+
+access_mode mode_of(bool read, bool insert, bool modify) {
+    if (read && insert && modify) return access_mode::read_write;
+    if (read) return access_mode::read_only;
+    if (insert && modify) return access_mode::write_only;
+    if (insert) return access_mode::insert_only;
+    throw error(errc::permission_denied, "you may not use this database's GraphQL API");
+}
+
+schema_view schema_view_of(introspection_view v) {
+    switch (v) {
+        case introspection_view::airgql_compatible:
+            return schema_view::airgql_compatible;
+        case introspection_view::full:
+            return schema_view::full;
+        case introspection_view::current:
+            return schema_view::current;
+    }
+    return schema_view::full;
+}
+
+prepared_operation prepare_operation(engine::impl& e, const std::shared_ptr<const schema>& s,
+                                     const graphql_request& request) {
+    prepared_operation out;
+    // Parsed and validated documents are remembered per schema: repeated requests skip both.
+    auto parsed = e.graphql_documents.find(request.query, s);
+    if (!parsed) {
+        auto fresh = std::make_shared<document>();
+        try {
+            parse_limits limits;
+            limits.max_bytes = e.opts.graphql_max_document_bytes;
+            *fresh = parse(request.query, limits);
+        } catch (const syntax_error& se) {
+            out.errors.push_back({se.what(), {se.where()}, {}});
+            return out;
+        }
+        validation_limits limits;
+        limits.max_depth = e.opts.graphql_max_depth;
+        limits.max_nodes = e.opts.graphql_max_nodes;
+        limits.max_aliases = e.opts.graphql_max_aliases;
+        out.errors = validate(*s, *fresh, limits);
+        if (!out.errors.empty()) return out;
+        parsed = fresh;
+        e.graphql_documents.remember(request.query, parsed, s);
+    }
+    out.doc = parsed;
+    const auto& doc = *parsed;
+    if (request.operation_name) {
+        for (const auto& o : doc.operations) {
+            if (o.name == *request.operation_name) out.op = &o;
+        }
+        if (!out.op) {
+            out.errors.push_back({"Unknown operation named \"" + *request.operation_name + "\".", {}, {}});
+        }
+    } else if (doc.operations.size() == 1) {
+        out.op = &doc.operations.front();
+    } else {
+        out.errors.push_back({doc.operations.empty()
+                                  ? "Must provide an operation."
+                                  : "Must provide operation name if query contains multiple operations.",
+                              {},
+                              {}});
+    }
+    return out;
+}
+
+}  // namespace graphql
 
 graphql_response execute_graphql(engine& eng, const principal& who, std::string_view db_id,
                                  const graphql_request& request) {

@@ -32,7 +32,10 @@ public:
                 out[f.key] = ctx_.s.mutation_type.empty() ? boost::json::value(nullptr)
                                                           : type_object({ctx_.s.mutation_type, ""}, f.sub);
             } else if (n == "subscriptionType") {
-                out[f.key] = nullptr;
+                // Beyond AirGQL: null in the views that do not show the Subscription type.
+                const auto* sub = ctx_.s.subscription_type.empty() ? nullptr : ctx_.s.find(ctx_.s.subscription_type);
+                out[f.key] = !sub || !visible(*sub) ? boost::json::value(nullptr)
+                                                    : type_object({ctx_.s.subscription_type, ""}, f.sub);
             } else if (n == "directives") {
                 boost::json::array dirs;
                 for (const auto& d : ctx_.s.directives) dirs.push_back(directive_object(d, f.sub));

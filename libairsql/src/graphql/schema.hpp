@@ -45,6 +45,7 @@ enum class field_role : std::uint8_t {
     table_list,          ///< Query.<t>
     table_by_pk,         ///< Query.<t>_by_pk
     table_aggregate,     ///< Query.<t>_aggregate
+    table_stream,        ///< Subscription.<t>_stream (Hasura's streaming subscription)
     insert,              ///< Mutation.insert_<t>
     update,              ///< Mutation.update_<t>
     delete_,             ///< Mutation.delete_<t>
@@ -160,6 +161,9 @@ public:
     std::vector<directive_def> directives;
     std::string query_type = "Query";
     std::string mutation_type;  ///< empty when the caller may not mutate
+    /// Live queries: the query root's table fields (and `<t>_stream`); empty when the caller
+    /// may not read. Beyond AirGQL (hidden in its view).
+    std::string subscription_type;
     access_mode mode = access_mode::read_write;
     std::shared_ptr<const database_model> model;
     /// Relationships by table (outer index = table).

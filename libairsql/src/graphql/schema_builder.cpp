@@ -133,6 +133,7 @@ private:
         std::vector<std::string> pending{"Query", "__Schema", "__Type", "__TypeKind", "__Field", "__InputValue",
                                          "__EnumValue", "__Directive", "__DirectiveLocation"};
         if (!out_->mutation_type.empty()) pending.push_back(out_->mutation_type);
+        if (!out_->subscription_type.empty()) pending.push_back(out_->subscription_type);
         for (const auto& d : out_->directives) {
             for (const auto& a : d.args) pending.push_back(a.type.name);
         }
@@ -659,6 +660,19 @@ private:
             f.extension = true;
             q.fields.push_back(std::move(f));
         }
+        if (can_read()) {
+            // Every query root field is also a live query (a subscription that answers again
+            // after each write that changed its result).
+            auto sub = object_type("Subscription", "Live queries: the result, then a new one after each change.", true);
+            sub.fields = q.fields;
+            for (auto& f : sub.fields) f.extension = false;  // the type itself is the addition
+            // The shared suite's i_full_root pins `subscriptionType: null` outside --exact too,
+            // so the root shows in the current view only (as the signature-changing forms).
+            sub.current_only = suite_pins_signatures;
+            add_stream_fields(sub, names);
+            out_->subscription_type = sub.name;
+            add(std::move(sub));
+        }
         add(std::move(q));
     }
 
@@ -669,6 +683,49 @@ private:
     bool has_inc(std::size_t t) const {
         return std::any_of(m_.tables[t].columns.begin(), m_.tables[t].columns.end(),
                            [](const column_model& c) { return !c.generated && is_numeric(c); });
+    }
+
+    // Hasura's streaming subscriptions: `<t>_stream(batch_size:, cursor:, where:)`, the rows
+    // after a cursor on one column, in batches.
+    void add_stream_fields(type_def& sub, std::set<std::string>& names) {
+        bool any = false;
+        for (std::uint32_t t = 0; t < m_.tables.size(); ++t) {
+            const auto& tm = m_.tables[t];
+            if (tm.is_view) continue;
+            const auto& g = tm.gql_name;
+            auto value = input_type(g + "_stream_cursor_value_input",
+                                    "The cursor's starting value: one column of " + tm.name + ".", true);
+            for (const auto& c : tm.columns) {
+                if (c.scalar == column_scalar::file) continue;
+                value.input_fields.push_back(input(c.gql_name, named(std::string(scalar_name(c.scalar))), ""));
+            }
+            if (value.input_fields.empty()) continue;
+            auto cursor = input_type(g + "_stream_cursor_input", "Where a stream of " + tm.name + " starts.", true);
+            cursor.input_fields.push_back(input("initial_value", non_null(value.name), "Rows after this value."));
+            cursor.input_fields.push_back(input("ordering", named("cursor_ordering"), "ASC (the default) or DESC."));
+            std::string n = g + "_stream";
+            while (names.count(n)) n += "_";
+            names.insert(n);
+            auto f = field(n, {row_type(t), "NLN"}, field_role::table_stream,
+                           "Rows of " + tm.name + " after a cursor, in batches (Hasura's streaming subscription).", t);
+            f.args.push_back(input("batch_size", non_null("Int"), "At most this many rows per result."));
+            f.args.push_back(input("cursor", {cursor.name, "NL"}, "One cursor: a column and its starting value."));
+            f.args.push_back(input("where", named(g + "_filter"), "Which rows."));
+            sub.fields.push_back(std::move(f));
+            add(std::move(value));
+            add(std::move(cursor));
+            any = true;
+        }
+        if (any) {
+            auto t = named_type(type_kind::enum_, "cursor_ordering", "The direction of a stream's cursor.", true);
+            for (const char* v : {"ASC", "DESC"}) {
+                enum_value_def e;
+                e.name = v;
+                e.description = std::string(v) == "ASC" ? "Ascending." : "Descending.";
+                t.enum_values.push_back(std::move(e));
+            }
+            add(std::move(t));
+        }
     }
 
     void add_mutation() {

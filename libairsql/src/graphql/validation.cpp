@@ -202,10 +202,44 @@ private:
                 }
                 return s_.find(s_.mutation_type);
             case operation_type::subscription:
-                error("Schema is not configured to execute subscription operation.", {op.loc});
-                return nullptr;
+                if (s_.subscription_type.empty()) {
+                    error("Schema is not configured to execute subscription operation.", {op.loc});
+                    return nullptr;
+                }
+                return s_.find(s_.subscription_type);
         }
         return nullptr;
+    }
+
+    // graphql-js's SingleFieldSubscriptions rule: one root field, not an introspection one.
+    void check_single_root_field(const operation& op) {
+        std::set<std::string> keys;
+        std::vector<location> extra;
+        std::set<std::string> seen_fragments;
+        auto walk = [&](auto&& self, const selection_set& set) -> void {
+            for (const auto& sel : set.items) {
+                if (sel.kind == selection_kind::field) {
+                    if (sel.name.starts_with("__")) {
+                        error((op.name.empty() ? std::string("Anonymous Subscription")
+                                               : "Subscription " + q(op.name)) +
+                                  " must not select an introspection top level field.",
+                              {sel.loc});
+                    }
+                    if (keys.insert(sel.response_key()).second && keys.size() > 1) extra.push_back(sel.loc);
+                } else if (sel.kind == selection_kind::inline_fragment) {
+                    self(self, sel.selections);
+                } else if (seen_fragments.insert(sel.name).second) {
+                    auto it = fragments_.find(sel.name);
+                    if (it != fragments_.end()) self(self, it->second->selections);
+                }
+            }
+        };
+        walk(walk, op.selections);
+        if (!extra.empty()) {
+            error((op.name.empty() ? std::string("Anonymous Subscription") : "Subscription " + q(op.name)) +
+                      " must select only one top level field.",
+                  extra);
+        }
     }
 
     void visit_operation(const operation& op, std::set<std::string>& used_fragments) {
@@ -234,6 +268,7 @@ private:
                                                                : directive_location::subscription,
                          sc);
         if (const auto* root = root_type(op)) visit_selection_set(op.selections, *root, sc);
+        if (op.type == operation_type::subscription) check_single_root_field(op);
 
         // Everything the operation reaches through fragments counts as its own.
         std::vector<usage> usages = sc.usages;
@@ -632,6 +667,9 @@ private:
             if (op.type == operation_type::query) root = s_.find(s_.query_type);
             if (op.type == operation_type::mutation && !s_.mutation_type.empty()) {
                 root = s_.find(s_.mutation_type);
+            }
+            if (op.type == operation_type::subscription && !s_.subscription_type.empty()) {
+                root = s_.find(s_.subscription_type);
             }
             if (root) check_merged({&op.selections}, *root, "");
         }

@@ -635,6 +635,12 @@ TEST_CASE("exactly the airsql additions are flagged as extensions", "[graphql]")
         expected.insert("type " + t + "_inc_input");
         expected.insert("type " + t + "_updates");
     }
+    expected.insert("type Subscription");  // live queries
+    for (std::string t : {"artists", "albums"}) {  // and streams (not of views)
+        expected.insert("type " + t + "_stream_cursor_input");
+        expected.insert("type " + t + "_stream_cursor_value_input");
+    }
+    expected.insert("type cursor_ordering");
     CHECK(flagged(*s) == expected);
 }
 

@@ -321,12 +321,20 @@ TEST_CASE("operation names are unique and an anonymous operation stands alone", 
     CHECK(valid("query A { users { name } } query B { songs { name } }"));
 }
 
-TEST_CASE("mutations need a Mutation type and subscriptions are not served", "[graphql]") {
+TEST_CASE("mutations need a Mutation type, subscriptions read access and one root field", "[graphql]") {
     CHECK(message("mutation { insert_songs(objects: []) { affected_rows } }", read_only()) ==
           "Schema is not configured to execute mutation operation.");
     CHECK(valid("{ users { name } }", read_only()));
-    CHECK(message("subscription { users { name } }") ==
+    CHECK(valid("subscription { users { name } }", read_only()));
+    static auto write_only = build(access_mode::write_only);
+    CHECK(message("subscription { users { name } }", *write_only) ==
           "Schema is not configured to execute subscription operation.");
+    CHECK(message("subscription S { users { name } songs { name } }") ==
+          "Subscription \"S\" must select only one top level field.");
+    CHECK(message("subscription { ...F } fragment F on Subscription { a: users { name } b: users { name } }") ==
+          "Anonymous Subscription must select only one top level field.");
+    CHECK(message("subscription { __typename }") ==
+          "Anonymous Subscription must not select an introspection top level field.");
 }
 
 // ---- field merging ----

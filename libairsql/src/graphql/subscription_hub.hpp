@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// Live queries, multiplexed (see airsql/subscriptions.hpp). One `live_query` per distinct
+// (database, access mode, read-only id, view, query, operation name, variables); it runs once
+// after each write that touched one of its tables and hands the result to all its
+// subscribers, when the result differs from the last one.
+#pragma once
+
+#include <atomic>
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "airsql/engine.hpp"
+#include "airsql/subscriptions.hpp"
+#include "database/hosted_database.hpp"
+#include "graphql/introspection.hpp"
+#include "graphql/schema.hpp"
+
+namespace airsql::graphql {
+
+/// What a live query is: everything its result depends on besides the data.
+struct live_spec {
+    std::string db_id;  ///< the record id
+    access_mode mode = access_mode::read_only;
+    introspection_view view = introspection_view::full;
+    std::string file_url_id;  ///< the read-only id (file URLs)
+    std::string query;
+    std::optional<std::string> operation_name;
+    boost::json::object variables;
+
+    std::string key() const;
+};
+
+class subscription_hub {
+  public:
+    explicit subscription_hub(engine::impl& e) : e_(e) {}
+    ~subscription_hub();
+
+    /// Adds a subscriber to the live query of `spec` (made and run first if new; else the
+    /// subscriber gets its last result). `resource_exhausted` beyond the engine's cap.
+    std::shared_ptr<graphql_subscription> subscribe(live_spec spec, subscription_sink sink);
+
+    void on_commit(const std::string& db_id, const database::commit_touch& touched);
+    void on_gone(const std::string& db_id);
+    void end_all();
+    void set_dispatcher(std::function<void(std::string, std::function<void()>)> post);
+    subscription_statistics stats();
+
+    struct subscriber;
+    struct live_query;
+
+  private:
+    friend struct subscriber;
+    void run(const std::shared_ptr<live_query>& q);
+    // One execution of q. Throws error when it cannot run any more (the database went away,
+    // the query no longer validates).
+    struct outcome {
+        std::string body;
+        bool send = true;    ///< false: an empty batch of a stream (nothing new)
+        bool again = false;  ///< a stream's full batch: more rows may be waiting
+    };
+    outcome execute(live_query& q);
+    void end_query(const std::shared_ptr<live_query>& q, subscription_event ev);
+    void remove(subscriber& s);
+    void dispatch(const std::shared_ptr<live_query>& q);
+
+    engine::impl& e_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::shared_ptr<live_query>> queries_;  ///< by key
+    std::unordered_map<std::string, std::set<std::string>> by_db_;          ///< keys by database id
+    std::size_t subscribers_ = 0;
+    std::function<void(std::string, std::function<void()>)> post_;
+    std::atomic<std::uint64_t> executions_{0};
+    std::atomic<std::uint64_t> notifications_{0};
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace airsql::graphql

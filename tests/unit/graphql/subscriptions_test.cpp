@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: Apache-2.0
+// The live-query hub: subscribers of the same query share one execution per write.
+#include <boost/json/parse.hpp>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "catch.hpp"
+#include "engine_fixture.hpp"
+
+using namespace airsql;
+
+namespace {
+
+// Collects a subscription's events.
+struct inbox {
+    std::mutex m;
+    std::vector<subscription_event> events;
+    subscription_sink sink() {
+        return [this](subscription_event ev) {
+            std::lock_guard lock(m);
+            events.push_back(std::move(ev));
+        };
+    }
+    std::size_t size() {
+        std::lock_guard lock(m);
+        return events.size();
+    }
+    boost::json::value last() {
+        std::lock_guard lock(m);
+        return boost::json::parse(*events.back().body);
+    }
+    subscription_event::kind last_kind() {
+        std::lock_guard lock(m);
+        return events.back().k;
+    }
+};
+
+graphql_request req(std::string query, boost::json::object variables = {}) {
+    graphql_request r;
+    r.query = std::move(query);
+    r.variables = std::move(variables);
+    return r;
+}
+
+void sql(test::engine_fixture& fx, const principal& who, const std::string& db, std::string q) {
+    sql_request r;
+    r.query = std::move(q);
+    auto res = run_sql(fx.eng, who, db, r);
+    REQUIRE(res.errors.empty());
+}
+
+}  // namespace
+
+TEST_CASE("N subscribers of one live query: one execution per write, fanned out",
+          "[graphql][subscriptions]") {
+    test::engine_fixture fx;
+    auto ada = fx.user("ada");
+    auto db =
+        fx.database(ada, "ada",
+                    "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); "
+                    "CREATE TABLE other (id INTEGER PRIMARY KEY); INSERT INTO t (v) VALUES ('a')");
+    constexpr int n = 50;
+    std::vector<std::unique_ptr<inbox>> boxes;
+    std::vector<std::shared_ptr<graphql_subscription>> subs;
+    for (int i = 0; i < n; ++i) {
+        boxes.push_back(std::make_unique<inbox>());
+        auto started =
+            start_graphql(fx.eng, ada, db, req("subscription { t { v } }"), boxes.back()->sink());
+        REQUIRE_FALSE(started.response);
+        REQUIRE(started.subscription);
+        subs.push_back(started.subscription);
+    }
+    auto stats = subscription_stats(fx.eng);
+    CHECK(stats.subscriptions == n);
+    CHECK(stats.live_queries == 1);
+    CHECK(stats.executions == 1);  // the first subscriber's run; the others got its result
+    for (auto& b : boxes) {
+        REQUIRE(b->size() == 1);
+        CHECK(b->last() == boost::json::parse(R"({"data":{"t":[{"v":"a"}]}})"));
+    }
+
+    sql(fx, ada, db, "INSERT INTO t (v) VALUES ('b')");
+    CHECK(subscription_stats(fx.eng).executions == 2);  // one run for all 50
+    for (auto& b : boxes) {
+        REQUIRE(b->size() == 2);
+        CHECK(b->last() == boost::json::parse(R"({"data":{"t":[{"v":"a"},{"v":"b"}]}})"));
+    }
+
+    // A table the query does not read: no run at all.
+    sql(fx, ada, db, "INSERT INTO other DEFAULT VALUES");
+    CHECK(subscription_stats(fx.eng).executions == 2);
+    // A write that leaves the result as it was: a run, but nothing sent.
+    sql(fx, ada, db, "UPDATE t SET v = v");
+    CHECK(subscription_stats(fx.eng).executions == 3);
+    for (auto& b : boxes) CHECK(b->size() == 2);
+
+    // Cancelled: nothing more; the live query goes when its last subscriber does.
+    subs[0]->cancel();
+    sql(fx, ada, db, "DELETE FROM t WHERE v = 'a'");
+    CHECK(boxes[0]->size() == 2);
+    CHECK(boxes[1]->size() == 3);
+    CHECK(subscription_stats(fx.eng).executions == 4);
+    subs.clear();
+    stats = subscription_stats(fx.eng);
+    CHECK(stats.subscriptions == 0);
+    CHECK(stats.live_queries == 0);
+}
+
+TEST_CASE("live queries differ by variables and by access, and follow relationships",
+          "[graphql][subscriptions]") {
+    test::engine_fixture fx;
+    auto ada = fx.user("ada");
+    auto db = fx.database(ada, "ada",
+                          "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT); "
+                          "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER "
+                          "REFERENCES parent(id), v TEXT); "
+                          "INSERT INTO parent VALUES (1, 'p')");
+    inbox a, b, c;
+    auto q = "subscription S($id: Int!) { parent(where: {id: {_eq: $id}}) { name child { v } } }";
+    auto sa = start_graphql(fx.eng, ada, db, req(q, {{"id", 1}}), a.sink()).subscription;
+    auto sb = start_graphql(fx.eng, ada, db, req(q, {{"id", 2}}), b.sink()).subscription;
+    auto info = get_database(fx.eng, ada, db);
+    auto link = principal::readonly_link(info.readonly_id);
+    auto sc =
+        start_graphql(fx.eng, link, info.readonly_id, req(q, {{"id", 1}}), c.sink()).subscription;
+    REQUIRE(sa);
+    REQUIRE(sb);
+    REQUIRE(sc);
+    CHECK(subscription_stats(fx.eng).live_queries == 3);
+    sql(fx, ada, db,
+        "INSERT INTO child (parent_id, v) VALUES (1, 'x')");  // child: through the relationship
+    CHECK(a.size() == 2);
+    CHECK(a.last() ==
+          boost::json::parse(R"({"data":{"parent":[{"name":"p","child":[{"v":"x"}]}]}})"));
+    CHECK(b.size() == 1);  // ran, same result (no parent 2): nothing sent
+    CHECK(c.size() == 2);
+    CHECK(subscription_stats(fx.eng).executions == 6);
+}
+
+TEST_CASE("start_graphql answers queries and mutations once and refuses bad subscriptions",
+          "[graphql][subscriptions]") {
+    test::engine_fixture fx;
+    auto ada = fx.user("ada");
+    auto db = fx.database(ada, "ada", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    inbox box;
+    auto m = start_graphql(fx.eng, ada, db,
+                           req("mutation { insert_t(objects: [{v: \"a\"}]) { affected_rows } }"),
+                           box.sink());
+    REQUIRE(m.response);
+    CHECK_FALSE(m.subscription);
+    CHECK(boost::json::parse(m.response->body) ==
+          boost::json::parse(R"({"data":{"insert_t":{"affected_rows":1}}})"));
+    auto two = start_graphql(fx.eng, ada, db, req("subscription { t { v } t_by_pk(id: 1) { v } }"),
+                             box.sink());
+    REQUIRE(two.response);
+    CHECK(two.response->request_error);
+    CHECK_THAT(two.response->body, Catch::Contains("must select only one top level field"));
+    auto vars = start_graphql(fx.eng, ada, db,
+                              req("subscription ($n: Int!) { t(limit: $n) { v } }"), box.sink());
+    REQUIRE(vars.response);
+    CHECK(vars.response->request_error);
+    CHECK(box.size() == 0);
+    // Over HTTP (execute_graphql) a subscription is refused: it needs a stream.
+    auto once = execute_graphql(fx.eng, ada, db, req("subscription { t { v } }"));
+    CHECK(once.request_error);
+    CHECK_THAT(once.body, Catch::Contains("streaming transport"));
+}
+
+TEST_CASE("deleting the database ends its subscriptions; the engine caps subscriptions",
+          "[graphql][subscriptions]") {
+    test::temp_dir dir;
+    auto opts = test::engine_fixture::make_options(dir);
+    opts.max_subscriptions = 3;
+    engine eng(opts);
+    sign_up(eng, principal::anonymous(), {"ada", "ada@example.com", "password-ada"});
+    auto ada = authenticate(
+        eng,
+        credentials{.bearer =
+                        login(eng, principal::anonymous(), {"ada", "password-ada"}).session_token});
+    auto db = create_database(
+                  eng, ada, {"db", "ada", "CREATE TABLE t (id INTEGER PRIMARY KEY)", std::nullopt})
+                  .id;
+    inbox a, b, c, d;
+    auto sa = start_graphql(eng, ada, db, req("subscription { t { id } }"), a.sink()).subscription;
+    auto sb = start_graphql(eng, ada, db,
+                            req("subscription { t_aggregate { aggregate { count } } }"), b.sink())
+                  .subscription;
+    auto sc = start_graphql(eng, ada, db, req("subscription { t { id } }"), c.sink()).subscription;
+    CHECK_THROWS_AS(start_graphql(eng, ada, db, req("subscription { t { id } }"), d.sink()), error);
+    try {
+        start_graphql(eng, ada, db, req("subscription { t { id } }"), d.sink());
+    } catch (const error& e) {
+        CHECK(e.code() == errc::resource_exhausted);
+    }
+    delete_database(eng, ada, db);
+    REQUIRE(a.size() == 2);
+    CHECK(a.last_kind() == subscription_event::kind::error);
+    CHECK(b.last_kind() == subscription_event::kind::error);
+    CHECK(c.last_kind() == subscription_event::kind::error);
+    CHECK(subscription_stats(eng).subscriptions == 0);
+    // Room again.
+    auto db2 =
+        create_database(eng, ada,
+                        {"db2", "ada", "CREATE TABLE t (id INTEGER PRIMARY KEY)", std::nullopt})
+            .id;
+    CHECK(start_graphql(eng, ada, db2, req("subscription { t { id } }"), d.sink()).subscription);
+}
+
+TEST_CASE("introspection shows the Subscription type in the current view only",
+          "[graphql][subscriptions]") {
+    test::engine_fixture fx;
+    auto ada = fx.user("ada");
+    auto db = fx.database(ada, "ada", "CREATE TABLE t (id INTEGER PRIMARY KEY)");
+    // The shared conformance suite pins subscriptionType to null in the default (full) view
+    // too (i_full_root), so only the current view shows it; subscriptions run in every view.
+    auto current = req("{ __schema { subscriptionType { name fields { name } } } }");
+    current.view = introspection_view::current;
+    CHECK_THAT(execute_graphql(fx.eng, ada, db, current).body,
+               Catch::Contains(R"("subscriptionType":{"name":"Subscription")"));
+    auto full = execute_graphql(fx.eng, ada, db, req("{ __schema { subscriptionType { name } } }"));
+    CHECK(boost::json::parse(full.body) ==
+          boost::json::parse(R"({"data":{"__schema":{"subscriptionType":null}}})"));
+    auto exact = req("{ __schema { subscriptionType { name } } }");
+    exact.view = introspection_view::airgql_compatible;
+    CHECK(boost::json::parse(execute_graphql(fx.eng, ada, db, exact).body) ==
+          boost::json::parse(R"({"data":{"__schema":{"subscriptionType":null}}})"));
+}
+
+TEST_CASE("a _stream subscription sends the rows after its cursor, in batches",
+          "[graphql][subscriptions]") {
+    test::engine_fixture fx;
+    auto ada = fx.user("ada");
+    auto db = fx.database(ada, "ada",
+                          "CREATE TABLE ev (id INTEGER PRIMARY KEY, kind TEXT); "
+                          "INSERT INTO ev (kind) VALUES ('a'), ('b'), ('a'), ('a')");
+    inbox box;
+    auto q =
+        "subscription { ev_stream(batch_size: 2, cursor: [{initial_value: {id: 1}, ordering: "
+        "ASC}], "
+        "where: {kind: {_eq: \"a\"}}) { id kind } }";
+    auto sub = start_graphql(fx.eng, ada, db, req(q), box.sink()).subscription;
+    REQUIRE(sub);
+    // Rows after id 1 with kind a: 3 and 4 (a full batch), then nothing more until a write.
+    REQUIRE(box.size() == 1);
+    CHECK(box.last() == boost::json::parse(
+                            R"({"data":{"ev_stream":[{"id":3,"kind":"a"},{"id":4,"kind":"a"}]}})"));
+    sql(fx, ada, db, "INSERT INTO ev (kind) VALUES ('b')");  // filtered out: no batch
+    CHECK(box.size() == 1);
+    sql(fx, ada, db, "INSERT INTO ev (kind) VALUES ('a'), ('a'), ('a')");  // 6, 7, 8: two batches
+    REQUIRE(box.size() == 3);
+    {
+        std::lock_guard lock(box.m);
+        CHECK(boost::json::parse(*box.events[1].body) ==
+              boost::json::parse(
+                  R"({"data":{"ev_stream":[{"id":6,"kind":"a"},{"id":7,"kind":"a"}]}})"));
+        CHECK(boost::json::parse(*box.events[2].body) ==
+              boost::json::parse(R"({"data":{"ev_stream":[{"id":8,"kind":"a"}]}})"));
+    }
+    // A newcomer with the same initial cursor starts from the beginning, not where the first
+    // moved to (then catches up batch by batch).
+    inbox late;
+    auto sub2 = start_graphql(fx.eng, ada, db, req(q), late.sink()).subscription;
+    REQUIRE(late.size() >= 1);
+    {
+        std::lock_guard lock(late.m);
+        CHECK(boost::json::parse(*late.events[0].body) ==
+              boost::json::parse(
+                  R"({"data":{"ev_stream":[{"id":3,"kind":"a"},{"id":4,"kind":"a"}]}})"));
+    }
+    // Bad cursors are field errors.
+    inbox bad;
+    auto two = start_graphql(fx.eng, ada, db,
+                             req("subscription { ev_stream(batch_size: 1, cursor: [{initial_value: "
+                                 "{id: 1, kind: \"a\"}}]) { id } }"),
+                             bad.sink())
+                   .subscription;
+    REQUIRE(bad.size() == 1);
+    CHECK_THAT(*bad.events[0].body, Catch::Contains("exactly one column"));
+}
