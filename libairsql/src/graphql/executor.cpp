@@ -159,6 +159,8 @@ public:
           compiler_(ctx_, {settings.file_url_id, settings.max_rows}) {}
 
     bool reads_only_tables() const noexcept { return !touched_view_; }
+    /// The root fields compiled by this run, when a plan was wanted and all compiled.
+    std::shared_ptr<const query_plan> plan() const { return plan_failed_ ? nullptr : plan_out_; }
     bool had_errors() const noexcept { return !errors_.empty(); }
 
     std::string run(const operation& op) {
@@ -242,7 +244,14 @@ private:
         std::optional<sqlite::transaction> tx;
         if (fields.size() > 1) tx.emplace(*conn, sqlite::transaction::kind::deferred);
         data_ = "{";
-        for (const auto& f : fields) {
+        const query_plan* plan = settings_.plan.get();
+        if (plan && plan->fields.size() != fields.size()) plan = nullptr;
+        if (settings_.want_plan && !plan) {
+            plan_out_ = std::make_shared<query_plan>();
+            plan_out_->fields.resize(fields.size());
+        }
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            const auto& f = fields[i];
             if (too_large_) break;
             shape sh;
             sh.key = f.key;
@@ -264,19 +273,26 @@ private:
             bool non_null = f.def->type.is_non_null();
             if (s.model->tables[f.def->table].is_view) touched_view_ = true;
             try {
-                sql_query q;
-                switch (f.def->role) {
-                    case field_role::table_list:
-                        q = compiler_.list_field(f, sh);
-                        break;
-                    case field_role::table_by_pk:
-                        q = compiler_.by_pk_field(f, sh);
-                        break;
-                    case field_role::table_aggregate:
-                        q = compiler_.aggregate_field(f, sh);
-                        break;
-                    default:
-                        continue;
+                // Compiled by an earlier run of this operation, else now.
+                const query_plan::root* compiled =
+                    plan && plan->fields[i] ? &*plan->fields[i] : nullptr;
+                query_plan::root fresh;
+                if (!compiled) {
+                    fresh.result = sh;
+                    switch (f.def->role) {
+                        case field_role::table_list:
+                            fresh.query = compiler_.list_field(f, fresh.result);
+                            break;
+                        case field_role::table_by_pk:
+                            fresh.query = compiler_.by_pk_field(f, fresh.result);
+                            break;
+                        case field_role::table_aggregate:
+                            fresh.query = compiler_.aggregate_field(f, fresh.result);
+                            break;
+                        default:
+                            continue;
+                    }
+                    compiled = &fresh;
                 }
                 std::string text;
                 {
@@ -284,10 +300,12 @@ private:
                     // the room left: a filter may read long values that are not returned).
                     const auto bytes = settings_.max_response_bytes;
                     length_limit cap(*conn, std::max(bytes, bytes + 1));  // + 1, saturating
-                    text = run_json(*conn, q);
+                    text = run_json(*conn, compiled->query);
                 }
-                if (!finish_field(std::move(text), sh, non_null)) data_null_ = true;
+                if (!finish_field(std::move(text), compiled->result, non_null)) data_null_ = true;
+                if (plan_out_ && compiled == &fresh) plan_out_->fields[i] = std::move(fresh);
             } catch (const field_failure& e) {
+                plan_failed_ = true;
                 field_error(f, e.what());
                 null_field(f.key, non_null);
             } catch (const error& e) {
@@ -659,6 +677,8 @@ private:
     bool data_null_ = false;
     bool too_large_ = false;
     bool touched_view_ = false;
+    std::shared_ptr<query_plan> plan_out_;
+    bool plan_failed_ = false;
     std::vector<error_entry> errors_;
 };
 
@@ -669,7 +689,8 @@ execution_result execute_operation(const schema& s, const document& doc, const o
                                    const execution_settings& settings) {
     executor e(s, doc, std::move(variables), db, settings);
     auto body = e.run(op);
-    return {std::move(body), op.type == operation_type::query && e.reads_only_tables() && !e.had_errors()};
+    return {std::move(body),
+            op.type == operation_type::query && e.reads_only_tables() && !e.had_errors(), e.plan()};
 }
 
 std::string request_error_body(const std::vector<error_entry>& errors, bool with_null_data) {

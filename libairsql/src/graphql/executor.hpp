@@ -3,6 +3,7 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "graphql/errors.hpp"
 #include "graphql/introspection.hpp"
 #include "graphql/schema.hpp"
+#include "graphql/sql_compiler.hpp"
 
 namespace airsql::graphql {
 
@@ -23,6 +25,11 @@ struct execution_settings {
     std::size_t max_response_bytes = 64u * 1024 * 1024;
     /// Who a mutation writes for (the write lease takes it; see audit::context).
     audit::context audit;
+    /// A query's root fields compiled by an earlier run of the same operation (same document,
+    /// schema and file URL id, no variables): they are not compiled again. May be null.
+    std::shared_ptr<const query_plan> plan;
+    /// Whether to return the compiled root fields as a plan (queries without variables).
+    bool want_plan = false;
 };
 
 /// Executes one validated operation with coerced variables and returns the complete response
@@ -35,6 +42,8 @@ struct execution_result {
     /// The response depends only on the database's data and schema: a query over tables (no
     /// views, which may call random() or date('now')) that ran without errors.
     bool cacheable = false;
+    /// With `want_plan`: the root fields as compiled, when all of them compiled.
+    std::shared_ptr<const query_plan> plan;
 };
 
 execution_result execute_operation(const schema& s, const document& doc, const operation& op,
