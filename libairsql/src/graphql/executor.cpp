@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <set>
 
@@ -178,7 +179,9 @@ private:
             response_too_large(sh.loc);
             return false;
         }
-        if (text.find("\"__airsql_error\"") != std::string::npos) {
+        // memmem, not std::string::find: find stops at every '"' of the JSON to compare.
+        static constexpr std::string_view marker_text = "\"__airsql_error\"";
+        if (::memmem(text.data(), text.size(), marker_text.data(), marker_text.size())) {
             auto v = boost::json::parse(text);
             std::vector<path_segment> path{sh.key};
             bool is_null = repair(v, sh, path, errors_);
@@ -222,10 +225,18 @@ private:
     }
 
     std::string result() {
-        std::string out = "{\"data\":";
-        out += data_null_ ? "null" : data_ + "}";
+        std::string out;
+        out.reserve(data_.size() + 16);
+        out += "{\"data\":";
+        if (data_null_) {
+            out += "null";
+        } else {
+            out += data_;
+            out += '}';
+        }
         if (!errors_.empty()) out += ",\"errors\":" + errors_json(errors_);
-        return out + "}";
+        out += '}';
+        return out;
     }
 
     std::string run_query(const operation& op) {
