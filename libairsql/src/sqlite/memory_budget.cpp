@@ -13,24 +13,41 @@ namespace {
 sqlite3_mem_methods system_methods{};
 thread_local memory_budget* current_budget = nullptr;
 
-// The process-wide heap cap, counted here with one atomic instead of SQLite's memory
-// statistics (which take a global mutex on every allocation and free). 0: no cap.
+// The process-wide heap cap, counted here instead of by SQLite's memory statistics (which
+// take a global mutex on every allocation and free). Each thread counts in its own variable
+// and moves its count to the shared one in steps of `heap_step` bytes, so the threads do not
+// bounce one cache line on every allocation either; the cap may thus be passed by at most
+// one step per thread. 0: no cap.
+constexpr std::int64_t heap_step = 256 * 1024;
 std::atomic<std::int64_t> heap_limit{0};
 std::atomic<std::int64_t> heap_used{0};
 
-// Takes `bytes` from the process-wide cap; false (nothing taken) when it would pass it.
+// This thread's allocations not yet in heap_used (may be negative). A thread that ends takes
+// its last count with it (less than a step; the server's threads live as long as it does).
+thread_local std::int64_t heap_pending = 0;
+
+void heap_count(std::int64_t bytes) noexcept {
+    auto& pending = heap_pending;
+    pending += bytes;
+    if (pending > heap_step || pending < -heap_step) {
+        heap_used.fetch_add(pending, std::memory_order_relaxed);
+        pending = 0;
+    }
+}
+
+// Counts `bytes` against the process-wide cap; false (nothing counted) when it would pass it.
 bool heap_take(std::int64_t bytes) noexcept {
     auto limit = heap_limit.load(std::memory_order_relaxed);
-    auto before = heap_used.fetch_add(bytes, std::memory_order_relaxed);
-    if (limit > 0 && bytes > 0 && before + bytes > limit) {
-        heap_used.fetch_sub(bytes, std::memory_order_relaxed);
+    if (limit > 0 && bytes > 0 &&
+        heap_used.load(std::memory_order_relaxed) + heap_pending + bytes > limit) {
         return false;
     }
+    heap_count(bytes);
     return true;
 }
 
 void heap_give_back(std::int64_t bytes) noexcept {
-    if (bytes != 0) heap_used.fetch_sub(bytes, std::memory_order_relaxed);
+    if (bytes != 0) heap_count(-bytes);
 }
 
 void* counted_malloc(int n) {
@@ -110,7 +127,9 @@ void set_heap_limit(std::int64_t bytes) noexcept {
     heap_limit.store(bytes > 0 ? bytes : 0, std::memory_order_relaxed);
 }
 
-std::int64_t heap_used_bytes() noexcept { return heap_used.load(std::memory_order_relaxed); }
+std::int64_t heap_used_bytes() noexcept {
+    return heap_used.load(std::memory_order_relaxed) + heap_pending;
+}
 
 bool install_memory_accounting() {
     static bool installed = [] {

@@ -17,10 +17,12 @@ bool install_memory_accounting();
 
 /// The process-wide cap on SQLite's heap, enforced by the same allocator (it replaces
 /// `sqlite3_hard_heap_limit64`, whose statistics take a global mutex on every allocation):
-/// past it every allocation fails (SQLITE_NOMEM) until memory is freed. 0: no cap.
+/// past it every allocation fails (SQLITE_NOMEM) until memory is freed. Threads count in
+/// steps of 256 KiB, so the cap may be passed by that much per thread. 0: no cap.
 void set_heap_limit(std::int64_t bytes) noexcept;
 
-/// SQLite memory allocated through the counting allocator and not yet freed, process-wide.
+/// SQLite memory allocated through the counting allocator and not yet freed, process-wide
+/// (other threads' last counts of less than 256 KiB not included).
 std::int64_t heap_used_bytes() noexcept;
 
 /// While alive, caps the SQLite memory the current thread allocates (net of what it frees) at
