@@ -510,8 +510,9 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                                     status, ms);
             for (std::string_view rest = line; !rest.empty();) {
                 auto n = ::write(STDERR_FILENO, rest.data(), rest.size());
-                if (n <= 0 && errno != EINTR) break;
-                if (n > 0) rest.remove_prefix(static_cast<std::size_t>(n));
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) break;
+                rest.remove_prefix(static_cast<std::size_t>(n));
             }
         }
         if (wec || !keep) break;
