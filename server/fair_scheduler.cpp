@@ -49,6 +49,23 @@ void fair_scheduler::wake_one_of_each() {
     wake_cheap_.notify_one();
 }
 
+// Wakes only threads that may take this job (each wake-up of a thread that finds nothing is
+// two context switches and a turn on the mutex): a spare for a light key when one is idle
+// (workers leave light keys to idle spares), else a worker, and a cheap thread for a cheap job.
+// A key at its limit is not woken for: the end of one of its jobs wakes (or is) the thread.
+void fair_scheduler::wake_for(const key_state& state, bool cheap, clock::time_point now) {
+    if (state.is_light(now) && idle_spares_ > 0) {
+        wake_spares_.notify_one();
+        // More light keys waiting than idle spares: a worker may take one once none idles.
+        auto light = std::count_if(ready_.begin(), ready_.end(),
+                                   [&](const std::string& k) { return keys_.at(k).is_light(now); });
+        if (static_cast<std::size_t>(light) > idle_spares_) wake_workers_.notify_one();
+    } else if (state.running < opts_.per_key_limit) {
+        wake_workers_.notify_one();
+    }
+    if (cheap) wake_cheap_.notify_one();
+}
+
 void fair_scheduler::submit(std::string key, std::function<void()> work,
                             std::function<void(bool ran)> done, bool cheap) {
     {
@@ -63,7 +80,7 @@ void fair_scheduler::submit(std::string key, std::function<void()> work,
             if (state.queue.empty()) ready_.push_back(std::move(key));
             state.queue.push_back({std::move(work), std::move(done), cheap});
             add_spare_if_held(state, now);
-            wake_one_of_each();
+            wake_for(state, cheap, now);
             return;
         }
     }
@@ -74,10 +91,9 @@ void fair_scheduler::add_spare_if_held(const key_state& state, clock::time_point
     if (!state.is_light(now) || idle_spares_ > 0 || extra_spares_ >= opts_.max_extra_spares) {
         return;
     }
-    auto held = std::count_if(spare_jobs_started_.begin(), spare_jobs_started_.end(),
-                              [&](clock::time_point started) {
-                                  return now - started > opts_.long_job;
-                              });
+    auto held =
+        std::count_if(spare_jobs_started_.begin(), spare_jobs_started_.end(),
+                      [&](clock::time_point started) { return now - started > opts_.long_job; });
     if (held == 0) return;
     ++extra_spares_;
     threads_.emplace_back([this] { work(lane::spare); });
@@ -158,8 +174,20 @@ void fair_scheduler::work(lane kind) {
         }
         state_now.last_seen = finished;
         --state_now.running;
-        // The finished job may have made a key light, or let a key below its limit again.
-        wake_one_of_each();
+        // The finished job may have made its key light, or let it below its limit again. This
+        // thread looks for work itself before it waits again; others are woken only for what it
+        // cannot take: a light key while spares idle, a second ready key, any key when this
+        // is not a worker, a cheap job.
+        if (!ready_.empty()) {
+            if (state_now.is_light(finished) && idle_spares_ > 0) wake_spares_.notify_one();
+            if (kind != lane::worker || ready_.size() > 1) wake_workers_.notify_one();
+            if (kind != lane::cheap &&
+                std::any_of(ready_.begin(), ready_.end(), [&](const std::string& k) {
+                    return keys_.at(k).queue.front().cheap;
+                })) {
+                wake_cheap_.notify_one();
+            }
+        }
 
         lock.unlock();
         try {

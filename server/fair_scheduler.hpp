@@ -102,6 +102,8 @@ class fair_scheduler {
     // when none. Needs mutex_.
     std::deque<std::string>::iterator next_ready(lane kind);
     void wake_one_of_each();
+    // Wakes the threads that may take a job of `state` just queued. Needs mutex_.
+    void wake_for(const key_state& state, bool cheap, clock::time_point now);
     void forget_idle_keys(clock::time_point now);
     // Starts one more spare thread if a light job waits while spares are held by slow jobs.
     // Needs mutex_.

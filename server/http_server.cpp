@@ -5,6 +5,7 @@
 
 #include <sys/resource.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <boost/asio.hpp>
@@ -14,6 +15,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -295,9 +297,15 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
 
         // Wait for the next request (unless pipelined bytes are here already), then read its
         // header.
-        if (buffer.size() == 0 && !co_await wait_for_request(
-                                      *conn, first ? opts.first_byte_timeout : opts.idle_timeout)) {
-            break;
+        // A request already in the socket (the usual case under load) needs no wait: the
+        // wait costs a reactor registration, a timer and a parallel group per request.
+        if (buffer.size() == 0) {
+            beast::error_code aec;
+            bool arrived = stream.socket().available(aec) > 0 && !aec;
+            if (!arrived && !co_await wait_for_request(
+                                *conn, first ? opts.first_byte_timeout : opts.idle_timeout)) {
+                break;
+            }
         }
         first = false;
         stream.expires_after(opts.read_timeout);
@@ -529,8 +537,16 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                                 started)
                           .count();
-            std::cerr << fmt::format("{} {} {} {:.2f}ms\n", request.method, path_of(request.target),
-                                     status, ms);
+            // One write(2) per line: no iostream lock shared by the I/O threads, and lines of
+            // concurrent requests do not interleave.
+            auto line = fmt::format("{} {} {} {:.2f}ms\n", request.method, path_of(request.target),
+                                    status, ms);
+            for (std::string_view rest = line; !rest.empty();) {
+                auto n = ::write(STDERR_FILENO, rest.data(), rest.size());
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) break;
+                rest.remove_prefix(static_cast<std::size_t>(n));
+            }
         }
         if (wec || !keep) break;
     }

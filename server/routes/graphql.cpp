@@ -53,10 +53,10 @@ introspection_view view_of(route_context& c) {
     return introspection_view::full;
 }
 
-http_response render(const graphql_response& res, bool graphql_media_type) {
+http_response render(graphql_response res, bool graphql_media_type) {
     http_response out;
     out.content_type = graphql_media_type ? graphql_response_type : "application/json";
-    out.body = res.body;
+    out.body = std::move(res.body);
     if (res.mutation_refused) {
         out.status = 405;
         out.headers.emplace_back("Allow", "POST");

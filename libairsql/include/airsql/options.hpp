@@ -45,10 +45,11 @@ struct options {
     /// Uploads also count against `max_database_bytes`.
     std::uint64_t max_file_upload_bytes = 100ull * 1024 * 1024;
 
-    /// Process-wide cap on SQLite's heap (`sqlite3_hard_heap_limit64`). 0 leaves it unset and
-    /// turns SQLite's memory statistics off, which removes a global mutex from every SQLite
-    /// allocation (about 13% more uncached GraphQL requests per second on 2 cores) at the
-    /// price of no heap cap; only effective if SQLite was not initialised before.
+    /// Process-wide cap on SQLite's heap: past it SQLite allocations fail (SQLITE_NOMEM). 0: no
+    /// cap. Counted by airsql's allocator with one atomic counter (SQLite's own
+    /// `sqlite3_hard_heap_limit64` needs its memory statistics, a global mutex on every
+    /// allocation); the last engine constructed sets it. If SQLite was initialised before the
+    /// first engine, SQLite's own limit is used instead.
     std::int64_t sqlite_heap_limit_bytes = 1024ll * 1024 * 1024;
 
     /// Most SQLite memory one SQL or GraphQL request may allocate (net of what it frees); past

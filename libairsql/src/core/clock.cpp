@@ -17,16 +17,30 @@ std::string to_iso_utc(time_point t) {
         ms += 1000;
         --secs;
     }
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+    // The date and time to the second, remembered per thread: every authenticated request
+    // asks for the time, and gmtime_r takes glibc's time-zone lock.
+    thread_local std::time_t cached_secs = 0;
+    thread_local std::string cached_prefix;
+    if (cached_prefix.empty() || secs != cached_secs) {
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        cached_prefix = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.", tm.tm_year + 1900,
+                                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_secs = secs;
+    }
+    std::string out = cached_prefix;
+    out += static_cast<char>('0' + ms / 100);
+    out += static_cast<char>('0' + ms / 10 % 10);
+    out += static_cast<char>('0' + ms % 10);
+    out += 'Z';
+    return out;
 }
 
 std::string now_iso_utc() { return to_iso_utc(now()); }
 
 time_point now() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now());
 }
 
 namespace {

@@ -23,14 +23,14 @@ options prepared(options o) {
         throw error(errc::unavailable, "cannot create the data directory: " + ec.message());
     }
     o.data_dir = std::filesystem::absolute(o.data_dir);
-    // Before anything initialises SQLite (the heap limit below does).
-    sqlite::install_memory_accounting();
-    if (o.sqlite_heap_limit_bytes > 0) {
+    // Before anything initialises SQLite. The counting allocator enforces the heap limit
+    // too; SQLite's own (sqlite3_hard_heap_limit64) would need its memory statistics, a global
+    // mutex on every allocation. Without the allocator (SQLite initialised before us), SQLite's
+    // limit is the fallback.
+    if (sqlite::install_memory_accounting()) {
+        sqlite::set_heap_limit(o.sqlite_heap_limit_bytes);
+    } else if (o.sqlite_heap_limit_bytes > 0) {
         sqlite3_hard_heap_limit64(o.sqlite_heap_limit_bytes);
-    } else {
-        // Memory statistics serialise every SQLite allocation on one global mutex; without a
-        // heap limit they are not needed. Only possible before SQLite initialises (else a no-op).
-        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     }
     return o;
 }

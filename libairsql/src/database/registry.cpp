@@ -49,18 +49,21 @@ std::filesystem::path registry::file_of(std::string_view id) const {
 }
 
 std::shared_ptr<hosted_database> registry::open(std::string_view id) {
-    auto file = file_of(id);
+    check_id(id);
+    std::string key(id);
     std::unique_lock lock(mutex_);
-    if (exclusive_.count(std::string(id))) {
+    if (exclusive_.count(key)) {
         core::about_to_block();
-        exclusive_done_.wait(lock, [&] { return exclusive_.count(std::string(id)) == 0; });
+        exclusive_done_.wait(lock, [&] { return exclusive_.count(key) == 0; });
     }
-    auto it = open_.find(std::string(id));
+    auto it = open_.find(key);
     if (it != open_.end()) {
         it->second.last_use = ++uses_;
         return it->second.db;
     }
     core::about_to_block();
+    // The path only for a database not open yet: every request opens its database.
+    auto file = file_of(id);
     if (!std::filesystem::exists(file)) {
         throw error(errc::not_found, fmt::format("Database \"{}\" does not exist", id));
     }

@@ -18,4 +18,34 @@ void document_cache::remember(const std::string& query, std::shared_ptr<const do
     entries_.insert_or_assign(query, entry{std::move(doc), s});
 }
 
+std::shared_ptr<const query_plan> document_cache::find_plan(const std::string& query,
+                                                            const std::shared_ptr<const schema>& s,
+                                                            std::string_view operation,
+                                                            std::string_view file_url_id) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(query);
+    if (it == entries_.end() || it->second.valid_for.lock() != s) return nullptr;
+    for (const auto& p : it->second.plans) {
+        if (p.operation == operation && p.file_url_id == file_url_id) return p.plan;
+    }
+    return nullptr;
+}
+
+void document_cache::remember_plan(const std::string& query, const std::shared_ptr<const schema>& s,
+                                   std::string_view operation, std::string_view file_url_id,
+                                   std::shared_ptr<const query_plan> plan) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(query);
+    if (it == entries_.end() || it->second.valid_for.lock() != s) return;
+    auto& plans = it->second.plans;
+    if (plans.size() >= max_plans_per_document) plans.clear();
+    for (auto& p : plans) {
+        if (p.operation == operation && p.file_url_id == file_url_id) {
+            p.plan = std::move(plan);
+            return;
+        }
+    }
+    plans.push_back({std::string(operation), std::string(file_url_id), std::move(plan)});
+}
+
 }  // namespace airsql::graphql

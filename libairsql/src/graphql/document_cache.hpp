@@ -8,6 +8,7 @@
 
 #include "graphql/ast.hpp"
 #include "graphql/schema.hpp"
+#include "graphql/sql_compiler.hpp"
 
 namespace airsql::graphql {
 
@@ -21,11 +22,29 @@ public:
     void remember(const std::string& query, std::shared_ptr<const document> doc,
                   const std::shared_ptr<const schema>& s);
 
-private:
+    /// The compiled plan of an operation of a remembered document (`operation` "" for the only
+    /// one), for file URLs under `file_url_id`; null when none was remembered for this schema.
+    std::shared_ptr<const query_plan> find_plan(const std::string& query,
+                                                const std::shared_ptr<const schema>& s,
+                                                std::string_view operation,
+                                                std::string_view file_url_id);
+    /// Remembers a plan beside its document (nothing if the document is no longer here).
+    void remember_plan(const std::string& query, const std::shared_ptr<const schema>& s,
+                       std::string_view operation, std::string_view file_url_id,
+                       std::shared_ptr<const query_plan> plan);
+
+  private:
+    struct plan_entry {
+        std::string operation;
+        std::string file_url_id;
+        std::shared_ptr<const query_plan> plan;
+    };
     struct entry {
         std::shared_ptr<const document> doc;
         std::weak_ptr<const schema> valid_for;
+        std::vector<plan_entry> plans;  ///< a few: one per operation of the document, mostly
     };
+    static constexpr std::size_t max_plans_per_document = 8;
     static constexpr std::size_t max_entries = 2'000;
     std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;

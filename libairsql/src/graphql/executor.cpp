@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <set>
@@ -166,6 +167,8 @@ public:
     std::size_t stream_rows = 0;
     std::optional<boost::json::value> stream_last;
     bool stream_full = false;
+    /// The root fields compiled by this run, when a plan was wanted and all compiled.
+    std::shared_ptr<const query_plan> plan() const { return plan_failed_ ? nullptr : plan_out_; }
     bool had_errors() const noexcept { return !errors_.empty(); }
 
     std::string run(const operation& op) {
@@ -183,7 +186,9 @@ private:
             response_too_large(sh.loc);
             return false;
         }
-        if (text.find("\"__airsql_error\"") != std::string::npos) {
+        // memmem, not std::string::find: find stops at every '"' of the JSON to compare.
+        static constexpr std::string_view marker_text = "\"__airsql_error\"";
+        if (::memmem(text.data(), text.size(), marker_text.data(), marker_text.size())) {
             auto v = boost::json::parse(text);
             std::vector<path_segment> path{sh.key};
             bool is_null = repair(v, sh, path, errors_);
@@ -227,10 +232,18 @@ private:
     }
 
     std::string result() {
-        std::string out = "{\"data\":";
-        out += data_null_ ? "null" : data_ + "}";
+        std::string out;
+        out.reserve(data_.size() + 16);
+        out += "{\"data\":";
+        if (data_null_) {
+            out += "null";
+        } else {
+            out += data_;
+            out += '}';
+        }
         if (!errors_.empty()) out += ",\"errors\":" + errors_json(errors_);
-        return out + "}";
+        out += '}';
+        return out;
     }
 
     std::string run_query(const operation& op) {
@@ -251,7 +264,14 @@ private:
         std::optional<sqlite::transaction> tx;
         if (fields.size() > 1) tx.emplace(*conn, sqlite::transaction::kind::deferred);
         data_ = "{";
-        for (const auto& f : fields) {
+        const query_plan* plan = settings_.plan.get();
+        if (plan && plan->fields.size() != fields.size()) plan = nullptr;
+        if (settings_.want_plan && !plan) {
+            plan_out_ = std::make_shared<query_plan>();
+            plan_out_->fields.resize(fields.size());
+        }
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            const auto& f = fields[i];
             if (too_large_) break;
             shape sh;
             sh.key = f.key;
@@ -273,22 +293,31 @@ private:
             bool non_null = f.def->type.is_non_null();
             if (s.model->tables[f.def->table].is_view) touched_view_ = true;
             try {
-                sql_query q;
-                switch (f.def->role) {
-                    case field_role::table_list:
-                        q = compiler_.list_field(f, sh);
-                        break;
-                    case field_role::table_by_pk:
-                        q = compiler_.by_pk_field(f, sh);
-                        break;
-                    case field_role::table_aggregate:
-                        q = compiler_.aggregate_field(f, sh);
-                        break;
-                    case field_role::table_stream:
-                        q = stream_field(f, sh);
-                        break;
-                    default:
-                        continue;
+                // Compiled by an earlier run of this operation, else now.
+                const query_plan::root* compiled =
+                    plan && plan->fields[i] ? &*plan->fields[i] : nullptr;
+                query_plan::root fresh;
+                if (!compiled) {
+                    fresh.result = sh;
+                    switch (f.def->role) {
+                        case field_role::table_list:
+                            fresh.query = compiler_.list_field(f, fresh.result);
+                            break;
+                        case field_role::table_by_pk:
+                            fresh.query = compiler_.by_pk_field(f, fresh.result);
+                            break;
+                        case field_role::table_aggregate:
+                            fresh.query = compiler_.aggregate_field(f, fresh.result);
+                            break;
+                        case field_role::table_stream:
+                            // Its SQL holds the moving cursor: never part of a plan.
+                            fresh.query = stream_field(f, fresh.result);
+                            plan_failed_ = true;
+                            break;
+                        default:
+                            continue;
+                    }
+                    compiled = &fresh;
                 }
                 std::string text;
                 {
@@ -296,11 +325,13 @@ private:
                     // the room left: a filter may read long values that are not returned).
                     const auto bytes = settings_.max_response_bytes;
                     length_limit cap(*conn, std::max(bytes, bytes + 1));  // + 1, saturating
-                    text = run_json(*conn, q);
+                    text = run_json(*conn, compiled->query);
                 }
                 if (f.def->role == field_role::table_stream) text = take_stream_cursor(std::move(text));
-                if (!finish_field(std::move(text), sh, non_null)) data_null_ = true;
+                if (!finish_field(std::move(text), compiled->result, non_null)) data_null_ = true;
+                if (plan_out_ && compiled == &fresh) plan_out_->fields[i] = std::move(fresh);
             } catch (const field_failure& e) {
+                plan_failed_ = true;
                 field_error(f, e.what());
                 null_field(f.key, non_null);
             } catch (const error& e) {
@@ -879,6 +910,8 @@ private:
     std::deque<selection> synthetic_;
     std::deque<selection_set> synthetic_sets_;
     std::size_t stream_batch_ = 0;
+    std::shared_ptr<query_plan> plan_out_;
+    bool plan_failed_ = false;
     std::vector<error_entry> errors_;
 };
 
@@ -895,6 +928,7 @@ execution_result execute_operation(const schema& s, const document& doc, const o
     out.stream_rows = e.stream_rows;
     out.stream_last = std::move(e.stream_last);
     out.stream_full = e.stream_full;
+    out.plan = e.plan();
     return out;
 }
 

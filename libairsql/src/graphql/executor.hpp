@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "graphql/errors.hpp"
 #include "graphql/introspection.hpp"
 #include "graphql/schema.hpp"
+#include "graphql/sql_compiler.hpp"
 
 namespace airsql::graphql {
 
@@ -26,6 +28,11 @@ struct execution_settings {
     audit::context audit;
     /// A `<t>_stream` subscription's current cursor value (instead of its initial_value).
     std::optional<boost::json::value> stream_cursor;
+    /// A query's root fields compiled by an earlier run of the same operation (same document,
+    /// schema and file URL id, no variables): they are not compiled again. May be null.
+    std::shared_ptr<const query_plan> plan;
+    /// Whether to return the compiled root fields as a plan (queries without variables).
+    bool want_plan = false;
 };
 
 /// Executes one validated operation with coerced variables and returns the complete response
@@ -43,6 +50,8 @@ struct execution_result {
     std::size_t stream_rows = 0;
     std::optional<boost::json::value> stream_last;
     bool stream_full = false;
+    /// With `want_plan`: the root fields as compiled, when all of them compiled.
+    std::shared_ptr<const query_plan> plan;
 };
 
 execution_result execute_operation(const schema& s, const document& doc, const operation& op,

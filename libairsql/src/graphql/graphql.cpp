@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "airsql/graphql.hpp"
 
+#include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_to.hpp>
-#include <fmt/format.h>
 
 #include "airsql/error.hpp"
 #include "audit/context.hpp"
@@ -92,6 +92,16 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
     if (op->type == graphql::operation_type::mutation) {
         settings.audit = audit::context_for(e, who, db.record);
     }
+    // A query without variables compiles the same way every time (all it compiles comes from
+    // the document, the schema and the file URL id; values are bound at run time): its
+    // compiled root fields are kept beside the document, for this schema. Writes keep them.
+    const bool plannable = op->type == graphql::operation_type::query && variables.empty();
+    const std::string_view op_name = request.operation_name ? *request.operation_name : "";
+    if (plannable) {
+        settings.plan =
+            e.graphql_documents.find_plan(request.query, schema, op_name, settings.file_url_id);
+        settings.want_plan = !settings.plan;
+    }
     sqlite::memory_budget budget(e.opts.max_request_sqlite_memory);
     auto over_budget = [&] {
         return request_error(request, {{fmt::format("the request needs more than {} bytes of "
@@ -111,6 +121,10 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
     // Whatever failed for lack of memory failed because of this request's own budget, and
     // SQL functions may have answered NULL when memory ran out: such an answer is not served.
     if (budget.exceeded()) return over_budget();
+    if (result.plan) {
+        e.graphql_documents.remember_plan(request.query, schema, op_name, settings.file_url_id,
+                                          std::move(result.plan));
+    }
     // Stored under the generation read before executing: a write that raced with this read
     // moved the generation on, so the entry is never served after that write.
     if (result.cacheable && !cache_key.empty()) e.graphql_responses.put(cache_key, result.body);

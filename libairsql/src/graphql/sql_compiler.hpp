@@ -7,6 +7,7 @@
 
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -34,6 +35,18 @@ struct shape {
     bool items_non_null = true;   ///< lists: are items non-null?
     std::vector<shape> fields;    ///< object fields, or the fields of each list item
     location loc;
+};
+
+/// A query's root fields compiled (by position in the operation's collected fields; empty for
+/// fields that are not compiled, like __typename). Compiled without variables, it depends only
+/// on the document, the schema and the file URL id, so later runs of the same operation reuse
+/// it until the schema changes; writes do not change it.
+struct query_plan {
+    struct root {
+        sql_query query;
+        shape result;
+    };
+    std::vector<std::optional<root>> fields;
 };
 
 /// An error found while compiling a field (bad limit, empty filter, …): a field error.

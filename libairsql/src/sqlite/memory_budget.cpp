@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <mutex>
 
 namespace airsql::sqlite {
@@ -12,18 +13,64 @@ namespace {
 sqlite3_mem_methods system_methods{};
 thread_local memory_budget* current_budget = nullptr;
 
+// The process-wide heap cap, counted here instead of by SQLite's memory statistics (which
+// take a global mutex on every allocation and free). Each thread counts in its own variable
+// and moves its count to the shared one in steps of `heap_step` bytes, so the threads do not
+// bounce one cache line on every allocation either; the cap may thus be passed by at most
+// one step per thread. 0: no cap.
+constexpr std::int64_t heap_step = 256 * 1024;
+std::atomic<std::int64_t> heap_limit{0};
+std::atomic<std::int64_t> heap_used{0};
+
+// This thread's allocations not yet in heap_used (may be negative). A thread that ends takes
+// its last count with it (less than a step; the server's threads live as long as it does).
+thread_local std::int64_t heap_pending = 0;
+
+void heap_count(std::int64_t bytes) noexcept {
+    auto& pending = heap_pending;
+    pending += bytes;
+    if (pending > heap_step || pending < -heap_step) {
+        heap_used.fetch_add(pending, std::memory_order_relaxed);
+        pending = 0;
+    }
+}
+
+// Counts `bytes` against the process-wide cap; false (nothing counted) when it would pass it.
+bool heap_take(std::int64_t bytes) noexcept {
+    auto limit = heap_limit.load(std::memory_order_relaxed);
+    if (limit > 0 && bytes > 0 &&
+        heap_used.load(std::memory_order_relaxed) + heap_pending + bytes > limit) {
+        return false;
+    }
+    heap_count(bytes);
+    return true;
+}
+
+void heap_give_back(std::int64_t bytes) noexcept {
+    if (bytes != 0) heap_count(-bytes);
+}
+
 void* counted_malloc(int n) {
     memory_budget* budget = current_budget;
     std::int64_t reserved = system_methods.xRoundup(n);
     if (budget && !budget->try_take(reserved)) return nullptr;
+    if (!heap_take(reserved)) {
+        if (budget) budget->give_back(reserved);
+        return nullptr;
+    }
     void* p = system_methods.xMalloc(n);
     // Keep the block's real size (or nothing, if the allocation failed).
-    if (budget) budget->give_back(reserved - (p ? system_methods.xSize(p) : 0));
+    std::int64_t surplus = reserved - (p ? system_methods.xSize(p) : 0);
+    heap_give_back(surplus);
+    if (budget) budget->give_back(surplus);
     return p;
 }
 
 void counted_free(void* p) {
-    if (p && current_budget) current_budget->give_back(system_methods.xSize(p));
+    if (!p) return;
+    std::int64_t size = system_methods.xSize(p);
+    heap_give_back(size);
+    if (current_budget) current_budget->give_back(size);
     system_methods.xFree(p);
 }
 
@@ -31,14 +78,22 @@ void* counted_realloc(void* p, int n) {
     memory_budget* budget = current_budget;
     std::int64_t before = p ? system_methods.xSize(p) : 0;
     std::int64_t growth = system_methods.xRoundup(n) - before;
-    if (budget && growth > 0 && !budget->try_take(growth)) return nullptr;
-    void* q = system_methods.xRealloc(p, n);
-    if (budget) {
-        if (growth > 0) budget->give_back(growth);
-        // Count what the allocator really holds now (the old block if realloc failed).
-        std::int64_t after = q ? system_methods.xSize(q) : before;
-        budget->give_back(before - after);
+    if (growth > 0) {
+        if (budget && !budget->try_take(growth)) return nullptr;
+        if (!heap_take(growth)) {
+            if (budget) budget->give_back(growth);
+            return nullptr;
+        }
     }
+    void* q = system_methods.xRealloc(p, n);
+    if (growth > 0) {
+        heap_give_back(growth);
+        if (budget) budget->give_back(growth);
+    }
+    // Count what the allocator really holds now (the old block if realloc failed).
+    std::int64_t after = q ? system_methods.xSize(q) : before;
+    heap_give_back(before - after);
+    if (budget) budget->give_back(before - after);
     return q;
 }
 
@@ -68,6 +123,14 @@ memory_budget::~memory_budget() {
     // with the connection; it is nobody's budget any more.
 }
 
+void set_heap_limit(std::int64_t bytes) noexcept {
+    heap_limit.store(bytes > 0 ? bytes : 0, std::memory_order_relaxed);
+}
+
+std::int64_t heap_used_bytes() noexcept {
+    return heap_used.load(std::memory_order_relaxed) + heap_pending;
+}
+
 bool install_memory_accounting() {
     static bool installed = [] {
         if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &system_methods) != SQLITE_OK) return false;
@@ -79,7 +142,11 @@ bool install_memory_accounting() {
         counted.xRoundup = system_roundup;
         counted.xInit = system_init;
         counted.xShutdown = system_shutdown;
-        return sqlite3_config(SQLITE_CONFIG_MALLOC, &counted) == SQLITE_OK;
+        if (sqlite3_config(SQLITE_CONFIG_MALLOC, &counted) != SQLITE_OK) return false;
+        // Both caps are counted above: SQLite's own statistics (a global mutex taken on every
+        // allocation and free) are not needed.
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
     }();
     return installed;
 }
