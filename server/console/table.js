@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+// A table as a spreadsheet grid (tabulator-tables): pages, sorting and filtering are done by the
+// server (SELECT … WHERE … ORDER BY … LIMIT … OFFSET through POST /dbs/:id/sql), so a table of
+// any size opens at once; an edited cell is saved with an UPDATE of that row, by primary key
+// (else rowid); rows are added and deleted the same way.
+import { TabulatorFull as Tabulator } from 'tabulator-tables';
+
+import { ident, literal, sql } from './api.js';
+import { dbCrumbs, dbTabs, loadDb } from './db.js';
+import { h, show, status } from './dom.js';
+
+const PAGE_SIZE = 50;
+const ROWID = '__airsql_rowid';
+
+export async function tableView(dbId, tableName) {
+  const db = await loadDb(dbId);
+  const table = db.tables.find((t) => t.name === tableName);
+  if (!table) throw new Error(`no table ${tableName} in ${db.name}`);
+  dbCrumbs(db, [tableName, null]);
+  const editable = table.tableType === 'Table';
+  const keys = table.columns.filter((c) => c.isPrimaryKey).map((c) => c.name);
+  const byRowid = editable && keys.length === 0;
+  const typeOf = Object.fromEntries(table.columns.map((c) => [c.name, c.sqliteDataType || '']));
+  const from = ident(tableName);
+
+  // The WHERE clause that picks one row (its key values as loaded).
+  const whereRow = (row, old = {}) => (byRowid
+    ? `rowid = ${Number(row[ROWID])}`
+    : keys.map((k) => `${ident(k)} = ${literal(k in old ? old[k] : row[k], typeOf[k])}`).join(' AND '));
+
+  async function load(_url, _config, params) {
+    const where = (params.filter || []).filter((f) => f.value !== '' && f.value !== null)
+      .map((f) => `instr(lower(CAST(${ident(f.field)} AS TEXT)), lower(${literal(f.value)})) > 0`);
+    const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const order = (params.sort || []).map((s) => `${ident(s.field)} ${s.dir === 'desc' ? 'DESC' : 'ASC'}`);
+    const orderSql = order.length ? ` ORDER BY ${order.join(', ')}` : (byRowid ? ' ORDER BY rowid' : '');
+    const size = params.size || PAGE_SIZE;
+    const page = Math.max(1, params.page || 1);
+    const select = byRowid ? `rowid AS ${ident(ROWID)}, *` : '*';
+    const [count, rows] = await Promise.all([
+      sql(dbId, `SELECT count(*) AS n FROM ${from}${whereSql}`),
+      sql(dbId, `SELECT ${select} FROM ${from}${whereSql}${orderSql} LIMIT ${size} OFFSET ${(page - 1) * size}`),
+    ]);
+    const total = count.rows[0].n;
+    counter.textContent = `${total} row(s)`;
+    return { last_page: Math.max(1, Math.ceil(total / size)), last_row: total, data: rows.rows };
+  }
+
+  const counter = h('span', { id: 'row-count', class: 'muted' });
+  const gridEl = h('div', { id: 'grid', 'aria-label': `Rows of ${tableName}` });
+  const addButton = h('button', { type: 'button', id: 'add-row', disabled: !editable }, 'Add row');
+  const deleteButton = h('button', { type: 'button', id: 'delete-rows', disabled: true }, 'Delete selected rows');
+
+  show(h('h1', {}, tableName), dbTabs(db, 'Tables'),
+    h('div', { class: 'toolbar' }, addButton, deleteButton, counter,
+      h('a', { href: `/api/dbs/${encodeURIComponent(dbId)}/tables/${encodeURIComponent(tableName)}/export?format=csv` }, 'Export CSV')),
+    editable ? null : h('p', { class: 'muted' }, 'A view: read only.'),
+    gridEl);
+
+  const grid = new Tabulator(gridEl, {
+    ajaxURL: `sql:${dbId}:${tableName}`,
+    ajaxRequestFunc: load,
+    pagination: true,
+    paginationMode: 'remote',
+    paginationSize: PAGE_SIZE,
+    paginationSizeSelector: [25, 50, 100, 500],
+    sortMode: 'remote',
+    filterMode: 'remote',
+    nestedFieldSeparator: false,
+    layout: 'fitDataFill',
+    height: 'calc(100vh - 16rem)',
+    placeholder: 'No rows',
+    selectableRows: editable ? true : false,
+    columnDefaults: { headerFilterPlaceholder: 'filter…', maxWidth: 400 },
+    columns: table.columns.map((c) => ({
+      title: c.name,
+      field: c.name,
+      headerFilter: 'input',
+      editor: editable && !c.isGenerated ? 'input' : false,
+      editTriggerEvent: 'dblclick',
+    })),
+  });
+
+  grid.on('rowSelectionChanged', (data) => {
+    deleteButton.disabled = !editable || data.length === 0;
+    deleteButton.textContent = data.length ? `Delete ${data.length} selected row(s)` : 'Delete selected rows';
+  });
+
+  grid.on('cellEdited', async (cell) => {
+    const column = cell.getField();
+    const row = cell.getRow().getData();
+    const value = cell.getValue();
+    const old = { [column]: cell.getOldValue() };
+    try {
+      const answer = await sql(dbId,
+        `UPDATE ${from} SET ${ident(column)} = ${literal(value, typeOf[column])} WHERE ${whereRow(row, old)}`);
+      if (answer.numChanges !== 1) throw new Error(`${answer.numChanges} rows changed, not 1`);
+      cell.getElement().classList.add('saved');
+      status(`Saved ${column} = ${value}`);
+    } catch (err) {
+      cell.restoreOldValue();
+      status(`Not saved: ${err.message}`, true);
+    }
+  });
+
+  addButton.addEventListener('click', async () => {
+    try {
+      await sql(dbId, `INSERT INTO ${from} DEFAULT VALUES`);
+      await grid.setData();
+      await grid.setPage(grid.getPageMax());
+      status('Row added (at the end)');
+    } catch (err) {
+      status(`Row not added: ${err.message}`, true);
+    }
+  });
+
+  deleteButton.addEventListener('click', async () => {
+    const rows = grid.getSelectedData();
+    if (!rows.length) return;
+    try {
+      await sql(dbId, `DELETE FROM ${from} WHERE ${rows.map((r) => `(${whereRow(r)})`).join(' OR ')}`);
+      status(`Deleted ${rows.length} row(s)`);
+      await grid.setData();
+    } catch (err) {
+      status(`Not deleted: ${err.message}`, true);
+    }
+  });
+  return grid;
+}

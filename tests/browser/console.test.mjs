@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: Apache-2.0
+// The web console in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core
+// from tools/node), as a person would use it, against the real server: sign up, upload a small
+// SQLite file (a music schema made here with the sqlite3 CLI), open a table, edit a cell and see
+// the change through GraphQL, run SQL in the workbench (and see an error marked at its line),
+// create a bar chart and a dashboard, sign out and in again with the keyboard on a phone-sized
+// screen; screenshots at 1280×800 and 390×844 go to the output folder. Also: how long a table
+// of 100,000 rows takes to show its first page (printed, not asserted).
+//
+// Usage: node tests/browser/console.test.mjs [--server PATH] [--chromium PATH] [--out DIR]
+//   server:   --server, else $AIRSQL_SERVER, else build/server/airsql-server
+//   chromium: --chromium, else $CHROMIUM, else /usr/bin/chromium
+//   out:      --out, else ./console-output (screenshots; kept)
+// Exit code 0 on success. Needs `scripts/install-deps --test`.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const STEP_TIMEOUT_MS = 15_000;
+const WATCHDOG_MS = 150_000;
+
+function option(name, envName, fallback) {
+  const i = process.argv.indexOf(name);
+  if (i >= 0 && process.argv[i + 1]) return process.argv[i + 1];
+  return (envName && process.env[envName]) || fallback;
+}
+
+const serverPath = path.resolve(
+  option('--server', 'AIRSQL_SERVER', path.join(repoRoot, 'build', 'server', 'airsql-server')));
+const chromiumPath = option('--chromium', 'CHROMIUM', '/usr/bin/chromium');
+const outDir = path.resolve(option('--out', null, path.join(process.cwd(), 'console-output')));
+
+const started = Date.now();
+const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+
+class TestFailure extends Error {}
+function check(condition, message) {
+  if (!condition) throw new TestFailure(message);
+}
+
+// ---- the server ------------------------------------------------------------------------------
+
+const serverLog = [];
+function rememberLog(chunk) {
+  serverLog.push(...chunk.toString().split('\n').filter(Boolean));
+  if (serverLog.length > 200) serverLog.splice(0, serverLog.length - 200);
+}
+
+async function startServer(dataDir) {
+  check(fs.existsSync(serverPath), `airsql-server not found: ${serverPath} (pass --server PATH)`);
+  const proc = spawn(serverPath, ['--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stderr.on('data', rememberLog);
+  const baseUrl = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new TestFailure('the server did not print its address in 10 s')), 10_000);
+    const onData = (chunk) => {
+      rememberLog(chunk);
+      out += chunk.toString();
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout.off('data', onData);
+        proc.stdout.on('data', rememberLog);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new TestFailure(`the server exited before listening (code ${code}, signal ${signal})`));
+    });
+  });
+  return { proc, baseUrl };
+}
+
+async function stopServer(proc) {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function api(baseUrl, method, urlPath, { body, token, expect = 200 } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(baseUrl + urlPath, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  const expected = Array.isArray(expect) ? expect : [expect];
+  check(expected.includes(res.status), `${method} ${urlPath}: HTTP ${res.status}, expected ${expected.join(' or ')}: ${text.slice(0, 500)}`);
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return text;
+  }
+}
+
+// A small music database: artists, albums, tracks (with foreign keys), made by the sqlite3 CLI.
+function makeMusicDb(file) {
+  const script = `
+    PRAGMA foreign_keys = ON;
+    CREATE TABLE artists (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT);
+    CREATE TABLE albums (id INTEGER PRIMARY KEY, artist_id INTEGER REFERENCES artists(id),
+                         title TEXT NOT NULL, year INTEGER, sales INTEGER);
+    CREATE TABLE tracks (id INTEGER PRIMARY KEY, album_id INTEGER REFERENCES albums(id),
+                         name TEXT, milliseconds INTEGER);
+    INSERT INTO artists VALUES (1, 'The Beatles', 'UK'), (2, 'Miles Davis', 'US'), (3, 'Björk', 'IS');
+    INSERT INTO albums VALUES (1, 1, 'Abbey Road', 1969, 31), (2, 1, 'Revolver', 1966, 12),
+                              (3, 2, 'Kind of Blue', 1959, 5), (4, 3, 'Homogenic', 1997, 2);
+    INSERT INTO tracks VALUES (1, 1, 'Come Together', 259000), (2, 1, 'Something', 182000),
+                              (3, 2, 'Taxman', 159000), (4, 3, 'So What', 562000),
+                              (5, 4, 'Jóga', 305000), (6, 4, 'Bachelorette', 312000);`;
+  const r = spawnSync('sqlite3', [file], { input: script, encoding: 'utf8' });
+  check(r.status === 0, `sqlite3 failed (apt-get install sqlite3): ${r.error?.message || r.stderr}`);
+}
+
+// ---- the browser -------------------------------------------------------------------------------
+
+function loadPlaywright() {
+  const require = createRequire(path.join(repoRoot, 'tools', 'node', 'package.json'));
+  try {
+    return require('playwright-core');
+  } catch (e) {
+    throw new TestFailure(`playwright-core is not installed in tools/node (run scripts/install-deps --test): ${e.message}`);
+  }
+}
+
+// Page errors, console errors (CSP violations among them) and failed requests are problems;
+// `allowed` lists expected HTTP errors (a regexp over "STATUS METHOD URL").
+function watchPage(page, name, problems, allowed = /^$/) {
+  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.stack || e.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    if (/favicon\.ico/.test(msg.text()) || /Failed to load resource/.test(msg.text())) return;
+    problems.push(`${name}: console error: ${msg.text()}`);
+  });
+  page.on('requestfailed', (req) => {
+    if (/favicon\.ico/.test(req.url()) || /download/.test(req.url())) return;
+    problems.push(`${name}: request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText}`);
+  });
+  page.on('response', (res) => {
+    const what = `${res.status()} ${res.request().method()} ${res.url()}`;
+    if (res.status() >= 400 && !/favicon\.ico/.test(res.url()) && !allowed.test(what)) {
+      problems.push(`${name}: HTTP ${what}`);
+    }
+  });
+}
+
+const wait = (page, selector, what, state = 'visible') => page.locator(selector).first()
+  .waitFor({ state, timeout: STEP_TIMEOUT_MS })
+  .catch(async () => {
+    const body = await page.innerText('body').catch(() => '(no body)');
+    throw new TestFailure(`${what}: ${selector} did not appear; the page shows:\n${body.slice(0, 800)}`);
+  });
+
+// Waits until fn(arg) is true in the page. Not page.waitForFunction: under the console's
+// Content-Security-Policy (no 'unsafe-eval') its polling would be refused; page.evaluate is not
+// subject to it. Polls every 50 ms until STEP_TIMEOUT_MS.
+async function waitFor(page, fn, arg, what) {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    if (await page.evaluate(fn, arg).catch(() => false)) return;
+    if (Date.now() > deadline) {
+      const body = await page.innerText('body').catch(() => '(no body)');
+      throw new TestFailure(`${what}; the page shows:\n${body.slice(0, 800)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: false, timeout: 5_000 });
+}
+
+// The page fits its viewport: no sideways scrolling of the page itself (grids scroll inside).
+async function checkNoOverflow(page, what) {
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  check(scroll <= width + 1, `${what}: the page is ${scroll}px wide in a ${width}px window`);
+}
+
+// ---- the test ----------------------------------------------------------------------------------
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'airsql-console-'));
+  const dataDir = path.join(tmp, 'data');
+  fs.mkdirSync(dataDir);
+  fs.mkdirSync(outDir, { recursive: true });
+  const musicFile = path.join(tmp, 'music.sqlite');
+  let server;
+  let browser;
+  const pages = [];
+  const problems = [];
+  let failed = false;
+  const watchdog = setTimeout(() => {
+    console.error(`FAIL: the test took longer than ${WATCHDOG_MS / 1000} s`);
+    server?.proc.kill('SIGKILL');
+    process.exit(3);
+  }, WATCHDOG_MS);
+
+  try {
+    check(fs.existsSync(chromiumPath), `Chromium not found at ${chromiumPath} (scripts/install-deps --test)`);
+    const { chromium } = loadPlaywright();
+    makeMusicDb(musicFile);
+    server = await startServer(dataDir);
+    const { baseUrl } = server;
+    log(`server at ${baseUrl}`);
+    const consolePage = await fetch(`${baseUrl}/console`);
+    check(consolePage.status === 200, `GET /console: HTTP ${consolePage.status} (built without the console's files?)`);
+
+    browser = await chromium.launch({
+      executablePath: chromiumPath, headless: true, timeout: STEP_TIMEOUT_MS,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    log(`Chromium ${browser.version()}`);
+    const desktop = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    const page = await desktop.newPage();
+    pages.push(['desktop', page]);
+    // Signed out, the console's first call answers 401: expected.
+    // A deep link to a private database answers 404 to an anonymous visitor (it does not say
+    // whether the database exists): the console then asks to sign in.
+    watchPage(page, 'desktop', problems, /^(401 GET .*\/api\/dbs|404 GET .*\/api\/dbs\/[^/]+)$/);
+
+    // 1. Sign up from the landing page's link.
+    await page.goto(`${baseUrl}/`, { waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
+    await page.click('a[href="/console"]');
+    await wait(page, '#signup-form', 'the sign-up form');
+    await shot(page, 'desktop-1-sign-in');
+    const username = `console${process.pid}`;
+    const password = 'correct horse battery';
+    await page.fill('#signup-username', username);
+    await page.fill('#signup-email', `${username}@example.com`);
+    await page.fill('#signup-password', password);
+    await page.click('#signup-submit');
+    await wait(page, '#create-file', 'the databases page after signing up');
+    check((await page.textContent('#username')) === username, 'the header does not show the username');
+    log('signed up and in: the databases page');
+
+    // 2. Upload the SQLite file.
+    await page.fill('#upload-name', 'music');
+    await page.setInputFiles('#upload-file', musicFile);
+    await page.click('#upload-submit');
+    await waitFor(page, () => /^#\/db\/[^/]+$/.test(location.hash) && document.querySelector('#table-list'), null,
+      'the uploaded database did not open');
+    const dbId = decodeURIComponent(await page.evaluate(() => location.hash.split('/')[2]));
+    const tableNames = await page.locator('#table-list a').allTextContents();
+    check(['albums', 'artists', 'tracks'].every((t) => tableNames.includes(t)), `tables listed: ${tableNames}`);
+    await shot(page, 'desktop-2-database');
+    log(`uploaded: database ${dbId} with ${tableNames.join(', ')}`);
+
+    // 3. Open a table: the grid shows its rows, a page at a time from the server.
+    await page.click('#table-list a:text-is("albums")');
+    await wait(page, '#grid .tabulator-row', 'the grid rows');
+    await waitFor(page, () => document.getElementById('row-count')?.textContent === '4 row(s)', null,
+      'the row count is not "4 row(s)"');
+    // Filter from the column header (the server filters): only Abbey Road.
+    const titleFilter = page.locator('#grid .tabulator-col[tabulator-field="title"] .tabulator-header-filter input');
+    await titleFilter.pressSequentially('abbey');
+    await waitFor(page, () => document.getElementById('row-count')?.textContent === '1 row(s)', null,
+      'filtering titles by "abbey" did not leave 1 row');
+    // Edit the title cell: double-click, type, Enter.
+    const cell = page.locator('#grid .tabulator-row .tabulator-cell[tabulator-field="title"]').first();
+    check((await cell.textContent()) === 'Abbey Road', `the filtered row is ${await cell.textContent()}`);
+    await cell.dblclick();
+    const editor = cell.locator('input');
+    await editor.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await editor.fill('Abbey Road (Remastered)');
+    await editor.press('Enter');
+    await wait(page, '#grid .tabulator-cell.saved', 'the saved mark of the edited cell');
+    await shot(page, 'desktop-3-table-edited');
+    // The change, seen through GraphQL with the same user's token.
+    const login = await api(baseUrl, 'POST', '/api/login', { body: { username, password } });
+    const token = login.sessionToken;
+    const gql = await api(baseUrl, 'POST', `/dbs/${dbId}/graphql`,
+      { token, body: { query: '{ albums(filter: {id: {eq: 1}}) { id title year } }' } });
+    check(gql?.data?.albums?.[0]?.title === 'Abbey Road (Remastered)',
+      `through GraphQL, album 1 is ${JSON.stringify(gql)}`);
+    log('edited a cell: GraphQL shows "Abbey Road (Remastered)"');
+    // Add a row, then delete it again (select it by clicking, then the delete button).
+    await titleFilter.fill('');
+    await titleFilter.press('Enter');
+    await waitFor(page, () => document.getElementById('row-count')?.textContent === '4 row(s)', null, 'unfiltered');
+    await page.click('#add-row');
+    // albums.title is NOT NULL: the insert is refused and the message shown.
+    await waitFor(page, () => /Row not added: .*NOT NULL/i.test(document.getElementById('status').textContent), null,
+      'adding a row with a NOT NULL column did not show the error');
+    await page.click('.tabs a:text-is("Tables")');
+    await page.click('#table-list a:text-is("tracks")');
+    await waitFor(page, () => document.getElementById('row-count')?.textContent === '6 row(s)', null, 'the tracks');
+    await page.click('#add-row');
+    await waitFor(page, () => document.getElementById('row-count')?.textContent === '7 row(s)', null, 'a row added to tracks');
+    const n = await api(baseUrl, 'POST', `/dbs/${dbId}/sql`, { token, body: { query: 'SELECT count(*) AS n FROM tracks' } });
+    check(n.rows[0].n === 7, `tracks after adding a row: ${JSON.stringify(n)}`);
+    await page.locator('#grid .tabulator-row').last().locator('.tabulator-cell').first().click();
+    await waitFor(page, () => !document.getElementById('delete-rows').disabled, null, 'selecting a row');
+    await page.click('#delete-rows');
+    await waitFor(page, () => document.getElementById('row-count')?.textContent === '6 row(s)', null, 'the row deleted');
+    log('added a row and deleted it');
+
+    // 4. The SQL workbench: a query with results, then an error marked at its line.
+    await page.click('.tabs a:text-is("SQL")');
+    await wait(page, '#sql-editor .cm-content', 'the SQL editor');
+    await page.click('#sql-editor .cm-content');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(
+      'SELECT ar.name AS artist, count(t.id) AS tracks\nFROM artists ar JOIN albums al ON al.artist_id = ar.id\n' +
+      'JOIN tracks t ON t.album_id = al.id\nGROUP BY ar.id ORDER BY tracks DESC, artist;');
+    await wait(page, '#sql-editor .tok-keyword', 'SQL keywords highlighted');
+    await page.keyboard.press('Control+Enter');
+    await wait(page, '#sql-result .tabulator-row', 'the result rows');
+    const firstRow = await page.locator('#sql-result .tabulator-row').first().locator('.tabulator-cell').allTextContents();
+    check(JSON.stringify(firstRow) === '["The Beatles","3"]', `the first result row: ${JSON.stringify(firstRow)}`);
+    check((await page.textContent('#sql-info')).startsWith('3 row(s)'), `info: ${await page.textContent('#sql-info')}`);
+    await shot(page, 'desktop-4-sql');
+    await page.click('#sql-editor .cm-content');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('SELECT 1;\nSELECT * FROMM artists;');
+    await page.click('#sql-run');
+    await waitFor(page, () => /^Line 2: .*syntax error/.test(document.getElementById('sql-error').textContent), null,
+      'the SQL error is not shown at line 2');
+    check(await page.locator('#sql-editor .cm-error-line').count() === 1, 'the error line is not marked');
+    check(await page.locator('#sql-result .tabulator-row').count() === 0, 'the previous results are still shown');
+    await shot(page, 'desktop-5-sql-error');
+    log('SQL workbench: results, and an error at line 2');
+
+    // 5. A bar chart of album sales, and a dashboard with it.
+    await page.click('.tabs a:text-is("Charts")');
+    await wait(page, '#chart-form', 'the chart form');
+    await page.fill('#chart-title', 'Album sales');
+    await page.selectOption('#chart-table', 'albums');
+    for (const c of ['id', 'artist_id', 'year']) await page.setChecked(`#chart-columns input[value="${c}"]`, false);
+    await page.setChecked('#chart-columns input[value="title"]', true);
+    await page.setChecked('#chart-columns input[value="sales"]', true);
+    await page.selectOption('#chart-type', 'BarChart');
+    await page.click('#chart-submit');
+    await wait(page, '#charts .chart .plot[data-rendered] canvas', 'the rendered chart');
+    const charts = (await api(baseUrl, 'GET', `/api/dbs/${dbId}/charts`, { token })).charts;
+    check(charts.length === 1 && charts[0].chartType === 'BarChart' && charts[0].table === 'albums' &&
+      JSON.stringify(charts[0].headers) === '["title","sales"]', `stored charts: ${JSON.stringify(charts)}`);
+    // ECharts' ARIA description holds the plotted data.
+    const described = await page.getAttribute('#charts .chart .plot', 'aria-label');
+    check(/Kind of Blue/.test(described) && /31/.test(described), `the chart's description: ${described}`);
+    await shot(page, 'desktop-6-chart');
+    await page.fill('#dashboard-title', 'Sales board');
+    await page.click('#dashboard-submit');
+    await waitFor(page, () => /\/dashboard\//.test(location.hash), null, 'the dashboard did not open');
+    await wait(page, '#dashboard .plot[data-rendered] canvas', 'the dashboard chart');
+    const boards = (await api(baseUrl, 'GET', `/api/dbs/${dbId}/dashboards`, { token })).dashboards;
+    check(boards.length === 1 && boards[0].title === 'Sales board' && boards[0].charts.length === 1,
+      `stored dashboards: ${JSON.stringify(boards)}`);
+    await shot(page, 'desktop-7-dashboard');
+    log('bar chart and dashboard created and drawn');
+
+    // 6. The database list: duplicate, then delete the copy; the GraphQL link is there.
+    await page.click('#home');
+    await wait(page, '#db-list li[data-db-id]', 'the database list');
+    await page.click(`#db-list li[data-db-id="${dbId}"] button:text-is("Duplicate")`);
+    await waitFor(page, () => document.querySelectorAll('#db-list li[data-db-id]').length === 2, null, 'the duplicate');
+    const copyId = await page.evaluate((id) => [...document.querySelectorAll('#db-list li[data-db-id]')]
+      .map((li) => li.dataset.dbId).find((x) => x !== id), dbId);
+    const del = page.locator(`#db-list li[data-db-id="${copyId}"] button:text-is("Delete")`);
+    await del.click();
+    await page.click(`#db-list li[data-db-id="${copyId}"] button.danger`);
+    await waitFor(page, () => document.querySelectorAll('#db-list li[data-db-id]').length === 1, null, 'the copy deleted');
+    await shot(page, 'desktop-8-databases');
+    log('duplicated the database and deleted the copy');
+
+    // 7. Sign out.
+    await page.click('#signout');
+    await wait(page, '#signin-form', 'the sign-in form after signing out');
+
+    // 8. A phone: sign in with the keyboard only (Tab between fields, Enter submits).
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const mobile = await phone.newPage();
+    pages.push(['phone', mobile]);
+    watchPage(mobile, 'phone', problems, /^401 GET .*\/api\/dbs(\/[^/]+)?$/);
+    await mobile.goto(`${baseUrl}/console`, { waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
+    await wait(mobile, '#signin-username', 'the sign-in form on a phone');
+    await checkNoOverflow(mobile, 'the sign-in page');
+    await shot(mobile, 'phone-1-sign-in');
+    await mobile.focus('#signin-username');
+    await mobile.keyboard.type(username);
+    await mobile.keyboard.press('Tab');
+    check(await mobile.evaluate(() => document.activeElement?.id) === 'signin-password', 'Tab does not reach the password');
+    await mobile.keyboard.type(password);
+    await mobile.keyboard.press('Enter');
+    await wait(mobile, '#db-list li[data-db-id]', 'the databases on a phone');
+    await checkNoOverflow(mobile, 'the databases page');
+    await shot(mobile, 'phone-2-databases');
+    for (const [hash, selector, name] of [
+      [`#/db/${dbId}/table/albums`, '#grid .tabulator-row', 'phone-3-table'],
+      [`#/db/${dbId}/sql`, '#sql-editor .cm-content', 'phone-4-sql'],
+      [`#/db/${dbId}/charts`, '#charts .plot[data-rendered] canvas', 'phone-5-charts'],
+      [`#/db/${dbId}/dashboard/${boards[0].ulid}`, '#dashboard .plot[data-rendered] canvas', 'phone-6-dashboard'],
+    ]) {
+      await mobile.evaluate((h) => { location.hash = h; }, hash);
+      await wait(mobile, selector, name);
+      await checkNoOverflow(mobile, name);
+      await shot(mobile, name);
+    }
+    log('phone: signed in with the keyboard; every page fits 390 px');
+
+    // 9. A table of 100,000 rows opens on its first page (timed, not asserted).
+    const big = await api(baseUrl, 'POST', '/api/dbs', {
+      token, expect: [200, 201], body: {
+        name: 'big', team: username,
+        query: 'CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT, amount REAL);' +
+          "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) " +
+          "INSERT INTO events (kind, amount) SELECT 'kind ' || (i % 17), i * 0.5 FROM n;",
+      },
+    });
+    // A fresh page following a deep link: it asks to sign in, then opens the table.
+    const bigContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const bigPage = await bigContext.newPage();
+    pages.push(['big table', bigPage]);
+    watchPage(bigPage, 'big table', problems, /^(401 GET .*\/api\/dbs|404 GET .*\/api\/dbs\/[^/]+)$/);
+    const t0 = Date.now();
+    await bigPage.goto(`${baseUrl}/console#/db/${big.id}/table/events`, { waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
+    await wait(bigPage, '#signin-username', 'the sign-in form for a deep link');
+    await bigPage.fill('#signin-username', username);
+    await bigPage.fill('#signin-password', password);
+    await bigPage.press('#signin-password', 'Enter');
+    const t1 = Date.now();
+    await waitFor(bigPage, () => document.getElementById('row-count')?.textContent === '100000 row(s)' &&
+      document.querySelectorAll('#grid .tabulator-row').length > 0, null, 'the 100,000-row table');
+    const t2 = Date.now();
+    await shot(bigPage, 'desktop-9-100000-rows');
+    const rendered = await bigPage.locator('#grid .tabulator-row').count();
+    check(rendered <= 50, `${rendered} rows in the page: not paged`);
+    log(`100,000-row table: first page shown ${t2 - t1} ms after signing in (${t2 - t0} ms with the page load), ${rendered} rows in the DOM`);
+
+    check(problems.length === 0, `the console reported problems:\n  ${problems.join('\n  ')}`);
+  } catch (e) {
+    failed = true;
+    console.error(`FAIL: ${e instanceof TestFailure ? e.message : e.stack || e}`);
+    if (problems.length) console.error(`also seen in the browser:\n  ${problems.join('\n  ')}`);
+    for (const [name, p] of pages) {
+      const file = path.join(outDir, `failure-${name}.png`);
+      await p.screenshot({ path: file, fullPage: true, timeout: 5_000 }).then(() => console.error(`screenshot: ${file}`))
+        .catch((err) => console.error(`screenshot of ${name} failed: ${err.message}`));
+    }
+    if (serverLog.length) console.error(`server log (last lines):\n  ${serverLog.slice(-30).join('\n  ')}`);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    await stopServer(server?.proc);
+    clearTimeout(watchdog);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  if (failed) process.exit(1);
+  log(`screenshots in ${outDir}`);
+  log('PASS: web console in headless Chromium');
+}
+
+main().catch((e) => {
+  console.error(`FAIL: ${e.stack || e}`);
+  process.exit(2);
+});
