@@ -150,25 +150,54 @@ async function settingsView(dbId) {
     h('p', {}, 'Change them with PATCH /api/dbs/:dbId/settings (see the ', h('a', { href: '/api/docs#Settings' }, 'API documentation'), ').'));
 }
 
+// API tokens of my teams: listed (masked), created (the body is shown once), revoked.
 async function tokensView() {
   crumbs([['Databases', '#/'], ['Tokens', null]]);
-  const me = await api('GET', `/api/users/${enc(user())}`);
+  const [me, { databases }] = await Promise.all([api('GET', `/api/users/${enc(user())}`), api('GET', '/api/dbs')]);
   const sections = [];
   for (const team of me.teams) {
     let body;
     try {
-      const answer = await api('GET', `/api/teams/${enc(team.name)}/tokens`);
-      const tokens = answer.tokens || answer;
-      body = tokens.length
-        ? h('ul', {}, tokens.map((t) => h('li', {}, `${t.name} · ${JSON.stringify(t.permissions ?? t.body ?? '')}`)))
-        : h('p', {}, 'No tokens.');
+      const { tokens } = await api('GET', `/api/teams/${enc(team.name)}/tokens`);
+      body = h('table', { class: 'list' },
+        h('thead', {}, h('tr', {}, ['Name', 'Token', 'Permissions', 'Expires', ''].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, tokens.map((t) => h('tr', { 'data-token-id': t.id },
+          h('td', {}, t.name), h('td', {}, h('code', {}, t.body)),
+          h('td', {}, t.permissions.map((p) => `${p.db_name ?? p.db_id}: ${p.name}`).join(', ')),
+          h('td', {}, t.expiration_utc ?? 'never'),
+          h('td', {}, confirmButton('Revoke', `Really revoke ${t.name}?`, async () => {
+            await api('DELETE', `/api/tokens/${enc(t.id)}`);
+            status(`Revoked ${t.name}`);
+            await tokensView();
+          }))))));
+      if (!tokens.length) body = h('p', { class: 'muted' }, 'No tokens.');
     } catch (err) {
-      body = h('p', { class: 'muted' }, err.message);
+      body = h('p', { class: 'muted' }, err.message);  // only team admins see tokens
     }
     sections.push(h('h2', {}, `Team ${team.name}`), body);
   }
-  show(h('h1', {}, 'API tokens'), ...sections,
-    h('p', {}, 'Create tokens with POST /api/tokens (see the ', h('a', { href: '/api/docs#Tokens' }, 'API documentation'), ').'));
+  const created = h('p', { id: 'token-created', role: 'status' });
+  const form = h('form', { id: 'token-form', 'aria-labelledby': 'token-form-title' },
+    h('h2', { id: 'token-form-title' }, 'New token'),
+    field('Name', h('input', { name: 'name', id: 'token-name', required: true })),
+    field('Database', h('select', { name: 'db', id: 'token-db', required: true },
+      databases.map((d) => h('option', { value: d.id, 'data-team': d.owner }, `${d.name} (${d.owner})`)))),
+    field('Permission', h('select', { name: 'permission', id: 'token-permission' },
+      ['read', 'write', 'insertonly', 'writeonly'].map((p) => h('option', { value: p }, p)))),
+    h('button', { type: 'submit', id: 'token-submit', disabled: !databases.length }, 'Create token'), created);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const db = form.db.selectedOptions[0];
+    const answer = await api('POST', '/api/tokens', {
+      name: form.name.value, description: '', expiration_utc: null, team_name: db.dataset.team,
+      permissions: [{ db_id: db.value, name: form.permission.value }],
+    });
+    await tokensView();
+    const shown = document.getElementById('token-created');
+    shown.replaceChildren('Copy the token now, it is not shown again: ', h('code', { id: 'token-body' }, answer.body));
+    shown.focus();
+  });
+  show(h('h1', {}, 'API tokens'), ...sections, form);
 }
 
 // ---- the router -----------------------------------------------------------------------------

@@ -359,7 +359,29 @@ async function main() {
     await shot(page, 'desktop-7-dashboard');
     log('bar chart and dashboard created and drawn');
 
-    // 6. The database list: duplicate, then delete the copy; the GraphQL link is there.
+    // 6. Settings, the GraphQL playground's link, and an API token made in the console.
+    await page.click('.tabs a:text-is("Settings")');
+    await wait(page, '.facts th:text-is("readonlyId")', 'the settings');
+    check(await page.getAttribute('#graphql-link', 'href') === `/dbs/${dbId}/graphql`, 'the GraphQL link');
+    await page.click('#who a:text-is("Tokens")');
+    await wait(page, '#token-form', 'the token form');
+    await page.fill('#token-name', 'reader');
+    await page.selectOption('#token-db', dbId);
+    await page.selectOption('#token-permission', 'read');
+    await page.click('#token-submit');
+    await wait(page, '#token-body', 'the new token');
+    const readToken = await page.textContent('#token-body');
+    const viaToken = await api(baseUrl, 'POST', `/dbs/${dbId}/graphql`,
+      { token: readToken, body: { query: '{ artists(filter: {id: {eq: 3}}) { name } }' } });
+    check(viaToken?.data?.artists?.[0]?.name === 'Björk', `GraphQL with the console's token: ${JSON.stringify(viaToken)}`);
+    await shot(page, 'desktop-8-tokens');
+    await page.click('tr[data-token-id] button:text-is("Revoke")');
+    await page.click('tr[data-token-id] button.danger');
+    await wait(page, 'tr[data-token-id]', 'the revoked token gone', 'detached');
+    await api(baseUrl, 'POST', `/dbs/${dbId}/graphql`, { token: readToken, expect: 401, body: { query: '{ artists { name } }' } });
+    log('settings shown; a token made in the console reads through GraphQL, and is revoked');
+
+    // 7. The database list: duplicate, then delete the copy.
     await page.click('#home');
     await wait(page, '#db-list li[data-db-id]', 'the database list');
     await page.click(`#db-list li[data-db-id="${dbId}"] button:text-is("Duplicate")`);
@@ -370,14 +392,14 @@ async function main() {
     await del.click();
     await page.click(`#db-list li[data-db-id="${copyId}"] button.danger`);
     await waitFor(page, () => document.querySelectorAll('#db-list li[data-db-id]').length === 1, null, 'the copy deleted');
-    await shot(page, 'desktop-8-databases');
+    await shot(page, 'desktop-9-databases');
     log('duplicated the database and deleted the copy');
 
-    // 7. Sign out.
+    // 8. Sign out.
     await page.click('#signout');
     await wait(page, '#signin-form', 'the sign-in form after signing out');
 
-    // 8. A phone: sign in with the keyboard only (Tab between fields, Enter submits).
+    // 9. A phone: sign in with the keyboard only (Tab between fields, Enter submits).
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const mobile = await phone.newPage();
     pages.push(['phone', mobile]);
@@ -408,7 +430,7 @@ async function main() {
     }
     log('phone: signed in with the keyboard; every page fits 390 px');
 
-    // 9. A table of 100,000 rows opens on its first page (timed, not asserted).
+    // 10. A table of 100,000 rows opens on its first page (timed, not asserted).
     const big = await api(baseUrl, 'POST', '/api/dbs', {
       token, expect: [200, 201], body: {
         name: 'big', team: username,
@@ -432,7 +454,7 @@ async function main() {
     await waitFor(bigPage, () => document.getElementById('row-count')?.textContent === '100000 row(s)' &&
       document.querySelectorAll('#grid .tabulator-row').length > 0, null, 'the 100,000-row table');
     const t2 = Date.now();
-    await shot(bigPage, 'desktop-9-100000-rows');
+    await shot(bigPage, 'desktop-10-100000-rows');
     const rendered = await bigPage.locator('#grid .tabulator-row').count();
     check(rendered <= 50, `${rendered} rows in the page: not paged`);
     log(`100,000-row table: first page shown ${t2 - t1} ms after signing in (${t2 - t0} ms with the page load), ${rendered} rows in the DOM`);
