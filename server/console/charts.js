@@ -9,7 +9,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 
 import { api } from './api.js';
 import { dbCrumbs, dbTabs, loadDb } from './db.js';
-import { field, h, show, status } from './dom.js';
+import { confirmButton, field, h, show, status } from './dom.js';
 
 echarts.use([BarChart, LineChart, PieChart, ScatterChart, AriaComponent, GridComponent,
   LegendComponent, TooltipComponent, CanvasRenderer]);
@@ -34,7 +34,8 @@ function optionFor(chart, data) {
       series: series.map((s) => ({ type: 'scatter', name: s.name, data: rows.map((r, i) => [r[0], s.values[i]]) })) };
   }
   const horizontal = chart.chartType === 'BarChart';
-  const category = { type: 'category', data: labels, axisLabel: { rotate: horizontal ? 0 : chart.labelRotation || 0 } };
+  const category = { type: 'category', data: labels, inverse: horizontal,  // first row on top
+    axisLabel: { rotate: horizontal ? 0 : chart.labelRotation || 0 } };
   const value = { type: 'value' };
   const type = chart.chartType === 'LineChart' || chart.chartType === 'AreaChart' ? 'line' : 'bar';
   return { ...base, grid: { containLabel: true, left: 8, right: 16, bottom: 8, top: 32 },
@@ -44,11 +45,18 @@ function optionFor(chart, data) {
 }
 
 // A chart's card: title, canvas, and a note when it is broken or truncated.
-async function chartCard(dbId, chart) {
+async function chartCard(dbId, chart, onDelete) {
   const plot = h('div', { class: 'plot', role: 'img', 'aria-label': chart.title });
   const card = h('figure', { class: 'chart', 'data-chart-id': chart.ulid },
     h('figcaption', {}, `${chart.title} `, h('span', { class: 'muted' }, `${chart.chartType} of ${chart.table ?? 'a query'}`)),
     plot);
+  if (onDelete) {
+    card.querySelector('figcaption').append(' ', confirmButton('Delete', `Really delete ${chart.title}?`, async () => {
+      await api('DELETE', `/api/dbs/${enc(dbId)}/charts/${enc(chart.ulid)}`);
+      status(`Deleted the chart ${chart.title}`);
+      await onDelete();
+    }, { class: 'small' }));
+  }
   if (chart.broken) {
     plot.replaceWith(h('p', { class: 'error' }, `Broken: ${chart.brokenReason}`));
     return card;
@@ -116,10 +124,15 @@ export async function chartsView(dbId) {
 
   const dashList = h('ul', { id: 'dashboard-list' }, dashboards.map((d) => h('li', {},
     h('a', { href: `#/db/${enc(dbId)}/dashboard/${enc(d.ulid)}` }, d.title),
-    h('span', { class: 'muted' }, ` ${d.charts.length} chart(s)`))));
+    h('span', { class: 'muted' }, ` ${d.charts.length} chart(s) `),
+    confirmButton('Delete', `Really delete ${d.title}?`, async () => {
+      await api('DELETE', `/api/dbs/${enc(dbId)}/dashboards/${enc(d.ulid)}`);
+      status(`Deleted the dashboard ${d.title}`);
+      await chartsView(dbId);
+    }, { class: 'small' }))));
   if (!dashboards.length) dashList.append(h('li', { class: 'muted' }, 'No dashboards yet.'));
 
-  const cards = await Promise.all(charts.map((c) => chartCard(dbId, c)));
+  const cards = await Promise.all(charts.map((c) => chartCard(dbId, c, () => chartsView(dbId))));
   show(h('h1', {}, `${db.name}: charts`), dbTabs(db, 'Charts'),
     h('h2', {}, 'Dashboards'), dashList,
     h('h2', {}, 'Charts'), h('div', { id: 'charts', class: 'chart-grid' },

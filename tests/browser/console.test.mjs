@@ -357,7 +357,25 @@ async function main() {
     check(boards.length === 1 && boards[0].title === 'Sales board' && boards[0].charts.length === 1,
       `stored dashboards: ${JSON.stringify(boards)}`);
     await shot(page, 'desktop-7-dashboard');
-    log('bar chart and dashboard created and drawn');
+    // A line chart, drawn next to the first, then deleted again.
+    await page.click('.tabs a:text-is("Charts")');
+    await wait(page, '#chart-form', 'the chart form');
+    await page.fill('#chart-title', 'Album years');
+    await page.selectOption('#chart-table', 'albums');
+    for (const c of ['id', 'artist_id', 'sales']) await page.setChecked(`#chart-columns input[value="${c}"]`, false);
+    await page.setChecked('#chart-columns input[value="title"]', true);
+    await page.setChecked('#chart-columns input[value="year"]', true);
+    await page.selectOption('#chart-type', 'LineChart');
+    await page.press('#chart-title', 'Enter');  // Enter submits
+    await waitFor(page, () => document.querySelectorAll('#charts .plot[data-rendered]').length === 2, null,
+      'the line chart is not drawn next to the bar chart');
+    const years = page.locator('#charts .chart', { hasText: 'Album years' });
+    await years.locator('button:text-is("Delete")').click();
+    await years.locator('button.danger').click();
+    await waitFor(page, () => document.querySelectorAll('#charts .chart').length === 1, null, 'the line chart deleted');
+    const left = (await api(baseUrl, 'GET', `/api/dbs/${dbId}/charts`, { token })).charts.map((c) => c.title);
+    check(JSON.stringify(left) === '["Album sales"]', `charts after deleting one: ${JSON.stringify(left)}`);
+    log('bar chart and dashboard created and drawn; a line chart added and deleted');
 
     // 6. Settings, the GraphQL playground's link, and an API token made in the console.
     await page.click('.tabs a:text-is("Settings")');
