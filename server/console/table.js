@@ -71,14 +71,30 @@ export async function tableView(dbId, tableName) {
     height: 'calc(100vh - 16rem)',
     placeholder: 'No rows',
     selectableRows: editable ? true : false,
+    editTriggerEvent: 'dblclick',  // a click selects the row; double-click (or Enter) edits
     columnDefaults: { headerFilterPlaceholder: 'filter…', maxWidth: 400 },
     columns: table.columns.map((c) => ({
       title: c.name,
       field: c.name,
       headerFilter: 'input',
       editor: editable && !c.isGenerated ? 'input' : false,
-      editTriggerEvent: 'dblclick',
     })),
+  });
+
+  // Keyboard: Tab reaches each editable cell; Enter or F2 edits it (Enter saves, Escape
+  // cancels), Space selects or unselects its row.
+  gridEl.addEventListener('keydown', (e) => {
+    const el = e.target;
+    if (!el.classList?.contains('tabulator-cell') || el.classList.contains('tabulator-editing')) return;
+    const row = grid.getRows().find((r) => r.getElement().contains(el));
+    if (!row) return;
+    if (e.key === 'Enter' || e.key === 'F2') {
+      e.preventDefault();
+      row.getCell(el.getAttribute('tabulator-field'))?.edit(true);
+    } else if (e.key === ' ' && editable) {
+      e.preventDefault();
+      row.toggleSelect();
+    }
   });
 
   grid.on('rowSelectionChanged', (data) => {
