@@ -55,7 +55,7 @@ async function chartCard(dbId, chart, onDelete) {
       await api('DELETE', `/api/dbs/${enc(dbId)}/charts/${enc(chart.ulid)}`);
       status(`Deleted the chart ${chart.title}`);
       await onDelete();
-    }, { class: 'small' }));
+    }, { class: 'small', 'aria-label': `Delete the chart ${chart.title}` }));
   }
   if (chart.broken) {
     plot.replaceWith(h('p', { class: 'error' }, `Broken: ${chart.brokenReason}`));
@@ -129,7 +129,7 @@ export async function chartsView(dbId) {
       await api('DELETE', `/api/dbs/${enc(dbId)}/dashboards/${enc(d.ulid)}`);
       status(`Deleted the dashboard ${d.title}`);
       await chartsView(dbId);
-    }, { class: 'small' }))));
+    }, { class: 'small', 'aria-label': `Delete the dashboard ${d.title}` }))));
   if (!dashboards.length) dashList.append(h('li', { class: 'muted' }, 'No dashboards yet.'));
 
   const cards = await Promise.all(charts.map((c) => chartCard(dbId, c, () => chartsView(dbId))));

@@ -85,7 +85,7 @@ async function databasesView() {
     h('span', { class: 'actions' },
       h('a', { href: `/dbs/${enc(db.id)}/download`, download: `${db.name}.sqlite` }, 'Download'),
       h('button', {
-        type: 'button', onclick: async () => {
+        type: 'button', 'aria-label': `Duplicate ${db.name}`, onclick: async () => {
           const copy = await api('GET', `/dbs/${enc(db.id)}/duplicate`);
           status(`Duplicated ${db.name}`);
           await databasesView();
@@ -96,7 +96,7 @@ async function databasesView() {
         await api('DELETE', `/api/dbs/${enc(db.id)}`);
         status(`Deleted ${db.name}`);
         await databasesView();
-      })))));
+      }, { 'aria-label': `Delete ${db.name}` })))));
   if (!databases.length) list.append(h('li', {}, 'No databases yet: create one below.'));
 
   const fromSql = h('form', { id: 'create-sql', 'aria-labelledby': 'create-sql-title' },
@@ -169,7 +169,7 @@ async function tokensView() {
             await api('DELETE', `/api/tokens/${enc(t.id)}`);
             status(`Revoked ${t.name}`);
             await tokensView();
-          }))))));
+          }, { 'aria-label': `Revoke ${t.name}` }))))));
       if (!tokens.length) body = h('p', { class: 'muted' }, 'No tokens.');
     } catch (err) {
       body = h('p', { class: 'muted' }, err.message);  // only team admins see tokens

@@ -2,10 +2,14 @@
 // The web console in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core
 // from tools/node), as a person would use it, against the real server: sign up, upload a small
 // SQLite file (a music schema made here with the sqlite3 CLI), open a table, edit a cell and see
-// the change through GraphQL, run SQL in the workbench (and see an error marked at its line),
-// create a bar chart and a dashboard, sign out and in again with the keyboard on a phone-sized
-// screen; screenshots at 1280×800 and 390×844 go to the output folder. Also: how long a table
-// of 100,000 rows takes to show its first page (printed, not asserted).
+// the change through GraphQL (a cell by mouse, one by keyboard), filter, add and delete rows,
+// run SQL in the workbench (and see an error marked at its line), create a bar chart and a
+// dashboard (and a line chart, deleted again), make an API token and read with it, revoke it,
+// create a database from SQL, download, duplicate and delete databases, sign out, and sign in
+// with the keyboard on a phone-sized screen where no page scrolls sideways; screenshots at
+// 1280×800 and 390×844 go to the output folder. Any page error, console error or warning (CSP
+// violations among them) or unexpected HTTP error fails the test. Also: how long a table of
+// 100,000 rows takes to show its first page, against a 4-row table (printed, not asserted).
 //
 // Usage: node tests/browser/console.test.mjs [--server PATH] [--chromium PATH] [--out DIR]
 //   server:   --server, else $AIRSQL_SERVER, else build/server/airsql-server
@@ -410,9 +414,26 @@ async function main() {
     await api(baseUrl, 'POST', `/dbs/${dbId}/graphql`, { token: readToken, expect: 401, body: { query: '{ artists { name } }' } });
     log('settings shown; a token made in the console reads through GraphQL, and is revoked');
 
-    // 7. The database list: duplicate, then delete the copy.
+    // 7. The database list: download, duplicate, then delete the copy.
     await page.click('#home');
     await wait(page, '#db-list li[data-db-id]', 'the database list');
+    await page.fill('#create-name', 'notes');
+    await page.fill('#create-query', "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('hello');");
+    await page.click('#create-sql button[type=submit]');
+    await wait(page, '#table-list a:text-is("notes")', 'the database created from SQL');
+    const notesId = decodeURIComponent(await page.evaluate(() => location.hash.split('/')[2]));
+    await page.click('#home');
+    await wait(page, `#db-list li[data-db-id="${notesId}"]`, 'the new database in the list');
+    await page.click(`#db-list li[data-db-id="${notesId}"] button:text-is("Delete")`);
+    await page.click(`#db-list li[data-db-id="${notesId}"] button.danger`);
+    await wait(page, `#db-list li[data-db-id="${notesId}"]`, 'the new database deleted', 'detached');
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: STEP_TIMEOUT_MS }),
+      page.click(`#db-list li[data-db-id="${dbId}"] a:text-is("Download")`),
+    ]);
+    const downloaded = fs.readFileSync(await download.path());
+    check(downloaded.subarray(0, 16).toString('latin1') === 'SQLite format 3\0' && download.suggestedFilename() === 'music.sqlite',
+      `the download: ${download.suggestedFilename()}, ${downloaded.length} bytes starting ${JSON.stringify(downloaded.subarray(0, 16).toString('latin1'))}`);
     await page.click(`#db-list li[data-db-id="${dbId}"] button:text-is("Duplicate")`);
     await waitFor(page, () => document.querySelectorAll('#db-list li[data-db-id]').length === 2, null, 'the duplicate');
     const copyId = await page.evaluate((id) => [...document.querySelectorAll('#db-list li[data-db-id]')]
@@ -422,7 +443,7 @@ async function main() {
     await page.click(`#db-list li[data-db-id="${copyId}"] button.danger`);
     await waitFor(page, () => document.querySelectorAll('#db-list li[data-db-id]').length === 1, null, 'the copy deleted');
     await shot(page, 'desktop-9-databases');
-    log('duplicated the database and deleted the copy');
+    log('created a database from SQL and deleted it; downloaded the file; duplicated the database and deleted the copy');
 
     // 8. Sign out.
     await page.click('#signout');
@@ -432,11 +453,18 @@ async function main() {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const mobile = await phone.newPage();
     pages.push(['phone', mobile]);
-    watchPage(mobile, 'phone', problems, /^401 GET .*\/api\/dbs(\/[^/]+)?$/);
+    // The wrong password below answers 401 on purpose.
+    watchPage(mobile, 'phone', problems, /^401 (GET .*\/api\/dbs(\/[^/]+)?|POST .*\/api\/login)$/);
     await mobile.goto(`${baseUrl}/console`, { waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
     await wait(mobile, '#signin-username', 'the sign-in form on a phone');
     await checkNoOverflow(mobile, 'the sign-in page');
     await shot(mobile, 'phone-1-sign-in');
+    await mobile.fill('#signin-username', username);
+    await mobile.fill('#signin-password', 'not the password');
+    await mobile.press('#signin-password', 'Enter');
+    await wait(mobile, '#auth-error:text-matches("Sign-in failed: .+")', 'the refused sign-in');
+    await mobile.fill('#signin-username', '');
+    await mobile.fill('#signin-password', '');
     await mobile.focus('#signin-username');
     await mobile.keyboard.type(username);
     await mobile.keyboard.press('Tab');
