@@ -136,7 +136,17 @@ async function databaseView(dbId) {
     h('a', { href: `#/db/${enc(db.id)}/table/${enc(t.name)}` }, t.name),
     h('span', { class: 'muted' }, ` ${t.tableType} · ${t.columns.map((c) => c.name).join(', ')}`))));
   if (!db.tables.length) tables.append(h('li', {}, 'No tables yet: create one in the SQL workbench.'));
-  show(h('h1', {}, db.name), dbTabs(db, 'Tables'), h('h2', {}, 'Tables'), tables);
+  const form = h('form', { id: 'table-create', 'aria-labelledby': 'table-create-title' },
+    h('h2', { id: 'table-create-title' }, 'New table'),
+    field('Name', h('input', { name: 'name', id: 'table-create-name', required: true })),
+    h('p', { class: 'muted' }, 'It starts with one column, id INTEGER PRIMARY KEY; add more on its page.'),
+    h('button', { type: 'submit' }, 'Create table'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    await api('PUT', `/api/dbs/${enc(db.id)}/tables/${enc(form.name.value)}`, {});
+    location.hash = `#/db/${enc(db.id)}/table/${enc(form.name.value)}`;
+  });
+  show(h('h1', {}, db.name), dbTabs(db, 'Tables'), h('h2', {}, 'Tables'), tables, form);
 }
 
 async function settingsView(dbId) {

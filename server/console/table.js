@@ -7,7 +7,8 @@ import { TabulatorFull as Tabulator } from 'tabulator-tables';
 
 import { ident, literal, sql } from './api.js';
 import { dbCrumbs, dbTabs, loadDb } from './db.js';
-import { h, show, status } from './dom.js';
+import { api } from './api.js';
+import { confirmButton, field, h, show, status } from './dom.js';
 
 const PAGE_SIZE = 50;
 const ROWID = '__airsql_rowid';
@@ -52,6 +53,7 @@ export async function tableView(dbId, tableName) {
   const deleteButton = h('button', { type: 'button', id: 'delete-rows', disabled: true }, 'Delete selected rows');
 
   show(h('h1', {}, tableName), dbTabs(db, 'Tables'),
+    editable ? columnsPanel(db, table) : null,
     h('div', { class: 'toolbar' }, addButton, deleteButton, counter,
       h('a', { href: `/api/dbs/${encodeURIComponent(dbId)}/tables/${encodeURIComponent(tableName)}/export?format=csv` }, 'Export CSV')),
     editable ? null : h('p', { class: 'muted' }, 'A view: read only.'),
@@ -142,4 +144,59 @@ export async function tableView(dbId, tableName) {
     }
   });
   return grid;
+}
+
+const TYPES = ['TEXT', 'INTEGER', 'REAL', 'NUMERIC', 'BLOB'];
+
+// The table's structure through the table routes: add, rename/retype or drop a column, drop
+// the table. Each change re-opens the table.
+function columnsPanel(db, table) {
+  const base = `/api/dbs/${encodeURIComponent(db.id)}/tables/${encodeURIComponent(table.name)}`;
+  const reopen = () => tableView(db.id, table.name);
+  const typeSelect = (id, withKeep) => h('select', { name: 'type', id },
+    withKeep ? h('option', { value: '' }, '(unchanged)') : null, TYPES.map((t) => h('option', { value: t }, t)));
+  const columnSelect = (id) => h('select', { name: 'column', id },
+    table.columns.map((c) => h('option', { value: c.name }, `${c.name} (${c.sqliteDataType || 'any'})`)));
+
+  const add = h('form', { id: 'column-add', 'aria-label': 'Add a column' },
+    field('New column', h('input', { name: 'name', id: 'column-add-name', required: true })),
+    field('Type', typeSelect('column-add-type')),
+    h('button', { type: 'submit' }, 'Add column'));
+  add.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    await api('PUT', `${base}/columns/${encodeURIComponent(add.name.value)}`, { sqliteDataType: add.type.value });
+    await reopen();
+    status(`Added the column ${add.name.value}`);
+  });
+
+  const change = h('form', { id: 'column-change', 'aria-label': 'Rename or retype a column' },
+    field('Column', columnSelect('column-change-column')),
+    field('New name', h('input', { name: 'name', id: 'column-change-name' })),
+    field('New type', typeSelect('column-change-type', true)),
+    h('button', { type: 'submit' }, 'Change column'));
+  change.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = {};
+    if (change.name.value) body.name = change.name.value;
+    if (change.type.value) body.sqliteDataType = change.type.value;
+    await api('PATCH', `${base}/columns/${encodeURIComponent(change.column.value)}`, body);
+    await reopen();
+    status(`Changed the column ${change.column.value}`);
+  });
+
+  const dropColumn = columnSelect('column-drop-column');
+  const drop = h('div', { class: 'toolbar' }, field('Drop column', dropColumn),
+    confirmButton('Drop column', 'Really drop it?', async () => {
+      await api('DELETE', `${base}/columns/${encodeURIComponent(dropColumn.value)}`);
+      await reopen();
+      status(`Dropped the column ${dropColumn.value}`);
+    }, { id: 'column-drop' }),
+    confirmButton('Drop table', `Really drop ${table.name}?`, async () => {
+      await api('DELETE', base);
+      location.hash = `#/db/${encodeURIComponent(db.id)}`;
+      status(`Dropped the table ${table.name}`);
+    }, { id: 'table-drop' }));
+
+  return h('details', { id: 'columns-panel' }, h('summary', {}, 'Columns and table'),
+    h('div', { class: 'columns' }, add, change), drop);
 }

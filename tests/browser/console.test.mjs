@@ -320,6 +320,42 @@ async function main() {
     await waitFor(page, () => document.getElementById('row-count')?.textContent === '6 row(s)', null, 'the row deleted');
     log('added a row and deleted it');
 
+    // A new table built in the console: create it, add a column, a row and a value, rename the
+    // column, then drop the table.
+    await page.click('.tabs a:text-is("Tables")');
+    await page.fill('#table-create-name', 'playlists');
+    await page.press('#table-create-name', 'Enter');
+    await wait(page, '#grid .tabulator-col[tabulator-field="id"]', 'the new table');
+    await page.click('#columns-panel summary');
+    await page.fill('#column-add-name', 'name');
+    await page.selectOption('#column-add-type', 'TEXT');
+    await page.press('#column-add-name', 'Enter');
+    await wait(page, '#grid .tabulator-col[tabulator-field="name"]', 'the added column');
+    await page.click('#add-row');
+    await wait(page, '#grid .tabulator-row .tabulator-cell[tabulator-field="name"]', 'the added row');
+    const nameCell = page.locator('#grid .tabulator-row .tabulator-cell[tabulator-field="name"]').first();
+    await nameCell.focus();
+    await page.keyboard.press('Enter');
+    await nameCell.locator('input').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.type('Road trip');
+    await page.keyboard.press('Enter');
+    await waitFor(page, () => /Saved name = Road trip/.test(document.getElementById('status').textContent), null,
+      'the new row\'s name was not saved');
+    await page.click('#columns-panel summary');
+    await page.selectOption('#column-change-column', 'name');
+    await page.fill('#column-change-name', 'title');
+    await page.press('#column-change-name', 'Enter');
+    await wait(page, '#grid .tabulator-cell[tabulator-field="title"]:text-is("Road trip")', 'the renamed column');
+    const playlists = await api(baseUrl, 'POST', `/dbs/${dbId}/graphql`, { token, body: { query: '{ playlists { id title } }' } });
+    check(JSON.stringify(playlists?.data?.playlists) === '[{"id":1,"title":"Road trip"}]',
+      `playlists through GraphQL: ${JSON.stringify(playlists)}`);
+    await page.click('#columns-panel summary');
+    await page.click('#table-drop');
+    await page.click('#table-drop');
+    await wait(page, '#table-list', 'the database page after dropping the table');
+    check(!(await page.locator('#table-list a').allTextContents()).includes('playlists'), 'playlists is still listed');
+    log('created a table, added a column and a row, renamed the column, dropped the table');
+
     // 4. The SQL workbench: a query with results, then an error marked at its line.
     await page.click('.tabs a:text-is("SQL")');
     await wait(page, '#sql-editor .cm-content', 'the SQL editor');
