@@ -9,7 +9,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 
 import { api } from './api.js';
 import { dbCrumbs, dbTabs, loadDb } from './db.js';
-import { confirmButton, field, h, show, status } from './dom.js';
+import { confirmButton, field, h, show, status, viewGuard } from './dom.js';
 
 echarts.use([BarChart, LineChart, PieChart, ScatterChart, AriaComponent, GridComponent,
   LegendComponent, TooltipComponent, CanvasRenderer]);
@@ -73,7 +73,9 @@ async function chartCard(dbId, chart, onDelete) {
 }
 
 export async function chartsView(dbId) {
+  const live = viewGuard();
   const db = await loadDb(dbId);
+  if (!live()) return;
   dbCrumbs(db, ['Charts', null]);
   const [{ charts }, { dashboards }] = await Promise.all([
     api('GET', `/api/dbs/${enc(dbId)}/charts`), api('GET', `/api/dbs/${enc(dbId)}/dashboards`)]);
@@ -133,6 +135,7 @@ export async function chartsView(dbId) {
   if (!dashboards.length) dashList.append(h('li', { class: 'muted' }, 'No dashboards yet.'));
 
   const cards = await Promise.all(charts.map((c) => chartCard(dbId, c, () => chartsView(dbId))));
+  if (!live()) return;  // the visitor went elsewhere meanwhile
   show(h('h1', {}, `${db.name}: charts`), dbTabs(db, 'Charts'),
     h('h2', {}, 'Dashboards'), dashList,
     h('h2', {}, 'Charts'), h('div', { id: 'charts', class: 'chart-grid' },
@@ -141,15 +144,18 @@ export async function chartsView(dbId) {
 }
 
 export async function dashboardView(dbId, dashboardId) {
+  const live = viewGuard();
   const db = await loadDb(dbId);
   const [{ charts }, { dashboards }] = await Promise.all([
     api('GET', `/api/dbs/${enc(dbId)}/charts`), api('GET', `/api/dbs/${enc(dbId)}/dashboards`)]);
   const dashboard = dashboards.find((d) => d.ulid === dashboardId);
   if (!dashboard) throw new Error('no such dashboard');
+  if (!live()) return;
   dbCrumbs(db, ['Charts', `#/db/${enc(dbId)}/charts`], [dashboard.title, null]);
   const byId = new Map(charts.map((c) => [c.ulid, c]));
   const cards = await Promise.all(dashboard.charts.map((id) => id?.ulid ?? id)
     .filter((id) => byId.has(id)).map((id) => chartCard(dbId, byId.get(id))));
+  if (!live()) return;  // the visitor went elsewhere meanwhile
   show(h('h1', {}, dashboard.title), dbTabs(db, 'Charts'),
     h('div', { id: 'dashboard', class: 'chart-grid' }, cards.length ? cards : h('p', {}, 'This dashboard has no charts.')));
 }

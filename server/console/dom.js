@@ -23,6 +23,18 @@ export function field(label, input) {
   return h('label', { class: 'field' }, h('span', {}, label), input);
 }
 
+// Views load their data, then show it; a view that finishes after the visitor has gone on to
+// another one must not show it. route() calls newView(); a view takes viewGuard() before its
+// first await, and shows only while that says it is still the current one.
+let generation = 0;
+export function newView() {
+  generation += 1;
+}
+export function viewGuard() {
+  const mine = generation;
+  return () => mine === generation;
+}
+
 // Replaces the main area's content and moves the focus there (for keyboard and screen readers).
 export function show(...children) {
   const main = document.getElementById('main');

@@ -5,7 +5,7 @@ import 'tabulator-tables/dist/css/tabulator_simple.min.css';
 import './console.css';
 
 import { api, ApiError } from './api.js';
-import { crumbs, confirmButton, field, h, show, status } from './dom.js';
+import { crumbs, confirmButton, field, h, newView, show, status, viewGuard } from './dom.js';
 import { dbCrumbs, dbTabs, loadDb } from './db.js';
 import { chartsView, dashboardView } from './charts.js';
 import { sqlView } from './sql.js';
@@ -77,6 +77,7 @@ function whoBar(signedIn) {
 // ---- databases ------------------------------------------------------------------------------
 
 async function databasesView() {
+  const live = viewGuard();
   crumbs([['Databases', null]]);
   const { databases } = await api('GET', '/api/dbs');
   const list = h('ul', { id: 'db-list', class: 'cards' }, databases.map((db) => h('li', { 'data-db-id': db.id },
@@ -124,13 +125,16 @@ async function databasesView() {
     status('Uploaded');
     location.hash = `#/db/${enc(created.id)}`;
   });
+  if (!live()) return;  // the visitor went elsewhere meanwhile
   show(h('h1', {}, 'Databases'), list, h('div', { class: 'columns' }, fromSql, fromFile));
 }
 
 // ---- one database ---------------------------------------------------------------------------
 
 async function databaseView(dbId) {
+  const live = viewGuard();
   const db = await loadDb(dbId);
+  if (!live()) return;
   dbCrumbs(db);
   const tables = h('ul', { id: 'table-list', class: 'cards' }, db.tables.map((t) => h('li', {},
     h('a', { href: `#/db/${enc(db.id)}/table/${enc(t.name)}` }, t.name),
@@ -146,15 +150,19 @@ async function databaseView(dbId) {
     await api('PUT', `/api/dbs/${enc(db.id)}/tables/${enc(form.name.value)}`, {});
     location.hash = `#/db/${enc(db.id)}/table/${enc(form.name.value)}`;
   });
+  if (!live()) return;  // the visitor went elsewhere meanwhile
   show(h('h1', {}, db.name), dbTabs(db, 'Tables'), h('h2', {}, 'Tables'), tables, form);
 }
 
 async function settingsView(dbId) {
+  const live = viewGuard();
   const db = await loadDb(dbId);
+  if (!live()) return;
   dbCrumbs(db, ['Settings', null]);
   const settings = await api('GET', `/api/dbs/${enc(dbId)}/settings`);
   const rows = Object.entries({ id: db.id, readonlyId: db.readonlyId, owner: db.owner, ...settings })
     .map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))));
+  if (!live()) return;  // the visitor went elsewhere meanwhile
   show(h('h1', {}, `${db.name}: settings`), dbTabs(db, 'Settings'),
     h('table', { class: 'facts' }, h('tbody', {}, rows)),
     h('p', {}, 'Change them with PATCH /api/dbs/:dbId/settings (see the ', h('a', { href: '/api/docs#Settings' }, 'API documentation'), ').'));
@@ -162,6 +170,7 @@ async function settingsView(dbId) {
 
 // API tokens of my teams: listed (masked), created (the body is shown once), revoked.
 async function tokensView() {
+  const live = viewGuard();
   crumbs([['Databases', '#/'], ['Tokens', null]]);
   const [me, { databases }] = await Promise.all([api('GET', `/api/users/${enc(user())}`), api('GET', '/api/dbs')]);
   const sections = [];
@@ -207,6 +216,7 @@ async function tokensView() {
     shown.replaceChildren('Copy the token now, it is not shown again: ', h('code', { id: 'token-body' }, answer.body));
     shown.focus();
   });
+  if (!live()) return;  // the visitor went elsewhere meanwhile
   show(h('h1', {}, 'API tokens'), ...sections, form);
 }
 
@@ -226,6 +236,7 @@ const routes = [
 let current = 0;
 async function route() {
   const mine = ++current;
+  newView();
   status('');
   const hash = location.hash;
   try {

@@ -12,7 +12,7 @@ import { TabulatorFull as Tabulator } from 'tabulator-tables';
 
 import { api } from './api.js';
 import { dbCrumbs, dbTabs, loadDb } from './db.js';
-import { h, show, status } from './dom.js';
+import { h, show, status, viewGuard } from './dom.js';
 
 // The line of an error, marked until the next run.
 const markError = StateEffect.define();
@@ -39,7 +39,9 @@ function errorPosition(doc, message) {
 }
 
 export async function sqlView(dbId) {
+  const live = viewGuard();
   const db = await loadDb(dbId);
+  if (!live()) return;
   dbCrumbs(db, ['SQL', null]);
   const first = db.tables[0]?.name;
   const schema = Object.fromEntries(db.tables.map((t) => [t.name, t.columns.map((c) => c.name)]));
@@ -49,6 +51,7 @@ export async function sqlView(dbId) {
   const info = h('p', { id: 'sql-info', class: 'muted', role: 'status' });
   const errorEl = h('p', { id: 'sql-error', class: 'error', role: 'alert' });
   const resultEl = h('div', { id: 'sql-result' });
+  if (!live()) return;  // the visitor went elsewhere meanwhile
   show(h('h1', {}, `${db.name}: SQL`), dbTabs(db, 'SQL'),
     h('label', { id: 'sql-label', for: 'sql-editor' }, 'SQL script (all statements run in one transaction)'),
     editorEl, h('div', { class: 'toolbar' }, runButton, info), errorEl, resultEl);

@@ -8,15 +8,17 @@ import { TabulatorFull as Tabulator } from 'tabulator-tables';
 import { ident, literal, sql } from './api.js';
 import { dbCrumbs, dbTabs, loadDb } from './db.js';
 import { api } from './api.js';
-import { confirmButton, field, h, show, status } from './dom.js';
+import { confirmButton, field, h, show, status, viewGuard } from './dom.js';
 
 const PAGE_SIZE = 50;
 const ROWID = '__airsql_rowid';
 
 export async function tableView(dbId, tableName) {
+  const live = viewGuard();
   const db = await loadDb(dbId);
   const table = db.tables.find((t) => t.name === tableName);
   if (!table) throw new Error(`no table ${tableName} in ${db.name}`);
+  if (!live()) return;
   dbCrumbs(db, [tableName, null]);
   const editable = table.tableType === 'Table';
   const keys = table.columns.filter((c) => c.isPrimaryKey).map((c) => c.name);
@@ -52,6 +54,7 @@ export async function tableView(dbId, tableName) {
   const addButton = h('button', { type: 'button', id: 'add-row', disabled: !editable }, 'Add row');
   const deleteButton = h('button', { type: 'button', id: 'delete-rows', disabled: true }, 'Delete selected rows');
 
+  if (!live()) return;  // the visitor went elsewhere meanwhile
   show(h('h1', {}, tableName), dbTabs(db, 'Tables'),
     editable ? columnsPanel(db, table) : null,
     h('div', { class: 'toolbar' }, addButton, deleteButton, counter,

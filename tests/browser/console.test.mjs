@@ -311,6 +311,7 @@ async function main() {
     await page.click('#table-list a:text-is("tracks")');
     await waitFor(page, () => document.getElementById('row-count')?.textContent === '6 row(s)', null, 'the tracks');
     await page.click('#add-row');
+    await wait(page, '#status:text-is("Row added (at the end)")', 'a row added to tracks');
     await waitFor(page, () => document.getElementById('row-count')?.textContent === '7 row(s)', null, 'a row added to tracks');
     const n = await api(baseUrl, 'POST', `/dbs/${dbId}/sql`, { token, body: { query: 'SELECT count(*) AS n FROM tracks' } });
     check(n.rows[0].n === 7, `tracks after adding a row: ${JSON.stringify(n)}`);
@@ -332,6 +333,7 @@ async function main() {
     await page.press('#column-add-name', 'Enter');
     await wait(page, '#grid .tabulator-col[tabulator-field="name"]', 'the added column');
     await page.click('#add-row');
+    await wait(page, '#status:text-is("Row added (at the end)")', 'the added row');
     await wait(page, '#grid .tabulator-row .tabulator-cell[tabulator-field="name"]', 'the added row');
     const nameCell = page.locator('#grid .tabulator-row .tabulator-cell[tabulator-field="name"]').first();
     await nameCell.focus();
@@ -381,6 +383,26 @@ async function main() {
     check(await page.locator('#sql-result .tabulator-row').count() === 0, 'the previous results are still shown');
     await shot(page, 'desktop-5-sql-error');
     log('SQL workbench: results, and an error at line 2');
+
+    // A slow view must not replace the one the visitor went on to: hold the charts' request,
+    // go to the SQL tab meanwhile, then let the charts answer.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route('**/api/dbs/*/charts', async (route) => { await held; await route.continue(); });
+    const chartsRequested = page.waitForRequest('**/api/dbs/*/charts', { timeout: STEP_TIMEOUT_MS });
+    await page.click('.tabs a:text-is("Charts")');
+    await chartsRequested;
+    await page.evaluate((h) => { location.hash = h; }, `#/db/${dbId}/settings`);
+    await wait(page, '.facts th:text-is("readonlyId")', 'the settings while the charts are held');
+    const chartsAnswered = page.waitForResponse('**/api/dbs/*/charts', { timeout: STEP_TIMEOUT_MS });
+    release();
+    await chartsAnswered;
+    await page.unroute('**/api/dbs/*/charts');
+    // The charts view gives up once its data is in: wait for its data request to finish too.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+    check(await page.locator('#chart-form').count() === 0 && await page.locator('.facts').count() === 1,
+      'the late charts view replaced the settings the visitor had gone on to');
+    log('a late view does not replace the current one');
 
     // 5. A bar chart of album sales, and a dashboard with it.
     await page.click('.tabs a:text-is("Charts")');
