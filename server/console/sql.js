@@ -46,6 +46,25 @@ export async function sqlView(dbId) {
   const first = db.tables[0]?.name;
   const schema = Object.fromEntries(db.tables.map((t) => [t.name, t.columns.map((c) => c.name)]));
 
+  // Words to SQL (POST /api/dbs/:id/prompt): the answer goes into the editor, never run.
+  const ask = h('form', { id: 'sql-ask', class: 'toolbar', 'aria-label': 'Write SQL from words' },
+    h('label', { class: 'field grow' }, h('span', {}, 'Ask in words (AI)'),
+      h('input', { name: 'prompt', id: 'sql-prompt', placeholder: 'e.g. the ten longest tracks', required: true })),
+    h('button', { type: 'submit', id: 'sql-ask-submit' }, 'Write SQL'));
+  ask.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    errorEl.textContent = '';
+    info.textContent = 'Asking the language model…';
+    try {
+      const answer = await api('POST', `/api/dbs/${encodeURIComponent(dbId)}/prompt`, { prompt: ask.prompt.value });
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: answer.sql } });
+      info.textContent = `Suggested by ${answer.model}, not run: read it, then run it.`;
+      view.focus();
+    } catch (err) {
+      info.textContent = '';
+      errorEl.textContent = err.message;
+    }
+  });
   const editorEl = h('div', { id: 'sql-editor', class: 'editor' });
   const runButton = h('button', { type: 'button', id: 'sql-run' }, 'Run (Ctrl+Enter)');
   const info = h('p', { id: 'sql-info', class: 'muted', role: 'status' });
@@ -53,6 +72,7 @@ export async function sqlView(dbId) {
   const resultEl = h('div', { id: 'sql-result' });
   if (!live()) return;  // the visitor went elsewhere meanwhile
   show(h('h1', {}, `${db.name}: SQL`), dbTabs(db, 'SQL'),
+    ask,
     h('label', { id: 'sql-label', for: 'sql-editor' }, 'SQL script (all statements run in one transaction)'),
     editorEl, h('div', { class: 'toolbar' }, runButton, info), errorEl, resultEl);
 

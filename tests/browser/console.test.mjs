@@ -19,6 +19,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,9 +56,9 @@ function rememberLog(chunk) {
   if (serverLog.length > 200) serverLog.splice(0, serverLog.length - 200);
 }
 
-async function startServer(dataDir) {
+async function startServer(dataDir, extraArgs = []) {
   check(fs.existsSync(serverPath), `airsql-server not found: ${serverPath} (pass --server PATH)`);
-  const proc = spawn(serverPath, ['--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(serverPath, ['--port', '0', '--data-dir', dataDir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stderr.on('data', rememberLog);
   const baseUrl = await new Promise((resolve, reject) => {
     let out = '';
@@ -105,6 +106,30 @@ async function api(baseUrl, method, urlPath, { body, token, expect = 200 } = {})
   } catch {
     return text;
   }
+}
+
+// A stand-in for an OpenAI-compatible chat-completions server (the one outside service the
+// tests replace): the first answer is HTTP 429, the next ones an SQL suggestion.
+async function startFakeLlm() {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      requests.push({ path: req.url, body });
+      if (requests.length === 1) {
+        res.writeHead(429, { 'Content-Type': 'application/json' });
+        res.end('{"error": {"message": "slow down"}}');
+        return;
+      }
+      const content = '```sql\nSELECT name, milliseconds FROM tracks ORDER BY milliseconds DESC LIMIT 3;\n```';
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: 'fake-model',
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, requests, url: `http://127.0.0.1:${server.address().port}/v1/` };
 }
 
 // A small music database: artists, albums, tracks (with foreign keys), made by the sqlite3 CLI.
@@ -200,6 +225,7 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const musicFile = path.join(tmp, 'music.sqlite');
   let server;
+  let llm;
   let browser;
   const pages = [];
   const problems = [];
@@ -214,7 +240,8 @@ async function main() {
     check(fs.existsSync(chromiumPath), `Chromium not found at ${chromiumPath} (scripts/install-deps --test)`);
     const { chromium } = loadPlaywright();
     makeMusicDb(musicFile);
-    server = await startServer(dataDir);
+    llm = await startFakeLlm();
+    server = await startServer(dataDir, ['--llm-base-url', llm.url, '--llm-model', 'fake-model']);
     const { baseUrl } = server;
     log(`server at ${baseUrl}`);
     const consolePage = await fetch(`${baseUrl}/console`);
@@ -232,7 +259,8 @@ async function main() {
     // Signed out, the console's first call answers 401: expected.
     // A deep link to a private database answers 404 to an anonymous visitor (it does not say
     // whether the database exists): the console then asks to sign in.
-    watchPage(page, 'desktop', problems, /^(401 GET .*\/api\/dbs|404 GET .*\/api\/dbs\/[^/]+)$/);
+    // The language model's refusal below answers 503 on purpose.
+    watchPage(page, 'desktop', problems, /^(401 GET .*\/api\/dbs|404 GET .*\/api\/dbs\/[^/]+|503 POST .*\/prompt)$/);
 
     // 1. Sign up from the landing page's link.
     await page.goto(`${baseUrl}/`, { waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
@@ -382,7 +410,23 @@ async function main() {
     check(await page.locator('#sql-editor .cm-error-line').count() === 1, 'the error line is not marked');
     check(await page.locator('#sql-result .tabulator-row').count() === 0, 'the previous results are still shown');
     await shot(page, 'desktop-5-sql-error');
-    log('SQL workbench: results, and an error at line 2');
+    // Words to SQL: the model's 429 is shown as the server's 503 message; asked again, the
+    // suggestion goes into the editor, not run, and runs with Ctrl+Enter.
+    await page.fill('#sql-prompt', 'the three longest tracks');
+    await page.press('#sql-prompt', 'Enter');
+    await wait(page, '#sql-error:text-matches("rate", "i")', 'the refused prompt');
+    await page.click('#sql-ask-submit');
+    await wait(page, '#sql-info:text-matches("not run")', 'the suggested SQL');
+    const suggested = await page.textContent('#sql-editor .cm-content');
+    check(suggested.includes('SELECT name, milliseconds FROM tracks'), `the editor holds: ${suggested}`);
+    check(await page.locator('#sql-result .tabulator-row').count() === 0, 'the suggestion was run');
+    check(llm.requests.length === 2 && !llm.requests[1].body.includes('Come Together'),
+      'the model got row data, or not two requests');
+    await page.keyboard.press('Control+Enter');
+    await wait(page, '#sql-result .tabulator-row', 'the suggestion\'s rows');
+    const longest = await page.locator('#sql-result .tabulator-row').first().locator('.tabulator-cell').allTextContents();
+    check(JSON.stringify(longest) === '["So What","562000"]', `the longest track: ${JSON.stringify(longest)}`);
+    log('SQL workbench: results, an error at line 2, and SQL written from words (after a refusal)');
 
     // A slow view must not replace the one the visitor went on to: hold the charts' request,
     // go to the SQL tab meanwhile, then let the charts answer.
@@ -609,6 +653,7 @@ async function main() {
   } finally {
     if (browser) await browser.close().catch(() => {});
     await stopServer(server?.proc);
+    llm?.server.close();
     clearTimeout(watchdog);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
