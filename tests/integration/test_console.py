@@ -4,6 +4,7 @@ refused, and a link from the landing page. The console itself is tested in headl
 (tests/browser/console.test.mjs)."""
 
 import re
+import tempfile
 import unittest
 
 from harness import ServerModuleTest
@@ -88,6 +89,23 @@ class ConsolePage(ServerModuleTest):
         self.assertEqual(a.status, 200, a.describe())
         self.assertEqual(b.status, 200, b.describe())
         self.assertEqual(a.text, b.text)
+
+
+class ConsoleWithoutItsFiles(ServerModuleTest):
+    """A server whose assets folder lacks the console's files: 503 with a clear message for the
+    page, 404 for the files, and the API as before."""
+
+    server_args = ("--assets-dir", tempfile.mkdtemp(prefix="airsql-no-assets-"))
+
+    def test_page_is_unavailable_not_broken(self):
+        r = self.client.get("/console", token=None)
+        self.assertEqual(r.status, 503, r.describe())
+        self.assertIn("application/json", r.header("Content-Type") or "", r.describe())
+        self.assertIn("/api/docs", r.body["errors"][0]["message"])
+        for asset in ASSETS:
+            with self.subTest(asset):
+                self.assertJsonError(self.client.get(f"/console/{asset}", token=None), 404)
+        self.assertEqual(self.client.get("/api/status", token=None).status, 200)
 
 
 if __name__ == "__main__":
