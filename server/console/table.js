@@ -11,6 +11,7 @@ import { api } from './api.js';
 import { confirmButton, field, h, show, status, viewGuard } from './dom.js';
 
 const PAGE_SIZE = 50;
+const isFileColumn = (c) => /^BLOB/i.test(c.sqliteDataType || '');
 const ROWID = '__airsql_rowid';
 
 export async function tableView(dbId, tableName) {
@@ -30,6 +31,36 @@ export async function tableView(dbId, tableName) {
   const whereRow = (row, old = {}) => (byRowid
     ? `rowid = ${Number(row[ROWID])}`
     : keys.map((k) => `${ident(k)} = ${literal(k in old ? old[k] : row[k], typeOf[k])}`).join(' AND '));
+
+  // File cells (columns whose type starts with BLOB): download and upload through the file
+  // routes, by the row's single primary key or its rowid.
+  const fileKey = byRowid ? 'rowid' : (keys.length === 1 ? keys[0] : null);
+  const fileUrl = (column, row) => `/api/dbs/${encodeURIComponent(dbId)}/tables/${encodeURIComponent(tableName)}` +
+    `/columns/${encodeURIComponent(column)}/files/${encodeURIComponent(fileKey)}/` +
+    encodeURIComponent(String(byRowid ? row[ROWID] : row[fileKey]));
+  function fileCell(cell, column) {
+    const row = cell.getRow().getData();
+    const url = fileUrl(column, row);
+    const input = h('input', { type: 'file', hidden: true, 'aria-hidden': 'true', tabindex: -1 });
+    const upload = h('button', { type: 'button', class: 'small', disabled: !editable },
+      cell.getValue() === null ? 'Upload' : 'Replace');
+    upload.addEventListener('click', (e) => { e.stopPropagation(); input.click(); });
+    input.addEventListener('change', async () => {
+      if (!input.files.length) return;
+      const form = new FormData();
+      form.append('file', input.files[0]);
+      try {
+        await api('PUT', url, form);
+        status(`Stored ${input.files[0].name} in ${column}`);
+        await grid.replaceData();
+      } catch (err) {
+        status(`Not stored: ${err.message}`, true);
+      }
+    });
+    const link = cell.getValue() === null ? null
+      : h('a', { href: url, download: '', onclick: (e) => e.stopPropagation() }, 'Download');
+    return h('span', { class: 'file-cell' }, link, ' ', upload, input);
+  }
 
   async function load(_url, _config, params) {
     const where = (params.filter || []).filter((f) => f.value !== '' && f.value !== null)
@@ -78,7 +109,12 @@ export async function tableView(dbId, tableName) {
     selectableRows: editable ? true : false,
     editTriggerEvent: 'dblclick',  // a click selects the row; double-click (or Enter) edits
     columnDefaults: { headerFilterPlaceholder: 'filter…', maxWidth: 400 },
-    columns: table.columns.map((c) => ({
+    columns: table.columns.map((c) => (isFileColumn(c) && fileKey ? {
+      title: c.name,
+      field: c.name,
+      headerSort: false,
+      formatter: (cell) => fileCell(cell, c.name),
+    } : {
       title: c.name,
       field: c.name,
       headerFilter: 'input',

@@ -2,8 +2,10 @@
 // The web console in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core
 // from tools/node), as a person would use it, against the real server: sign up, upload a small
 // SQLite file (a music schema made here with the sqlite3 CLI), open a table, edit a cell and see
-// the change through GraphQL (a cell by mouse, one by keyboard), filter, add and delete rows,
-// run SQL in the workbench (and see an error marked at its line), create a bar chart and a
+// the change through GraphQL (a cell by mouse, one by keyboard), filter, download and upload
+// file cells, add and delete rows, build a table (columns added, renamed; dropped),
+// run SQL in the workbench (and see an error marked at its line; SQL written from words by a
+// stand-in language model), create a bar chart and a
 // dashboard (and a line chart, deleted again), make an API token and read with it, revoke it,
 // create a database from SQL, download, duplicate and delete databases, sign out, and sign in
 // with the keyboard on a phone-sized screen where no page scrolls sideways; screenshots at
@@ -138,12 +140,13 @@ function makeMusicDb(file) {
     PRAGMA foreign_keys = ON;
     CREATE TABLE artists (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT);
     CREATE TABLE albums (id INTEGER PRIMARY KEY, artist_id INTEGER REFERENCES artists(id),
-                         title TEXT NOT NULL, year INTEGER, sales INTEGER);
+                         title TEXT NOT NULL, year INTEGER, sales INTEGER, cover BLOB);
     CREATE TABLE tracks (id INTEGER PRIMARY KEY, album_id INTEGER REFERENCES albums(id),
                          name TEXT, milliseconds INTEGER);
     INSERT INTO artists VALUES (1, 'The Beatles', 'UK'), (2, 'Miles Davis', 'US'), (3, 'Björk', 'IS');
-    INSERT INTO albums VALUES (1, 1, 'Abbey Road', 1969, 31), (2, 1, 'Revolver', 1966, 12),
-                              (3, 2, 'Kind of Blue', 1959, 5), (4, 3, 'Homogenic', 1997, 2);
+    INSERT INTO albums VALUES (1, 1, 'Abbey Road', 1969, 31, X'89504E470D0A1A0A'),
+                              (2, 1, 'Revolver', 1966, 12, NULL),
+                              (3, 2, 'Kind of Blue', 1959, 5, NULL), (4, 3, 'Homogenic', 1997, 2, NULL);
     INSERT INTO tracks VALUES (1, 1, 'Come Together', 259000), (2, 1, 'Something', 182000),
                               (3, 2, 'Taxman', 159000), (4, 3, 'So What', 562000),
                               (5, 4, 'Jóga', 305000), (6, 4, 'Bachelorette', 312000);`;
@@ -331,6 +334,28 @@ async function main() {
     await titleFilter.fill('');
     await titleFilter.press('Enter');
     await waitFor(page, () => document.getElementById('row-count')?.textContent === '4 row(s)', null, 'unfiltered');
+    // File cells: download Abbey Road's cover with its link, upload one for Revolver.
+    const coverOf = (title) => page.locator('#grid .tabulator-row', {
+      has: page.locator(`.tabulator-cell[tabulator-field="title"]:text-is("${title}")`),
+    }).locator('.tabulator-cell[tabulator-field="cover"]');
+    const [coverDownload] = await Promise.all([
+      page.waitForEvent('download', { timeout: STEP_TIMEOUT_MS }),
+      coverOf('Abbey Road (Remastered)').locator('a:text-is("Download")').click(),
+    ]);
+    const cover = fs.readFileSync(await coverDownload.path());
+    check(cover.equals(Buffer.from('89504e470d0a1a0a', 'hex')), `the downloaded cover: ${cover.toString('hex')}`);
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser', { timeout: STEP_TIMEOUT_MS }),
+      coverOf('Revolver').locator('button:text-is("Upload")').click(),
+    ]);
+    await chooser.setFiles({ name: 'revolver.txt', mimeType: 'text/plain', buffer: Buffer.from('Revolver cover\n') });
+    await wait(page, '#status:text-is("Stored revolver.txt in cover")', 'the uploaded cover');
+    await coverOf('Revolver').locator('a:text-is("Download")').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const stored = await fetch(`${baseUrl}/api/dbs/${dbId}/tables/albums/columns/cover/files/id/2`,
+      { headers: { Authorization: `Bearer ${token}` } });
+    const storedText = await stored.text();
+    check(stored.ok && storedText === 'Revolver cover\n', `the stored cover: HTTP ${stored.status}: ${storedText}`);
+    log('file cells: downloaded a cover, uploaded another');
     await page.click('#add-row');
     // albums.title is NOT NULL: the insert is refused and the message shown.
     await waitFor(page, () => /Row not added: .*NOT NULL/i.test(document.getElementById('status').textContent), null,
