@@ -123,6 +123,8 @@ export async function sqlView(dbId) {
         syntaxHighlighting(defaultHighlightStyle),
         syntaxHighlighting(classHighlighter),  // stable tok-* class names as well
         EditorView.lineWrapping,
+        // CodeMirror's own <style> element carries the page's nonce (the CSP allows no other).
+        EditorView.cspNonce.of(document.querySelector('meta[name=airsql-style-nonce]')?.content ?? ''),
         EditorView.contentAttributes.of({ 'aria-labelledby': 'sql-label' }),
         keymap.of([{ key: 'Mod-Enter', run: () => { run(); return true; } }, ...defaultKeymap, ...historyKeymap]),
       ],

@@ -3,7 +3,10 @@
 // server/console/ and the npm packages in tools/node; no CDN), under a strict
 // Content-Security-Policy. The page holds no data: everything comes from the API, with the
 // session cookie.
+#include <fmt/format.h>
+
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "http_error.hpp"
@@ -14,16 +17,33 @@ namespace airsql::server {
 
 namespace {
 
-// Scripts only from this server (no inline script, no eval); styles from this server, plus
-// style attributes and CSSOM styles the grid, chart and editor libraries set on their elements
-// ('unsafe-inline' for styles only); data over same-origin fetch only; no frames, no plugins.
-constexpr const char* console_csp =
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+// Scripts only from this server (no inline script, no eval); style sheets from this server or
+// with the page's nonce (CodeMirror adds its own <style> element, with the nonce it reads from
+// the page); style attributes allowed (the grid and the charts size their elements with them;
+// they cannot run script); data over same-origin fetch only; no frames, no plugins.
+std::string console_csp(std::string_view nonce) {
+    std::string styles = nonce.empty() ? "'self'" : fmt::format("'self' 'nonce-{}'", nonce);
+    return fmt::format(
+        "default-src 'none'; script-src 'self'; style-src {0}; style-src-elem {0}; "
+        "style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        styles);
+}
 
-void add_security_headers(http_response& res) {
-    res.headers.emplace_back("Content-Security-Policy", console_csp);
+// 128 random bits, hex: a fresh nonce for every page.
+std::string make_nonce() {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::random_device random;
+    std::string out;
+    for (int i = 0; i < 4; ++i) {
+        auto bits = random();
+        for (int j = 0; j < 8; ++j, bits >>= 4) out.push_back(hex[bits & 15U]);
+    }
+    return out;
+}
+
+void add_security_headers(http_response& res, std::string_view nonce = {}) {
+    res.headers.emplace_back("Content-Security-Policy", console_csp(nonce));
     res.headers.emplace_back("X-Content-Type-Options", "nosniff");
     res.headers.emplace_back("Referrer-Policy", "same-origin");
     res.headers.emplace_back("X-Frame-Options", "DENY");
@@ -39,6 +59,7 @@ constexpr const char* console_page = R"html(<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="airsql-style-nonce" content="{nonce}">
 <title>airsql console</title>
 <link rel="stylesheet" href="/console/console.css">
 <script type="module" src="/console/console.js"></script>
@@ -65,9 +86,10 @@ http_response page(const router& r) {
     }
     http_response res;
     res.content_type = "text/html; charset=utf-8";
-    res.body = console_page;
-    res.headers.emplace_back("Cache-Control", "no-cache");
-    add_security_headers(res);
+    auto nonce = make_nonce();
+    res.body = fmt::format(console_page, fmt::arg("nonce", nonce));
+    res.headers.emplace_back("Cache-Control", "no-store");
+    add_security_headers(res, nonce);
     return res;
 }
 

@@ -43,12 +43,26 @@ class ConsolePage(ServerModuleTest):
             for source in sources:
                 self.assertNotRegex(source, r"^(https?:|\*)", f"another origin allowed: {header}")
         self.assertEqual(r.header("X-Content-Type-Options"), "nosniff", r.describe())
+        # Style sheets: this server's, or with the page's nonce; style attributes are allowed.
+        for directive in ("style-src", "style-src-elem"):
+            sources = csp.get(directive, [])
+            self.assertEqual(sources[0], "'self'", header)
+            self.assertTrue(all(re.fullmatch(r"'nonce-[0-9a-f]{32}'", x) for x in sources[1:]), header)
+        self.assertEqual(csp.get("style-src-attr"), ["'unsafe-inline'"], header)
+        return csp
 
     def test_page_is_html_with_a_strict_policy(self):
         r = self.page()
         self.assertEqual(r.status, 200, r.describe())
         self.assertIn("text/html", r.header("Content-Type") or "", r.describe())
-        self.assertStrictCsp(r)
+        csp = self.assertStrictCsp(r)
+        # A fresh nonce per page, the same in the policy and in the page (for CodeMirror).
+        nonce = re.search(r'<meta name="airsql-style-nonce" content="([0-9a-f]{32})">', r.text)
+        self.assertIsNotNone(nonce, r.text)
+        self.assertEqual(csp["style-src-elem"], ["'self'", f"'nonce-{nonce.group(1)}'"])
+        again = self.page()
+        self.assertNotIn(nonce.group(1), again.text, "the nonce was used twice")
+        self.assertEqual(r.header("Cache-Control"), "no-store", r.describe())
         # No inline script (the policy would block it anyway) and nothing from elsewhere.
         self.assertNotRegex(r.text, r"<script(?![^>]*\bsrc=)[^>]*>", "an inline script")
         self.assertNotRegex(r.text, r'(?:src|href)="(?:https?:)?//', "the page must not use a CDN")
@@ -62,7 +76,7 @@ class ConsolePage(ServerModuleTest):
                 a = self.client.get(f"/console/{asset}", token=None)
                 self.assertEqual(a.status, 200, a.describe())
                 self.assertIn(ctype, a.header("Content-Type") or "", a.describe())
-                self.assertStrictCsp(a)
+                self.assertNotIn("nonce", self.assertStrictCsp(a)["style-src"][-1])
                 self.assertGreater(len(a.raw), 10_000, f"{asset} is suspiciously small")
                 self.assertNotRegex(a.text, r"https?://cdn\.", f"{asset} loads from a CDN")
         # The bundle holds the three libraries (their own markers, not ours).
@@ -88,7 +102,8 @@ class ConsolePage(ServerModuleTest):
         b = self.client.get("/console", token="not-a-token")
         self.assertEqual(a.status, 200, a.describe())
         self.assertEqual(b.status, 200, b.describe())
-        self.assertEqual(a.text, b.text)
+        nonce = re.compile(r'content="[0-9a-f]{32}"')
+        self.assertEqual(nonce.sub("", a.text), nonce.sub("", b.text))
 
 
 class ConsoleWithoutItsFiles(ServerModuleTest):
