@@ -114,8 +114,8 @@ void add_meta_routes(router& r) {
               return html(fmt::format(
                   "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>airsql"
                   "</title></head><body><h1>airsql {}</h1><p>SQLite databases with an instant "
-                  "GraphQL API and an SQL endpoint. See the <a href=\"/api/docs\">API "
-                  "documentation</a>.</p></body></html>",
+                  "GraphQL API and an SQL endpoint. Open the <a href=\"/console\">console</a>, or "
+                  "see the <a href=\"/api/docs\">API documentation</a>.</p></body></html>",
                   html_escape(version())));
           });
 }

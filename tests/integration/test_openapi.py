@@ -33,6 +33,7 @@ PATH_OVERRIDES = {
     ("PUT", "/api/dbs/{dbId}/tables/{id}"): {"id": "people"},
     ("PUT", "/api/dbs/{dbId}/tables/{id}/columns/{columnId}"): {"columnId": "rating"},
     ("PATCH", "/api/dbs/{dbId}/tables/{id}/columns/{columnId}"): {"columnId": "status"},
+    ("GET", "/console/{file}"): {"file": "console.js"},
 }
 
 
