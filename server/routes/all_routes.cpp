@@ -18,6 +18,7 @@ void add_all_routes(router& r) {
     add_csv_routes(r);
     add_settings_routes(r);
     add_export_routes(r);
+    add_function_routes(r);
 }
 
 }  // namespace airsql::server

@@ -21,5 +21,6 @@ void add_file_routes(router& r);
 void add_csv_routes(router& r);
 void add_settings_routes(router& r);
 void add_export_routes(router& r);
+void add_function_routes(router& r);
 
 }  // namespace airsql::server

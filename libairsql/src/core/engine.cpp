@@ -23,6 +23,10 @@ options prepared(options o) {
         throw error(errc::unavailable, "cannot create the data directory: " + ec.message());
     }
     o.data_dir = std::filesystem::absolute(o.data_dir);
+    if (!o.deno_executable.empty()) o.deno_executable = std::filesystem::absolute(o.deno_executable);
+    if (!o.function_runner_dir.empty()) {
+        o.function_runner_dir = std::filesystem::absolute(o.function_runner_dir);
+    }
     // Before anything initialises SQLite (the heap limit below does).
     sqlite::install_memory_accounting();
     if (o.sqlite_heap_limit_bytes > 0) {

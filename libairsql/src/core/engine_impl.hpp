@@ -7,6 +7,7 @@
 #include "catalog/catalog.hpp"
 #include "core/data_dir_lock.hpp"
 #include "database/registry.hpp"
+#include "functions/deno_host.hpp"
 #include "graphql/document_cache.hpp"
 #include "graphql/response_cache.hpp"
 #include "graphql/schema_cache.hpp"
@@ -25,6 +26,7 @@ public:
     graphql::schema_cache graphql_schemas;
     graphql::document_cache graphql_documents;
     graphql::response_cache graphql_responses;
+    functions::runtime_pool function_runtimes{opts};
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
