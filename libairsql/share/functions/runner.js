@@ -92,21 +92,46 @@ function finish(entry, outcome) {
     entry.call = null;
     entry.worker.terminate();
     send({ ...outcome, t: "done", id });
+    running--;
+    while (queue.length > 0 && running < (limits.maxConcurrent ?? 8)) {
+        const next = queue.shift();
+        if (calls.has(next.id)) runCall(next.id, next.context);
+    }
 }
 
-async function startCall(id, context, timeoutMs) {
+// Calls beyond limits.maxConcurrent wait here (each Worker is an isolate with its own heap);
+// their time limit runs from their arrival.
+const queue = [];
+let running = 0;
+
+function startCall(id, context, timeoutMs) {
+    const call = { entry: null, timer: 0 };
+    calls.set(id, call);
+    call.timer = setTimeout(() => {
+        const error = `the function ran longer than ${timeoutMs} ms and was stopped`;
+        if (call.entry) {
+            finish(call.entry, { ok: false, kind: "timeout", error });
+        } else {
+            calls.delete(id);
+            const at = queue.findIndex((q) => q.id === id);
+            if (at >= 0) queue.splice(at, 1);
+            send({ t: "done", id, ok: false, kind: "timeout", error });
+        }
+    }, timeoutMs);
+    if (running >= (limits.maxConcurrent ?? 8)) {
+        queue.push({ id, context });
+        return;
+    }
+    runCall(id, context);
+}
+
+async function runCall(id, context) {
+    const call = calls.get(id);
+    running++;
     const entry = spare ?? startWorker();
     spare = startWorker();
     entry.call = id;
-    const call = { entry, timer: 0 };
-    calls.set(id, call);
-    call.timer = setTimeout(() => {
-        finish(entry, {
-            ok: false,
-            kind: "timeout",
-            error: `the function ran longer than ${timeoutMs} ms and was stopped`,
-        });
-    }, timeoutMs);
+    call.entry = entry;
     const loadError = await entry.loaded;
     if (!calls.has(id)) return;
     if (loadError !== null) {

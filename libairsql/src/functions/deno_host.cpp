@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 
 #include "airsql/error.hpp"
@@ -71,6 +72,7 @@ deno_host::deno_host(const options& opts, const std::filesystem::path& module_fi
         {"maxLogEntries", opts.function_max_log_entries},
         {"maxLogEntryBytes", opts.function_max_log_entry_bytes},
         {"maxResponseBytes", opts.max_function_response_bytes},
+        {"maxConcurrent", opts.function_max_concurrent_calls},
     };
     args.push_back(bj::serialize(limits));
     child_limits cl;
@@ -160,11 +162,16 @@ void deno_host::read_loop() {
                (WIFSIGNALED(status) && WTERMSIG(status) == SIGTRAP) ||
                noise_.find("out of memory") != std::string::npos ||
                noise_.find("heap limit") != std::string::npos;
+    if (std::getenv("AIRSQL_DEBUG_FUNCTIONS")) {
+        fmt::print(stderr, "deno runtime ended: status {} noise {}\n", status, noise_);
+    }
     if (oom) {
         mark_dead(call_outcome::kind::out_of_memory,
                   "the function ran out of memory (the V8 heap limit) and its runtime was stopped");
     } else {
-        mark_dead(call_outcome::kind::crashed, "the function runtime stopped");
+        mark_dead(call_outcome::kind::crashed,
+                  fmt::format("the function runtime stopped (status {}{}{})", status,
+                              noise_.empty() ? "" : ": ", noise_.substr(0, 300)));
     }
 }
 

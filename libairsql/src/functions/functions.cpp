@@ -387,13 +387,19 @@ function_response call_function(engine& eng, const principal& who, std::string_v
     if (!fn->is_public) {
         // Not public: the caller needs some access to the function's database. Read-only
         // links open GraphQL and files, not functions.
-        auto db = auth::resolve_database(e, who, fn->db_id);
-        if (who.kind() == principal_kind::readonly_link || !db.access.any() ||
-            (who.kind() == principal_kind::anonymous)) {
-            if (who.kind() == principal_kind::anonymous) {
-                throw error(errc::unauthenticated, "this function needs credentials");
-            }
-            throw error(errc::permission_denied, "you may not call this function");
+        if (who.kind() == principal_kind::anonymous) {
+            throw error(errc::unauthenticated, "this function needs credentials");
+        }
+        std::optional<auth::resolved_database> db;
+        try {
+            db = auth::resolve_database(e, who, fn->db_id);
+        } catch (const error& err) {
+            if (err.code() != errc::not_found) throw;
+        }
+        if (!db || !db->access.any() || who.kind() == principal_kind::readonly_link) {
+            throw error(errc::not_found,
+                        fmt::format("there is no function \"{}\" or you may not call it",
+                                    fn->id));
         }
     }
     if (!fn->active_version) {
