@@ -90,9 +90,13 @@ function finish(entry, outcome) {
     calls.delete(id);
     clearTimeout(call.timer);
     entry.call = null;
-    entry.worker.terminate();
     send({ ...outcome, t: "done", id });
+    // After the answer is out: tear down this call's Worker, preload the next one.
+    entry.worker.terminate();
     running--;
+    if (spare === null) setTimeout(() => {
+        if (spare === null) spare = startWorker();
+    }, 0);
     while (queue.length > 0 && running < (limits.maxConcurrent ?? 8)) {
         const next = queue.shift();
         if (calls.has(next.id)) runCall(next.id, next.context);
@@ -129,7 +133,7 @@ async function runCall(id, context) {
     const call = calls.get(id);
     running++;
     const entry = spare ?? startWorker();
-    spare = startWorker();
+    spare = null;
     entry.call = id;
     call.entry = entry;
     const loadError = await entry.loaded;
