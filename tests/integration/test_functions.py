@@ -68,7 +68,8 @@ class FunctionsTest(ServerModuleTest):
     def setUpClass(cls):
         super().setUpClass()
         c = cls.client
-        new_user(c, unique("sadm"))  # the server admin: not one of the roles under test
+        # The server admin: not one of the roles under test.
+        _, cls.admin = new_user(c, unique("sadm"))
         cls.names, cls.sessions = {}, {}
         for role in ("owner", "editor", "viewer", "other"):
             cls.names[role], cls.sessions[role] = new_user(c, unique(role[:5]))
@@ -261,6 +262,44 @@ class FunctionsTest(ServerModuleTest):
         other_db = new_db(self.client, self.sessions["owner"], self.team, "CREATE TABLE t (x)")
         r = self.as_("owner").get(f"/api/dbs/{other_db}/functions/{fid}")
         self.assertJsonError(r, 404)
+
+    def test_server_env_routes_for_server_admins(self):
+        admin = self.client.with_token(self.admin)
+        name = unique("SRV").upper()
+        r = admin.post("/api/settings/env", {"name": name, "value": "one"})
+        self.assertStatus(r, 201)
+        self.assertEqual((r.body["name"], r.body["value"]), (name, "one"))
+        self.assertIn("created_utc", r.body)
+        self.assertJsonError(admin.post("/api/settings/env", {"name": name, "value": "x"}), 409)
+        for bad in ({"name": "1BAD", "value": "x"}, {"name": "A-B", "value": "x"},
+                    {"name": "A" * 129, "value": "x"}, {"name": "OK", "value": "x" * 40000},
+                    {"name": "OK"}):
+            self.assertJsonError(admin.post("/api/settings/env", bad), 400, msg=str(bad)[:40])
+        r = admin.get("/api/settings/env")
+        self.assertStatus(r, 200)
+        self.assertIn({"name": name, "value": "one"},
+                      [{"name": v["name"], "value": v["value"]} for v in r.body["envVars"]])
+        # Every function sees it, under the database's own variables.
+        fn = self.create("export default async (c) => c.env\n")
+        self.assertEqual(self.as_("owner").post(f"/fns/{fn['id']}").body[name], "one")
+        self.assertStatus(admin.patch(f"/api/settings/env/{name}", {"value": "two"}), 200)
+        self.assertEqual(self.as_("owner").post(f"/fns/{fn['id']}").body[name], "two")
+        r = admin.post("/api/settings/env", {"name": "SHARED", "value": "server setting"})
+        self.assertStatus(r, 201)
+        self.assertEqual(self.as_("owner").post(f"/fns/{fn['id']}").body["SHARED"], "database")
+        self.assertStatus(admin.delete("/api/settings/env/SHARED"), 200)
+        self.assertJsonError(admin.patch("/api/settings/env/NOPE", {"value": "x"}), 404)
+        # Only server admins.
+        for who, status in (("owner", 403), ("tok_write", 403), ("anon", 401)):
+            c = self.as_(who)
+            self.assertJsonError(c.get("/api/settings/env"), status, msg=who)
+            self.assertJsonError(c.post("/api/settings/env", {"name": "X", "value": "y"}), status)
+            self.assertJsonError(c.patch(f"/api/settings/env/{name}", {"value": "y"}), status)
+            self.assertJsonError(c.delete(f"/api/settings/env/{name}"), status)
+        self.assertStatus(admin.delete(f"/api/settings/env/{name}"), 200)
+        self.assertJsonError(admin.delete(f"/api/settings/env/{name}"), 404)
+        # Values never reach the server's log.
+        self.assertNotIn("two", "\n".join(self.server.stdout_lines + self.server.stderr_lines))
 
     # -- calling
 

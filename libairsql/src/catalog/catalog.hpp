@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -289,6 +290,14 @@ public:
     /// Newest first.
     std::vector<function_invocation_record> function_invocations(std::string_view function_id,
                                                                  std::size_t limit);
+
+    /// A server setting's value (`server_settings` table), if set.
+    std::optional<std::string> server_setting(std::string_view key);
+    /// Replaces a server setting by `change(old value)` in one transaction (read-modify-write
+    /// under the writer); `change` may throw to abort.
+    void change_server_setting(
+        std::string_view key,
+        const std::function<std::string(const std::optional<std::string>&)>& change);
 
     // ---- tokens ----
     /// Inserts a token with its permissions; returns its id.

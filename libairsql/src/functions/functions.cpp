@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "functions/deno_check.hpp"
+#include "functions/server_env.hpp"
 #include "json/utf8.hpp"
 
 namespace airsql {
@@ -398,8 +399,7 @@ function_response call_function(engine& eng, const principal& who, std::string_v
         }
         if (!db || !db->access.any() || who.kind() == principal_kind::readonly_link) {
             throw error(errc::not_found,
-                        fmt::format("there is no function \"{}\" or you may not call it",
-                                    fn->id));
+                        fmt::format("there is no function \"{}\" or you may not call it", fn->id));
         }
     }
     if (!fn->active_version) {
@@ -424,6 +424,7 @@ function_response call_function(engine& eng, const principal& who, std::string_v
     }
     std::map<std::string, std::string> env;
     for (const auto& [k, v] : e.opts.function_env_vars) env[k] = v;
+    for (const auto& v : functions::server_env(e)) env[v.name] = v.value.value_or("");
     for (const auto& v : e.catalog.env_vars(fn->db_id)) env[v.name] = v.value;
     bj::object env_json;
     for (const auto& [k, v] : env) env_json[k] = v;
