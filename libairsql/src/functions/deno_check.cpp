@@ -11,6 +11,7 @@
 #include "core/ids.hpp"
 #include "functions/child_process.hpp"
 #include "functions/deno_host.hpp"
+#include "json/utf8.hpp"
 
 namespace airsql::functions {
 
@@ -96,7 +97,10 @@ std::vector<function_diagnostic> parse_check_output(std::string_view output,
         }
     }
     for (auto& d : out) {
-        d.message = replace_all(replace_all(d.message, url, module_name), module_path, module_name);
+        d.message = json::to_valid_utf8(
+            replace_all(replace_all(d.message, url, module_name), module_path, module_name));
+        if (d.message.size() > 2000) d.message.resize(2000);
+        d.message = json::to_valid_utf8(d.message);
     }
     return out;
 }
