@@ -217,6 +217,18 @@ class FunctionsTest(ServerModuleTest):
                          ok["activeVersion"])
         self.assertEqual(self.as_("owner").post(f"/fns/{ok['id']}").body, 1)
 
+    def test_local_file_imports_are_refused_on_save(self):
+        for content in ('import x from "/etc/passwd"\nexport default () => x\n',
+                        "import * as m from 'file:///etc/hostname'\nexport default () => m\n",
+                        'export { a } from "../../catalog.sqlite"\nexport default () => 1\n',
+                        '/// <reference path="/etc/passwd" />\nexport default () => 1\n',
+                        'export default async () => (await import("./x.ts")).default\n'):
+            body = self.create(content)
+            self.assertIsNone(body["activeVersion"], content)
+            self.assertTrue(body["diagnostics"][0]["syntax"])
+            self.assertNotIn("root:", str(body["diagnostics"]))
+            self.assertEqual(body["diagnostics"][0]["line"], 1)
+
     def test_bad_input(self):
         owner = self.as_("owner")
         cases = [

@@ -51,7 +51,57 @@ bool location(std::string_view line, std::int64_t& l, std::int64_t& c) {
            to_int(line.substr(last + 1), c);
 }
 
+// 1-based line and column of `at` in `text`.
+std::pair<std::int64_t, std::int64_t> place_of(std::string_view text, std::size_t at) {
+    std::int64_t line = 1, column = 1;
+    for (std::size_t i = 0; i < at && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return {line, column};
+}
+
 }  // namespace
+
+std::vector<function_diagnostic> local_file_imports(std::string_view content) {
+    // `deno check` reads what a module imports, with no permission system: a module importing
+    // /etc/passwd would get pieces of it quoted back in diagnostics. Such imports would fail at
+    // run time anyway (the Worker may read its own module only), so they are refused on save.
+    std::vector<function_diagnostic> out;
+    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    for (std::string_view keyword : {"from", "import", "require", "reference"}) {
+        for (auto at = content.find(keyword); at != std::string_view::npos;
+             at = content.find(keyword, at + 1)) {
+            auto i = at + keyword.size();
+            if (keyword == "reference") {
+                out.push_back({"triple-slash reference directives are not allowed in functions",
+                               std::nullopt, place_of(content, at).first,
+                               place_of(content, at).second, true});
+                break;
+            }
+            while (i < content.size() && is_space(content[i])) ++i;
+            if (i < content.size() && content[i] == '(') ++i;
+            while (i < content.size() && is_space(content[i])) ++i;
+            if (i >= content.size() ||
+                (content[i] != '"' && content[i] != '\'' && content[i] != '`')) {
+                continue;
+            }
+            auto spec = content.substr(i + 1, 8);
+            bool local = spec.substr(0, 5) == "file:" || spec.substr(0, 1) == "/" ||
+                         spec.substr(0, 1) == "." || spec.substr(0, 1) == "\\";
+            if (local && out.size() < 100) {
+                auto [line, column] = place_of(content, i);
+                out.push_back({"a function is one module: imports of local files are not allowed",
+                               std::nullopt, line, column, true});
+            }
+        }
+    }
+    return out;
+}
 
 std::vector<function_diagnostic> parse_check_output(std::string_view output,
                                                     std::string_view module_path,
@@ -109,6 +159,7 @@ std::vector<function_diagnostic> check_module(const options& opts, const std::st
     if (opts.deno_executable.empty()) {
         throw error(errc::unavailable, "functions are not available: no Deno is configured");
     }
+    if (auto refused = local_file_imports(content); !refused.empty()) return refused;
     auto folder = opts.data_dir / "functions";
     auto dir = folder / "checks" / core::make_ulid();
     std::filesystem::create_directories(dir);

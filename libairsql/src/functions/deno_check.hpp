@@ -18,6 +18,10 @@ std::vector<function_diagnostic> parse_check_output(std::string_view output,
                                                     std::string_view module_path,
                                                     std::string_view module_name);
 
+/// Imports of local files (`file:`, `/…`, `./…`, `../…` after `from`, `import`, `require`)
+/// and triple-slash references, as syntax diagnostics: `deno check` would read those files.
+std::vector<function_diagnostic> local_file_imports(std::string_view content);
+
 /// Runs `deno check` on `content` (in a scratch folder under `<data_dir>/functions`). Throws
 /// `unavailable` without Deno.
 std::vector<function_diagnostic> check_module(const options& opts, const std::string& content);
