@@ -182,11 +182,11 @@ struct options {
     /// (`RLIMIT_DATA`; V8 reserves address space, so `RLIMIT_AS` cannot be used); files it
     /// writes (only Deno's own caches: user code has no write permission) stay under 64 MiB.
     /// Measured with Deno 2.9.6: a runtime counts ~0.6 GiB of data segment, each Worker
-    /// ~0.55 GiB more (reserved, mostly untouched), so the default 3.5 GiB holds the runner,
-    /// `function_max_concurrent_calls` Workers, the preloaded one and two being torn down, and
+    /// ~0.55 GiB more (reserved, mostly untouched), so the default 3 GiB holds the runner,
+    /// `function_max_concurrent_calls` Workers, the preloaded one and one being torn down, and
     /// refuses a 2 GiB ArrayBuffer (ArrayBuffers live outside the V8 heap cap). 0: no limit.
     std::uint64_t function_max_open_files = 256;
-    std::uint64_t function_max_data_bytes = 3584ull * 1024 * 1024;
+    std::uint64_t function_max_data_bytes = 3072ull * 1024 * 1024;
 
     /// Calls one runtime runs at once (each in a Worker with its own heap); more wait, their
     /// time limit running. Default 2 (see `function_max_data_bytes`).

@@ -257,8 +257,15 @@ call_outcome deno_host::call(const bj::object& context, std::chrono::millisecond
                 }
                 return out;
             }
-            // A helper request: answered here, with the caller's rights.
+            // A helper request: answered here, with the caller's rights; none once the call's
+            // time is up (a function must not queue slow queries past its own limit).
             bj::object reply{{"t", "reply"}, {"id", id}, {"q", m["q"]}};
+            if (clock::now() > started + timeout) {
+                reply["ok"] = false;
+                reply["error"] = "the function's time is up";
+                send(reply, hard_deadline);
+                continue;
+            }
             try {
                 reply["value"] = on_request(m);
                 reply["ok"] = true;
