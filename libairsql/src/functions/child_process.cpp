@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -118,6 +119,32 @@ int child_process::wait() noexcept {
 }
 
 bool write_all(int fd, std::string_view data, std::chrono::steady_clock::time_point deadline) {
+    // A write to a pipe whose reader died raises SIGPIPE, which would end the host process:
+    // blocked in this thread for the write (SIGPIPE goes to the writing thread), and a
+    // SIGPIPE this write raised is consumed, so EPIPE is all that remains.
+    sigset_t pipe_set, old_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+    sigset_t pending;
+    sigpending(&pending);
+    bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+    struct restore {
+        sigset_t& pipe_set;
+        sigset_t& old_set;
+        bool was_pending;
+        ~restore() {
+            if (!was_pending) {
+                sigset_t now;
+                sigpending(&now);
+                if (sigismember(&now, SIGPIPE) == 1) {
+                    timespec zero{0, 0};
+                    sigtimedwait(&pipe_set, nullptr, &zero);
+                }
+            }
+            pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+        }
+    } restore_mask{pipe_set, old_set, was_pending};
     while (!data.empty()) {
         auto n = ::write(fd, data.data(), data.size());
         if (n > 0) {

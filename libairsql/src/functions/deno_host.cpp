@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <fstream>
 
 #include "airsql/error.hpp"
@@ -162,9 +161,6 @@ void deno_host::read_loop() {
                (WIFSIGNALED(status) && WTERMSIG(status) == SIGTRAP) ||
                noise_.find("out of memory") != std::string::npos ||
                noise_.find("heap limit") != std::string::npos;
-    if (std::getenv("AIRSQL_DEBUG_FUNCTIONS")) {
-        fmt::print(stderr, "deno runtime ended: status {} noise {}\n", status, noise_);
-    }
     if (oom) {
         mark_dead(call_outcome::kind::out_of_memory,
                   "the function ran out of memory (the V8 heap limit) and its runtime was stopped");

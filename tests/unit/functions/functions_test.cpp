@@ -6,7 +6,10 @@
 #include "airsql/airsql.hpp"
 #include "catch.hpp"
 #include "engine_fixture.hpp"
+#include "functions/child_process.hpp"
 #include "functions/deno_check.hpp"
+
+#include <unistd.h>
 
 using namespace airsql;
 
@@ -74,4 +77,13 @@ TEST_CASE("functions are refused without Deno, for the wrong roles, and with bad
     } catch (const error& e) {
         CHECK(e.code() == errc::not_found);
     }
+}
+
+TEST_CASE("writing to a runtime that died is an error, not SIGPIPE", "[functions]") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    ::close(fds[0]);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    CHECK_FALSE(functions::write_all(fds[1], "hello\n", deadline));
+    ::close(fds[1]);
 }
