@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <string>
+#include <vector>
 #include <iostream>
 
 #include "airsql/engine.hpp"
@@ -27,6 +29,29 @@ std::filesystem::path default_assets_dir(const char* argv0) {
     return {};
 }
 
+// The functions' runner files next to the binary (build tree) or in the installed share folder.
+std::filesystem::path default_runner_dir() {
+    std::error_code ec;
+    auto exe = std::filesystem::canonical("/proc/self/exe", ec);
+    auto dir = exe.parent_path();
+    for (auto candidate :
+         {dir / "functions", dir.parent_path() / "share" / "airsql" / "functions"}) {
+        if (std::filesystem::exists(candidate / "runner.js")) return candidate;
+    }
+    return {};
+}
+
+// Deno: the flag, else the one scripts/install-deps installed, else `deno` next to the binary.
+std::filesystem::path default_deno() {
+#ifdef AIRSQL_DEFAULT_DENO
+    if (std::filesystem::exists(AIRSQL_DEFAULT_DENO)) return AIRSQL_DEFAULT_DENO;
+#endif
+    std::error_code ec;
+    auto next = std::filesystem::canonical("/proc/self/exe", ec).parent_path() / "deno";
+    if (!ec && std::filesystem::exists(next)) return next;
+    return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -35,6 +60,10 @@ int main(int argc, char** argv) {
     std::string data_dir = "data";
     std::int64_t sql_timeout_ms = engine_opts.sql_timeout.count();
     std::string assets_dir;
+    std::string deno_path;
+    std::string runner_dir;
+    std::int64_t function_timeout_ms = engine_opts.function_timeout.count();
+    std::vector<std::string> function_env;
     std::int64_t graphql_timeout_ms = engine_opts.graphql_timeout.count();
     std::int64_t export_timeout_ms = engine_opts.export_timeout.count();
     std::int64_t search_timeout_ms = engine_opts.search_timeout.count();
@@ -212,6 +241,27 @@ int main(int argc, char** argv) {
     app.add_option("--assets-dir", assets_dir,
                    "folder of the playground's browser files (default: next to the binary)")
         ->envname("AIRSQL_ASSETS_DIR");
+    app.add_option("--deno", deno_path,
+                   "the Deno executable that runs functions (default: tools/deno's, from npm)")
+        ->envname("AIRSQL_DENO");
+    app.add_option("--functions-runner-dir", runner_dir,
+                   "folder of the functions' runner.js and worker.js (default: next to the binary)")
+        ->envname("AIRSQL_FUNCTIONS_RUNNER_DIR");
+    app.add_option("--function-timeout-ms", function_timeout_ms,
+                   "wall-clock limit of one function call")
+        ->envname("AIRSQL_FUNCTION_TIMEOUT_MS")
+        ->capture_default_str();
+    app.add_option("--function-heap-mib", engine_opts.function_heap_mib,
+                   "V8 heap cap of one function call, in MiB")
+        ->envname("AIRSQL_FUNCTION_HEAP_MIB")
+        ->capture_default_str();
+    // Server-wide until the server settings allowedHosts / envVars (issue 10) take over.
+    app.add_option("--function-allowed-host", engine_opts.function_allowed_hosts,
+                   "a host (host or host:port) functions may reach; repeat for more")
+        ->envname("AIRSQL_FUNCTION_ALLOWED_HOSTS")
+        ->delimiter(',');
+    app.add_option("--function-env", function_env,
+                   "NAME=value: an environment variable of every function; repeat for more");
     app.add_flag("!--no-access-log", server_opts.access_log, "do not log each request")
         ->envname("AIRSQL_ACCESS_LOG");
     CLI11_PARSE(app, argc, argv);
@@ -225,6 +275,19 @@ int main(int argc, char** argv) {
         engine_opts.llm_timeout = std::chrono::milliseconds(llm_timeout_ms);
         // The key comes from the environment only: command lines are visible to every user.
         if (const char* key = std::getenv("AIRSQL_LLM_API_KEY")) engine_opts.llm_api_key = key;
+        engine_opts.function_timeout = std::chrono::milliseconds(function_timeout_ms);
+        engine_opts.deno_executable =
+            deno_path.empty() ? default_deno() : std::filesystem::path(deno_path);
+        engine_opts.function_runner_dir =
+            runner_dir.empty() ? default_runner_dir() : std::filesystem::path(runner_dir);
+        for (const auto& kv : function_env) {
+            auto eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0) {
+                std::cerr << "airsql-server: --function-env takes NAME=value\n";
+                return 2;
+            }
+            engine_opts.function_env_vars.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+        }
         airsql::engine eng(engine_opts);
         // Uploads and temporary results live beside the databases (same file system: a
         // finished upload can be renamed into place). Leftovers of a crash are removed.

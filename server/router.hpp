@@ -42,6 +42,10 @@ public:
     const std::string& param(std::string_view name) const;
     /// A query parameter, percent-decoded; nullopt when absent.
     std::optional<std::string> query(std::string_view name) const;
+    /// Every query parameter, percent-decoded, in order.
+    const std::vector<std::pair<std::string, std::string>>& query_params() const noexcept {
+        return query_;
+    }
 
     /// The caller, authenticated on first use. Throws `errc::unauthenticated` for bad tokens.
     const principal& who();

@@ -21,6 +21,7 @@ void add_all_routes(router& r) {
     add_chart_routes(r);
     add_prompt_routes(r);
     add_console_routes(r);
+    add_function_routes(r);
 }
 
 }  // namespace airsql::server

@@ -24,5 +24,6 @@ void add_export_routes(router& r);
 void add_chart_routes(router& r);
 void add_prompt_routes(router& r);
 void add_console_routes(router& r);
+void add_function_routes(router& r);
 
 }  // namespace airsql::server

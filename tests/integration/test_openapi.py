@@ -130,8 +130,16 @@ class OpenApiTest(ServerModuleTest):
             values["dashboardId"] = self.c().post(f"/api/dbs/{db}/dashboards",
                                                   {"title": "d"}).body["ulid"]
         if "{varName}" in path:
-            self.c().post(f"/api/dbs/{db}/env", {"name": "ENVIRONMENT", "value": "x"})
+            prefix = "/api/settings" if path.startswith("/api/settings") else f"/api/dbs/{db}"
+            self.c().post(f"{prefix}/env", {"name": "ENVIRONMENT", "value": "x"})
             values["varName"] = "ENVIRONMENT"
+        if "{funcId}" in path:
+            r = self.c().post(f"/api/dbs/{db}/functions", {
+                "name": "f", "runtime": "deno",
+                "content": "export default async function (context) { return {data: 1} }"})
+            self.assertStatus(r, 200)
+            values["funcId"] = r.body["id"]
+            values["versionId"] = r.body["versions"][0]
         if "/files/" in path and method == "GET":
             self.c().request("PUT", f"/api/dbs/{db}/tables/users/columns/doc/files/rowid/1",
                              raw_body=b"hello", headers={"Content-Type": "text/plain"})
@@ -174,6 +182,8 @@ class OpenApiTest(ServerModuleTest):
                     content = op.get("requestBody", {}).get("content", {})
                     if "application/json" in content:
                         body = localize(content["application/json"]["example"], self.user, db)
+                        if path.endswith("/republish"):
+                            body["version"] = values["versionId"]  # the fixture's version
                     res = self.c().request(method, url, body)
                 samples.append({"method": method, "path": path, "status": res.status,
                                 "contentType": res.header("Content-Type"),

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace airsql {
 
@@ -186,6 +188,65 @@ struct options {
     std::size_t llm_max_concurrent_requests = 2;
     /// Longest prompt accepted, in bytes.
     std::size_t llm_max_prompt_bytes = 4000;
+    // ---- functions (Deno) ----
+
+    /// The Deno executable that runs functions (scripts/install-deps installs it from the npm
+    /// registry under tools/deno). Empty: functions can be managed but not checked or called
+    /// (`unavailable`).
+    std::filesystem::path deno_executable;
+
+    /// Folder of airsql's runner scripts for Deno (`runner.js`, `worker.js`; in the source tree
+    /// `libairsql/share/functions`, installed to `share/airsql/functions`).
+    std::filesystem::path function_runner_dir;
+
+    /// Wall-clock limit of one function call; past it the call's Worker is terminated (and the
+    /// whole runtime's process group killed if it does not stop at once). Default 10 s.
+    std::chrono::milliseconds function_timeout{10'000};
+
+    /// V8 heap cap of each function Worker (`--max-old-space-size`), in MiB. Default 256.
+    std::size_t function_heap_mib = 256;
+
+    /// rlimits of a function runtime process: most open files and data segment
+    /// (`RLIMIT_DATA`; V8 reserves address space, so `RLIMIT_AS` cannot be used); files it
+    /// writes (only Deno's own caches: user code has no write permission) stay under 64 MiB.
+    /// Measured with Deno 2.9.6: a runtime counts ~0.6 GiB of data segment, each Worker
+    /// ~0.55 GiB more (reserved, mostly untouched), so the default 3 GiB holds the runner,
+    /// `function_max_concurrent_calls` Workers, the preloaded one and one being torn down, and
+    /// refuses a 2 GiB ArrayBuffer (ArrayBuffers live outside the V8 heap cap). 0: no limit.
+    std::uint64_t function_max_open_files = 256;
+    std::uint64_t function_max_data_bytes = 3072ull * 1024 * 1024;
+
+    /// Calls one runtime runs at once (each in a Worker with its own heap); more wait, their
+    /// time limit running. Default 2 (see `function_max_data_bytes`).
+    std::size_t function_max_concurrent_calls = 2;
+
+    /// Hosts functions may reach (`host` or `host:port`, matched literally by Deno's
+    /// `--allow-net`; loopback and private addresses only when listed). Server-wide; empty: no
+    /// network. Until the server settings `allowedHosts` exist, the host sets this.
+    std::vector<std::string> function_allowed_hosts;
+
+    /// Server-wide environment variables of every function (a database's own win on equal
+    /// names). Until the server settings `envVars` exist, the host sets this.
+    std::vector<std::pair<std::string, std::string>> function_env_vars;
+
+    /// Largest module (bytes), most functions per database, most versions kept per function.
+    std::size_t max_function_bytes = 1024 * 1024;
+    std::size_t max_functions_per_database = 100;
+    std::size_t max_function_versions = 100;
+
+    /// Invocation records kept per function (newest), log entries kept per invocation, and
+    /// bytes kept per log message and per recorded answer (`data`).
+    std::size_t function_max_invocations = 500;
+    std::size_t function_max_log_entries = 100;
+    std::size_t function_max_log_entry_bytes = 4096;
+    std::size_t function_max_recorded_bytes = 64 * 1024;
+
+    /// Largest answer (body) of one function call; more is `payload_too_large`.
+    std::size_t max_function_response_bytes = 10u * 1024 * 1024;
+
+    /// Function runtimes (one Deno process per active version) kept warm; beyond it the least
+    /// recently used is stopped.
+    std::size_t function_max_warm_runtimes = 16;
 };
 
 }  // namespace airsql

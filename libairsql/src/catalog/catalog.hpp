@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -129,6 +130,45 @@ struct file_metadata_record {
     std::string uploaded_utc;
 };
 
+/// A function of a database (functions).
+struct function_record {
+    std::string id;
+    std::string db_id;
+    std::string name;
+    std::optional<std::string> description;
+    bool is_public = false;
+    std::optional<std::string> active_version;
+    std::string created_utc;
+    std::string updated_utc;
+};
+
+/// One saved version of a function.
+struct function_version_record {
+    std::string id;
+    std::string function_id;
+    std::string db_id;
+    std::string runtime;
+    std::string content;
+    std::string diagnostics;  ///< JSON array
+    bool parses = true;
+    std::string created_utc;
+};
+
+/// One recorded call of a function.
+struct function_invocation_record {
+    std::int64_t id = 0;
+    std::string function_id;
+    std::string db_id;
+    std::string version_id;
+    std::string created_utc;
+    int status = 200;
+    double runtime_ms = 0;
+    std::string request;  ///< JSON
+    std::string data;
+    std::string logs;  ///< JSON array
+    std::optional<std::string> error;
+};
+
 /// Role lists are stored as a bit set.
 std::int64_t roles_to_mask(const std::vector<team_role>& roles);
 std::vector<team_role> roles_from_mask(std::int64_t mask);
@@ -231,6 +271,39 @@ public:
     /// A table or column was dropped: its rows go (a table's with its columns'), and the name
     /// that followed it now follows its predecessor.
     void drop_metadata(std::string_view db_id, std::string_view table, std::string_view column);
+
+    // ---- functions (function_records.cpp) ----
+    /// Inserts a function and its first version; `failed_precondition` when the database has
+    /// `max_count` functions already (checked in the same transaction).
+    void insert_function(const function_record& fn, const function_version_record& version,
+                         std::size_t max_count);
+    std::optional<function_record> find_function(std::string_view id);
+    std::vector<function_record> functions_of_database(std::string_view db_id);
+    /// Version ids of a function, oldest first.
+    std::vector<std::string> function_version_ids(std::string_view function_id);
+    std::optional<function_version_record> find_function_version(std::string_view id);
+    /// Writes the function's own row (name, description, public, active version, updated).
+    void update_function(const function_record& fn);
+    /// Adds a version (and writes the function row, e.g. its new active version); drops the
+    /// oldest versions beyond `max_versions`, never the active one.
+    void insert_function_version(const function_record& fn,
+                                 const function_version_record& version,
+                                 std::size_t max_versions);
+    void delete_function(std::string_view id);
+    /// Records a call and keeps only the newest `keep` of the function. The commit does not
+    /// wait for the disk (synchronous NORMAL: survives a crash of the process).
+    void append_function_invocation(const function_invocation_record& inv, std::size_t keep);
+    /// Newest first.
+    std::vector<function_invocation_record> function_invocations(std::string_view function_id,
+                                                                 std::size_t limit);
+
+    /// A server setting's value (`server_settings` table), if set.
+    std::optional<std::string> server_setting(std::string_view key);
+    /// Replaces a server setting by `change(old value)` in one transaction (read-modify-write
+    /// under the writer); `change` may throw to abort.
+    void change_server_setting(
+        std::string_view key,
+        const std::function<std::string(const std::optional<std::string>&)>& change);
 
     // ---- tokens ----
     /// Inserts a token with its permissions; returns its id.

@@ -162,9 +162,54 @@ CREATE TABLE database_objects (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<std::string_view, 5> steps = {
+// Functions (Deno modules) of a database: every save a version with its content and its
+// type-check diagnostics (JSON); `parses` = 0 for a module that cannot be activated. The last
+// calls of each function with their logs. All go with their database.
+constexpr std::string_view v6_functions = R"sql(
+CREATE TABLE functions (
+    id             TEXT PRIMARY KEY,
+    db_id          TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    name           TEXT NOT NULL,
+    description    TEXT,
+    is_public      INTEGER NOT NULL DEFAULT 0,
+    active_version TEXT,
+    created_utc    TEXT NOT NULL,
+    updated_utc    TEXT NOT NULL
+);
+CREATE INDEX functions_db_id ON functions(db_id);
+CREATE TABLE function_versions (
+    id          TEXT PRIMARY KEY,
+    function_id TEXT NOT NULL REFERENCES functions(id) ON DELETE CASCADE,
+    db_id       TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    runtime     TEXT NOT NULL,
+    content     TEXT NOT NULL,
+    diagnostics TEXT NOT NULL,
+    parses      INTEGER NOT NULL,
+    created_utc TEXT NOT NULL
+);
+CREATE INDEX function_versions_function_id ON function_versions(function_id);
+CREATE INDEX function_versions_db_id ON function_versions(db_id);
+CREATE TABLE function_invocations (
+    id          INTEGER PRIMARY KEY,
+    function_id TEXT NOT NULL REFERENCES functions(id) ON DELETE CASCADE,
+    db_id       TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    version_id  TEXT NOT NULL,
+    created_utc TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    runtime_ms  REAL NOT NULL,
+    request     TEXT NOT NULL,
+    data        TEXT NOT NULL,
+    logs        TEXT NOT NULL,
+    error       TEXT
+);
+CREATE INDEX function_invocations_function_id ON function_invocations(function_id, id);
+CREATE INDEX function_invocations_db_id ON function_invocations(db_id);
+)sql";
+
+
+constexpr std::array<std::string_view, 6> steps = {
     v1_accounts_and_databases, v2_env_vars_and_audit_log, v3_table_metadata, v4_file_metadata,
-    v5_database_objects};
+    v5_database_objects,       v6_functions};
 
 }  // namespace
 

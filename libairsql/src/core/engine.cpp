@@ -23,6 +23,10 @@ options prepared(options o) {
         throw error(errc::unavailable, "cannot create the data directory: " + ec.message());
     }
     o.data_dir = std::filesystem::absolute(o.data_dir);
+    if (!o.deno_executable.empty()) o.deno_executable = std::filesystem::absolute(o.deno_executable);
+    if (!o.function_runner_dir.empty()) {
+        o.function_runner_dir = std::filesystem::absolute(o.function_runner_dir);
+    }
     // Before anything initialises SQLite. The counting allocator enforces the heap limit
     // too; SQLite's own (sqlite3_hard_heap_limit64) would need its memory statistics, a global
     // mutex on every allocation. Without the allocator (SQLite initialised before us), SQLite's

@@ -8,6 +8,7 @@
 #include "catalog/catalog.hpp"
 #include "core/data_dir_lock.hpp"
 #include "database/registry.hpp"
+#include "functions/deno_host.hpp"
 #include "graphql/document_cache.hpp"
 #include "graphql/response_cache.hpp"
 #include "graphql/schema_cache.hpp"
@@ -27,6 +28,7 @@ public:
     graphql::schema_cache graphql_schemas;
     graphql::document_cache graphql_documents;
     graphql::response_cache graphql_responses;
+    functions::runtime_pool function_runtimes{opts};
     /// Live queries. Declared last: destroyed first, before the databases it watches.
     graphql::subscription_hub subscriptions{*this};
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

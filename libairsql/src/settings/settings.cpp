@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "airsql/settings.hpp"
 
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
+#include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -15,15 +15,14 @@
 #include "core/clock.hpp"
 #include "database/database_patch.hpp"
 #include "json/utf8.hpp"
+#include "settings/env_check.hpp"
 #include "settings/settings_log.hpp"
 
 namespace airsql {
 
-namespace {
+namespace settings {
 
 constexpr std::size_t max_env_var_name = 128;
-
-// ---- environment variables ----
 
 void check_env_name(const std::string& name) {
     auto is_start = [](unsigned char c) { return c == '_' || std::isalpha(c); };
@@ -55,6 +54,15 @@ void check_env_value(const engine::impl& e, const std::string& name, const std::
     }
 }
 
+}  // namespace settings
+
+namespace {
+
+using settings::check_env_name;
+using settings::check_env_value;
+
+// ---- environment variables ----
+
 // The new set of variables of a settings PATCH, validated; names that stay keep their
 // creation time.
 std::vector<catalog::env_var_record> new_env_vars(engine::impl& e,
@@ -72,8 +80,7 @@ std::vector<catalog::env_var_record> new_env_vars(engine::impl& e,
         check_env_name(v.name);
         check_env_value(e, v.name, v.value);
         if (!seen.insert(v.name).second) {
-            throw error(errc::invalid_argument,
-                        fmt::format("envVars names {} twice", v.name));
+            throw error(errc::invalid_argument, fmt::format("envVars names {} twice", v.name));
         }
         auto created = now;
         for (const auto& o : old) {
@@ -104,16 +111,15 @@ env_view env_view_for(const principal& who, const auth::resolved_database& db) {
 std::vector<env_var> shown(const std::vector<catalog::env_var_record>& vars, env_view view) {
     std::vector<env_var> out;
     for (const auto& v : vars) {
-        out.push_back({v.name, view == env_view::values ? std::optional<std::string>(v.value)
-                                                        : std::nullopt,
-                       v.created_utc});
+        out.push_back(
+            {v.name, view == env_view::values ? std::optional<std::string>(v.value) : std::nullopt,
+             v.created_utc});
     }
     return out;
 }
 
 // Resolves the database for an Admin-only change of its variables.
-auth::resolved_database manageable(engine::impl& e, const principal& who,
-                                   std::string_view db_id) {
+auth::resolved_database manageable(engine::impl& e, const principal& who, std::string_view db_id) {
     auto db = auth::resolve_database(e, who, db_id);
     auth::require_user(who);
     auth::require_manage(db);
@@ -147,8 +153,7 @@ std::optional<std::string> normalized_time(const std::optional<std::string>& tex
     auto t = core::parse_iso_utc(*text);
     if (!t) {
         throw error(errc::invalid_argument,
-                    fmt::format("{} must be an ISO-8601 UTC time like 2024-05-01T12:00:00Z",
-                                what));
+                    fmt::format("{} must be an ISO-8601 UTC time like 2024-05-01T12:00:00Z", what));
     }
     return core::to_iso_utc(*t);
 }
@@ -275,7 +280,8 @@ audit_page read_audit_log(engine& eng, const principal& who, std::string_view db
     }
     catalog::audit_filter f;
     f.db_id = db.record.id;
-    f.limit = std::clamp<std::size_t>(query.limit, 1, std::max<std::size_t>(e.opts.audit_max_page_size, 1));
+    f.limit = std::clamp<std::size_t>(query.limit, 1,
+                                      std::max<std::size_t>(e.opts.audit_max_page_size, 1));
     f.before = query.before;
     f.table_name = query.table;
     f.since = normalized_time(query.since, "since");

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+// Functions: JavaScript/TypeScript modules per database, run by Deno (`/api/dbs/:dbId/functions`
+// to manage them, `/fns/:funcId` to call them).
+//
+// - Every save of a function's code is a new version (content kept); one version is active.
+//   A version is type-checked on save (`deno check`): its errors come back as `diagnostics`
+//   with line and column. A version whose module does not parse is stored but not activated.
+// - A call runs the active version's `export default async function (context)` with
+//   `functionId`, `databaseId`, `method`, `headers`, `data` (the parsed JSON body, or the raw
+//   text), `query` (URL parameters), `env` (the database's variables over the server's) and
+//   two helpers, `context.sql(query)` and `context.graphql(query, variables)`, that run against
+//   the function's own database with the CALLER's rights, through pipes to airsql: the module
+//   needs no file or network permission for its database.
+// - Sandbox: Deno with `--no-prompt`; the module runs in a Worker with permission to read its
+//   own module and nothing else, no env, subprocess, FFI or system information; network only
+//   to `options::function_allowed_hosts`. A V8 heap cap, rlimits on the process, and a
+//   wall-clock timeout per call. See docs/decisions.md ("Functions").
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "airsql/settings.hpp"
+
+namespace airsql {
+
+class engine;
+class principal;
+
+/// One type-check message of a version.
+struct function_diagnostic {
+    std::string message;
+    std::optional<std::string> code;  ///< "TS2322"; null for syntax errors
+    std::int64_t line = 0;            ///< 1-based; 0 when the checker named no place
+    std::int64_t column = 0;          ///< 1-based
+    bool syntax = false;              ///< the module does not parse
+    bool operator==(const function_diagnostic&) const = default;
+};
+
+/// A function as `GET …/functions/:funcId` shows it (and one version of it, as
+/// `GET …/versions/:versionId` shows it: then `content`, `diagnostics` and `runtime` are that
+/// version's).
+struct function_info {
+    std::string id;
+    std::string name;
+    std::optional<std::string> description;
+    std::string runtime = "deno";
+    /// The content of the active version (of the version asked for, for a version); null when
+    /// no version is active.
+    std::optional<std::string> content;
+    std::optional<std::vector<function_diagnostic>> diagnostics;
+    /// Version ids, oldest first.
+    std::vector<std::string> versions;
+    std::optional<std::string> active_version;  ///< JSON "activeVersion"
+    bool is_public = false;                     ///< JSON "public": callable anonymously
+    std::string created_utc;
+    std::string updated_utc;
+    /// For a version: its id (JSON "versionId") and creation time.
+    std::optional<std::string> version_id;
+    std::optional<std::string> version_created_utc;
+    bool operator==(const function_info&) const = default;
+};
+
+/// `POST …/functions` body.
+struct function_input {
+    std::string name;
+    std::optional<std::string> description;
+    std::string runtime = "deno";
+    std::string content;
+    bool is_public = false;
+    bool operator==(const function_input&) const = default;
+};
+
+/// `PATCH …/functions/:funcId` body. Absent fields stay; `content` (or `runtime`) saves a new
+/// version.
+struct function_patch {
+    std::optional<std::string> name;
+    std::optional<std::optional<std::string>> description;
+    std::optional<std::string> runtime;
+    std::optional<std::string> content;
+    std::optional<bool> is_public;
+    bool operator==(const function_patch&) const = default;
+};
+
+/// Answer of PATCH and republish: the version saved (or made active) and its diagnostics.
+struct function_save_result {
+    std::string id;           ///< the version id
+    std::string function_id;  ///< JSON "functionId"
+    std::vector<function_diagnostic> diagnostics;
+    bool active = false;  ///< the version is now the active one
+    bool operator==(const function_save_result&) const = default;
+};
+
+/// One log line of an invocation.
+struct function_log_entry {
+    std::string message;
+    std::string stream;  ///< "stdout" (console.log/info/debug) or "stderr" (warn/error)
+    std::string utc;
+    bool operator==(const function_log_entry&) const = default;
+};
+
+/// One recorded call.
+struct function_invocation {
+    std::int64_t id = 0;
+    std::string created_utc;  ///< JSON "createdUtc"
+    std::string version_id;   ///< JSON "versionId"
+    int status = 200;         ///< the HTTP status answered
+    /// The answered body as text (JSON "data", a string as in the reference), at most
+    /// `options::function_max_recorded_bytes`.
+    std::string data;
+    std::vector<function_log_entry> logs;
+    double runtime_ms = 0;  ///< JSON "runtimeMs"
+    /// {"method", "query", "headers" (without credentials and cookies), "caller"}.
+    boost::json::value request;
+    std::optional<std::string> error;  ///< why the call failed (timeout, memory, exception)
+    bool operator==(const function_invocation&) const = default;
+};
+
+/// The request of a call (`/fns/:funcId`), as the transport found it.
+struct function_call {
+    std::string method = "GET";
+    std::vector<std::pair<std::string, std::string>> headers;  ///< names lower-case
+    std::vector<std::pair<std::string, std::string>> query;
+    std::string body;
+    std::string content_type;
+};
+
+/// What a call answers.
+struct function_response {
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::string content_type = "application/json";
+};
+
+/// Functions of a database (`GET …/functions`): signed-in members of the owning team (any
+/// role). `not_found` when the database does not exist or the caller has no access;
+/// `permission_denied` for API tokens, read-only links and outsiders of public databases.
+std::vector<function_info> list_functions(engine& eng, const principal& who,
+                                          std::string_view db_id);
+
+/// Creates a function and its first version (team Editors and Admins). `invalid_argument` for
+/// a bad name (1–200 characters), runtime (only "deno"), or content (empty, over
+/// `options::max_function_bytes`, not UTF-8); `failed_precondition` when the database has
+/// `options::max_functions_per_database`; `unavailable` when no Deno is configured. The
+/// answer holds the diagnostics; `activeVersion` stays null when the module does not parse.
+function_info create_function(engine& eng, const principal& who, std::string_view db_id,
+                              const function_input& input);
+
+/// One function (team members). `not_found` for an unknown id or one of another database.
+function_info get_function(engine& eng, const principal& who, std::string_view db_id,
+                           std::string_view function_id);
+
+/// Changes a function (team Editors and Admins); with `content` or `runtime`, a new version
+/// that becomes active if it parses. Versions beyond `options::max_function_versions` are
+/// dropped, oldest first (never the active one).
+function_save_result update_function(engine& eng, const principal& who, std::string_view db_id,
+                                     std::string_view function_id, const function_patch& patch);
+
+/// Deletes a function with its versions and invocations (team Editors and Admins).
+void delete_function(engine& eng, const principal& who, std::string_view db_id,
+                     std::string_view function_id);
+
+/// One version (team members).
+function_info get_function_version(engine& eng, const principal& who, std::string_view db_id,
+                                   std::string_view function_id, std::string_view version_id);
+
+/// Makes an old version active again (team Editors and Admins). `failed_precondition` when
+/// that version does not parse.
+function_save_result republish_function(engine& eng, const principal& who, std::string_view db_id,
+                                        std::string_view function_id, std::string_view version_id);
+
+/// The recorded calls, newest first: the last `options::function_max_invocations` per
+/// function (team Editors and Admins: logs may show data).
+std::vector<function_invocation> list_function_invocations(engine& eng, const principal& who,
+                                                           std::string_view db_id,
+                                                           std::string_view function_id);
+
+/// Calls a function's active version and records the call. Who may call: a public function
+/// anyone; else principals with any access to its database (team members, API tokens by
+/// their permission). The helpers run with `who`'s rights.
+///
+/// A returned value becomes a 200 JSON body; a returned `Response` keeps its status, headers
+/// (but never `Set-Cookie`) and body. Failures are answered as errors after they are recorded:
+/// `deadline_exceeded` (the wall-clock limit ran out: the call's worker was terminated),
+/// `resource_exhausted` (the V8 heap cap; the runtime was restarted), `internal` (an
+/// uncaught exception, with its message), `failed_precondition` (no active version),
+/// `payload_too_large` (an answer over `options::max_function_response_bytes`),
+/// `unavailable` (no Deno configured). Thread-safe; calls of one function share a warm
+/// runtime, each call in its own Worker.
+function_response call_function(engine& eng, const principal& who, std::string_view function_id,
+                                const function_call& call);
+
+/// Server-wide environment variables of functions (`/api/settings/env`), for server admins
+/// only (`unauthenticated` for anonymous callers, `permission_denied` for everyone else).
+/// Stored in the catalog's server settings (key "envVars"); every function gets them, under
+/// the database's own variables of the same name. Names and values are validated as the
+/// database's (`invalid_argument`); `already_exists` / `not_found` as there; at most
+/// `options::max_env_vars_per_database` of them (`failed_precondition`). Values are never
+/// logged.
+std::vector<env_var> list_server_env_vars(engine& eng, const principal& who);
+env_var add_server_env_var(engine& eng, const principal& who, const env_var_input& var);
+void update_server_env_var(engine& eng, const principal& who, std::string_view name,
+                           const env_var_patch& patch);
+void delete_server_env_var(engine& eng, const principal& who, std::string_view name);
+
+void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_diagnostic& v);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_info& v);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_save_result& v);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_log_entry& v);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_invocation& v);
+function_input tag_invoke(boost::json::value_to_tag<function_input>, const boost::json::value& jv);
+function_patch tag_invoke(boost::json::value_to_tag<function_patch>, const boost::json::value& jv);
+
+}  // namespace airsql
