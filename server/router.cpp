@@ -18,6 +18,7 @@
 #include "airsql/error.hpp"
 #include "airsql/json.hpp"
 #include "airsql/memory_only.hpp"
+#include "airsql/server_settings.hpp"
 #include "http_error.hpp"
 #include "routes/routes.hpp"
 
@@ -188,7 +189,12 @@ std::optional<std::uint64_t> router::body_file_limit(std::string_view method,
                 const auto& p = r.segments[i];
                 match = (!p.empty() && p.front() == ':') ? !segments[i].empty() : p == segments[i];
             }
-            if (match) return r.max_body_bytes;
+            if (match) {
+                // The server settings' upload cap (maxUploadBytes) lowers the route's own.
+                auto cap = effective_upload_cap(eng_, UINT64_MAX);
+                if (cap == UINT64_MAX) return r.max_body_bytes;
+                return r.max_body_bytes == 0 ? cap : std::min(r.max_body_bytes, cap);
+            }
         }
     } catch (...) {
     }

@@ -17,6 +17,7 @@ void add_all_routes(router& r) {
     add_file_routes(r);
     add_csv_routes(r);
     add_settings_routes(r);
+    add_server_settings_routes(r);
     add_export_routes(r);
 }
 

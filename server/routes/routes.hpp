@@ -20,6 +20,7 @@ void add_table_routes(router& r);
 void add_file_routes(router& r);
 void add_csv_routes(router& r);
 void add_settings_routes(router& r);
+void add_server_settings_routes(router& r);
 void add_export_routes(router& r);
 
 }  // namespace airsql::server

@@ -2,6 +2,7 @@
 #include <boost/json/value_from.hpp>
 #include <fmt/format.h>
 
+#include "airsql/server_settings.hpp"
 #include "airsql/users.hpp"
 #include "router.hpp"
 #include "routes/routes.hpp"
@@ -35,9 +36,7 @@ void add_user_routes(router& r) {
           [](route_context& c) {
               auto res = login(c.eng, principal::anonymous(), c.body_as<login_request>());
               auto out = json_response(bj::value_from(res));
-              auto max_age = std::chrono::duration_cast<std::chrono::seconds>(
-                                 c.eng.config().session_lifetime)
-                                 .count();
+              auto max_age = session_lifetime_seconds(c.eng);
               out.headers.emplace_back("Set-Cookie", session_cookie(res.session_token, max_age));
               return out;
           });

@@ -7,6 +7,7 @@
 
 #include "airsql/error.hpp"
 #include "airsql/principal.hpp"
+#include "airsql/server_settings.hpp"
 #include "auth/access.hpp"
 #include "auth/password.hpp"
 #include "core/clock.hpp"
@@ -64,8 +65,11 @@ const std::string& decoy_hash(const options& opts) {
 void sign_up(engine& eng, const principal& who, const sign_up_request& request) {
     auto& e = eng.internals();
     validate(request);
-    if (!e.opts.allow_sign_up && !who.is_server_admin() && e.catalog.count_users() > 0) {
-        throw error(errc::permission_denied, "sign-up is closed on this server");
+    auto policy = current_server_settings(eng)->sign_up;
+    if (policy != sign_up_policy::open && !who.is_server_admin() && e.catalog.count_users() > 0) {
+        throw error(errc::permission_denied, policy == sign_up_policy::closed
+                                                 ? "sign-up is closed on this server"
+                                                 : "sign-up on this server needs an invitation");
     }
     auto hash = auth::hash_password(request.password, e.opts.password_hash_ops,
                                     e.opts.password_hash_memory);
@@ -81,8 +85,9 @@ login_response login(engine& eng, const principal& /*who*/, const login_request&
     if (!ok) throw error(errc::unauthenticated, "invalid username or password");
     auto token = core::random_base62(43);
     auto now = core::now();
-    e.catalog.create_session(user->id, core::sha256_hex(token), core::to_iso_utc(now),
-                             core::to_iso_utc(now + e.opts.session_lifetime));
+    e.catalog.create_session(
+        user->id, core::sha256_hex(token), core::to_iso_utc(now),
+        core::to_iso_utc(now + std::chrono::seconds(session_lifetime_seconds(eng))));
     return {token, summaries(e.catalog.teams_of_user(user->id)), user->username};
 }
 

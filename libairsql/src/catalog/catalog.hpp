@@ -45,6 +45,8 @@ struct team_record {
     std::string created_utc;
     std::optional<billing_info> billing;
     std::int64_t number_of_databases = 0;
+    /// The user whose personal team this is (named after them), if any.
+    std::optional<std::int64_t> personal_user_id;
 };
 
 struct member_record {
@@ -153,6 +155,17 @@ public:
 
     // ---- teams ----
     std::optional<team_record> find_team(std::string_view name);
+    std::optional<team_record> find_team_by_id(std::int64_t id);
+    /// Creates a team with `admin_user_id` as its Admin; returns its id. `already_exists` when
+    /// the name is taken (by a team, or by a user: personal teams bear usernames).
+    std::int64_t create_team(std::string_view name, std::int64_t admin_user_id,
+                             std::string_view now);
+    /// `already_exists` when another team (or a user other than the team's own) has the name.
+    void rename_team(std::int64_t team_id, std::string_view new_name);
+    void set_team_billing(std::int64_t team_id, const std::optional<billing_info>& billing);
+    /// Deletes the team with its members and tokens. `failed_precondition` if it still owns
+    /// databases (checked in the same transaction).
+    void delete_team(std::int64_t team_id);
     std::vector<team_record> teams_of_user(std::int64_t user_id);
     std::vector<member_record> team_members(std::int64_t team_id);
     /// The roles of a user in a team; empty when not a member.
@@ -181,6 +194,11 @@ public:
     /// Gives a database a new id: its row and every catalog row that names it (any table with
     /// a `db_id` column), in one transaction.
     void rename_database(std::string_view id, std::string_view new_id);
+
+    // ---- server settings (settings_records.cpp) ----
+    /// The stored value of a server-wide setting, if any.
+    std::optional<std::string> server_setting(std::string_view key);
+    void set_server_setting(std::string_view key, std::string_view value);
 
     // ---- environment variables and audit log of databases (settings_records.cpp) ----
     /// By name.

@@ -150,9 +150,18 @@ CREATE TABLE file_metadata (
 ) WITHOUT ROWID;
 )sql";
 
+// Personal teams (named after their user, who cannot lose them while the account exists):
+// marked by the user's id. Teams that are named like a member are taken as that member's.
+constexpr std::string_view v5_personal_teams = R"sql(
+ALTER TABLE teams ADD COLUMN personal_user_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
+UPDATE teams SET personal_user_id = (
+    SELECT u.id FROM users u JOIN team_members m ON m.user_id = u.id AND m.team_id = teams.id
+    WHERE u.username = teams.name);
+)sql";
 
-constexpr std::array<std::string_view, 4> steps = {
-    v1_accounts_and_databases, v2_env_vars_and_audit_log, v3_table_metadata, v4_file_metadata};
+constexpr std::array<std::string_view, 5> steps = {v1_accounts_and_databases,
+                                                   v2_env_vars_and_audit_log, v3_table_metadata,
+                                                   v4_file_metadata, v5_personal_teams};
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 
 #include "airsql/error.hpp"
 #include "core/engine_impl.hpp"
+#include "settings/server_settings_store.hpp"
 #include "sqlite/memory_budget.hpp"
 #include "tables/metadata.hpp"
 
@@ -46,7 +47,11 @@ engine::impl::impl(options o)
                       [this](const std::string& db_id, graphql::database_model& model) {
                           tables::annotate_model(catalog, db_id, model);
                       }),
-      graphql_responses(opts.graphql_response_cache_bytes) {}
+      graphql_responses(opts.graphql_response_cache_bytes) {
+    settings = settings::load_server_settings(*this);
+    databases.set_size_limit(
+        [this](const std::string& id) { return settings::max_database_bytes_for(*this, id); });
+}
 
 engine::engine(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}
 engine::~engine() = default;

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <mutex>
 
 #include "airsql/engine.hpp"
+#include "airsql/server_settings.hpp"
 #include "catalog/catalog.hpp"
 #include "core/data_dir_lock.hpp"
 #include "database/registry.hpp"
@@ -22,6 +25,11 @@ public:
     core::data_dir_lock lock;  ///< before anything opens a file in the folder
     catalog::catalog catalog;
     database::registry databases;
+    /// The current server settings (server_settings.hpp); replaced whole under the mutex.
+    std::mutex settings_mutex;
+    std::shared_ptr<const server_settings> settings;
+    /// Serialises updates (read, validate, store, publish).
+    std::mutex settings_update_mutex;
     graphql::schema_cache graphql_schemas;
     graphql::document_cache graphql_documents;
     graphql::response_cache graphql_responses;

@@ -11,9 +11,10 @@
 #include "auth/access.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
-#include "settings/settings_log.hpp"
 #include "database/database_patch.hpp"
 #include "database/schema_facts.hpp"
+#include "settings/server_settings_store.hpp"
+#include "settings/settings_log.hpp"
 #include "sql/script_execution.hpp"
 #include "tables/metadata.hpp"
 
@@ -90,6 +91,7 @@ create_database_response create_database(engine& eng, const principal& who,
     auto& e = eng.internals();
     auto team = auth::require_team_role(e, who, request.team, team_role::editor);
     check_name(request.name);
+    settings::check_database_count(e, team);
     auto format = request.file_format.value_or("sqlite");
     if (format != "sqlite" && format != "csv" && format != "sql") {
         throw error(errc::invalid_argument, "fileFormat must be \"sqlite\", \"csv\" or \"sql\"");
@@ -219,6 +221,7 @@ catalog::database_record patched_record(engine::impl& e, const principal& who,
     if (patch.views_tab) d.views_tab = *patch.views_tab;
     if (patch.owner && *patch.owner != d.team_name) {
         auto target = auth::require_team_role(e, who, *patch.owner, team_role::admin);
+        settings::check_database_count(e, target);
         d.team_id = target.id;
         d.team_name = target.name;
         d.ownership_utc = core::now_iso_utc();
@@ -234,6 +237,8 @@ void update_database(engine& eng, const principal& who, std::string_view db_id,
     auto db = auth::resolve_database(e, who, db_id);
     auto d = database::patched_record(e, who, db, patch, false);
     e.catalog.update_database(d);
+    // Another team may have another plan, so another size cap.
+    if (d.team_id != db.record.team_id) e.databases.limits_changed();
     settings::log_settings_change(e, who, db.record, d, nullptr);
 }
 

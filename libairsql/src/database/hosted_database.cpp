@@ -47,7 +47,8 @@ std::unique_ptr<sqlite::connection> open_hosted_connection(const std::filesystem
     return conn;
 }
 
-hosted_database::hosted_database(std::string id, std::filesystem::path file, const options& opts)
+hosted_database::hosted_database(std::string id, std::filesystem::path file, const options& opts,
+                                 const size_limit_source* limits)
     : id_(std::move(id)),
       file_(std::move(file)),
       writer_(open_hosted_connection(file_, opts, true)),
@@ -60,6 +61,7 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
     auto w = writer_.acquire();
     schema_version_ = w->pragma_int("schema_version");
     wal_ = w->pragma_text("journal_mode") == "wal";
+    limits_ = limits;
 }
 
 hosted_database::write_lease::write_lease(hosted_database& db, audit::context audit)
@@ -69,6 +71,17 @@ hosted_database::write_lease::write_lease(hosted_database& db, audit::context au
         // hook). Needs a moment without readers in a transaction (busy timeout).
         lease_->exec("PRAGMA journal_mode = WAL");
         db.wal_ = true;
+    }
+    if (db.limits_ && db.limits_->max_bytes_for) {
+        // The cap of this database (settings, its team's plan) as of the latest change.
+        auto generation = db.limits_->generation.load(std::memory_order_acquire);
+        if (generation != db.applied_limit_generation_) {
+            auto bytes = db.limits_->max_bytes_for(db.id_);
+            auto page_size = std::max<std::int64_t>(lease_->pragma_int("page_size"), 512);
+            auto pages = std::max<std::int64_t>(static_cast<std::int64_t>(bytes) / page_size, 1);
+            lease_->exec(fmt::format("PRAGMA max_page_count = {}", pages));
+            db.applied_limit_generation_ = generation;
+        }
     }
     if (!audit_.enabled) return;
     auto version = db.schema_version_.load(std::memory_order_acquire);

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,23 +20,33 @@ namespace airsql::database {
 ///
 /// Every connection is configured per SQLite's security guidance: defensive mode, untrusted
 /// schema, no extension loading, foreign keys on, a size cap (`max_page_count`).
+/// Where hosted databases learn their size cap (server settings and billing plans change it
+/// at run time). Owned by the registry; `max_bytes_for` is set once before any database opens.
+struct size_limit_source {
+    /// Bumped whenever any cap may have changed; each database re-reads its cap at its next
+    /// write lease when the generation moved.
+    std::atomic<std::uint64_t> generation{1};
+    std::function<std::uint64_t(const std::string& id)> max_bytes_for;
+};
+
 /// Thread-safe.
 class hosted_database {
 public:
-    hosted_database(std::string id, std::filesystem::path file, const options& opts);
+  hosted_database(std::string id, std::filesystem::path file, const options& opts,
+                  const size_limit_source* limits = nullptr);
 
-    const std::string& id() const noexcept { return id_; }
-    const std::filesystem::path& file() const noexcept { return file_; }
+  const std::string& id() const noexcept { return id_; }
+  const std::filesystem::path& file() const noexcept { return file_; }
 
-    /// The writer connection, locked for the caller, writing on behalf of `audit.principal`.
-    /// When `audit.enabled`, an audit::recorder watches the lease's row changes, and when the
-    /// lease ends the changes of the transactions that committed go to the audit log (see
-    /// audit::append for what happens when that write fails). Without it no hook is
-    /// installed. When the lease ends, the schema version is also read again: only this
-    /// process writes the file, so that is where it can change.
-    /// The first lease switches the file to WAL mode (files are opened in the journal mode they
-    /// came in, so an unwritten upload downloads byte for byte).
-    class write_lease {
+  /// The writer connection, locked for the caller, writing on behalf of `audit.principal`.
+  /// When `audit.enabled`, an audit::recorder watches the lease's row changes, and when the
+  /// lease ends the changes of the transactions that committed go to the audit log (see
+  /// audit::append for what happens when that write fails). Without it no hook is
+  /// installed. When the lease ends, the schema version is also read again: only this
+  /// process writes the file, so that is where it can change.
+  /// The first lease switches the file to WAL mode (files are opened in the journal mode they
+  /// came in, so an unwritten upload downloads byte for byte).
+  class write_lease {
     public:
         write_lease(hosted_database& db, audit::context audit);
         ~write_lease();
@@ -79,6 +91,8 @@ private:
     // audited leases record by (kept while the schema version stays), and audit entries whose
     // append to the catalog failed (retried by the next lease).
     bool wal_ = false;
+    const size_limit_source* limits_ = nullptr;
+    std::uint64_t applied_limit_generation_ = 0;
     std::shared_ptr<const audit::schema_layout> audit_layout_;
     std::int64_t audit_layout_version_ = -1;
     std::vector<catalog::audit_row> unflushed_audit_;

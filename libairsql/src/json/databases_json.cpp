@@ -110,6 +110,13 @@ database_patch tag_invoke(bj::value_to_tag<database_patch>, const bj::value& jv)
         if (!*owner) json::fail("field \"owner\" cannot be null: a database always has a team");
         p.owner = **owner;
     }
+    // "team" is another name for "owner" (transfer to another team).
+    if (auto team = json::patch_string(o, "team")) {
+        if (!*team) json::fail("field \"team\" cannot be null: a database always has a team");
+        if (p.owner && *p.owner != **team)
+            json::fail("\"owner\" and \"team\" name different teams");
+        p.owner = **team;
+    }
     if (auto vis = json::optional_string(o, "visibility")) p.visibility = parse_visibility(*vis);
     p.environment = json::patch_string(o, "environment");
     p.location = patch_location(o);
