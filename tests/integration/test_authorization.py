@@ -202,6 +202,48 @@ class AuthorizationMatrix(ServerModuleTest):
                        expect(403, admins=200, other=404, anonymous=401, tokens=TOKEN_REFUSED),
                        call)
 
+    def test_create_team(self):
+        self.run_route("POST /api/teams", expect(201, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.post("/api/teams", {"name": unique(f"t-{p[:5]}")}))
+
+    def test_patch_team(self):
+        team = self.team
+        self.run_route("PATCH /api/teams/:team (billing email)",
+                       expect(403, admins=200, other=404, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.patch(f"/api/teams/{team}",
+                                            {"billing_email_address": f"{p}@example.org"}))
+        # The plan decides limits: server admins only (and billing events).
+        self.run_route("PATCH /api/teams/:team (plan)",
+                       expect(403, sadmin=200, other=404, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.patch(f"/api/teams/{team}", {"billing_plan": None}))
+
+    def test_delete_team(self):
+        owner = self.sessions["owner"]
+
+        def call(p, c):
+            team = unique("del")
+            self.assertStatus(self.client.post("/api/teams", {"name": team}, token=owner), 201)
+            for member, roles in (("viewer", ["Viewer"]), ("editor", ["Editor"])):
+                self.assertStatus(set_roles(self.client, owner, team, self.names[member], roles),
+                                  200)
+            res = c.delete(f"/api/teams/{team}")
+            still = self.client.get(f"/api/teams/{team}", token=owner).status
+            self.assertEqual(still, 404 if res.status == 200 else 200, f"team after {p}")
+            return res
+        self.run_route("DELETE /api/teams/:team",
+                       expect(403, admins=200, other=404, anonymous=401, tokens=TOKEN_REFUSED),
+                       call)
+
+    def test_server_settings(self):
+        self.run_route("GET /api/settings",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.get("/api/settings"))
+        self.run_route("PATCH /api/settings",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.patch("/api/settings", {"allowedHosts": [f"{p}.example"]}))
+        hosts = self.client.get("/api/settings", token=self.sessions["sadmin"]).body
+        self.assertEqual(hosts["allowedHosts"], ["sadmin.example"], "refusals changed nothing")
+
     # ---------------------------------------------------------------------------------------
     # Databases
 

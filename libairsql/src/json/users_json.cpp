@@ -3,6 +3,8 @@
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 
+#include <fmt/format.h>
+
 #include "airsql/error.hpp"
 #include "airsql/users.hpp"
 #include "json/read.hpp"
@@ -88,6 +90,40 @@ member_roles_request tag_invoke(bj::value_to_tag<member_roles_request>, const bj
         if (!known) json::fail("roles must be \"Admin\", \"Editor\" or \"Viewer\"");
     }
     return r;
+}
+
+create_team_request tag_invoke(bj::value_to_tag<create_team_request>, const bj::value& jv) {
+    const auto& o = json::as_object(jv);
+    return {json::required_string(o, "name")};
+}
+
+team_patch tag_invoke(bj::value_to_tag<team_patch>, const bj::value& jv) {
+    const auto& o = json::as_object(jv);
+    for (const auto& kv : o) {
+        auto k = std::string_view(kv.key());
+        if (k != "name" && k != "billing_email_address" && k != "billing_plan" &&
+            k != "billing_subscription_id") {
+            json::fail(fmt::format("a team has no field \"{}\"", k.substr(0, 100)));
+        }
+    }
+    team_patch p;
+    if (auto name = json::patch_string(o, "name")) {
+        if (!*name) json::fail("field \"name\" cannot be null");
+        p.name = **name;
+    }
+    p.billing_email_address = json::patch_string(o, "billing_email_address");
+    p.billing_plan = json::patch_string(o, "billing_plan");
+    if (const auto* v = o.if_contains("billing_subscription_id")) {
+        const auto& u = json::untag(*v, "billing_subscription_id");
+        if (u.is_null()) {
+            p.billing_subscription_id = std::optional<std::int64_t>();
+        } else if (u.is_int64()) {
+            p.billing_subscription_id = std::optional<std::int64_t>(u.get_int64());
+        } else {
+            json::fail("billing_subscription_id must be an integer or null");
+        }
+    }
+    return p;
 }
 
 }  // namespace airsql
