@@ -434,6 +434,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             keep_alive = req.keep_alive();
             request = to_request(std::move(req));
         }
+        request.client_address = conn->address;
 
         // Refuse beyond the address's concurrent requests. Else answer from memory right here
         // if the library can (cached GraphQL responses), else on the worker pool, in the

@@ -172,7 +172,20 @@ int main(int argc, char** argv) {
         ->envname("AIRSQL_ASSETS_DIR");
     app.add_flag("!--no-access-log", server_opts.access_log, "do not log each request")
         ->envname("AIRSQL_ACCESS_LOG");
+    bool no_rate_limits = false;
+    app.add_flag("--no-rate-limits", no_rate_limits,
+                 "turn off the rate limits of login, sign-up, password reset and invitations "
+                 "(for test suites that sign up many users from one address)")
+        ->envname("AIRSQL_NO_RATE_LIMITS");
     CLI11_PARSE(app, argc, argv);
+    if (no_rate_limits) {
+        for (auto* limit :
+             {&engine_opts.login_per_address, &engine_opts.login_failures_per_account,
+              &engine_opts.sign_up_per_address, &engine_opts.password_reset_per_address,
+              &engine_opts.password_reset_per_account, &engine_opts.invite_per_account}) {
+            limit->burst = 0;
+        }
+    }
 
     try {
         engine_opts.data_dir = data_dir;

@@ -133,6 +133,7 @@ const principal& route_context::who() {
         c.origin = std::string(req.header("Origin"));
         c.sec_fetch_site = std::string(req.header("Sec-Fetch-Site"));
         c.host = std::string(req.header("Host"));
+        c.client_address = req.client_address;
         who_ = authenticate(eng, c);
     }
     return *who_;

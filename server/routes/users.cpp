@@ -29,17 +29,19 @@ void add_user_routes(router& r) {
               sign_up(c.eng, c.who(), c.body_as<sign_up_request>());
               return json_response(bj::object{}, 201);
           });
-    r.add("POST", "/api/login",
-          {"Users", "Log in. Returns a session token and sets the session cookie.",
-           R"({"password": "a long passphrase", "username": "john"})",
-           R"({"sessionToken": "ANnlP4ZQt2CFcaKsCuuGVc0SNNjQ4Ujm", "teams": [{"billing": null, "name": "john", "numberOfDatabases": 1}], "username": "john"})"},
-          [](route_context& c) {
-              auto res = login(c.eng, principal::anonymous(), c.body_as<login_request>());
-              auto out = json_response(bj::value_from(res));
-              auto max_age = session_lifetime_seconds(c.eng);
-              out.headers.emplace_back("Set-Cookie", session_cookie(res.session_token, max_age));
-              return out;
-          });
+    r.add(
+        "POST", "/api/login",
+        {"Users", "Log in. Returns a session token and sets the session cookie.",
+         R"({"password": "a long passphrase", "username": "john"})",
+         R"({"sessionToken": "ANnlP4ZQt2CFcaKsCuuGVc0SNNjQ4Ujm", "teams": [{"billing": null, "name": "john", "numberOfDatabases": 1}], "username": "john"})"},
+        [](route_context& c) {
+            auto res = login(c.eng, principal::anonymous(c.req.client_address),
+                             c.body_as<login_request>());
+            auto out = json_response(bj::value_from(res));
+            auto max_age = session_lifetime_seconds(c.eng);
+            out.headers.emplace_back("Set-Cookie", session_cookie(res.session_token, max_age));
+            return out;
+        });
     r.add("POST", "/api/logout", {"Users", "Log out: ends the session.", "{}", "{}"},
           [](route_context& c) {
               logout(c.eng, c.who());

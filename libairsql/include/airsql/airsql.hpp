@@ -14,6 +14,7 @@
 #include "airsql/memory_only.hpp"
 #include "airsql/options.hpp"
 #include "airsql/principal.hpp"
+#include "airsql/server_settings.hpp"
 #include "airsql/settings.hpp"
 #include "airsql/sql.hpp"
 #include "airsql/status.hpp"

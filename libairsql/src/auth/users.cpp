@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "airsql/error.hpp"
 #include "airsql/principal.hpp"
@@ -60,10 +61,22 @@ const std::string& decoy_hash(const options& opts) {
     return h;
 }
 
+// The key of an account for rate limits: the name as typed, case-folded, bounded.
+std::string account_key(std::string_view name) {
+    std::string key(name.substr(0, 64));
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return key;
+}
+
 }  // namespace
 
 void sign_up(engine& eng, const principal& who, const sign_up_request& request) {
     auto& e = eng.internals();
+    if (!who.is_server_admin()) {
+        e.limiter.take(e.opts.sign_up_per_address, "sign-up",
+                       auth::address_key(who.client_address()), "sign-ups from this address");
+    }
     validate(request);
     auto policy = current_server_settings(eng)->sign_up;
     if (policy != sign_up_policy::open && !who.is_server_admin() && e.catalog.count_users() > 0) {
@@ -77,12 +90,25 @@ void sign_up(engine& eng, const principal& who, const sign_up_request& request) 
                                     request.username, core::now_iso_utc());
 }
 
-login_response login(engine& eng, const principal& /*who*/, const login_request& request) {
+login_response login(engine& eng, const principal& who, const login_request& request) {
     auto& e = eng.internals();
+    // Limits first, so a refused attempt costs no hashing (and says nothing about the user).
+    e.limiter.take(e.opts.login_per_address, "login", auth::address_key(who.client_address()),
+                   "login attempts from this address");
+    auto account = account_key(request.username);
+    // A failure's token is reserved before the password is checked (concurrent guesses cannot
+    // all pass a check first) and given back when the password is right.
+    e.limiter.take(e.opts.login_failures_per_account, "login-failure", account,
+                   "failed logins for this account");
+    if (request.username.size() > 256 || request.password.size() > 1024) {
+        throw error(errc::unauthenticated, "invalid username or password");  // token spent
+    }
     auto user = e.catalog.find_user(request.username);
+    // The same work whether the user exists or not: a decoy hash is verified for unknown users.
     bool ok = user ? auth::verify_password(user->password_hash, request.password)
                    : (auth::verify_password(decoy_hash(e.opts), request.password), false);
     if (!ok) throw error(errc::unauthenticated, "invalid username or password");
+    e.limiter.give_back(e.opts.login_failures_per_account, "login-failure", account);
     auto token = core::random_base62(43);
     auto now = core::now();
     e.catalog.create_session(

@@ -7,6 +7,7 @@
 
 #include "airsql/engine.hpp"
 #include "airsql/server_settings.hpp"
+#include "auth/rate_limiter.hpp"
 #include "catalog/catalog.hpp"
 #include "core/data_dir_lock.hpp"
 #include "database/registry.hpp"
@@ -30,6 +31,8 @@ public:
     std::shared_ptr<const server_settings> settings;
     /// Serialises updates (read, validate, store, publish).
     std::mutex settings_update_mutex;
+    /// Rate limits of account actions (options: login_per_address and the others).
+    auth::rate_limiter limiter{opts.rate_limit_max_buckets};
     graphql::schema_cache graphql_schemas;
     graphql::document_cache graphql_documents;
     graphql::response_cache graphql_responses;
