@@ -7,6 +7,7 @@ namespace airsql::server {
 void add_all_routes(router& r) {
     add_meta_routes(r);
     add_user_routes(r);
+    add_account_page_routes(r);
     add_team_routes(r);
     add_database_routes(r);
     add_database_file_routes(r);

@@ -10,6 +10,7 @@ class router;
 void add_all_routes(router& r);
 void add_meta_routes(router& r);
 void add_user_routes(router& r);
+void add_account_page_routes(router& r);
 void add_team_routes(router& r);
 void add_database_routes(router& r);
 void add_database_file_routes(router& r);

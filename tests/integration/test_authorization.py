@@ -158,6 +158,47 @@ class AuthorizationMatrix(ServerModuleTest):
                        expect(404, admins=200, anonymous=401, tokens=(TOKEN_REFUSED, 404)),
                        lambda p, c: c.get(f"/api/users/{owner}"))
 
+    def test_account_mail_routes(self):
+        self.run_route("POST /api/users/reset-password", expect(200),
+                       lambda p, c: c.post("/api/users/reset-password",
+                                           {"email": f"{unique(p[:5])}@example.org"}))
+        self.run_route("POST /api/users/reset-password/submit", expect(400),
+                       lambda p, c: c.post("/api/users/reset-password/submit",
+                                           {"resetKey": "k" * 43, "password": "long enough pw"}))
+        team = self.team
+        self.run_route("POST /api/users/invite",
+                       expect(403, admins=200, other=404, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.post("/api/users/invite",
+                                           {"email": f"{unique(p[:5])}@example.org",
+                                            "team": team}))
+        self.run_route("GET /api/mail/outbox",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.get("/api/mail/outbox"))
+        # The pages of mail links answer HTML; an unknown key is 404 for everyone.
+        for path in ("/password-reset/", "/verify-email/", "/invitation/"):
+            for p in PRINCIPALS:
+                with self.subTest(route=f"GET {path}:key", principal=p):
+                    res = self.as_(p).get(path + "k" * 43)
+                    self.assertStatus(res, 404)
+                    self.assertIn("text/html", res.header("Content-Type"))
+
+    def test_change_password_and_delete_user(self):
+        dummy = self.names["dummy"]
+        self.run_route("PATCH /api/users/:dummy",
+                       expect(404, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.patch(f"/api/users/{dummy}",
+                                            {"newPassword": "correct horse battery"}))
+        self.assertStatus(login(self.client, dummy), 200, "the admin set the same password")
+
+        def call(p, c):
+            victim, _ = new_user(self.client, unique("vict"))
+            res = c.delete(f"/api/users/{victim}")
+            still = login(self.client, victim).status
+            self.assertEqual(still, 401 if res.status == 200 else 200, f"{victim} after {p}")
+            return res
+        self.run_route("DELETE /api/users/:user",
+                       expect(404, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED), call)
+
     # ---------------------------------------------------------------------------------------
     # Teams
 

@@ -151,3 +151,23 @@ class RateLimits(ServerModuleTest):
               f"{statistics.median(during) * 1000:.0f} ms during the attack "
               f"({len(during)} logins, ratio "
               f"{statistics.median(during) / statistics.median(baseline):.2f})")
+
+    def test_password_reset_and_invitations(self):
+        client = FromAddress(self.server, "127.0.0.11")
+        email = f"{self.victim}@example.org"
+        results = [client.post("/api/users/reset-password", {"email": email}) for _ in range(4)]
+        self.assertEqual([s for s, _, _ in results[:3]], [200, 200, 200])
+        self.assert_429(*results[3], "fourth reset for one address")
+        # Another address of mail still works from here, until the client's own limit (10).
+        others = [client.post("/api/users/reset-password",
+                              {"email": f"{unique('x')}@example.org"}) for _ in range(8)]
+        self.assertEqual([s for s, _, _ in others[:6]], [200] * 6)
+        for r in others[6:]:
+            self.assert_429(*r, "resets past the client's limit")
+        # Invitations: 30 per inviting account.
+        name, token = new_user(self.client, unique("inv"))
+        statuses = [self.client.post("/api/users/invite", {"email": f"{unique('g')}@example.org"},
+                                     token=token) for _ in range(31)]
+        self.assertEqual({r.status for r in statuses[:30]}, {200})
+        self.assertEqual(statuses[30].status, 429)
+        self.assertIsNotNone(statuses[30].header("Retry-After"))

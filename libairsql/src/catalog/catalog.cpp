@@ -78,17 +78,29 @@ int catalog::schema_version() {
 std::optional<user_record> catalog::find_user(std::string_view username) {
     auto r = readers_.acquire();
     auto st = r->cached(
-        "SELECT id, username, email, password_hash, is_server_admin, created_utc FROM users "
-        "WHERE username = ?");
+        "SELECT id, username, email, password_hash, is_server_admin, created_utc, "
+        "email_verified FROM users WHERE username = ?");
     st->bind(1, std::string(username));
     if (!st->step()) return std::nullopt;
-    return user_record{st->int64(0), st->text(1),        st->text(2),
-                       st->text(3),  st->int64(4) != 0, st->text(5)};
+    return user_record{st->int64(0),      st->text(1), st->text(2),      st->text(3),
+                       st->int64(4) != 0, st->text(5), st->int64(6) != 0};
+}
+
+std::optional<user_record> catalog::find_user_by_email(std::string_view email) {
+    auto r = readers_.acquire();
+    auto st = r->cached(
+        "SELECT id, username, email, password_hash, is_server_admin, created_utc, "
+        "email_verified FROM users WHERE email = ?");
+    st->bind(1, std::string(email));
+    if (!st->step()) return std::nullopt;
+    return user_record{st->int64(0),      st->text(1), st->text(2),      st->text(3),
+                       st->int64(4) != 0, st->text(5), st->int64(6) != 0};
 }
 
 std::int64_t catalog::create_user_with_team(std::string_view username, std::string_view email,
                                             std::string_view password_hash,
-                                            std::string_view team_name, std::string_view now) {
+                                            std::string_view team_name, std::string_view now,
+                                            const std::string* invite_key_hash) {
     auto w = writer_.acquire();
     sqlite::transaction tx(*w);
     auto exists = [&](const std::string& sql, std::string_view value) {
@@ -139,14 +151,59 @@ std::int64_t catalog::create_user_with_team(std::string_view username, std::stri
             .bind(4, std::string(now));
         st->run();
     }
+    if (invite_key_hash) {
+        std::optional<std::int64_t> invited_team;
+        std::int64_t mask = 0;
+        {
+            auto st = w->cached(
+                "DELETE FROM account_keys WHERE key_hash = ? AND purpose = 'invitation' AND "
+                "expires_utc > ? AND email = ? COLLATE NOCASE RETURNING team_id, roles_mask");
+            st->bind(1, *invite_key_hash).bind(2, std::string(now)).bind(3, std::string(email));
+            if (st->step()) {
+                invited_team = st->optional_int64(0);
+                mask = st->optional_int64(1).value_or(0);
+            }
+            while (st->step()) {
+            }
+        }
+        if (!invited_team || mask == 0) {
+            throw error(errc::invalid_argument,
+                        "this invitation is invalid, used, expired or for another address");
+        }
+        auto st = w->cached(
+            "INSERT INTO team_members (team_id, user_id, roles_mask, created_utc) "
+            "VALUES (?, ?, ?, ?)");
+        st->bind(1, *invited_team).bind(2, user_id).bind(3, mask).bind(4, std::string(now));
+        st->run();
+        auto v = w->cached("UPDATE users SET email_verified = 1 WHERE id = ?");
+        v->bind(1, user_id);
+        v->run();
+    }
     tx.commit();
     wrote();
     return user_id;
 }
 
+std::optional<user_record> catalog::find_user_by_id(std::int64_t id) {
+    auto r = readers_.acquire();
+    auto st = r->cached(
+        "SELECT id, username, email, password_hash, is_server_admin, created_utc, "
+        "email_verified FROM users WHERE id = ?");
+    st->bind(1, id);
+    if (!st->step()) return std::nullopt;
+    return user_record{st->int64(0),      st->text(1), st->text(2),      st->text(3),
+                       st->int64(4) != 0, st->text(5), st->int64(6) != 0};
+}
+
 std::int64_t catalog::count_users() {
     auto r = readers_.acquire();
     auto st = r->cached("SELECT count(*) FROM users");
+    return st->step() ? st->int64(0) : 0;
+}
+
+std::int64_t catalog::count_server_admins() {
+    auto r = readers_.acquire();
+    auto st = r->cached("SELECT count(*) FROM users WHERE is_server_admin");
     return st->step() ? st->int64(0) : 0;
 }
 

@@ -29,6 +29,28 @@ struct user_record {
     std::string password_hash;
     bool server_admin = false;
     std::string created_utc;
+    bool email_verified = false;
+};
+
+/// What a single-use account key (password reset, email verification, invitation) was for.
+struct account_key_record {
+    std::string purpose;
+    std::optional<std::int64_t> user_id;
+    std::optional<std::string> email;
+    std::optional<std::int64_t> team_id;
+    std::vector<team_role> roles;
+};
+
+/// One mail of the outbox.
+struct outbox_record {
+    std::int64_t id = 0;
+    std::string recipient;
+    std::string subject;
+    std::string body;
+    std::string created_utc;
+    std::string status;  ///< kept, queued, sent, failed
+    std::int64_t attempts = 0;
+    std::optional<std::string> error;
 };
 
 /// A live session joined with its user.
@@ -143,10 +165,44 @@ public:
     /// Creates a user, their personal team (named `team_name`) with them as Admin, and makes
     /// them server admin when they are the first user. Returns the user id.
     /// `already_exists` if the username, email or team name is taken.
+    /// With `invite_key_hash`, the same transaction uses up that invitation (`invalid_argument`
+    /// when it is gone or expired), adds the user to its team with its roles, and marks the
+    /// email address verified.
     std::int64_t create_user_with_team(std::string_view username, std::string_view email,
                                        std::string_view password_hash, std::string_view team_name,
-                                       std::string_view now);
+                                       std::string_view now,
+                                       const std::string* invite_key_hash = nullptr);
+    std::optional<user_record> find_user_by_id(std::int64_t id);
     std::int64_t count_users();
+    std::int64_t count_server_admins();
+    std::optional<user_record> find_user_by_email(std::string_view email);
+
+    // ---- account keys, passwords, outbox (account_records.cpp) ----
+    void insert_account_key(std::string_view key_hash, std::string_view purpose,
+                            const account_key_record& key, std::string_view now,
+                            std::string_view expires);
+    /// Deletes the key and returns what it was for, if it exists with this purpose and has not
+    /// expired at `now` (one statement: a key can be used once only).
+    std::optional<account_key_record> take_account_key(std::string_view key_hash,
+                                                       std::string_view purpose,
+                                                       std::string_view now);
+    /// Whether such a key exists and is valid at `now`, without using it.
+    std::optional<account_key_record> peek_account_key(std::string_view key_hash,
+                                                       std::string_view purpose,
+                                                       std::string_view now);
+    /// Sets the password hash and ends every session of the user except `keep_session_id`
+    /// (0: all), and drops their password-reset keys, in one transaction.
+    void set_password(std::int64_t user_id, std::string_view password_hash,
+                      std::int64_t keep_session_id);
+    void set_email_verified(std::int64_t user_id);
+    /// Deletes the user with their sessions, memberships and personal team, in one transaction.
+    /// `failed_precondition` when they are the last Admin of another team, or their personal
+    /// team owns databases (`personal_team_id`, checked in the transaction).
+    void delete_user(std::int64_t user_id);
+    std::int64_t insert_outbox(const outbox_record& mail);
+    std::vector<outbox_record> outbox(std::size_t limit, std::optional<std::string> status);
+    void set_outbox_status(std::int64_t id, std::string_view status,
+                           const std::optional<std::string>& error, bool clear_body);
     std::int64_t create_session(std::int64_t user_id, std::string_view token_hash,
                                 std::string_view now, std::string_view expires);
     /// The session with this token hash, if it exists and has not expired at `now`.

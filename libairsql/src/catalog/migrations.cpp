@@ -159,9 +159,37 @@ UPDATE teams SET personal_user_id = (
     WHERE u.username = teams.name);
 )sql";
 
-constexpr std::array<std::string_view, 5> steps = {v1_accounts_and_databases,
-                                                   v2_env_vars_and_audit_log, v3_table_metadata,
-                                                   v4_file_metadata, v5_personal_teams};
+// Single-use keys sent by mail (password reset, email verification, invitations), stored as
+// SHA-256 hashes, and the outbox of mail (kept for server admins when no SMTP is set up).
+constexpr std::string_view v6_account_keys_and_outbox = R"sql(
+CREATE TABLE account_keys (
+    key_hash    TEXT PRIMARY KEY,
+    purpose     TEXT NOT NULL CHECK (purpose IN ('password_reset', 'email_verification',
+                                                 'invitation')),
+    user_id     INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    email       TEXT,
+    team_id     INTEGER REFERENCES teams(id) ON DELETE CASCADE,
+    roles_mask  INTEGER,
+    created_utc TEXT NOT NULL,
+    expires_utc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX account_keys_user_id ON account_keys(user_id);
+CREATE TABLE outbox (
+    id          INTEGER PRIMARY KEY,
+    recipient   TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_utc TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('kept', 'queued', 'sent', 'failed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    error       TEXT
+);
+CREATE INDEX outbox_status ON outbox(status);
+)sql";
+
+constexpr std::array<std::string_view, 6> steps = {
+    v1_accounts_and_databases, v2_env_vars_and_audit_log, v3_table_metadata,
+    v4_file_metadata,          v5_personal_teams,         v6_account_keys_and_outbox};
 
 }  // namespace
 

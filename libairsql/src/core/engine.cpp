@@ -51,6 +51,7 @@ engine::impl::impl(options o)
     settings = settings::load_server_settings(*this);
     databases.set_size_limit(
         [this](const std::string& id) { return settings::max_database_bytes_for(*this, id); });
+    mailer.start();
 }
 
 engine::engine(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}

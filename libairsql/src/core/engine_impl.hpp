@@ -14,6 +14,7 @@
 #include "graphql/document_cache.hpp"
 #include "graphql/response_cache.hpp"
 #include "graphql/schema_cache.hpp"
+#include "mail/mailer.hpp"
 
 namespace airsql {
 
@@ -33,6 +34,8 @@ public:
     std::mutex settings_update_mutex;
     /// Rate limits of account actions (options: login_per_address and the others).
     auth::rate_limiter limiter{opts.rate_limit_max_buckets};
+    /// The outbox and its SMTP sender (started in the constructor, stopped first).
+    mail::mailer mailer{*this};
     graphql::schema_cache graphql_schemas;
     graphql::document_cache graphql_documents;
     graphql::response_cache graphql_responses;

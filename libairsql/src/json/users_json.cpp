@@ -2,10 +2,12 @@
 // JSON shapes of users and teams: the HTTP contract's field names, including its mixed casing.
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
+#include <boost/json/value_to.hpp>
 
 #include <fmt/format.h>
 
 #include "airsql/error.hpp"
+#include "airsql/mail.hpp"
 #include "airsql/users.hpp"
 #include "json/read.hpp"
 
@@ -16,7 +18,46 @@ namespace bj = boost::json;
 sign_up_request tag_invoke(bj::value_to_tag<sign_up_request>, const bj::value& jv) {
     const auto& o = json::as_object(jv);
     return {json::required_string(o, "username"), json::required_string(o, "email_address"),
-            json::required_string(o, "password")};
+            json::required_string(o, "password"), json::optional_string(o, "invite_key")};
+}
+
+password_change tag_invoke(bj::value_to_tag<password_change>, const bj::value& jv) {
+    const auto& o = json::as_object(jv);
+    return {json::optional_string(o, "currentPassword").value_or(""),
+            json::required_string(o, "newPassword")};
+}
+
+password_reset_request tag_invoke(bj::value_to_tag<password_reset_request>, const bj::value& jv) {
+    const auto& o = json::as_object(jv);
+    return {json::required_string(o, "email")};
+}
+
+password_reset_submit tag_invoke(bj::value_to_tag<password_reset_submit>, const bj::value& jv) {
+    const auto& o = json::as_object(jv);
+    return {json::required_string(o, "resetKey"), json::required_string(o, "password")};
+}
+
+invite_request tag_invoke(bj::value_to_tag<invite_request>, const bj::value& jv) {
+    const auto& o = json::as_object(jv);
+    invite_request r{json::required_string(o, "email"), json::optional_string(o, "team"), {}};
+    if (const auto* roles = o.if_contains("roles"); roles && !roles->is_null()) {
+        r.roles = bj::value_to<member_roles_request>(bj::value{{"roles", *roles}}).roles;
+    }
+    return r;
+}
+
+void tag_invoke(bj::value_from_tag, bj::value& jv, const outbox_entry& v) {
+    jv = {{"id", v.id},
+          {"to", v.to},
+          {"subject", v.subject},
+          {"body", v.body},
+          {"createdUtc", v.created_utc},
+          {"status", v.status},
+          {"error", bj::value_from(v.error)}};
+}
+
+void tag_invoke(bj::value_from_tag, bj::value& jv, const outbox_list& v) {
+    jv = {{"mails", bj::value_from(v.mails)}};
 }
 
 login_request tag_invoke(bj::value_to_tag<login_request>, const bj::value& jv) {

@@ -361,12 +361,13 @@ std::int64_t session_lifetime_seconds(engine& eng) {
 
 namespace airsql::settings {
 
+std::shared_ptr<const server_settings> current(engine::impl& e) {
+    std::lock_guard lock(e.settings_mutex);
+    return e.settings;
+}
+
 team_limits limits_for_team(engine::impl& e, const catalog::team_record& team) {
-    std::shared_ptr<const server_settings> s;
-    {
-        std::lock_guard lock(e.settings_mutex);
-        s = e.settings;
-    }
+    auto s = current(e);
     auto out = s->limits;
     if (team.billing && team.billing->plan) {
         if (auto it = s->plans.find(*team.billing->plan); it != s->plans.end()) {

@@ -20,6 +20,9 @@ server_settings defaults(const options& opts);
 /// ignored with a message on stderr).
 std::shared_ptr<const server_settings> load_server_settings(engine::impl& e);
 
+/// The current settings (as `current_server_settings`), from library code.
+std::shared_ptr<const server_settings> current(engine::impl& e);
+
 /// The limits that apply to a team: its plan's (where set), else the server's.
 team_limits limits_for_team(engine::impl& e, const catalog::team_record& team);
 
