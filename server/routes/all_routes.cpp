@@ -19,6 +19,7 @@ void add_all_routes(router& r) {
     add_csv_routes(r);
     add_settings_routes(r);
     add_server_settings_routes(r);
+    add_billing_routes(r);
     add_export_routes(r);
 }
 

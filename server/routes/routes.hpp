@@ -22,6 +22,7 @@ void add_file_routes(router& r);
 void add_csv_routes(router& r);
 void add_settings_routes(router& r);
 void add_server_settings_routes(router& r);
+void add_billing_routes(router& r);
 void add_export_routes(router& r);
 
 }  // namespace airsql::server

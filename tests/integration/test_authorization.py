@@ -182,6 +182,14 @@ class AuthorizationMatrix(ServerModuleTest):
                     self.assertStatus(res, 404)
                     self.assertIn("text/html", res.header("Content-Type"))
 
+    def test_billing_events(self):
+        # Authorised by the webhook key alone: no principal gets in without it.
+        self.run_route("POST /api/events/paddle", expect(401),
+                       lambda p, c: c.request("POST", "/api/events/paddle?key=guess",
+                                              raw_body="alert_name=subscription_created",
+                                              headers={"Content-Type":
+                                                       "application/x-www-form-urlencoded"}))
+
     def test_change_password_and_delete_user(self):
         dummy = self.names["dummy"]
         self.run_route("PATCH /api/users/:dummy",

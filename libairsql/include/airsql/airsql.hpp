@@ -2,6 +2,7 @@
 // Everything of libairsql's public API in one include.
 #pragma once
 
+#include "airsql/billing.hpp"
 #include "airsql/csv.hpp"
 #include "airsql/database_files.hpp"
 #include "airsql/databases.hpp"

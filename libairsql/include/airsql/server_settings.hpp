@@ -88,6 +88,12 @@ struct server_settings {
     /// Base URL of this server as users reach it (e.g. "https://db.example.org"), for links in
     /// mail; null: links are relative paths.
     std::optional<std::string> public_url;
+    /// The `key` query parameter Paddle's webhook calls `POST /api/events/paddle` with (see
+    /// billing.hpp); null: billing events are refused. Never shown (see `paddle_key_set`).
+    std::optional<std::string> paddle_webhook_key;
+    bool paddle_key_set = false;
+    /// Which plan a Paddle `subscription_plan_id` buys; ids not listed buy "pro".
+    std::map<std::string, std::string> paddle_plans;
     bool operator==(const server_settings&) const = default;
 };
 
@@ -103,6 +109,8 @@ struct server_settings_patch {
     std::optional<std::vector<server_env_var>> env_vars;  ///< created_utc ignored
     std::optional<std::optional<smtp_settings>> smtp;
     std::optional<std::optional<std::string>> public_url;
+    std::optional<std::optional<std::string>> paddle_webhook_key;
+    std::optional<std::map<std::string, std::string>> paddle_plans;
 };
 
 /// The settings, with the SMTP password removed. Server admins only: `unauthenticated` for

@@ -361,6 +361,31 @@ void catalog::set_team_billing(std::int64_t team_id, const std::optional<billing
     wrote();
 }
 
+bool catalog::apply_billing_event(std::int64_t team_id, std::string_view event_utc,
+                                  const billing_info& b) {
+    auto w = writer_.acquire();
+    sqlite::transaction tx(*w);
+    {
+        auto st = w->cached("SELECT billing_event_utc FROM teams WHERE id = ?");
+        st->bind(1, team_id);
+        if (!st->step()) return false;
+        auto last = st->optional_text(0);
+        if (last && *last >= event_utc) return false;
+    }
+    auto st = w->cached(
+        "UPDATE teams SET billing_email = ?, billing_plan = ?, billing_subscription_id = ?, "
+        "billing_event_utc = ? WHERE id = ?");
+    st->bind(1, b.email_address)
+        .bind(2, b.plan)
+        .bind(3, b.subscription_id)
+        .bind(4, std::string(event_utc))
+        .bind(5, team_id);
+    st->run();
+    tx.commit();
+    wrote();
+    return true;
+}
+
 void catalog::delete_team(std::int64_t team_id) {
     auto w = writer_.acquire();
     sqlite::transaction tx(*w);

@@ -219,6 +219,10 @@ public:
     /// `already_exists` when another team (or a user other than the team's own) has the name.
     void rename_team(std::int64_t team_id, std::string_view new_name);
     void set_team_billing(std::int64_t team_id, const std::optional<billing_info>& billing);
+    /// Applies a billing event's result unless an event at `event_utc` or later was applied
+    /// already (checked in the same transaction); whether it was applied.
+    bool apply_billing_event(std::int64_t team_id, std::string_view event_utc,
+                             const billing_info& billing);
     /// Deletes the team with its members and tokens. `failed_precondition` if it still owns
     /// databases (checked in the same transaction).
     void delete_team(std::int64_t team_id);

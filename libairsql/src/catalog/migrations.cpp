@@ -187,9 +187,15 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_status ON outbox(status);
 )sql";
 
-constexpr std::array<std::string_view, 6> steps = {
-    v1_accounts_and_databases, v2_env_vars_and_audit_log, v3_table_metadata,
-    v4_file_metadata,          v5_personal_teams,         v6_account_keys_and_outbox};
+// The time of the newest billing event applied to a team: older or replayed events change
+// nothing (webhooks arrive out of order and are retried).
+constexpr std::string_view v7_billing_event_time = R"sql(
+ALTER TABLE teams ADD COLUMN billing_event_utc TEXT;
+)sql";
+
+constexpr std::array<std::string_view, 7> steps = {
+    v1_accounts_and_databases, v2_env_vars_and_audit_log,  v3_table_metadata,    v4_file_metadata,
+    v5_personal_teams,         v6_account_keys_and_outbox, v7_billing_event_time};
 
 }  // namespace
 

@@ -91,6 +91,8 @@ void tag_invoke(bj::value_from_tag, bj::value& jv, const server_settings& v) {
           {"limits", limits_json(v.limits)},
           {"maxUploadBytes", bj::value_from(v.max_upload_bytes)},
           {"plans", std::move(plans)},
+          {"paddleKeySet", v.paddle_key_set},
+          {"paddlePlans", bj::value_from(v.paddle_plans)},
           {"publicUrl", bj::value_from(v.public_url)},
           {"sessionLifetimeHours", v.session_lifetime_hours},
           {"signUp", to_string(v.sign_up)},
@@ -101,7 +103,8 @@ server_settings_patch tag_invoke(bj::value_to_tag<server_settings_patch>, const 
     const auto& o = json::as_object(jv);
     only_keys(o,
               {"allowedHosts", "envVars", "limits", "maxUploadBytes", "plans", "publicUrl",
-               "sessionLifetimeHours", "signUp", "smtp"},
+               "sessionLifetimeHours", "signUp", "smtp", "paddleWebhookKey", "paddleKeySet",
+               "paddlePlans"},
               "the server settings");
     server_settings_patch p;
     if (auto s = json::optional_string(o, "signUp")) {
@@ -150,6 +153,18 @@ server_settings_patch tag_invoke(bj::value_to_tag<server_settings_patch>, const 
         p.smtp = v->is_null() ? std::optional<smtp_settings>() : read_smtp(*v);
     }
     if (o.contains("publicUrl")) p.public_url = json::optional_string(o, "publicUrl");
+    if (o.contains("paddleWebhookKey")) {
+        p.paddle_webhook_key = json::optional_string(o, "paddleWebhookKey");
+    }
+    if (const auto* v = o.if_contains("paddlePlans")) {
+        const auto& plans = json::as_object(*v, "paddlePlans");
+        std::map<std::string, std::string> out;
+        for (const auto& kv : plans) {
+            if (!kv.value().is_string()) json::fail("paddlePlans maps plan ids to plan names");
+            out[std::string(kv.key())] = std::string(kv.value().get_string());
+        }
+        p.paddle_plans = std::move(out);
+    }
     return p;
 }
 

@@ -263,6 +263,26 @@ server_settings applied(const engine::impl& e, server_settings s, const server_s
             s.smtp = std::move(smtp);
         }
     }
+    if (p.paddle_webhook_key) {
+        if (*p.paddle_webhook_key) {
+            const auto& k = **p.paddle_webhook_key;
+            if (k.size() < 16 || k.size() > 256 || has_control_or_space(k)) {
+                bad("paddleWebhookKey must have 16–256 characters without spaces");
+            }
+        }
+        s.paddle_webhook_key = *p.paddle_webhook_key;
+        s.paddle_key_set = s.paddle_webhook_key.has_value();
+    }
+    if (p.paddle_plans) {
+        if (p.paddle_plans->size() > 100) bad("paddlePlans may list at most 100 plan ids");
+        for (const auto& [id, plan] : *p.paddle_plans) {
+            if (id.empty() || id.size() > 64 || plan.empty() || plan.size() > 64 ||
+                has_control_or_space(id) || has_control_or_space(plan)) {
+                bad("paddlePlans maps plan ids to plan names (1–64 characters, no spaces)");
+            }
+        }
+        s.paddle_plans = *p.paddle_plans;
+    }
     if (p.public_url) {
         if (*p.public_url) {
             check_public_url(**p.public_url);
@@ -278,13 +298,15 @@ server_settings applied(const engine::impl& e, server_settings s, const server_s
 
 server_settings without_secrets(server_settings s) {
     if (s.smtp) s.smtp->password.reset();
+    s.paddle_webhook_key.reset();
     return s;
 }
 
 std::string to_storage(const server_settings& s) {
     auto jv = boost::json::value_from(s);
     auto& o = jv.as_object();
-    o.erase("passwordSet");
+    o.erase("paddleKeySet");
+    if (s.paddle_webhook_key) o["paddleWebhookKey"] = *s.paddle_webhook_key;
     if (s.smtp) {
         auto& smtp = o["smtp"].as_object();
         smtp.erase("passwordSet");
