@@ -181,6 +181,11 @@ struct options {
     rate_limit password_reset_per_account{3, std::chrono::minutes(10)};
     /// Invitations per inviting user.
     rate_limit invite_per_account{30, std::chrono::seconds(60)};
+    /// Anonymous databases (server settings `anonymousDatabases`): creations per client
+    /// address, their lifetime, and how often expired ones are looked for and deleted.
+    rate_limit anonymous_databases_per_address{5, std::chrono::minutes(10)};
+    std::chrono::seconds anonymous_database_lifetime{10 * 24 * 3600};
+    std::chrono::seconds expiry_sweep_interval{60};
     /// Most token buckets kept (each ~100 bytes); beyond it full buckets are dropped first.
     std::size_t rate_limit_max_buckets = 100'000;
 };

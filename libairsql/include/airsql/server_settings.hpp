@@ -88,6 +88,12 @@ struct server_settings {
     /// Base URL of this server as users reach it (e.g. "https://db.example.org"), for links in
     /// mail; null: links are relative paths.
     std::optional<std::string> public_url;
+    /// Whether `POST /api/dbs` without a session creates an anonymous database: public,
+    /// owned by no team, readable and writable by whoever knows its id, deleted after
+    /// `options::anonymous_database_lifetime` (10 days).
+    bool anonymous_databases = false;
+    /// Size cap of anonymous databases (null: `limits.maxDatabaseBytes`).
+    std::optional<std::uint64_t> anonymous_max_database_bytes;
     /// The `key` query parameter Paddle's webhook calls `POST /api/events/paddle` with (see
     /// billing.hpp); null: billing events are refused. Never shown (see `paddle_key_set`).
     std::optional<std::string> paddle_webhook_key;
@@ -110,6 +116,8 @@ struct server_settings_patch {
     std::optional<std::optional<smtp_settings>> smtp;
     std::optional<std::optional<std::string>> public_url;
     std::optional<std::optional<std::string>> paddle_webhook_key;
+    std::optional<bool> anonymous_databases;
+    std::optional<std::optional<std::uint64_t>> anonymous_max_database_bytes;
     std::optional<std::map<std::string, std::string>> paddle_plans;
 };
 

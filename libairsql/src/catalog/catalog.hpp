@@ -94,6 +94,8 @@ struct database_record {
     std::optional<airsql::location> location;
     std::string created_utc;
     std::string ownership_utc;
+    /// Anonymous databases: when the sweep deletes them.
+    std::optional<std::string> expires_utc;
 };
 
 struct token_record {
@@ -251,6 +253,11 @@ public:
     void update_database(const database_record& db,
                          const std::vector<env_var_record>* env_vars = nullptr);
     void delete_database(std::string_view id);
+    /// Ids of databases whose `expires_utc` is at or before `now` (at most 1000).
+    std::vector<std::string> expired_databases(std::string_view now);
+    /// The id of a team only airsql uses (e.g. the owner of anonymous databases), created on
+    /// first use. Its name must be one no user or team can take.
+    std::int64_t system_team_id(std::string_view name);
     /// Gives a database a new id: its row and every catalog row that names it (any table with
     /// a `db_id` column), in one transaction.
     void rename_database(std::string_view id, std::string_view new_id);

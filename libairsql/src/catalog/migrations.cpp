@@ -193,9 +193,16 @@ constexpr std::string_view v7_billing_event_time = R"sql(
 ALTER TABLE teams ADD COLUMN billing_event_utc TEXT;
 )sql";
 
-constexpr std::array<std::string_view, 7> steps = {
-    v1_accounts_and_databases, v2_env_vars_and_audit_log,  v3_table_metadata,    v4_file_metadata,
-    v5_personal_teams,         v6_account_keys_and_outbox, v7_billing_event_time};
+// Anonymous databases expire: the background sweep deletes them after `expires_utc`.
+constexpr std::string_view v8_database_expiry = R"sql(
+ALTER TABLE databases ADD COLUMN expires_utc TEXT;
+CREATE INDEX databases_expires_utc ON databases(expires_utc) WHERE expires_utc IS NOT NULL;
+)sql";
+
+constexpr std::array<std::string_view, 8> steps = {
+    v1_accounts_and_databases, v2_env_vars_and_audit_log, v3_table_metadata,
+    v4_file_metadata,          v5_personal_teams,         v6_account_keys_and_outbox,
+    v7_billing_event_time,     v8_database_expiry};
 
 }  // namespace
 

@@ -4,9 +4,12 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <iostream>
 #include <system_error>
 
 #include "airsql/error.hpp"
+#include "core/clock.hpp"
 #include "core/engine_impl.hpp"
 #include "settings/server_settings_store.hpp"
 #include "sqlite/memory_budget.hpp"
@@ -52,6 +55,21 @@ engine::impl::impl(options o)
     databases.set_size_limit(
         [this](const std::string& id) { return settings::max_database_bytes_for(*this, id); });
     mailer.start();
+    expiry_sweep.start(
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::max(opts.expiry_sweep_interval, std::chrono::seconds(1))),
+        [this] {
+            try {
+                for (const auto& id : catalog.expired_databases(core::now_iso_utc())) {
+                    catalog.delete_database(id);
+                    graphql_schemas.forget(id);
+                    databases.remove(id);
+                    std::cerr << "airsql: expired database " << id << " deleted\n";
+                }
+            } catch (const std::exception& ex) {
+                std::cerr << "airsql: expiry sweep: " << ex.what() << '\n';
+            }
+        });
 }
 
 engine::engine(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}

@@ -10,6 +10,7 @@
 #include "auth/rate_limiter.hpp"
 #include "catalog/catalog.hpp"
 #include "core/data_dir_lock.hpp"
+#include "core/periodic_task.hpp"
 #include "database/registry.hpp"
 #include "graphql/document_cache.hpp"
 #include "graphql/response_cache.hpp"
@@ -40,6 +41,9 @@ public:
     graphql::document_cache graphql_documents;
     graphql::response_cache graphql_responses;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    /// Deletes expired (anonymous) databases every `options::expiry_sweep_interval`. Last, so
+    /// it stops first.
+    core::periodic_task expiry_sweep;
 };
 
 }  // namespace airsql

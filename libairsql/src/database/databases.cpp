@@ -9,6 +9,7 @@
 #include "airsql/error.hpp"
 #include "airsql/principal.hpp"
 #include "auth/access.hpp"
+#include "auth/rate_limiter.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "database/database_patch.hpp"
@@ -89,9 +90,25 @@ database_info info_of(engine::impl& e, const catalog::database_record& d) {
 create_database_response create_database(engine& eng, const principal& who,
                                          const create_database_request& request) {
     auto& e = eng.internals();
-    auto team = auth::require_team_role(e, who, request.team, team_role::editor);
+    // Without a session, where the server settings allow it: an anonymous database (public,
+    // owned by airsql's system team, writable by whoever knows its id, expiring).
+    bool anonymous =
+        who.kind() == principal_kind::anonymous && settings::current(e)->anonymous_databases;
+    catalog::team_record team;
+    if (anonymous) {
+        e.limiter.take(e.opts.anonymous_databases_per_address, "anonymous-database",
+                       auth::address_key(who.client_address()),
+                       "anonymous databases from this address");
+        team.id = e.catalog.system_team_id(auth::anonymous_team_name);
+        team.name = auth::anonymous_team_name;
+    } else {
+        if (request.team.empty() && who.kind() == principal_kind::user) {
+            throw error(errc::invalid_argument, "field \"team\" is required");
+        }
+        team = auth::require_team_role(e, who, request.team, team_role::editor);
+        settings::check_database_count(e, team);
+    }
     check_name(request.name);
-    settings::check_database_count(e, team);
     auto format = request.file_format.value_or("sqlite");
     if (format != "sqlite" && format != "csv" && format != "sql") {
         throw error(errc::invalid_argument, "fileFormat must be \"sqlite\", \"csv\" or \"sql\"");
@@ -118,6 +135,10 @@ create_database_response create_database(engine& eng, const principal& who,
     d.file_format = format;
     d.created_utc = core::now_iso_utc();
     d.ownership_utc = d.created_utc;
+    if (anonymous) {
+        d.visibility = visibility::public_read;
+        d.expires_utc = core::to_iso_utc(core::now() + e.opts.anonymous_database_lifetime);
+    }
 
     auto hosted = e.databases.create(d.id);
     try {
@@ -133,12 +154,15 @@ create_database_response create_database(engine& eng, const principal& who,
             }
         }
         e.catalog.insert_database(d);
+        // Its size cap depends on its record (team, plan): re-read at the next write.
+        e.databases.limits_changed();
     } catch (...) {
         hosted.reset();
         e.databases.remove(d.id);
         throw;
     }
-    return {d.id, team.name, d.ownership_utc};
+    if (anonymous) return {d.id, "", d.ownership_utc, d.readonly_id, d.expires_utc};
+    return {d.id, team.name, d.ownership_utc, std::nullopt, std::nullopt};
 }
 
 database_list list_databases(engine& eng, const principal& who) {

@@ -87,6 +87,8 @@ void tag_invoke(bj::value_from_tag, bj::value& jv, const server_settings& v) {
                 {"from", v.smtp->from},         {"verifyPeer", v.smtp->verify_peer}};
     }
     jv = {{"allowedHosts", bj::value_from(v.allowed_hosts)},
+          {"anonymousDatabases", v.anonymous_databases},
+          {"anonymousMaxDatabaseBytes", bj::value_from(v.anonymous_max_database_bytes)},
           {"envVars", std::move(env)},
           {"limits", limits_json(v.limits)},
           {"maxUploadBytes", bj::value_from(v.max_upload_bytes)},
@@ -104,7 +106,7 @@ server_settings_patch tag_invoke(bj::value_to_tag<server_settings_patch>, const 
     only_keys(o,
               {"allowedHosts", "envVars", "limits", "maxUploadBytes", "plans", "publicUrl",
                "sessionLifetimeHours", "signUp", "smtp", "paddleWebhookKey", "paddleKeySet",
-               "paddlePlans"},
+               "paddlePlans", "anonymousDatabases", "anonymousMaxDatabaseBytes"},
               "the server settings");
     server_settings_patch p;
     if (auto s = json::optional_string(o, "signUp")) {
@@ -153,6 +155,13 @@ server_settings_patch tag_invoke(bj::value_to_tag<server_settings_patch>, const 
         p.smtp = v->is_null() ? std::optional<smtp_settings>() : read_smtp(*v);
     }
     if (o.contains("publicUrl")) p.public_url = json::optional_string(o, "publicUrl");
+    if (o.contains("anonymousDatabases")) {
+        p.anonymous_databases = json::optional_bool(o, "anonymousDatabases");
+        if (!p.anonymous_databases) json::fail("anonymousDatabases must be true or false");
+    }
+    if (o.contains("anonymousMaxDatabaseBytes")) {
+        p.anonymous_max_database_bytes = optional_size(o, "anonymousMaxDatabaseBytes");
+    }
     if (o.contains("paddleWebhookKey")) {
         p.paddle_webhook_key = json::optional_string(o, "paddleWebhookKey");
     }

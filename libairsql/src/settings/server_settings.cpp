@@ -263,6 +263,14 @@ server_settings applied(const engine::impl& e, server_settings s, const server_s
             s.smtp = std::move(smtp);
         }
     }
+    if (p.anonymous_databases) s.anonymous_databases = *p.anonymous_databases;
+    if (p.anonymous_max_database_bytes) {
+        if (*p.anonymous_max_database_bytes) {
+            check_limits(e, {std::nullopt, **p.anonymous_max_database_bytes},
+                         "anonymousMaxDatabaseBytes");
+        }
+        s.anonymous_max_database_bytes = *p.anonymous_max_database_bytes;
+    }
     if (p.paddle_webhook_key) {
         if (*p.paddle_webhook_key) {
             const auto& k = **p.paddle_webhook_key;
@@ -411,6 +419,10 @@ std::uint64_t max_database_bytes_for(engine::impl& e, std::string_view db_id) {
     auto team = e.catalog.find_team_by_id(db->team_id);
     if (!team) return cap;
     auto limits = limits_for_team(e, *team);
+    if (db->expires_utc) {
+        // Anonymous databases have their own cap.
+        if (auto anon = current(e)->anonymous_max_database_bytes) return std::min(cap, *anon);
+    }
     return limits.max_database_bytes ? std::min(cap, *limits.max_database_bytes) : cap;
 }
 
