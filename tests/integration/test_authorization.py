@@ -290,6 +290,20 @@ class AuthorizationMatrix(ServerModuleTest):
         self.run_route("PATCH /api/settings",
                        expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
                        lambda p, c: c.patch("/api/settings", {"allowedHosts": [f"{p}.example"]}))
+        self.run_route("GET /api/settings/env",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.get("/api/settings/env"))
+        self.run_route("POST /api/settings/env",
+                       expect(403, sadmin=201, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.post("/api/settings/env", {"name": "MATRIX", "value": p}))
+        self.run_route("PATCH /api/settings/env/:var",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.patch("/api/settings/env/MATRIX", {"value": p}))
+        self.run_route("DELETE /api/settings/env/:var",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.delete("/api/settings/env/MATRIX"),
+                       order=("anon", "owner", "other", "viewer", "editor", *TOKENS, "readonly",
+                              "sadmin"))
         hosts = self.client.get("/api/settings", token=self.sessions["sadmin"]).body
         self.assertEqual(hosts["allowedHosts"], ["sadmin.example"], "refusals changed nothing")
 

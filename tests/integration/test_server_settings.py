@@ -230,6 +230,34 @@ class ServerSettings(ServerModuleTest):
         self.assertEqual(s["envVars"], [])
 
 
+    def test_env_routes_one_variable_at_a_time(self):
+        c, admin = self.client, self.admin
+        self.assertStatus(self.patch({"envVars": []}), 200)
+        r = c.post("/api/settings/env", {"name": "ENVIRONMENT", "value": "development"},
+                   token=admin)
+        self.assertStatus(r, 201)
+        self.assertEqual((r.body["name"], r.body["value"]), ("ENVIRONMENT", "development"))
+        created = r.body["created_utc"]
+        self.assertJsonError(c.post("/api/settings/env", {"name": "ENVIRONMENT", "value": "x"},
+                                    token=admin), 409)
+        self.assertJsonError(c.post("/api/settings/env", {"name": "1BAD", "value": "x"},
+                                    token=admin), 400)
+        self.assertStatus(c.patch("/api/settings/env/ENVIRONMENT",
+                                  {"name": "STAGE", "value": "production"}, token=admin), 200)
+        vars_ = c.get("/api/settings/env", token=admin).body["envVars"]
+        self.assertEqual(vars_, [{"created_utc": created, "name": "STAGE",
+                                  "value": "production"}])
+        self.assertEqual(self.get_settings()["envVars"], vars_, "the same list as envVars")
+        self.assertJsonError(c.patch("/api/settings/env/NOPE", {"value": "x"}, token=admin), 404)
+        self.assertJsonError(c.delete("/api/settings/env/NOPE", token=admin), 404)
+        for token, status in ((None, 401), (self.user, 403)):
+            self.assertJsonError(c.get("/api/settings/env", token=token), status)
+            self.assertJsonError(c.post("/api/settings/env", {"name": "X", "value": "y"},
+                                        token=token), status)
+            self.assertJsonError(c.delete("/api/settings/env/STAGE", token=token), status)
+        self.assertStatus(c.delete("/api/settings/env/STAGE", token=admin), 200)
+        self.assertEqual(c.get("/api/settings/env", token=admin).body["envVars"], [])
+
 class ServerSettingsPersist(ServerModuleTest):
 
     def test_settings_survive_a_restart(self):

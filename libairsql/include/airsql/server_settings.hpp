@@ -131,6 +131,18 @@ server_settings get_server_settings(engine& eng, const principal& who);
 server_settings update_server_settings(engine& eng, const principal& who,
                                        const server_settings_patch& patch);
 
+/// Server-wide environment variables one at a time (`/api/settings/env`), server admins
+/// only, with the rules of `envVars`: `add_server_env_var` (`already_exists` for a taken
+/// name), `update_server_env_var` (new name and/or value; `not_found`, `already_exists`),
+/// `delete_server_env_var` (`not_found`). Each returns the variable as stored (or nothing).
+std::vector<server_env_var> list_server_env_vars(engine& eng, const principal& who);
+server_env_var add_server_env_var(engine& eng, const principal& who, const std::string& name,
+                                  const std::string& value);
+server_env_var update_server_env_var(engine& eng, const principal& who, std::string_view name,
+                                     const std::optional<std::string>& new_name,
+                                     const std::optional<std::string>& new_value);
+void delete_server_env_var(engine& eng, const principal& who, std::string_view name);
+
 /// The current settings, including secrets (SMTP password, environment variable values), for
 /// library code and embedding hosts (e.g. the functions runtime reads `allowed_hosts` and
 /// `env_vars` from here). No principal check: never hand the result to a caller. The snapshot

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <iostream>
 #include <set>
 
@@ -370,6 +371,88 @@ server_settings update_server_settings(engine& eng, const principal& who,
     // Size limits may have changed: hosted databases apply them at their next write.
     e.databases.limits_changed();
     return without_secrets(std::move(next));
+}
+
+namespace {
+
+// Applies a change of the variable list through the one validated update path.
+std::vector<server_env_var> with_env_vars(
+    engine& eng, const principal& who,
+    const std::function<void(std::vector<server_env_var>&)>& change) {
+    require_server_admin(who);
+    auto& e = eng.internals();
+    std::lock_guard update_lock(e.settings_update_mutex);
+    auto vars = current_server_settings(eng)->env_vars;
+    change(vars);
+    server_settings_patch p;
+    p.env_vars = vars;
+    auto next = applied(e, *current_server_settings(eng), p, true);
+    e.catalog.set_server_setting(settings_key, to_storage(next));
+    {
+        std::lock_guard lock(e.settings_mutex);
+        e.settings = std::make_shared<const server_settings>(next);
+    }
+    return next.env_vars;
+}
+
+server_env_var find_var(const std::vector<server_env_var>& vars, std::string_view name) {
+    for (const auto& v : vars) {
+        if (v.name == name) return v;
+    }
+    throw error(errc::internal, "variable vanished");
+}
+
+[[noreturn]] void no_such_var(std::string_view name) {
+    throw error(errc::not_found,
+                fmt::format("there is no environment variable \"{}\"",
+                            json::to_valid_utf8(std::string(name.substr(0, 200)))));
+}
+
+}  // namespace
+
+std::vector<server_env_var> list_server_env_vars(engine& eng, const principal& who) {
+    require_server_admin(who);
+    return current_server_settings(eng)->env_vars;
+}
+
+server_env_var add_server_env_var(engine& eng, const principal& who, const std::string& name,
+                                  const std::string& value) {
+    auto vars = with_env_vars(eng, who, [&](std::vector<server_env_var>& v) {
+        for (const auto& o : v) {
+            if (o.name == name) {
+                throw error(errc::already_exists,
+                            fmt::format("an environment variable \"{}\" exists already", name));
+            }
+        }
+        v.push_back({name, value, ""});
+    });
+    return find_var(vars, name);
+}
+
+server_env_var update_server_env_var(engine& eng, const principal& who, std::string_view name,
+                                     const std::optional<std::string>& new_name,
+                                     const std::optional<std::string>& new_value) {
+    auto target = new_name.value_or(std::string(name));
+    auto vars = with_env_vars(eng, who, [&](std::vector<server_env_var>& v) {
+        auto it = std::find_if(v.begin(), v.end(), [&](const auto& o) { return o.name == name; });
+        if (it == v.end()) no_such_var(name);
+        if (target != name &&
+            std::any_of(v.begin(), v.end(), [&](const auto& o) { return o.name == target; })) {
+            throw error(errc::already_exists,
+                        fmt::format("an environment variable \"{}\" exists already", target));
+        }
+        it->name = target;
+        if (new_value) it->value = *new_value;
+    });
+    return find_var(vars, target);
+}
+
+void delete_server_env_var(engine& eng, const principal& who, std::string_view name) {
+    with_env_vars(eng, who, [&](std::vector<server_env_var>& v) {
+        auto it = std::find_if(v.begin(), v.end(), [&](const auto& o) { return o.name == name; });
+        if (it == v.end()) no_such_var(name);
+        v.erase(it);
+    });
 }
 
 std::shared_ptr<const server_settings> current_server_settings(engine& eng) {
