@@ -97,8 +97,8 @@ struct create_database_response {
     std::string owner_name;  ///< the owning team
     std::string ownership_utc;
     /// Anonymous databases only: the read-only id (shown here once) and the expiry time.
-    std::optional<std::string> readonly_id;
-    std::optional<std::string> expires_utc;
+    std::optional<std::string> readonly_id = std::nullopt;
+    std::optional<std::string> expires_utc = std::nullopt;
     bool operator==(const create_database_response&) const = default;
 };
 

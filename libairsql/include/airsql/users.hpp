@@ -22,7 +22,7 @@ struct sign_up_request {
     /// JSON "invite_key": the key of an invitation mail (mail.hpp). It must be for
     /// `email_address`; it is used up, the user joins the invitation's team, and sign-up is
     /// allowed whatever the sign-up policy.
-    std::optional<std::string> invite_key;
+    std::optional<std::string> invite_key = std::nullopt;
     bool operator==(const sign_up_request&) const = default;
 };
 
