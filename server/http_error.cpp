@@ -4,6 +4,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
+#include <string>
+
 #include "airsql/json.hpp"
 
 namespace airsql::server {
@@ -53,7 +56,12 @@ http_response error_response(int status, std::string_view code, std::string_view
 }
 
 http_response error_response(const error& e) {
-    return error_response(http_status(e.code()), to_string(e.code()), e.what());
+    auto res = error_response(http_status(e.code()), to_string(e.code()), e.what());
+    if (const auto* limited = dynamic_cast<const rate_limited_error*>(&e)) {
+        res.headers.emplace_back(
+            "Retry-After", std::to_string(std::max<long long>(1, limited->retry_after().count())));
+    }
+    return res;
 }
 
 }  // namespace airsql::server

@@ -475,6 +475,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                 }
             }
         }
+        request.client_address = conn->address;
 
         // Refuse beyond the address's concurrent requests. Else answer from memory right here
         // if the library can (cached GraphQL responses), else on the worker pool, in the

@@ -24,6 +24,9 @@ struct http_request {
     /// For routes registered with `body_to_file`: the body was streamed to this temporary file
     /// (and `body` is empty). The session deletes the file after the response.
     std::filesystem::path body_file;
+    /// The peer's IP address as text (e.g. "127.0.0.1", "::1"); empty when unknown. Rate
+    /// limits and anonymous quotas count by it.
+    std::string client_address;
 
     std::string_view header(std::string_view name) const { return find_header(headers, name); }
 };

@@ -264,7 +264,35 @@ int main(int argc, char** argv) {
                    "NAME=value: an environment variable of every function; repeat for more");
     app.add_flag("!--no-access-log", server_opts.access_log, "do not log each request")
         ->envname("AIRSQL_ACCESS_LOG");
+    app.add_option_function<std::int64_t>(
+           "--anonymous-database-lifetime-s",
+           [&](std::int64_t s) {
+               engine_opts.anonymous_database_lifetime = std::chrono::seconds(s);
+           },
+           "how long anonymous databases live (when the server settings allow them)")
+        ->envname("AIRSQL_ANONYMOUS_DATABASE_LIFETIME_S")
+        ->default_str(std::to_string(engine_opts.anonymous_database_lifetime.count()));
+    app.add_option_function<std::int64_t>(
+           "--expiry-sweep-interval-s",
+           [&](std::int64_t s) { engine_opts.expiry_sweep_interval = std::chrono::seconds(s); },
+           "how often expired anonymous databases are looked for")
+        ->envname("AIRSQL_EXPIRY_SWEEP_INTERVAL_S")
+        ->default_str(std::to_string(engine_opts.expiry_sweep_interval.count()));
+    bool no_rate_limits = false;
+    app.add_flag("--no-rate-limits", no_rate_limits,
+                 "turn off the rate limits of login, sign-up, password reset and invitations "
+                 "(for test suites that sign up many users from one address)")
+        ->envname("AIRSQL_NO_RATE_LIMITS");
     CLI11_PARSE(app, argc, argv);
+    if (no_rate_limits) {
+        for (auto* limit :
+             {&engine_opts.login_per_address, &engine_opts.login_failures_per_account,
+              &engine_opts.sign_up_per_address, &engine_opts.password_reset_per_address,
+              &engine_opts.password_reset_per_account, &engine_opts.invite_per_account,
+              &engine_opts.anonymous_databases_per_address}) {
+            limit->burst = 0;
+        }
+    }
 
     try {
         engine_opts.data_dir = data_dir;

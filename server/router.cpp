@@ -5,11 +5,11 @@
 
 #include <atomic>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -18,6 +18,7 @@
 #include "airsql/error.hpp"
 #include "airsql/json.hpp"
 #include "airsql/memory_only.hpp"
+#include "airsql/server_settings.hpp"
 #include "http_error.hpp"
 #include "routes/routes.hpp"
 
@@ -65,9 +66,7 @@ std::string cookie_value(std::string_view cookies, std::string_view name) {
     return {};
 }
 
-void add_cors(http_response& res) {
-    res.headers.emplace_back("Access-Control-Allow-Origin", "*");
-}
+void add_cors(http_response& res) { res.headers.emplace_back("Access-Control-Allow-Origin", "*"); }
 
 bool is_state_changing(std::string_view method) {
     return method != "GET" && method != "HEAD" && method != "OPTIONS";
@@ -112,11 +111,11 @@ credentials credentials_of(const http_request& req, bool state_changing) {
     credentials c;
     auto auth = req.header("Authorization");
     if (!auth.empty()) {
-        if (auth.size() < 7 || !std::equal(auth.begin(), auth.begin() + 7, "Bearer ",
-                                           [](char a, char b) {
-                                               return std::tolower(static_cast<unsigned char>(a)) ==
-                                                      std::tolower(static_cast<unsigned char>(b));
-                                           })) {
+        if (auth.size() < 7 ||
+            !std::equal(auth.begin(), auth.begin() + 7, "Bearer ", [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
+            })) {
             throw error(errc::unauthenticated,
                         "the Authorization header must be \"Bearer <token>\"");
         }
@@ -131,6 +130,7 @@ credentials credentials_of(const http_request& req, bool state_changing) {
     c.origin = std::string(req.header("Origin"));
     c.sec_fetch_site = std::string(req.header("Sec-Fetch-Site"));
     c.host = std::string(req.header("Host"));
+    c.client_address = req.client_address;
     return c;
 }
 
@@ -146,9 +146,9 @@ boost::json::value route_context::json_body() const {
     auto v = boost::json::parse(req.body, ec, {}, opts);
     if (ec) {
         throw error(errc::invalid_argument,
-                    req.body.empty() ? std::string("the request needs a JSON body")
-                                     : fmt::format("request body is not valid JSON: {}",
-                                                   ec.message()));
+                    req.body.empty()
+                        ? std::string("the request needs a JSON body")
+                        : fmt::format("request body is not valid JSON: {}", ec.message()));
     }
     return v;
 }
@@ -190,7 +190,12 @@ std::optional<std::uint64_t> router::body_file_limit(std::string_view method,
                 const auto& p = r.segments[i];
                 match = (!p.empty() && p.front() == ':') ? !segments[i].empty() : p == segments[i];
             }
-            if (match) return r.max_body_bytes;
+            if (match) {
+                // The server settings' upload cap (maxUploadBytes) lowers the route's own.
+                auto cap = effective_upload_cap(eng_, UINT64_MAX);
+                if (cap == UINT64_MAX) return r.max_body_bytes;
+                return r.max_body_bytes == 0 ? cap : std::min(r.max_body_bytes, cap);
+            }
         }
     } catch (...) {
     }
@@ -299,25 +304,26 @@ http_response router::dispatch(const http_request& req, bool inline_only) const 
     }
     if (inline_only) throw not_inline{};
     if (allowed.empty()) {
-        return error_response(404, "not_found",
-                              fmt::format("no route for {} {}", req.method,
-                                          std::string(parsed->encoded_path())));
+        return error_response(
+            404, "not_found",
+            fmt::format("no route for {} {}", req.method, std::string(parsed->encoded_path())));
     }
     if (req.method == "OPTIONS") {
         http_response res;
         res.status = 204;
         res.content_type.clear();
         allowed.push_back("OPTIONS");
-        res.headers.emplace_back("Access-Control-Allow-Methods", fmt::format("{}", fmt::join(allowed, ", ")));
+        res.headers.emplace_back("Access-Control-Allow-Methods",
+                                 fmt::format("{}", fmt::join(allowed, ", ")));
         // Every request header the API reads.
         res.headers.emplace_back("Access-Control-Allow-Headers",
                                  "Content-Type, Authorization, Accept, X-Airsql-Schema");
         res.headers.emplace_back("Access-Control-Max-Age", "86400");
         return res;
     }
-    auto res = error_response(405, "method_not_allowed",
-                              fmt::format("{} is not allowed here; use {}", req.method,
-                                          fmt::join(allowed, ", ")));
+    auto res = error_response(
+        405, "method_not_allowed",
+        fmt::format("{} is not allowed here; use {}", req.method, fmt::join(allowed, ", ")));
     res.headers.emplace_back("Allow", fmt::format("{}", fmt::join(allowed, ", ")));
     return res;
 }

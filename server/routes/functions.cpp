@@ -122,38 +122,6 @@ void add_function_routes(router& r) {
                   {"invocations", bj::value_from(list_function_invocations(
                                       c.eng, c.who(), c.param("dbId"), c.param("funcId")))}});
           });
-    constexpr const char* env_example =
-        R"({"created_utc": "2022-01-01T00:00:00.000Z", "name": "ENVIRONMENT", "value": "production"})";
-    r.add("GET", "/api/settings/env",
-          {"Functions", "The server-wide environment variables of functions (server admins).", "",
-           std::string(R"({"envVars": [)") + env_example + "]}"},
-          [](route_context& c) {
-              return json_response(
-                  bj::object{{"envVars", bj::value_from(list_server_env_vars(c.eng, c.who()))}});
-          });
-    r.add("POST", "/api/settings/env",
-          {"Functions",
-           "Adds a server-wide environment variable of functions (server admins); a database's "
-           "own variable of the same name wins.",
-           R"({"name": "ENVIRONMENT", "value": "development"})", env_example},
-          [](route_context& c) {
-              return json_response(
-                  bj::value_from(add_server_env_var(c.eng, c.who(), c.body_as<env_var_input>())),
-                  201);
-          });
-    r.add("PATCH", "/api/settings/env/:varName",
-          {"Functions", "Renames and/or revalues a server-wide variable (server admins).",
-           R"({"name": "ENVIRONMENT", "value": "development"})", "{}"},
-          [](route_context& c) {
-              update_server_env_var(c.eng, c.who(), c.param("varName"), c.body_as<env_var_patch>());
-              return json_response(bj::object{});
-          });
-    r.add("DELETE", "/api/settings/env/:varName",
-          {"Functions", "Deletes a server-wide variable (server admins).", "", "{}"},
-          [](route_context& c) {
-              delete_server_env_var(c.eng, c.who(), c.param("varName"));
-              return json_response(bj::object{});
-          });
     for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
         r.add(method, "/fns/:funcId",
               {"Functions",

@@ -229,8 +229,10 @@ class Server:
     `data_dir` is given). Context manager; `stop()` sends SIGTERM and checks exit code 0."""
 
     def __init__(self, data_dir: str | os.PathLike | None = None, extra_args=(), host="127.0.0.1",
-                 startup_timeout: float = 20, preexec_fn=None):
-        """`preexec_fn` runs in the child before exec (e.g. to set a resource limit)."""
+                 startup_timeout: float = 20, preexec_fn=None, rate_limits: bool = False):
+        """`preexec_fn` runs in the child before exec (e.g. to set a resource limit).
+        Rate limits of account actions are off unless `rate_limits` (tests sign up and log in
+        many users from one address)."""
         self.binary = server_binary()
         self.preexec_fn = preexec_fn
         self._own_tmp = None
@@ -238,7 +240,7 @@ class Server:
             self._own_tmp = tempfile.mkdtemp(prefix="airsql-it-")
             data_dir = os.path.join(self._own_tmp, "data")
         self.data_dir = str(data_dir)
-        self.extra_args = list(extra_args)
+        self.extra_args = list(extra_args) + ([] if rate_limits else ["--no-rate-limits"])
         self.host = host
         self.startup_timeout = startup_timeout
         self.proc: subprocess.Popen | None = None
@@ -502,11 +504,12 @@ class ServerModuleTest(ServerTestCase):
     """One server per test class (setUpClass), stopped gracefully in tearDownClass."""
 
     server_args: tuple = ()
+    rate_limits: bool = False
     server: Server
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(extra_args=cls.server_args).start()
+        cls.server = Server(extra_args=cls.server_args, rate_limits=cls.rate_limits).start()
         cls.client = cls.server.client()
 
     @classmethod

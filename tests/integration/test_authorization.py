@@ -164,6 +164,55 @@ class AuthorizationMatrix(ServerModuleTest):
                        expect(404, admins=200, anonymous=401, tokens=(TOKEN_REFUSED, 404)),
                        lambda p, c: c.get(f"/api/users/{owner}"))
 
+    def test_account_mail_routes(self):
+        self.run_route("POST /api/users/reset-password", expect(200),
+                       lambda p, c: c.post("/api/users/reset-password",
+                                           {"email": f"{unique(p[:5])}@example.org"}))
+        self.run_route("POST /api/users/reset-password/submit", expect(400),
+                       lambda p, c: c.post("/api/users/reset-password/submit",
+                                           {"resetKey": "k" * 43, "password": "long enough pw"}))
+        team = self.team
+        self.run_route("POST /api/users/invite",
+                       expect(403, admins=200, other=404, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.post("/api/users/invite",
+                                           {"email": f"{unique(p[:5])}@example.org",
+                                            "team": team}))
+        self.run_route("GET /api/mail/outbox",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.get("/api/mail/outbox"))
+        # The pages of mail links answer HTML; an unknown key is 404 for everyone.
+        for path in ("/password-reset/", "/verify-email/", "/invitation/"):
+            for p in PRINCIPALS:
+                with self.subTest(route=f"GET {path}:key", principal=p):
+                    res = self.as_(p).get(path + "k" * 43)
+                    self.assertStatus(res, 404)
+                    self.assertIn("text/html", res.header("Content-Type"))
+
+    def test_billing_events(self):
+        # Authorised by the webhook key alone: no principal gets in without it.
+        self.run_route("POST /api/events/paddle", expect(401),
+                       lambda p, c: c.request("POST", "/api/events/paddle?key=guess",
+                                              raw_body="alert_name=subscription_created",
+                                              headers={"Content-Type":
+                                                       "application/x-www-form-urlencoded"}))
+
+    def test_change_password_and_delete_user(self):
+        dummy = self.names["dummy"]
+        self.run_route("PATCH /api/users/:dummy",
+                       expect(404, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.patch(f"/api/users/{dummy}",
+                                            {"newPassword": "correct horse battery"}))
+        self.assertStatus(login(self.client, dummy), 200, "the admin set the same password")
+
+        def call(p, c):
+            victim, _ = new_user(self.client, unique("vict"))
+            res = c.delete(f"/api/users/{victim}")
+            still = login(self.client, victim).status
+            self.assertEqual(still, 401 if res.status == 200 else 200, f"{victim} after {p}")
+            return res
+        self.run_route("DELETE /api/users/:user",
+                       expect(404, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED), call)
+
     # ---------------------------------------------------------------------------------------
     # Teams
 
@@ -207,6 +256,62 @@ class AuthorizationMatrix(ServerModuleTest):
         self.run_route("DELETE /api/teams/:team/members/:user",
                        expect(403, admins=200, other=404, anonymous=401, tokens=TOKEN_REFUSED),
                        call)
+
+    def test_create_team(self):
+        self.run_route("POST /api/teams", expect(201, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.post("/api/teams", {"name": unique(f"t-{p[:5]}")}))
+
+    def test_patch_team(self):
+        team = self.team
+        self.run_route("PATCH /api/teams/:team (billing email)",
+                       expect(403, admins=200, other=404, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.patch(f"/api/teams/{team}",
+                                            {"billing_email_address": f"{p}@example.org"}))
+        # The plan decides limits: server admins only (and billing events).
+        self.run_route("PATCH /api/teams/:team (plan)",
+                       expect(403, sadmin=200, other=404, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.patch(f"/api/teams/{team}", {"billing_plan": None}))
+
+    def test_delete_team(self):
+        owner = self.sessions["owner"]
+
+        def call(p, c):
+            team = unique("del")
+            self.assertStatus(self.client.post("/api/teams", {"name": team}, token=owner), 201)
+            for member, roles in (("viewer", ["Viewer"]), ("editor", ["Editor"])):
+                self.assertStatus(set_roles(self.client, owner, team, self.names[member], roles),
+                                  200)
+            res = c.delete(f"/api/teams/{team}")
+            still = self.client.get(f"/api/teams/{team}", token=owner).status
+            self.assertEqual(still, 404 if res.status == 200 else 200, f"team after {p}")
+            return res
+        self.run_route("DELETE /api/teams/:team",
+                       expect(403, admins=200, other=404, anonymous=401, tokens=TOKEN_REFUSED),
+                       call)
+
+    def test_server_settings(self):
+        self.run_route("GET /api/settings",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.get("/api/settings"))
+        self.run_route("PATCH /api/settings",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.patch("/api/settings", {"allowedHosts": [f"{p}.example"]}))
+        self.run_route("GET /api/settings/env",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.get("/api/settings/env"))
+        self.run_route("POST /api/settings/env",
+                       expect(403, sadmin=201, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.post("/api/settings/env", {"name": "MATRIX", "value": p}))
+        self.run_route("PATCH /api/settings/env/:var",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.patch("/api/settings/env/MATRIX", {"value": p}))
+        self.run_route("DELETE /api/settings/env/:var",
+                       expect(403, sadmin=200, anonymous=401, tokens=TOKEN_REFUSED),
+                       lambda p, c: c.delete("/api/settings/env/MATRIX"),
+                       order=("anon", "owner", "other", "viewer", "editor", *TOKENS, "readonly",
+                              "sadmin"))
+        hosts = self.client.get("/api/settings", token=self.sessions["sadmin"]).body
+        self.assertEqual(hosts["allowedHosts"], ["sadmin.example"], "refusals changed nothing")
 
     # ---------------------------------------------------------------------------------------
     # Databases

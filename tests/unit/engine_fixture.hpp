@@ -19,6 +19,10 @@ struct engine_fixture {
         o.password_hash_ops = 1;
         o.password_hash_memory = 8 * 1024;
         o.sqlite_heap_limit_bytes = 0;
+        // Tests sign up and log in many users from no address at all.
+        o.login_per_address = o.login_failures_per_account = o.sign_up_per_address = {};
+        o.password_reset_per_address = o.password_reset_per_account = {};
+        o.invite_per_account = o.anonymous_databases_per_address = {};
         return o;
     }
 

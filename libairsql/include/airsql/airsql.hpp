@@ -3,6 +3,7 @@
 #pragma once
 
 #include "airsql/charts.hpp"
+#include "airsql/billing.hpp"
 #include "airsql/csv.hpp"
 #include "airsql/database_files.hpp"
 #include "airsql/databases.hpp"
@@ -10,12 +11,15 @@
 #include "airsql/error.hpp"
 #include "airsql/export.hpp"
 #include "airsql/files.hpp"
+#include "airsql/form_urlencoded.hpp"
 #include "airsql/graphql.hpp"
 #include "airsql/json.hpp"
+#include "airsql/mail.hpp"
 #include "airsql/memory_only.hpp"
 #include "airsql/options.hpp"
 #include "airsql/principal.hpp"
 #include "airsql/prompts.hpp"
+#include "airsql/server_settings.hpp"
 #include "airsql/settings.hpp"
 #include "airsql/sql.hpp"
 #include "airsql/status.hpp"

@@ -85,7 +85,7 @@ struct database_list {
 /// `POST /api/dbs` body.
 struct create_database_request {
     std::string name;                        ///< 1–100 characters
-    std::string team;                        ///< owning team; the caller must be its Editor
+    std::string team;  ///< owning team; the caller must be its Editor ("" for anonymous ones)
     std::optional<std::string> query;        ///< SQL script run in the new database
     std::optional<std::string> file_format;  ///< "sqlite" (default), "csv" or "sql"
     bool operator==(const create_database_request&) const = default;
@@ -96,6 +96,9 @@ struct create_database_response {
     std::string id;
     std::string owner_name;  ///< the owning team
     std::string ownership_utc;
+    /// Anonymous databases only: the read-only id (shown here once) and the expiry time.
+    std::optional<std::string> readonly_id = std::nullopt;
+    std::optional<std::string> expires_utc = std::nullopt;
     bool operator==(const create_database_response&) const = default;
 };
 

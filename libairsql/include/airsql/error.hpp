@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -40,6 +41,18 @@ public:
 
 private:
     errc code_;
+};
+
+/// `errc::rate_limited`, with the time after which a retry may succeed (HTTP `Retry-After`).
+class rate_limited_error : public error {
+  public:
+    rate_limited_error(const std::string& message, std::chrono::seconds retry_after)
+        : error(errc::rate_limited, message), retry_after_(retry_after) {}
+
+    std::chrono::seconds retry_after() const noexcept { return retry_after_; }
+
+  private:
+    std::chrono::seconds retry_after_;
 };
 
 }  // namespace airsql

@@ -197,18 +197,9 @@ std::vector<function_invocation> list_function_invocations(engine& eng, const pr
 function_response call_function(engine& eng, const principal& who, std::string_view function_id,
                                 const function_call& call);
 
-/// Server-wide environment variables of functions (`/api/settings/env`), for server admins
-/// only (`unauthenticated` for anonymous callers, `permission_denied` for everyone else).
-/// Stored in the catalog's server settings (key "envVars"); every function gets them, under
-/// the database's own variables of the same name. Names and values are validated as the
-/// database's (`invalid_argument`); `already_exists` / `not_found` as there; at most
-/// `options::max_env_vars_per_database` of them (`failed_precondition`). Values are never
-/// logged.
-std::vector<env_var> list_server_env_vars(engine& eng, const principal& who);
-env_var add_server_env_var(engine& eng, const principal& who, const env_var_input& var);
-void update_server_env_var(engine& eng, const principal& who, std::string_view name,
-                           const env_var_patch& patch);
-void delete_server_env_var(engine& eng, const principal& who, std::string_view name);
+/// Server-wide environment variables and allowed hosts come from the server settings
+/// (server_settings.hpp: `envVars`, `allowedHosts`, and `/api/settings/env`).
+
 
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_diagnostic& v);
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_info& v);

@@ -11,6 +11,13 @@
 
 namespace airsql {
 
+/// A token bucket: up to `burst` attempts at once, then one more every `refill_every`.
+/// `burst` 0 turns the limit off.
+struct rate_limit {
+    std::uint32_t burst = 0;
+    std::chrono::milliseconds refill_every{0};
+};
+
 /// How an `engine` is configured. An aggregate: set the fields you need, keep the defaults
 /// for the rest. Every limit here is enforced by the library, so an embedding host gets the
 /// same protection as `airsql-server`.
@@ -247,6 +254,29 @@ struct options {
     /// Function runtimes (one Deno process per active version) kept warm; beyond it the least
     /// recently used is stopped.
     std::size_t function_max_warm_runtimes = 16;
+
+    /// Rate limits (token buckets, kept in memory) of the account actions anyone can start.
+    /// Past one, the call fails with `rate_limited_error` (HTTP 429 with Retry-After) before
+    /// any password is hashed. Addresses count by `principal::client_address` (IPv6 by /64).
+    /// Logins per client address.
+    rate_limit login_per_address{30, std::chrono::seconds(2)};
+    /// Failed logins per username, from anywhere (a correct password costs nothing here, but
+    /// once the bucket is empty even the right password waits for it to refill).
+    rate_limit login_failures_per_account{10, std::chrono::seconds(30)};
+    /// Sign-ups per client address.
+    rate_limit sign_up_per_address{10, std::chrono::seconds(60)};
+    /// Password-reset requests per client address and per email address.
+    rate_limit password_reset_per_address{10, std::chrono::seconds(60)};
+    rate_limit password_reset_per_account{3, std::chrono::minutes(10)};
+    /// Invitations per inviting user.
+    rate_limit invite_per_account{30, std::chrono::seconds(60)};
+    /// Anonymous databases (server settings `anonymousDatabases`): creations per client
+    /// address, their lifetime, and how often expired ones are looked for and deleted.
+    rate_limit anonymous_databases_per_address{5, std::chrono::minutes(10)};
+    std::chrono::seconds anonymous_database_lifetime{10 * 24 * 3600};
+    std::chrono::seconds expiry_sweep_interval{60};
+    /// Most token buckets kept (each ~100 bytes); beyond it full buckets are dropped first.
+    std::size_t rate_limit_max_buckets = 100'000;
 };
 
 }  // namespace airsql

@@ -23,6 +23,12 @@ public:
     /// Anonymous caller (the default).
     principal() = default;
     static principal anonymous() { return {}; }
+    /// Anonymous caller seen at `client_address` (rate limits of anonymous actions count by it).
+    static principal anonymous(std::string client_address) {
+        principal p;
+        p.client_address_ = std::move(client_address);
+        return p;
+    }
 
     /// Holder of the read-only id `readonly_id`: may read that one database and nothing else.
     static principal readonly_link(std::string readonly_id);
@@ -42,7 +48,12 @@ public:
     /// The read-only id, for `principal_kind::readonly_link`; empty otherwise.
     const std::string& readonly_id() const noexcept { return readonly_id_; }
 
-private:
+    /// The network address the call came from, as the transport reported it ("" if unknown).
+    /// Sign-up, login, password reset, invitations and anonymous databases are rate-limited by
+    /// it (see `options`).
+    const std::string& client_address() const noexcept { return client_address_; }
+
+  private:
     friend struct principal_access;
     principal_kind kind_ = principal_kind::anonymous;
     std::int64_t user_id_ = 0;
@@ -51,6 +62,7 @@ private:
     std::int64_t session_id_ = 0;
     std::int64_t token_id_ = 0;
     std::string readonly_id_;
+    std::string client_address_;
 };
 
 /// Credentials of one request, as a transport found them.
@@ -66,6 +78,8 @@ struct credentials {
     std::string origin;
     std::string sec_fetch_site;
     std::string host;
+    /// The peer's IP address as text; copied into the principal.
+    std::string client_address;
 };
 
 /// Name of the session cookie that `login` results are meant to be stored in.

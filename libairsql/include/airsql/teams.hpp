@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "airsql/patch.hpp"
+
 namespace airsql {
 
 class engine;
@@ -75,6 +77,41 @@ struct member_roles_request {
     bool operator==(const member_roles_request&) const = default;
 };
 
+/// `POST /api/teams` body.
+struct create_team_request {
+    std::string name;  ///< 2–64 of letters, digits, space, '.', '_', '-'; no space at the ends
+    bool operator==(const create_team_request&) const = default;
+};
+
+/// `PATCH /api/teams/:teamName` body (the reference's keys).
+struct team_patch {
+    std::optional<std::string> name;
+    patch<std::string> billing_email_address;
+    patch<std::string> billing_plan;
+    patch<std::int64_t> billing_subscription_id;
+    bool operator==(const team_patch&) const = default;
+};
+
+/// Creates a team with the caller as its Admin. Signed-in users only (`unauthenticated`,
+/// `permission_denied` for tokens); `invalid_argument` for a bad name, `already_exists` when a
+/// team or user has it. The caller's membership counts nowhere else; limits apply per team.
+team_info create_team(engine& eng, const principal& who, const create_team_request& request);
+
+/// Renames a team and/or changes its billing fields; returns the team as `get_team`. Team
+/// Admins and server admins; `billing_plan` and `billing_subscription_id` decide limits, so
+/// only server admins (and billing events) may set them (`permission_denied`). A personal
+/// team keeps its user's name (`failed_precondition`). Databases, members and tokens stay
+/// attached (they refer to the team, not its name).
+team_info update_team(engine& eng, const principal& who, std::string_view team_name,
+                      const team_patch& patch);
+
+/// Deletes a team with its memberships and API tokens. Team Admins and server admins. A
+/// personal team cannot be deleted while its user exists (`failed_precondition`); nor can a
+/// team that owns databases unless `delete_databases`, which deletes them and their files
+/// first (`failed_precondition` otherwise).
+void delete_team(engine& eng, const principal& who, std::string_view team_name,
+                 bool delete_databases);
+
 /// A team with its databases. Members of the team and server admins only.
 /// Throws `not_found` for an unknown team (or one the caller cannot see),
 /// `unauthenticated` for anonymous callers.
@@ -101,5 +138,8 @@ void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const team_
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const team_members& v);
 member_roles_request tag_invoke(boost::json::value_to_tag<member_roles_request>,
                                 const boost::json::value& jv);
+create_team_request tag_invoke(boost::json::value_to_tag<create_team_request>,
+                               const boost::json::value& jv);
+team_patch tag_invoke(boost::json::value_to_tag<team_patch>, const boost::json::value& jv);
 
 }  // namespace airsql

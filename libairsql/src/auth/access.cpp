@@ -61,6 +61,14 @@ database_access access_to(engine::impl& eng, const principal& who,
                           const catalog::database_record& record) {
     database_access public_access;
     public_access.read = record.visibility == visibility::public_read;
+    if (record.expires_utc && record.team_name == anonymous_team_name) {
+        // An anonymous database: its id is the capability. Whoever knows it reads and writes
+        // (schema too); nobody manages it (settings, deletion, moving): it expires.
+        if (who.kind() == principal_kind::readonly_link) {
+            return {who.readonly_id() == record.readonly_id, false, false, false, false};
+        }
+        return {true, true, true, true, false};
+    }
     switch (who.kind()) {
         case principal_kind::anonymous:
             return public_access;

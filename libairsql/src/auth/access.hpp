@@ -13,6 +13,9 @@
 
 namespace airsql::auth {
 
+/// The system team that owns anonymous databases (a name no user or team can take).
+inline constexpr const char* anonymous_team_name = "(anonymous)";
+
 /// What a principal may do with one database.
 struct database_access {
     bool read = false;    ///< query data and schema

@@ -34,7 +34,17 @@ principal principal::readonly_link(std::string readonly_id) {
     return principal_access::readonly(std::move(readonly_id));
 }
 
+namespace {
+principal resolve(engine& eng, const credentials& creds);
+}  // namespace
+
 principal authenticate(engine& eng, const credentials& creds) {
+    return principal_access::with_address(resolve(eng, creds), creds.client_address);
+}
+
+namespace {
+
+principal resolve(engine& eng, const credentials& creds) {
     auto& e = eng.internals();
     bool from_cookie = creds.bearer.empty();
     const std::string& secret = from_cookie ? creds.session_cookie : creds.bearer;
@@ -54,5 +64,7 @@ principal authenticate(engine& eng, const credentials& creds) {
     return principal_access::user(session->user_id, session->username, session->server_admin,
                                   session->session_id);
 }
+
+}  // namespace
 
 }  // namespace airsql

@@ -24,6 +24,10 @@ struct principal_access {
         p.token_id_ = token_id;
         return p;
     }
+    static principal with_address(principal p, std::string client_address) {
+        p.client_address_ = std::move(client_address);
+        return p;
+    }
     static principal readonly(std::string readonly_id) {
         principal p;
         p.kind_ = principal_kind::readonly_link;

@@ -91,3 +91,100 @@ void remove_team_member(engine& eng, const principal& who, std::string_view team
 }
 
 }  // namespace airsql
+
+namespace airsql {
+
+namespace {
+
+void check_team_name(const std::string& n) {
+    auto ok_char = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == ' ' || c == '.' || c == '_' || c == '-';
+    };
+    if (n.size() < 2 || n.size() > 64 || !std::all_of(n.begin(), n.end(), ok_char) ||
+        n.front() == ' ' || n.back() == ' ' || n.find("  ") != std::string::npos) {
+        throw error(errc::invalid_argument,
+                    "a team name must have 2–64 letters, digits, spaces, '.', '_' or '-', "
+                    "without spaces at either end");
+    }
+}
+
+void check_billing_email(const std::optional<std::string>& e) {
+    if (!e) return;
+    auto at = e->find('@');
+    if (e->size() > 254 || at == std::string::npos || at == 0 ||
+        e->find('@', at + 1) != std::string::npos || e->find('.', at) == std::string::npos ||
+        std::any_of(e->begin(), e->end(),
+                    [](char c) { return static_cast<unsigned char>(c) <= ' '; })) {
+        throw error(errc::invalid_argument, "billing_email_address is not an email address");
+    }
+}
+
+}  // namespace
+
+team_info create_team(engine& eng, const principal& who, const create_team_request& request) {
+    auth::require_user(who);
+    check_team_name(request.name);
+    auto& e = eng.internals();
+    e.catalog.create_team(request.name, who.user_id(), core::now_iso_utc());
+    return get_team(eng, who, request.name);
+}
+
+team_info update_team(engine& eng, const principal& who, std::string_view team_name,
+                      const team_patch& patch) {
+    auto& e = eng.internals();
+    auto team = auth::require_team_role(e, who, team_name, team_role::admin);
+    if ((patch.billing_plan || patch.billing_subscription_id) && !who.is_server_admin()) {
+        throw error(errc::permission_denied,
+                    "billing_plan and billing_subscription_id are set by billing events or "
+                    "server admins");
+    }
+    if (patch.name) check_team_name(*patch.name);
+    if (patch.billing_email_address) check_billing_email(*patch.billing_email_address);
+    if (patch.billing_plan && *patch.billing_plan &&
+        ((*patch.billing_plan)->empty() || (*patch.billing_plan)->size() > 64)) {
+        throw error(errc::invalid_argument, "billing_plan must have 1–64 characters");
+    }
+    if (patch.name && *patch.name != team.name) {
+        if (team.personal_user_id) {
+            throw error(errc::failed_precondition, "a personal team keeps the name of its user");
+        }
+        e.catalog.rename_team(team.id, *patch.name);
+        team.name = *patch.name;
+    }
+    if (patch.billing_email_address || patch.billing_plan || patch.billing_subscription_id) {
+        auto b = team.billing.value_or(billing_info{});
+        if (patch.billing_email_address) b.email_address = *patch.billing_email_address;
+        if (patch.billing_plan) b.plan = *patch.billing_plan;
+        if (patch.billing_subscription_id) b.subscription_id = *patch.billing_subscription_id;
+        bool empty = !b.email_address && !b.plan && !b.subscription_id;
+        e.catalog.set_team_billing(team.id, empty ? std::nullopt : std::optional(b));
+        // The plan decides the size cap of the team's databases.
+        if (patch.billing_plan) e.databases.limits_changed();
+    }
+    return get_team(eng, who, team.name);
+}
+
+void delete_team(engine& eng, const principal& who, std::string_view team_name,
+                 bool delete_databases) {
+    auto& e = eng.internals();
+    auto team = auth::require_team_role(e, who, team_name, team_role::admin);
+    if (team.personal_user_id) {
+        throw error(errc::failed_precondition, "a personal team goes only with its user's account");
+    }
+    auto dbs = e.catalog.databases_of_team(team.id);
+    if (!dbs.empty() && !delete_databases) {
+        throw error(errc::failed_precondition,
+                    fmt::format("team \"{}\" owns {} database(s): move or delete them first, or "
+                                "ask for ?deleteDatabases=true",
+                                team.name, dbs.size()));
+    }
+    for (const auto& d : dbs) {
+        e.catalog.delete_database(d.id);
+        e.graphql_schemas.forget(d.id);
+        e.databases.remove(d.id);
+    }
+    e.catalog.delete_team(team.id);
+}
+
+}  // namespace airsql

@@ -78,17 +78,29 @@ int catalog::schema_version() {
 std::optional<user_record> catalog::find_user(std::string_view username) {
     auto r = readers_.acquire();
     auto st = r->cached(
-        "SELECT id, username, email, password_hash, is_server_admin, created_utc FROM users "
-        "WHERE username = ?");
+        "SELECT id, username, email, password_hash, is_server_admin, created_utc, "
+        "email_verified FROM users WHERE username = ?");
     st->bind(1, std::string(username));
     if (!st->step()) return std::nullopt;
-    return user_record{st->int64(0), st->text(1),        st->text(2),
-                       st->text(3),  st->int64(4) != 0, st->text(5)};
+    return user_record{st->int64(0),      st->text(1), st->text(2),      st->text(3),
+                       st->int64(4) != 0, st->text(5), st->int64(6) != 0};
+}
+
+std::optional<user_record> catalog::find_user_by_email(std::string_view email) {
+    auto r = readers_.acquire();
+    auto st = r->cached(
+        "SELECT id, username, email, password_hash, is_server_admin, created_utc, "
+        "email_verified FROM users WHERE email = ?");
+    st->bind(1, std::string(email));
+    if (!st->step()) return std::nullopt;
+    return user_record{st->int64(0),      st->text(1), st->text(2),      st->text(3),
+                       st->int64(4) != 0, st->text(5), st->int64(6) != 0};
 }
 
 std::int64_t catalog::create_user_with_team(std::string_view username, std::string_view email,
                                             std::string_view password_hash,
-                                            std::string_view team_name, std::string_view now) {
+                                            std::string_view team_name, std::string_view now,
+                                            const std::string* invite_key_hash) {
     auto w = writer_.acquire();
     sqlite::transaction tx(*w);
     auto exists = [&](const std::string& sql, std::string_view value) {
@@ -123,8 +135,9 @@ std::int64_t catalog::create_user_with_team(std::string_view username, std::stri
     }
     auto user_id = w->last_insert_rowid();
     {
-        auto st = w->cached("INSERT INTO teams (name, created_utc) VALUES (?, ?)");
-        st->bind(1, std::string(team_name)).bind(2, std::string(now));
+        auto st =
+            w->cached("INSERT INTO teams (name, created_utc, personal_user_id) VALUES (?, ?, ?)");
+        st->bind(1, std::string(team_name)).bind(2, std::string(now)).bind(3, user_id);
         st->run();
     }
     auto team_id = w->last_insert_rowid();
@@ -138,14 +151,59 @@ std::int64_t catalog::create_user_with_team(std::string_view username, std::stri
             .bind(4, std::string(now));
         st->run();
     }
+    if (invite_key_hash) {
+        std::optional<std::int64_t> invited_team;
+        std::int64_t mask = 0;
+        {
+            auto st = w->cached(
+                "DELETE FROM account_keys WHERE key_hash = ? AND purpose = 'invitation' AND "
+                "expires_utc > ? AND email = ? COLLATE NOCASE RETURNING team_id, roles_mask");
+            st->bind(1, *invite_key_hash).bind(2, std::string(now)).bind(3, std::string(email));
+            if (st->step()) {
+                invited_team = st->optional_int64(0);
+                mask = st->optional_int64(1).value_or(0);
+            }
+            while (st->step()) {
+            }
+        }
+        if (!invited_team || mask == 0) {
+            throw error(errc::invalid_argument,
+                        "this invitation is invalid, used, expired or for another address");
+        }
+        auto st = w->cached(
+            "INSERT INTO team_members (team_id, user_id, roles_mask, created_utc) "
+            "VALUES (?, ?, ?, ?)");
+        st->bind(1, *invited_team).bind(2, user_id).bind(3, mask).bind(4, std::string(now));
+        st->run();
+        auto v = w->cached("UPDATE users SET email_verified = 1 WHERE id = ?");
+        v->bind(1, user_id);
+        v->run();
+    }
     tx.commit();
     wrote();
     return user_id;
 }
 
+std::optional<user_record> catalog::find_user_by_id(std::int64_t id) {
+    auto r = readers_.acquire();
+    auto st = r->cached(
+        "SELECT id, username, email, password_hash, is_server_admin, created_utc, "
+        "email_verified FROM users WHERE id = ?");
+    st->bind(1, id);
+    if (!st->step()) return std::nullopt;
+    return user_record{st->int64(0),      st->text(1), st->text(2),      st->text(3),
+                       st->int64(4) != 0, st->text(5), st->int64(6) != 0};
+}
+
 std::int64_t catalog::count_users() {
     auto r = readers_.acquire();
     auto st = r->cached("SELECT count(*) FROM users");
+    return st->step() ? st->int64(0) : 0;
+}
+
+std::int64_t catalog::count_server_admins() {
+    auto r = readers_.acquire();
+    auto st = r->cached("SELECT count(*) FROM users WHERE is_server_admin");
     return st->step() ? st->int64(0) : 0;
 }
 
@@ -204,10 +262,11 @@ void catalog::delete_session(std::int64_t session_id) {
 namespace {
 constexpr const char* team_columns =
     "t.id, t.name, t.created_utc, t.billing_email, t.billing_plan, t.billing_subscription_id, "
-    "(SELECT count(*) FROM databases d WHERE d.team_id = t.id)";
+    "(SELECT count(*) FROM databases d WHERE d.team_id = t.id), t.personal_user_id";
 
 team_record read_team(const sqlite::statement& st) {
-    return team_record{st.int64(0), st.text(1), st.text(2), read_billing(st, 3), st.int64(6)};
+    return team_record{st.int64(0),         st.text(1),  st.text(2),
+                       read_billing(st, 3), st.int64(6), st.optional_int64(7)};
 }
 }  // namespace
 
@@ -217,6 +276,131 @@ std::optional<team_record> catalog::find_team(std::string_view name) {
     st->bind(1, std::string(name));
     if (!st->step()) return std::nullopt;
     return read_team(*st);
+}
+
+std::optional<team_record> catalog::find_team_by_id(std::int64_t id) {
+    auto r = readers_.acquire();
+    auto st = r->cached(fmt::format("SELECT {} FROM teams t WHERE t.id = ?", team_columns));
+    st->bind(1, id);
+    if (!st->step()) return std::nullopt;
+    return read_team(*st);
+}
+
+std::int64_t catalog::create_team(std::string_view name, std::int64_t admin_user_id,
+                                  std::string_view now) {
+    auto w = writer_.acquire();
+    sqlite::transaction tx(*w);
+    {
+        auto st = w->cached(
+            "SELECT 1 FROM teams WHERE name = ?1 UNION ALL SELECT 1 FROM users WHERE username = "
+            "?1");
+        st->bind(1, std::string(name));
+        if (st->step()) {
+            throw error(errc::already_exists, fmt::format("team name \"{}\" is taken", name));
+        }
+    }
+    {
+        auto st = w->cached("INSERT INTO teams (name, created_utc) VALUES (?, ?)");
+        st->bind(1, std::string(name)).bind(2, std::string(now));
+        st->run();
+    }
+    auto team_id = w->last_insert_rowid();
+    {
+        auto st = w->cached(
+            "INSERT INTO team_members (team_id, user_id, roles_mask, created_utc) "
+            "VALUES (?, ?, ?, ?)");
+        st->bind(1, team_id)
+            .bind(2, admin_user_id)
+            .bind(3, roles_to_mask({team_role::admin}))
+            .bind(4, std::string(now));
+        st->run();
+    }
+    tx.commit();
+    wrote();
+    return team_id;
+}
+
+void catalog::rename_team(std::int64_t team_id, std::string_view new_name) {
+    auto w = writer_.acquire();
+    sqlite::transaction tx(*w);
+    {
+        auto st = w->cached(
+            "SELECT 1 FROM teams WHERE name = ?1 AND id != ?2 UNION ALL SELECT 1 FROM users "
+            "WHERE username = ?1 AND id IS NOT (SELECT personal_user_id FROM teams WHERE id = ?2)");
+        st->bind(1, std::string(new_name)).bind(2, team_id);
+        if (st->step()) {
+            throw error(errc::already_exists, fmt::format("team name \"{}\" is taken", new_name));
+        }
+    }
+    auto st = w->cached("UPDATE teams SET name = ? WHERE id = ?");
+    st->bind(1, std::string(new_name)).bind(2, team_id);
+    st->run();
+    tx.commit();
+    wrote();
+}
+
+void catalog::set_team_billing(std::int64_t team_id, const std::optional<billing_info>& b) {
+    auto w = writer_.acquire();
+    auto st = w->cached(
+        "UPDATE teams SET billing_email = ?, billing_plan = ?, billing_subscription_id = ? "
+        "WHERE id = ?");
+    if (b && b->email_address)
+        st->bind(1, *b->email_address);
+    else
+        st->bind_null(1);
+    if (b && b->plan)
+        st->bind(2, *b->plan);
+    else
+        st->bind_null(2);
+    if (b && b->subscription_id)
+        st->bind(3, *b->subscription_id);
+    else
+        st->bind_null(3);
+    st->bind(4, team_id);
+    st->run();
+    wrote();
+}
+
+bool catalog::apply_billing_event(std::int64_t team_id, std::string_view event_utc,
+                                  const billing_info& b) {
+    auto w = writer_.acquire();
+    sqlite::transaction tx(*w);
+    {
+        auto st = w->cached("SELECT billing_event_utc FROM teams WHERE id = ?");
+        st->bind(1, team_id);
+        if (!st->step()) return false;
+        auto last = st->optional_text(0);
+        if (last && *last >= event_utc) return false;
+    }
+    auto st = w->cached(
+        "UPDATE teams SET billing_email = ?, billing_plan = ?, billing_subscription_id = ?, "
+        "billing_event_utc = ? WHERE id = ?");
+    st->bind(1, b.email_address)
+        .bind(2, b.plan)
+        .bind(3, b.subscription_id)
+        .bind(4, std::string(event_utc))
+        .bind(5, team_id);
+    st->run();
+    tx.commit();
+    wrote();
+    return true;
+}
+
+void catalog::delete_team(std::int64_t team_id) {
+    auto w = writer_.acquire();
+    sqlite::transaction tx(*w);
+    {
+        auto st = w->cached("SELECT count(*) FROM databases WHERE team_id = ?");
+        st->bind(1, team_id);
+        if (st->step() && st->int64(0) > 0) {
+            throw error(errc::failed_precondition, "the team still owns databases");
+        }
+    }
+    auto st = w->cached("DELETE FROM teams WHERE id = ?");
+    st->bind(1, team_id);
+    st->run();
+    tx.commit();
+    wrote();
 }
 
 std::vector<team_record> catalog::teams_of_user(std::int64_t user_id) {

@@ -30,6 +30,28 @@ struct user_record {
     std::string password_hash;
     bool server_admin = false;
     std::string created_utc;
+    bool email_verified = false;
+};
+
+/// What a single-use account key (password reset, email verification, invitation) was for.
+struct account_key_record {
+    std::string purpose;
+    std::optional<std::int64_t> user_id;
+    std::optional<std::string> email;
+    std::optional<std::int64_t> team_id;
+    std::vector<team_role> roles;
+};
+
+/// One mail of the outbox.
+struct outbox_record {
+    std::int64_t id = 0;
+    std::string recipient;
+    std::string subject;
+    std::string body;
+    std::string created_utc;
+    std::string status;  ///< kept, queued, sent, failed
+    std::int64_t attempts = 0;
+    std::optional<std::string> error;
 };
 
 /// A live session joined with its user.
@@ -46,6 +68,8 @@ struct team_record {
     std::string created_utc;
     std::optional<billing_info> billing;
     std::int64_t number_of_databases = 0;
+    /// The user whose personal team this is (named after them), if any.
+    std::optional<std::int64_t> personal_user_id;
 };
 
 struct member_record {
@@ -71,6 +95,8 @@ struct database_record {
     std::optional<airsql::location> location;
     std::string created_utc;
     std::string ownership_utc;
+    /// Anonymous databases: when the sweep deletes them.
+    std::optional<std::string> expires_utc;
 };
 
 struct token_record {
@@ -187,10 +213,44 @@ public:
     /// Creates a user, their personal team (named `team_name`) with them as Admin, and makes
     /// them server admin when they are the first user. Returns the user id.
     /// `already_exists` if the username, email or team name is taken.
+    /// With `invite_key_hash`, the same transaction uses up that invitation (`invalid_argument`
+    /// when it is gone or expired), adds the user to its team with its roles, and marks the
+    /// email address verified.
     std::int64_t create_user_with_team(std::string_view username, std::string_view email,
                                        std::string_view password_hash, std::string_view team_name,
-                                       std::string_view now);
+                                       std::string_view now,
+                                       const std::string* invite_key_hash = nullptr);
+    std::optional<user_record> find_user_by_id(std::int64_t id);
     std::int64_t count_users();
+    std::int64_t count_server_admins();
+    std::optional<user_record> find_user_by_email(std::string_view email);
+
+    // ---- account keys, passwords, outbox (account_records.cpp) ----
+    void insert_account_key(std::string_view key_hash, std::string_view purpose,
+                            const account_key_record& key, std::string_view now,
+                            std::string_view expires);
+    /// Deletes the key and returns what it was for, if it exists with this purpose and has not
+    /// expired at `now` (one statement: a key can be used once only).
+    std::optional<account_key_record> take_account_key(std::string_view key_hash,
+                                                       std::string_view purpose,
+                                                       std::string_view now);
+    /// Whether such a key exists and is valid at `now`, without using it.
+    std::optional<account_key_record> peek_account_key(std::string_view key_hash,
+                                                       std::string_view purpose,
+                                                       std::string_view now);
+    /// Sets the password hash and ends every session of the user except `keep_session_id`
+    /// (0: all), and drops their password-reset keys, in one transaction.
+    void set_password(std::int64_t user_id, std::string_view password_hash,
+                      std::int64_t keep_session_id);
+    void set_email_verified(std::int64_t user_id);
+    /// Deletes the user with their sessions, memberships and personal team, in one transaction.
+    /// `failed_precondition` when they are the last Admin of another team, or their personal
+    /// team owns databases (`personal_team_id`, checked in the transaction).
+    void delete_user(std::int64_t user_id);
+    std::int64_t insert_outbox(const outbox_record& mail);
+    std::vector<outbox_record> outbox(std::size_t limit, std::optional<std::string> status);
+    void set_outbox_status(std::int64_t id, std::string_view status,
+                           const std::optional<std::string>& error, bool clear_body);
     std::int64_t create_session(std::int64_t user_id, std::string_view token_hash,
                                 std::string_view now, std::string_view expires);
     /// The session with this token hash, if it exists and has not expired at `now`.
@@ -199,6 +259,21 @@ public:
 
     // ---- teams ----
     std::optional<team_record> find_team(std::string_view name);
+    std::optional<team_record> find_team_by_id(std::int64_t id);
+    /// Creates a team with `admin_user_id` as its Admin; returns its id. `already_exists` when
+    /// the name is taken (by a team, or by a user: personal teams bear usernames).
+    std::int64_t create_team(std::string_view name, std::int64_t admin_user_id,
+                             std::string_view now);
+    /// `already_exists` when another team (or a user other than the team's own) has the name.
+    void rename_team(std::int64_t team_id, std::string_view new_name);
+    void set_team_billing(std::int64_t team_id, const std::optional<billing_info>& billing);
+    /// Applies a billing event's result unless an event at `event_utc` or later was applied
+    /// already (checked in the same transaction); whether it was applied.
+    bool apply_billing_event(std::int64_t team_id, std::string_view event_utc,
+                             const billing_info& billing);
+    /// Deletes the team with its members and tokens. `failed_precondition` if it still owns
+    /// databases (checked in the same transaction).
+    void delete_team(std::int64_t team_id);
     std::vector<team_record> teams_of_user(std::int64_t user_id);
     std::vector<member_record> team_members(std::int64_t team_id);
     /// The roles of a user in a team; empty when not a member.
@@ -224,9 +299,19 @@ public:
     void update_database(const database_record& db,
                          const std::vector<env_var_record>* env_vars = nullptr);
     void delete_database(std::string_view id);
+    /// Ids of databases whose `expires_utc` is at or before `now` (at most 1000).
+    std::vector<std::string> expired_databases(std::string_view now);
+    /// The id of a team only airsql uses (e.g. the owner of anonymous databases), created on
+    /// first use. Its name must be one no user or team can take.
+    std::int64_t system_team_id(std::string_view name);
     /// Gives a database a new id: its row and every catalog row that names it (any table with
     /// a `db_id` column), in one transaction.
     void rename_database(std::string_view id, std::string_view new_id);
+
+    // ---- server settings (settings_records.cpp) ----
+    /// The stored value of a server-wide setting, if any.
+    std::optional<std::string> server_setting(std::string_view key);
+    void set_server_setting(std::string_view key, std::string_view value);
 
     // ---- environment variables and audit log of databases (settings_records.cpp) ----
     /// By name.
@@ -296,14 +381,6 @@ public:
     /// Newest first.
     std::vector<function_invocation_record> function_invocations(std::string_view function_id,
                                                                  std::size_t limit);
-
-    /// A server setting's value (`server_settings` table), if set.
-    std::optional<std::string> server_setting(std::string_view key);
-    /// Replaces a server setting by `change(old value)` in one transaction (read-modify-write
-    /// under the writer); `change` may throw to abort.
-    void change_server_setting(
-        std::string_view key,
-        const std::function<std::string(const std::optional<std::string>&)>& change);
 
     // ---- tokens ----
     /// Inserts a token with its permissions; returns its id.

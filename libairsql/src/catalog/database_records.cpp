@@ -11,7 +11,7 @@ namespace {
 constexpr const char* database_columns =
     "d.id, d.readonly_id, d.name, d.description, d.team_id, t.name, d.visibility, "
     "d.environment, d.file_format, d.auditing, d.schema_locked, d.views_tab, d.location_lat, "
-    "d.location_long, d.location_name, d.created_utc, d.ownership_utc";
+    "d.location_long, d.location_name, d.created_utc, d.ownership_utc, d.expires_utc";
 
 database_record read_database(const sqlite::statement& st) {
     database_record d;
@@ -32,6 +32,7 @@ database_record read_database(const sqlite::statement& st) {
     }
     d.created_utc = st.text(15);
     d.ownership_utc = st.text(16);
+    d.expires_utc = st.optional_text(17);
     return d;
 }
 
@@ -50,8 +51,8 @@ void catalog::insert_database(const database_record& d) {
     auto st = w->cached(
         "INSERT INTO databases (id, readonly_id, name, description, team_id, visibility, "
         "environment, file_format, auditing, schema_locked, views_tab, location_lat, "
-        "location_long, location_name, created_utc, ownership_utc) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "location_long, location_name, created_utc, ownership_utc, expires_utc) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st->bind(1, d.id)
         .bind(2, d.readonly_id)
         .bind(3, d.name)
@@ -64,7 +65,7 @@ void catalog::insert_database(const database_record& d) {
         .bind(10, d.schema_locked ? 1 : 0)
         .bind(11, d.views_tab ? 1 : 0);
     bind_location(*st, 12, d.location);
-    st->bind(15, d.created_utc).bind(16, d.ownership_utc);
+    st->bind(15, d.created_utc).bind(16, d.ownership_utc).bind(17, d.expires_utc);
     st->run();
     wrote();
 }
@@ -215,6 +216,31 @@ std::int64_t catalog::count_databases() {
     auto r = readers_.acquire();
     auto st = r->cached("SELECT count(*) FROM databases");
     return st->step() ? st->int64(0) : 0;
+}
+
+std::vector<std::string> catalog::expired_databases(std::string_view now) {
+    auto r = readers_.acquire();
+    auto st = r->cached(
+        "SELECT id FROM databases WHERE expires_utc IS NOT NULL AND expires_utc <= ? LIMIT 1000");
+    st->bind(1, std::string(now));
+    std::vector<std::string> out;
+    while (st->step()) out.push_back(st->text(0));
+    return out;
+}
+
+std::int64_t catalog::system_team_id(std::string_view name) {
+    auto w = writer_.acquire();
+    {
+        auto st = w->cached("SELECT id FROM teams WHERE name = ?");
+        st->bind(1, std::string(name));
+        if (st->step()) return st->int64(0);
+    }
+    auto st =
+        w->cached("INSERT INTO teams (name, created_utc) VALUES (?, '1970-01-01T00:00:00.000Z')");
+    st->bind(1, std::string(name));
+    st->run();
+    wrote();
+    return w->last_insert_rowid();
 }
 
 }  // namespace airsql::catalog

@@ -209,32 +209,4 @@ std::vector<function_invocation_record> catalog::function_invocations(std::strin
     return out;
 }
 
-std::optional<std::string> catalog::server_setting(std::string_view key) {
-    auto r = readers_.acquire();
-    auto st = r->cached("SELECT value FROM server_settings WHERE key = ?");
-    st->bind(1, std::string(key));
-    if (!st->step()) return std::nullopt;
-    return st->text(0);
-}
-
-void catalog::change_server_setting(
-    std::string_view key,
-    const std::function<std::string(const std::optional<std::string>&)>& change) {
-    auto w = writer_.acquire();
-    sqlite::transaction tx(*w);
-    std::optional<std::string> old;
-    {
-        auto st = w->cached("SELECT value FROM server_settings WHERE key = ?");
-        st->bind(1, std::string(key));
-        if (st->step()) old = st->text(0);
-    }
-    auto value = change(old);
-    auto st = w->cached(
-        "INSERT INTO server_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-        "value = excluded.value");
-    st->bind(1, std::string(key)).bind(2, value);
-    st->run();
-    tx.commit();
-}
-
 }  // namespace airsql::catalog

@@ -206,10 +206,60 @@ CREATE INDEX function_invocations_function_id ON function_invocations(function_i
 CREATE INDEX function_invocations_db_id ON function_invocations(db_id);
 )sql";
 
+// Personal teams (named after their user, who cannot lose them while the account exists):
+// marked by the user's id. Teams that are named like a member are taken as that member's.
+constexpr std::string_view v7_personal_teams = R"sql(
+ALTER TABLE teams ADD COLUMN personal_user_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
+UPDATE teams SET personal_user_id = (
+    SELECT u.id FROM users u JOIN team_members m ON m.user_id = u.id AND m.team_id = teams.id
+    WHERE u.username = teams.name);
+)sql";
 
-constexpr std::array<std::string_view, 6> steps = {
-    v1_accounts_and_databases, v2_env_vars_and_audit_log, v3_table_metadata, v4_file_metadata,
-    v5_database_objects,       v6_functions};
+// Single-use keys sent by mail (password reset, email verification, invitations), stored as
+// SHA-256 hashes, and the outbox of mail (kept for server admins when no SMTP is set up).
+constexpr std::string_view v8_account_keys_and_outbox = R"sql(
+CREATE TABLE account_keys (
+    key_hash    TEXT PRIMARY KEY,
+    purpose     TEXT NOT NULL CHECK (purpose IN ('password_reset', 'email_verification',
+                                                 'invitation')),
+    user_id     INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    email       TEXT,
+    team_id     INTEGER REFERENCES teams(id) ON DELETE CASCADE,
+    roles_mask  INTEGER,
+    created_utc TEXT NOT NULL,
+    expires_utc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX account_keys_user_id ON account_keys(user_id);
+CREATE TABLE outbox (
+    id          INTEGER PRIMARY KEY,
+    recipient   TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_utc TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('kept', 'queued', 'sent', 'failed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    error       TEXT
+);
+CREATE INDEX outbox_status ON outbox(status);
+)sql";
+
+// The time of the newest billing event applied to a team: older or replayed events change
+// nothing (webhooks arrive out of order and are retried).
+constexpr std::string_view v9_billing_event_time = R"sql(
+ALTER TABLE teams ADD COLUMN billing_event_utc TEXT;
+)sql";
+
+// Anonymous databases expire: the background sweep deletes them after `expires_utc`.
+constexpr std::string_view v10_database_expiry = R"sql(
+ALTER TABLE databases ADD COLUMN expires_utc TEXT;
+CREATE INDEX databases_expires_utc ON databases(expires_utc) WHERE expires_utc IS NOT NULL;
+)sql";
+
+constexpr std::array<std::string_view, 10> steps = {
+    v1_accounts_and_databases, v2_env_vars_and_audit_log,  v3_table_metadata,
+    v4_file_metadata,          v5_database_objects,        v6_functions,
+    v7_personal_teams,         v8_account_keys_and_outbox, v9_billing_event_time,
+    v10_database_expiry};
 
 }  // namespace
 

@@ -27,6 +27,24 @@ bool env_var_exists(sqlite::connection& w, std::string_view db_id, std::string_v
 
 }  // namespace
 
+std::optional<std::string> catalog::server_setting(std::string_view key) {
+    auto r = readers_.acquire();
+    auto st = r->cached("SELECT value FROM server_settings WHERE key = ?");
+    st->bind(1, std::string(key));
+    if (!st->step()) return std::nullopt;
+    return st->text(0);
+}
+
+void catalog::set_server_setting(std::string_view key, std::string_view value) {
+    auto w = writer_.acquire();
+    auto st = w->cached(
+        "INSERT INTO server_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+        "SET value = excluded.value");
+    st->bind(1, std::string(key)).bind(2, std::string(value));
+    st->run();
+    wrote();
+}
+
 std::vector<env_var_record> catalog::env_vars(std::string_view db_id) {
     auto r = readers_.acquire();
     auto st = r->cached(

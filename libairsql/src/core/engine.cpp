@@ -4,10 +4,14 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <iostream>
 #include <system_error>
 
 #include "airsql/error.hpp"
+#include "core/clock.hpp"
 #include "core/engine_impl.hpp"
+#include "settings/server_settings_store.hpp"
 #include "sqlite/memory_budget.hpp"
 #include "tables/metadata.hpp"
 
@@ -23,7 +27,8 @@ options prepared(options o) {
         throw error(errc::unavailable, "cannot create the data directory: " + ec.message());
     }
     o.data_dir = std::filesystem::absolute(o.data_dir);
-    if (!o.deno_executable.empty()) o.deno_executable = std::filesystem::absolute(o.deno_executable);
+    if (!o.deno_executable.empty())
+        o.deno_executable = std::filesystem::absolute(o.deno_executable);
     if (!o.function_runner_dir.empty()) {
         o.function_runner_dir = std::filesystem::absolute(o.function_runner_dir);
     }
@@ -56,6 +61,25 @@ engine::impl::impl(options o)
             subscriptions.on_commit(db_id, touched);
         },
         [this](const std::string& db_id) { subscriptions.on_gone(db_id); });
+    settings = settings::load_server_settings(*this);
+    databases.set_size_limit(
+        [this](const std::string& id) { return settings::max_database_bytes_for(*this, id); });
+    mailer.start();
+    expiry_sweep.start(
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::max(opts.expiry_sweep_interval, std::chrono::seconds(1))),
+        [this] {
+            try {
+                for (const auto& id : catalog.expired_databases(core::now_iso_utc())) {
+                    catalog.delete_database(id);
+                    graphql_schemas.forget(id);
+                    databases.remove(id);
+                    std::cerr << "airsql: expired database " << id << " deleted\n";
+                }
+            } catch (const std::exception& ex) {
+                std::cerr << "airsql: expiry sweep: " << ex.what() << '\n';
+            }
+        });
 }
 
 engine::engine(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}

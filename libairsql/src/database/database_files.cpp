@@ -457,6 +457,8 @@ create_database_response upload_database(engine& eng, const principal& who,
         prepare_file(e, file, format, staged);
         e.databases.adopt(d.id, staged);
         e.catalog.insert_database(d);
+        // Its size cap depends on its record (team, plan): re-read at the next write.
+        e.databases.limits_changed();
     } catch (...) {
         remove_with_wal(staged);
         e.databases.remove(d.id);
@@ -544,6 +546,8 @@ create_database_response duplicate_database(engine& eng, const principal& who,
         }
         e.databases.adopt(d.id, staged);
         e.catalog.insert_database(d);
+        // Its size cap depends on its record (team, plan): re-read at the next write.
+        e.databases.limits_changed();
     } catch (...) {
         remove_with_wal(staged);
         e.databases.remove(d.id);

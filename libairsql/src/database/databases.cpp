@@ -9,11 +9,13 @@
 #include "airsql/error.hpp"
 #include "airsql/principal.hpp"
 #include "auth/access.hpp"
+#include "auth/rate_limiter.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
-#include "settings/settings_log.hpp"
 #include "database/database_patch.hpp"
 #include "database/schema_facts.hpp"
+#include "settings/server_settings_store.hpp"
+#include "settings/settings_log.hpp"
 #include "sql/script_execution.hpp"
 #include "tables/metadata.hpp"
 
@@ -88,7 +90,24 @@ database_info info_of(engine::impl& e, const catalog::database_record& d) {
 create_database_response create_database(engine& eng, const principal& who,
                                          const create_database_request& request) {
     auto& e = eng.internals();
-    auto team = auth::require_team_role(e, who, request.team, team_role::editor);
+    // Without a session, where the server settings allow it: an anonymous database (public,
+    // owned by airsql's system team, writable by whoever knows its id, expiring).
+    bool anonymous =
+        who.kind() == principal_kind::anonymous && settings::current(e)->anonymous_databases;
+    catalog::team_record team;
+    if (anonymous) {
+        e.limiter.take(e.opts.anonymous_databases_per_address, "anonymous-database",
+                       auth::address_key(who.client_address()),
+                       "anonymous databases from this address");
+        team.id = e.catalog.system_team_id(auth::anonymous_team_name);
+        team.name = auth::anonymous_team_name;
+    } else {
+        if (request.team.empty() && who.kind() == principal_kind::user) {
+            throw error(errc::invalid_argument, "field \"team\" is required");
+        }
+        team = auth::require_team_role(e, who, request.team, team_role::editor);
+        settings::check_database_count(e, team);
+    }
     check_name(request.name);
     auto format = request.file_format.value_or("sqlite");
     if (format != "sqlite" && format != "csv" && format != "sql") {
@@ -116,6 +135,10 @@ create_database_response create_database(engine& eng, const principal& who,
     d.file_format = format;
     d.created_utc = core::now_iso_utc();
     d.ownership_utc = d.created_utc;
+    if (anonymous) {
+        d.visibility = visibility::public_read;
+        d.expires_utc = core::to_iso_utc(core::now() + e.opts.anonymous_database_lifetime);
+    }
 
     auto hosted = e.databases.create(d.id);
     try {
@@ -131,12 +154,15 @@ create_database_response create_database(engine& eng, const principal& who,
             }
         }
         e.catalog.insert_database(d);
+        // Its size cap depends on its record (team, plan): re-read at the next write.
+        e.databases.limits_changed();
     } catch (...) {
         hosted.reset();
         e.databases.remove(d.id);
         throw;
     }
-    return {d.id, team.name, d.ownership_utc};
+    if (anonymous) return {d.id, "", d.ownership_utc, d.readonly_id, d.expires_utc};
+    return {d.id, team.name, d.ownership_utc, std::nullopt, std::nullopt};
 }
 
 database_list list_databases(engine& eng, const principal& who) {
@@ -219,6 +245,7 @@ catalog::database_record patched_record(engine::impl& e, const principal& who,
     if (patch.views_tab) d.views_tab = *patch.views_tab;
     if (patch.owner && *patch.owner != d.team_name) {
         auto target = auth::require_team_role(e, who, *patch.owner, team_role::admin);
+        settings::check_database_count(e, target);
         d.team_id = target.id;
         d.team_name = target.name;
         d.ownership_utc = core::now_iso_utc();
@@ -234,6 +261,8 @@ void update_database(engine& eng, const principal& who, std::string_view db_id,
     auto db = auth::resolve_database(e, who, db_id);
     auto d = database::patched_record(e, who, db, patch, false);
     e.catalog.update_database(d);
+    // Another team may have another plan, so another size cap.
+    if (d.team_id != db.record.team_id) e.databases.limits_changed();
     settings::log_settings_change(e, who, db.record, d, nullptr);
 }
 

@@ -3,9 +3,9 @@
 
 #include <sqlite3.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cstdio>
-#include <fmt/format.h>
 
 #include "airsql/error.hpp"
 #include "sqlite/confinement.hpp"
@@ -48,7 +48,7 @@ std::unique_ptr<sqlite::connection> open_hosted_connection(const std::filesystem
 }
 
 hosted_database::hosted_database(std::string id, std::filesystem::path file, const options& opts,
-                                 const commit_listener* listener)
+                                 const commit_listener* listener, const size_limit_source* limits)
     : id_(std::move(id)),
       file_(std::move(file)),
       writer_(open_hosted_connection(file_, opts, true)),
@@ -61,6 +61,7 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
     auto w = writer_.acquire();
     schema_version_ = w->pragma_int("schema_version");
     wal_ = w->pragma_text("journal_mode") == "wal";
+    limits_ = limits;
     listener_ = listener;
     // Which tables each write changes, for live queries (the audit recorder uses the
     // pre-update hook; this one is separate). Called under the writer lock.
@@ -97,6 +98,17 @@ hosted_database::write_lease::write_lease(hosted_database& db, audit::context au
         // hook). Needs a moment without readers in a transaction (busy timeout).
         lease_->exec("PRAGMA journal_mode = WAL");
         db.wal_ = true;
+    }
+    if (db.limits_ && db.limits_->max_bytes_for) {
+        // The cap of this database (settings, its team's plan) as of the latest change.
+        auto generation = db.limits_->generation.load(std::memory_order_acquire);
+        if (generation != db.applied_limit_generation_) {
+            auto bytes = db.limits_->max_bytes_for(db.id_);
+            auto page_size = std::max<std::int64_t>(lease_->pragma_int("page_size"), 512);
+            auto pages = std::max<std::int64_t>(static_cast<std::int64_t>(bytes) / page_size, 1);
+            lease_->exec(fmt::format("PRAGMA max_page_count = {}", pages));
+            db.applied_limit_generation_ = generation;
+        }
     }
     if (!audit_.enabled) return;
     auto version = db.schema_version_.load(std::memory_order_acquire);
@@ -144,7 +156,8 @@ hosted_database::write_lease::~write_lease() {
     auto changes = sqlite3_total_changes64(lease_->handle()) - changes_before_;
     notice_.touched.tables = std::move(db_->hooked_tables_);
     db_->hooked_tables_.clear();
-    notice_.touched.all = changes > db_->hooked_changes_ || notice_.touched.tables.size() >= 10'000 ||
+    notice_.touched.all = changes > db_->hooked_changes_ ||
+                          notice_.touched.tables.size() >= 10'000 ||
                           db_->schema_version_.load(std::memory_order_acquire) != version_before;
     notice_.any = notice_.touched.all || !notice_.touched.tables.empty();
 }

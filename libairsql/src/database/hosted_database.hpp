@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -20,6 +21,15 @@ namespace airsql::database {
 ///
 /// Every connection is configured per SQLite's security guidance: defensive mode, untrusted
 /// schema, no extension loading, foreign keys on, a size cap (`max_page_count`).
+/// Where hosted databases learn their size cap (server settings and billing plans change it
+/// at run time). Owned by the registry; `max_bytes_for` is set once before any database opens.
+struct size_limit_source {
+    /// Bumped whenever any cap may have changed; each database re-reads its cap at its next
+    /// write lease when the generation moved.
+    std::atomic<std::uint64_t> generation{1};
+    std::function<std::uint64_t(const std::string& id)> max_bytes_for;
+};
+
 /// Thread-safe.
 /// The tables a write lease changed (its transactions' INSERT, UPDATE and DELETE of rowid
 /// tables, from SQLite's update hook), or `all` when that cannot be told: a schema change, or
@@ -32,11 +42,12 @@ struct commit_touch {
 using commit_listener = std::function<void(const std::string& db_id, const commit_touch&)>;
 
 class hosted_database {
-public:
+  public:
     /// `listener` (may be null; must outlive the database) hears of every write lease that
-    /// changed something.
+    /// changed something; `limits` (may be null; must outlive it) caps its size.
     hosted_database(std::string id, std::filesystem::path file, const options& opts,
-                    const commit_listener* listener = nullptr);
+                    const commit_listener* listener = nullptr,
+                    const size_limit_source* limits = nullptr);
 
     const std::string& id() const noexcept { return id_; }
     const std::filesystem::path& file() const noexcept { return file_; }
@@ -50,7 +61,7 @@ public:
     /// The first lease switches the file to WAL mode (files are opened in the journal mode they
     /// came in, so an unwritten upload downloads byte for byte).
     class write_lease {
-    public:
+      public:
         write_lease(hosted_database& db, audit::context audit);
         ~write_lease();
         write_lease(const write_lease&) = delete;
@@ -60,7 +71,7 @@ public:
         /// Whether this lease records row changes for the audit log.
         bool audited() const noexcept { return recorder_ != nullptr; }
 
-    private:
+      private:
         // Declared first, destroyed last: tells the listener after the writer is released.
         struct notice {
             hosted_database* db = nullptr;
@@ -81,10 +92,14 @@ public:
 
     /// Moves after every write lease (after its transaction committed): results read at an
     /// earlier generation may be stale.
-    std::uint64_t data_generation() const noexcept { return data_generation_.load(std::memory_order_acquire); }
+    std::uint64_t data_generation() const noexcept {
+        return data_generation_.load(std::memory_order_acquire);
+    }
 
     /// `PRAGMA schema_version` as of the last write lease (cheap: no SQLite call).
-    std::int64_t schema_version() const noexcept { return schema_version_.load(std::memory_order_acquire); }
+    std::int64_t schema_version() const noexcept {
+        return schema_version_.load(std::memory_order_acquire);
+    }
     /// A reader connection (`query_only`), borrowed from the pool.
     sqlite::reader_pool::lease reader() { return readers_.acquire(); }
 
@@ -92,7 +107,7 @@ public:
     /// wait meanwhile. For a checkpoint taken together with a reader's snapshot.
     sqlite::writer_slot::lease pause_writers() { return writer_.acquire(); }
 
-private:
+  private:
     std::string id_;
     std::filesystem::path file_;
     sqlite::writer_slot writer_;
@@ -103,6 +118,8 @@ private:
     // audited leases record by (kept while the schema version stays), and audit entries whose
     // append to the catalog failed (retried by the next lease).
     bool wal_ = false;
+    const size_limit_source* limits_ = nullptr;
+    std::uint64_t applied_limit_generation_ = 0;
     std::shared_ptr<const audit::schema_layout> audit_layout_;
     std::int64_t audit_layout_version_ = -1;
     std::vector<catalog::audit_row> unflushed_audit_;

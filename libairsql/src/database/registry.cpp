@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "airsql/error.hpp"
@@ -67,7 +67,8 @@ std::shared_ptr<hosted_database> registry::open(std::string_view id) {
     if (!std::filesystem::exists(file)) {
         throw error(errc::not_found, fmt::format("Database \"{}\" does not exist", id));
     }
-    auto db = std::make_shared<hosted_database>(std::string(id), file, opts_, &on_commit_);
+    auto db =
+        std::make_shared<hosted_database>(std::string(id), file, opts_, &on_commit_, &limits_);
     open_.emplace(std::string(id), entry{db, ++uses_});
     close_idle_beyond_cap();
     return db;
@@ -190,7 +191,8 @@ void registry::rename(std::string_view id, std::string_view new_id,
     auto to = file_of(new_id).parent_path();
     with_exclusive_files(id, wait, [&] {
         if (std::filesystem::exists(to)) {
-            throw error(errc::already_exists, fmt::format("Database \"{}\" exists already", new_id));
+            throw error(errc::already_exists,
+                        fmt::format("Database \"{}\" exists already", new_id));
         }
         std::filesystem::rename(from, to);
     });

@@ -59,6 +59,21 @@ public:
     /// folder.
     void remove(std::string_view id);
 
+    /// How open databases learn their size cap (called with a database id at a write lease
+    /// after `limits_changed`). Set once, before the first open.
+    void set_size_limit(std::function<std::uint64_t(const std::string& id)> max_bytes_for) {
+        limits_.max_bytes_for = std::move(max_bytes_for);
+    }
+
+    /// Some size caps changed: every open database re-reads its cap at its next write.
+    void limits_changed() noexcept { limits_.generation.fetch_add(1, std::memory_order_acq_rel); }
+
+    /// The cap of one database now (for checks before a file is written).
+    std::uint64_t max_bytes_of(std::string_view id) const {
+        return limits_.max_bytes_for ? limits_.max_bytes_for(std::string(id))
+                                     : opts_.max_database_bytes;
+    }
+
     /// Where the database's file lives.
     std::filesystem::path file_of(std::string_view id) const;
 
@@ -73,6 +88,7 @@ public:
 private:
     std::filesystem::path dir_;
     const options& opts_;
+    size_limit_source limits_;
     struct entry {
         std::shared_ptr<hosted_database> db;
         std::uint64_t last_use = 0;

@@ -40,13 +40,14 @@ std::vector<std::string> deno_environment(const std::filesystem::path& folder) {
 }
 
 deno_host::deno_host(const options& opts, const std::filesystem::path& module_file,
+                     const std::vector<std::string>& allowed_hosts,
                      std::chrono::milliseconds start_timeout)
     : secret_(random_secret()) {
     if (opts.deno_executable.empty()) {
         throw error(errc::unavailable, "functions are not available: no Deno is configured");
     }
     std::string hosts;
-    for (const auto& h : opts.function_allowed_hosts) {
+    for (const auto& h : allowed_hosts) {
         if (!hosts.empty()) hosts += ',';
         hosts += h;
     }
@@ -303,7 +304,8 @@ runtime_pool::~runtime_pool() {
 }
 
 std::shared_ptr<deno_host> runtime_pool::get(const std::string& version_id,
-                                             const std::string& content) {
+                                             const std::string& content,
+                                             const std::vector<std::string>& allowed_hosts) {
     std::shared_ptr<entry> e;
     std::vector<std::shared_ptr<entry>> evicted;
     {
@@ -324,7 +326,7 @@ std::shared_ptr<deno_host> runtime_pool::get(const std::string& version_id,
     }
     evicted.clear();  // stopped outside the pool lock
     std::lock_guard start(e->start_mutex);
-    if (e->host && e->host->alive()) return e->host;
+    if (e->host && e->host->alive() && e->hosts == allowed_hosts) return e->host;
     e->host.reset();
     // The module: read-only for the runtime, in a folder of its own.
     auto dir = folder_ / "modules" / version_id;
@@ -336,7 +338,9 @@ std::shared_ptr<deno_host> runtime_pool::get(const std::string& version_id,
         f.write(content.data(), static_cast<std::streamsize>(content.size()));
         if (!f) throw error(errc::unavailable, "cannot write the function's module");
     }
-    e->host = std::make_shared<deno_host>(opts_, file, std::chrono::milliseconds(30'000));
+    e->host =
+        std::make_shared<deno_host>(opts_, file, allowed_hosts, std::chrono::milliseconds(30'000));
+    e->hosts = allowed_hosts;
     return e->host;
 }
 

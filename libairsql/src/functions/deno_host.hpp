@@ -43,9 +43,11 @@ using request_handler = std::function<boost::json::value(const boost::json::obje
 /// Thread-safe.
 class deno_host {
   public:
-    /// Starts Deno on `module_file` and waits until the first Worker is loaded (at most
-    /// `start_timeout`). Throws `unavailable` when it cannot start.
+    /// Starts Deno on `module_file`, with network access to `allowed_hosts` only, and waits
+    /// until the first Worker is loaded (at most `start_timeout`). Throws `unavailable` when
+    /// it cannot start.
     deno_host(const options& opts, const std::filesystem::path& module_file,
+              const std::vector<std::string>& allowed_hosts,
               std::chrono::milliseconds start_timeout);
     ~deno_host();
     deno_host(const deno_host&) = delete;
@@ -93,7 +95,10 @@ class runtime_pool {
 
     /// The running runtime of a version, started (module written under the pool's folder)
     /// when there is none or the last one died.
-    std::shared_ptr<deno_host> get(const std::string& version_id, const std::string& content);
+    /// `allowed_hosts` are fixed when a runtime starts: a runtime started with other hosts is
+    /// replaced (the server settings' `allowedHosts` changed).
+    std::shared_ptr<deno_host> get(const std::string& version_id, const std::string& content,
+                                   const std::vector<std::string>& allowed_hosts);
 
     /// Stops the runtimes of these versions (a deleted function).
     void drop(const std::vector<std::string>& version_ids);
@@ -105,6 +110,7 @@ class runtime_pool {
     struct entry {
         std::mutex start_mutex;
         std::shared_ptr<deno_host> host;
+        std::vector<std::string> hosts;  ///< the allowed hosts `host` was started with
     };
     const options& opts_;
     std::filesystem::path folder_;

@@ -18,8 +18,8 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "functions/deno_check.hpp"
-#include "functions/server_env.hpp"
 #include "json/utf8.hpp"
+#include "settings/server_settings_store.hpp"
 
 namespace airsql {
 
@@ -424,7 +424,8 @@ function_response call_function(engine& eng, const principal& who, std::string_v
     }
     std::map<std::string, std::string> env;
     for (const auto& [k, v] : e.opts.function_env_vars) env[k] = v;
-    for (const auto& v : functions::server_env(e)) env[v.name] = v.value.value_or("");
+    auto server = settings::current(e);
+    for (const auto& v : server->env_vars) env[v.name] = v.value;
     for (const auto& v : e.catalog.env_vars(fn->db_id)) env[v.name] = v.value;
     bj::object env_json;
     for (const auto& [k, v] : env) env_json[k] = v;
@@ -461,7 +462,10 @@ function_response call_function(engine& eng, const principal& who, std::string_v
     functions::call_outcome outcome;
     std::optional<error> failure;
     try {
-        auto host = e.function_runtimes.get(version->id, version->content);
+        // Allowed hosts: the host's options and the server settings' `allowedHosts`.
+        auto hosts = e.opts.function_allowed_hosts;
+        hosts.insert(hosts.end(), server->allowed_hosts.begin(), server->allowed_hosts.end());
+        auto host = e.function_runtimes.get(version->id, version->content, hosts);
         outcome = host->call(context, e.opts.function_timeout, on_request);
     } catch (const error& err) {
         failure = err;

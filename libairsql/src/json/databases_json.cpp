@@ -60,12 +60,19 @@ void tag_invoke(bj::value_from_tag, bj::value& jv, const database_list& v) {
 
 void tag_invoke(bj::value_from_tag, bj::value& jv, const create_database_response& v) {
     jv = {{"id", v.id}, {"ownerName", v.owner_name}, {"ownershipUtc", v.ownership_utc}};
+    if (v.expires_utc) {
+        auto& o = jv.as_object();
+        o["ownerName"] = nullptr;
+        o["readonlyId"] = v.readonly_id.value_or("");
+        o["expiresUtc"] = *v.expires_utc;
+    }
 }
 
 create_database_request tag_invoke(bj::value_to_tag<create_database_request>,
                                    const bj::value& jv) {
     const auto& o = json::as_object(jv);
-    return {json::required_string(o, "name"), json::required_string(o, "team"),
+    // "team" may be absent for an anonymous database (the library checks who may omit it).
+    return {json::required_string(o, "name"), json::optional_string(o, "team").value_or(""),
             json::optional_string(o, "query"), json::optional_string(o, "fileFormat")};
 }
 
@@ -109,6 +116,13 @@ database_patch tag_invoke(bj::value_to_tag<database_patch>, const bj::value& jv)
     if (auto owner = json::patch_string(o, "owner")) {
         if (!*owner) json::fail("field \"owner\" cannot be null: a database always has a team");
         p.owner = **owner;
+    }
+    // "team" is another name for "owner" (transfer to another team).
+    if (auto team = json::patch_string(o, "team")) {
+        if (!*team) json::fail("field \"team\" cannot be null: a database always has a team");
+        if (p.owner && *p.owner != **team)
+            json::fail("\"owner\" and \"team\" name different teams");
+        p.owner = **team;
     }
     if (auto vis = json::optional_string(o, "visibility")) p.visibility = parse_visibility(*vis);
     p.environment = json::patch_string(o, "environment");

@@ -22,12 +22,21 @@ constexpr std::int64_t heap_step = 256 * 1024;
 std::atomic<std::int64_t> heap_limit{0};
 std::atomic<std::int64_t> heap_used{0};
 
-// This thread's allocations not yet in heap_used (may be negative). A thread that ends takes
-// its last count with it (less than a step; the server's threads live as long as it does).
-thread_local std::int64_t heap_pending = 0;
+// This thread's allocations not yet in heap_used (may be negative: memory is often freed by
+// another thread than the one that allocated it). Moved into heap_used when the thread ends,
+// or the count would drift with every thread that comes and goes (spare workers, function
+// runtimes' threads): downwards, loosening the cap, or upwards until SQLite runs out of
+// memory that is not in use.
+struct pending_count {
+    std::int64_t value = 0;
+    ~pending_count() {
+        if (value != 0) heap_used.fetch_add(value, std::memory_order_relaxed);
+    }
+};
+thread_local pending_count heap_pending_count;
 
 void heap_count(std::int64_t bytes) noexcept {
-    auto& pending = heap_pending;
+    auto& pending = heap_pending_count.value;
     pending += bytes;
     if (pending > heap_step || pending < -heap_step) {
         heap_used.fetch_add(pending, std::memory_order_relaxed);
@@ -39,7 +48,7 @@ void heap_count(std::int64_t bytes) noexcept {
 bool heap_take(std::int64_t bytes) noexcept {
     auto limit = heap_limit.load(std::memory_order_relaxed);
     if (limit > 0 && bytes > 0 &&
-        heap_used.load(std::memory_order_relaxed) + heap_pending + bytes > limit) {
+        heap_used.load(std::memory_order_relaxed) + heap_pending_count.value + bytes > limit) {
         return false;
     }
     heap_count(bytes);
@@ -128,7 +137,7 @@ void set_heap_limit(std::int64_t bytes) noexcept {
 }
 
 std::int64_t heap_used_bytes() noexcept {
-    return heap_used.load(std::memory_order_relaxed) + heap_pending;
+    return heap_used.load(std::memory_order_relaxed) + heap_pending_count.value;
 }
 
 bool install_memory_accounting() {
