@@ -145,12 +145,68 @@ class RateLimits(ServerModuleTest):
         # Each account allows 10 failures (plus one per 30 s of refill); the rest were refused
         # unhashed.
         self.assertLessEqual(attack_results.count(401), 11)
+        # The attacker is locked out now: every further guess is refused before any password
+        # hashing, so a second wave costs the bystander only the HTTP work of refusing it.
+        def bystander_under(flood, address):
+            """8 bystander logins from `address` (its own: an address may log in only so often)
+            while 4 threads send `flood()` requests; (times, results)."""
+            user = FromAddress(self.server, address)
+            results, stop = [], threading.Event()
+
+            def run(client):
+                while not stop.is_set():
+                    r = flood(client)
+                    with lock:
+                        results.append(r)
+
+            threads = [threading.Thread(target=run, args=(attackers[i % 2],)) for i in range(4)]
+            for t in threads:
+                t.start()
+            times = []
+            try:
+                for _ in range(8):
+                    t0 = time.monotonic()
+                    s, _, body = user.login(self.bystander)
+                    times.append(time.monotonic() - t0)
+                    self.assertEqual(s, 200, body)
+            finally:
+                stop.set()
+                for t in threads:
+                    t.join(120)
+            return times, results
+
+        # The attacker is locked out now: every further guess is refused before any password
+        # hashing. The control floods the server as hard with a cheap request (GET
+        # /api/status): on this 2-core machine the flooding threads themselves take CPU, and
+        # the lockout is working when a wave of refused guesses costs the bystander no more
+        # than that.
+        locked_out, locked_results = bystander_under(
+            lambda c: c.login(self.victim, "again")[0], "127.0.0.12")
+        self.assertGreater(len(locked_results), 8)
+        self.assertEqual(set(locked_results), {429}, "a locked-out attacker gets no guess")
+
+        def status(c):
+            conn = http.client.HTTPConnection(c.host, c.port, timeout=30,
+                                              source_address=(c.source, 0))
+            try:
+                conn.request("GET", "/api/status")
+                return conn.getresponse().read() and 200
+            finally:
+                conn.close()
+
+        control, control_results = bystander_under(status, "127.0.0.13")
+        base = statistics.median(baseline)
         print(f"\n  brute force: {attack_results.count(401)} of 240 guesses checked, "
               f"{attack_results.count(429)} refused; bystander login median "
-              f"{statistics.median(baseline) * 1000:.0f} ms before, "
+              f"{base * 1000:.0f} ms before, "
               f"{statistics.median(during) * 1000:.0f} ms during the attack "
-              f"({len(during)} logins, ratio "
-              f"{statistics.median(during) / statistics.median(baseline):.2f})")
+              f"({len(during)} logins, ratio {statistics.median(during) / base:.2f}), "
+              f"{statistics.median(locked_out) * 1000:.0f} ms while the locked-out attacker "
+              f"goes on ({len(locked_results)} refused guesses, ratio "
+              f"{statistics.median(locked_out) / base:.2f}), "
+              f"{statistics.median(control) * 1000:.0f} ms under an equal flood of GET "
+              f"/api/status ({len(control_results)} requests, ratio "
+              f"{statistics.median(control) / base:.2f})")
 
     def test_password_reset_and_invitations(self):
         client = FromAddress(self.server, "127.0.0.11")
