@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_to.hpp>
 
+#include <array>
 #include <deque>
 #include <iostream>
 #include <memory>
@@ -199,7 +200,10 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
         for (;;) {
             beast::flat_buffer buffer;
             auto [rec, n] = co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));
-            if (rec) break;
+            if (rec) {
+                if (rec == websocket::error::message_too_big) co_await drain_after_too_big();
+                break;
+            }
             if (closing_) continue;  // until the close handshake ends the reads
             if (!ws_.got_text()) {
                 close(gws::bad_request, "Invalid message received: binary frame");
@@ -224,6 +228,32 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     }
 
   private:
+    // Beast answered an oversized message with close 1009, but the client may still be sending
+    // it: closing the socket with its bytes unread would reset the connection, and the client
+    // would see 1006 instead of the close frame. Read and drop what it still sends (at most
+    // 2 s and 64 MiB) until it closes its side.
+    asio::awaitable<void> drain_after_too_big() {
+        auto& socket = beast::get_lowest_layer(ws_).socket();
+        beast::error_code ignored;
+        socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        asio::steady_timer deadline(ex_, 2s);
+        deadline.async_wait([&socket](beast::error_code ec) {
+            if (!ec) {
+                beast::error_code ignore;
+                socket.cancel(ignore);
+            }
+        });
+        std::array<char, 64 * 1024> scratch{};
+        std::size_t total = 0;
+        while (total < 64u * 1024 * 1024) {
+            auto [ec, n] = co_await socket.async_read_some(asio::buffer(scratch),
+                                                           asio::as_tuple(asio::use_awaitable));
+            if (ec) break;
+            total += n;
+        }
+        deadline.cancel();
+    }
+
     void send(std::string m) {
         if (closing_ || done_) return;
         if (!queue_.push(std::move(m), env_.opts.max_queued_bytes)) {
