@@ -154,7 +154,13 @@ class GraphQLSubscriptionsTest(GraphQLTestCase):
         self.assertEqual(out["duplicate_id"]["close"], 4409, out["duplicate_id"])
         self.assertEqual(out["bad_token"]["close"], 4403, out["bad_token"])
         self.assertEqual(out["no_protocol"]["close"], 4406, out["no_protocol"])
-        self.assertEqual(out["too_big"]["close"], 1009, out["too_big"])  # --max-ws-message-bytes
+        # --max-ws-message-bytes: the connection ends without the message being handled (no
+        # pong). The server sends close 1009, but the client is still sending the rest of the
+        # 2 MiB; under load the server's socket can close with those bytes unread, and the
+        # kernel's reset then drops the close frame before the client reads it (1006). Seen in
+        # 2 of ~15 loaded runs; the drain after 1009 made it rarer, not impossible.
+        self.assertIn(out["too_big"]["close"], (1009, 1006), out["too_big"])
+        self.assertNotIn("pong", [m.get("type") for m in out["too_big"]["got"]], out["too_big"])
         self.assertEqual(out["not_graphql"].get("status"), 404, out["not_graphql"])
         # A ping is answered at once (perhaps before the ack, which waits for the credentials).
         self.assertCountEqual(out["ping"]["got"], [{"type": "connection_ack"}, {"type": "pong", "payload": {"x": 1}}])
