@@ -8,39 +8,13 @@
 #include "airsql/form_urlencoded.hpp"
 #include "airsql/mail.hpp"
 #include "airsql/users.hpp"
+#include "html.hpp"
 #include "router.hpp"
 #include "routes/routes.hpp"
 
 namespace airsql::server {
 
 namespace {
-
-std::string escape_html(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 http_response page(int status, std::string_view title, std::string_view body_html) {
     http_response res;

@@ -12,6 +12,7 @@
 #include "airsql/error.hpp"
 #include "airsql/graphql.hpp"
 #include "http_error.hpp"
+#include "html.hpp"
 #include "router.hpp"
 #include "routes/routes.hpp"
 
@@ -112,20 +113,6 @@ graphql_request request_from_query(route_context& c) {
     return r;
 }
 
-std::string html_escape(std::string_view s) {
-    std::string out;
-    for (char ch : s) {
-        switch (ch) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out.push_back(ch);
-        }
-    }
-    return out;
-}
 
 // The playground page. `mode`: `signed_in` (the page's own session or a public/read-only
 // database: GraphiQL at once, with a sign-out button when a session cookie came along),
@@ -239,7 +226,7 @@ http_response playground(const router& r, std::string_view default_query_path,
                            fmt::arg("mode", mode == playground_mode::signed_out ? "signed_out"
                                             : mode == playground_mode::signed_in ? "signed_in"
                                                                                  : "open"),
-                           fmt::arg("path", html_escape(default_query_path)));
+                           fmt::arg("path", escape_html(default_query_path)));
     return res;
 }
 

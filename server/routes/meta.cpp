@@ -6,6 +6,7 @@
 
 #include "airsql/status.hpp"
 #include "airsql/version.hpp"
+#include "html.hpp"
 #include "openapi.hpp"
 #include "router.hpp"
 #include "routes/routes.hpp"
@@ -13,30 +14,6 @@
 namespace airsql::server {
 
 namespace {
-
-std::string html_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
-    return out;
-}
 
 std::string render_docs(const router& r) {
     std::map<std::string, std::vector<const route*>> groups;
@@ -55,23 +32,23 @@ std::string render_docs(const router& r) {
         "<p>JSON in and out. Authenticate with <code>Authorization: Bearer &lt;session token or "
         "ast_ token&gt;</code>. Errors: <code>{{\"errors\":[{{\"message\",\"code\"}}]}}</code> "
         "with the matching HTTP status.</p><nav><ul>",
-        html_escape(version()));
+        escape_html(version()));
     for (const auto& g : order) {
-        html += fmt::format("<li><a href=\"#{0}\">{0}</a></li>", html_escape(g));
+        html += fmt::format("<li><a href=\"#{0}\">{0}</a></li>", escape_html(g));
     }
     html += "</ul></nav>";
     for (const auto& g : order) {
-        html += fmt::format("<h2 id=\"{0}\">{0}</h2>", html_escape(g));
+        html += fmt::format("<h2 id=\"{0}\">{0}</h2>", escape_html(g));
         for (const auto* rt : groups[g]) {
             html += fmt::format("<h3><span class=\"m\">{}</span><code>{}</code></h3><p>{}</p>",
-                                html_escape(rt->method), html_escape(rt->pattern),
-                                html_escape(rt->doc.summary));
+                                escape_html(rt->method), escape_html(rt->pattern),
+                                escape_html(rt->doc.summary));
             if (!rt->doc.request.empty()) {
                 html +=
-                    fmt::format("<p>Request body</p><pre>{}</pre>", html_escape(rt->doc.request));
+                    fmt::format("<p>Request body</p><pre>{}</pre>", escape_html(rt->doc.request));
             }
             if (!rt->doc.response.empty()) {
-                html += fmt::format("<p>Response</p><pre>{}</pre>", html_escape(rt->doc.response));
+                html += fmt::format("<p>Response</p><pre>{}</pre>", escape_html(rt->doc.response));
             }
         }
     }
@@ -116,7 +93,7 @@ void add_meta_routes(router& r) {
                   "</title></head><body><h1>airsql {}</h1><p>SQLite databases with an instant "
                   "GraphQL API and an SQL endpoint. Open the <a href=\"/console\">console</a>, or "
                   "see the <a href=\"/api/docs\">API documentation</a>.</p></body></html>",
-                  html_escape(version())));
+                  escape_html(version())));
           });
 }
 
