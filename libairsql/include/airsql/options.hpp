@@ -140,6 +140,14 @@ struct options {
     /// on disk before it is acknowledged) or "NORMAL" (survives process crashes, not power loss).
     std::string synchronous = "FULL";
 
+    /// With `synchronous = "FULL"`: commits of concurrent writers share one sync of the WAL
+    /// (group commit). The writer commits without syncing and is handed to the next write at
+    /// once; each write is acknowledged only after an `fdatasync` of the WAL that began after
+    /// its commit. Readers may see a commit a moment before it is on disk: a power loss in that
+    /// window loses it (a process crash does not). false: SQLite syncs inside every commit,
+    /// with the writer held.
+    bool group_commit = true;
+
     /// Most columns a table may get through the tables API (create table, add column).
     std::size_t max_table_columns = 500;
 

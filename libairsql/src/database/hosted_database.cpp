@@ -63,6 +63,21 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
     wal_ = w->pragma_text("journal_mode") == "wal";
     limits_ = limits;
     listener_ = listener;
+    if (opts.synchronous != "NORMAL" && opts.group_commit) {
+        // SQLite writes the WAL at commit; the write lease syncs it after letting the writer go.
+        w->exec("PRAGMA synchronous = NORMAL");
+        group_commit_ = std::make_unique<group_commit>(
+            std::filesystem::path(file_.string() + "-wal"));
+        // Counts the lease's commits (any commit may have written WAL frames). Called under
+        // the writer lock.
+        sqlite3_commit_hook(
+            w->handle(),
+            [](void* self) {
+                ++static_cast<hosted_database*>(self)->commits_in_lease_;
+                return 0;
+            },
+            this);
+    }
     // Which tables each write changes, for live queries (the audit recorder uses the
     // pre-update hook; this one is separate). Called under the writer lock.
     sqlite3_update_hook(
@@ -79,6 +94,10 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
 }
 
 hosted_database::write_lease::notice::~notice() {
+    if (db && durability_ticket != 0) {
+        // The writer is released: the next write runs while this one's sync is under way.
+        db->group_commit_->wait_durable(durability_ticket);
+    }
     if (!db || !any || !db->listener_ || !*db->listener_) return;
     try {
         (*db->listener_)(db->id_, touched);
@@ -92,12 +111,18 @@ hosted_database::write_lease::write_lease(hosted_database& db, audit::context au
     notice_.db = &db;
     db.hooked_tables_.clear();
     db.hooked_changes_ = 0;
+    db.commits_in_lease_ = 0;
     changes_before_ = sqlite3_total_changes64(lease_->handle());
     if (!db.wal_) {
         // Readers then run beside the writer (and the audit recorder needs WAL's commit
         // hook). Needs a moment without readers in a transaction (busy timeout).
         lease_->exec("PRAGMA journal_mode = WAL");
         db.wal_ = true;
+    }
+    if (db.group_commit_ && !db.group_commit_fallback_ && db.group_commit_->failed()) {
+        // A sync of the WAL failed (said on stderr): from now on SQLite syncs every commit.
+        lease_->exec("PRAGMA synchronous = FULL");
+        db.group_commit_fallback_ = true;
     }
     if (db.limits_ && db.limits_->max_bytes_for) {
         // The cap of this database (settings, its team's plan) as of the latest change.
@@ -160,6 +185,11 @@ hosted_database::write_lease::~write_lease() {
                           notice_.touched.tables.size() >= 10'000 ||
                           db_->schema_version_.load(std::memory_order_acquire) != version_before;
     notice_.any = notice_.touched.all || !notice_.touched.tables.empty();
+    if (db_->group_commit_ && !db_->group_commit_fallback_ && db_->commits_in_lease_ > 0) {
+        // Something committed (a lease ends with its transactions finished): its frames are
+        // in the WAL, not yet on disk.
+        notice_.durability_ticket = db_->group_commit_->committed();
+    }
 }
 
 }  // namespace airsql::database

@@ -12,6 +12,7 @@
 #include "airsql/options.hpp"
 #include "audit/context.hpp"
 #include "catalog/audit_row.hpp"
+#include "database/group_commit.hpp"
 #include "sqlite/pool.hpp"
 
 namespace airsql::database {
@@ -73,10 +74,13 @@ class hosted_database {
 
       private:
         // Declared first, destroyed last: tells the listener after the writer is released.
+        // Waits for group commit's sync first (`durability_ticket`), so neither the caller
+        // nor subscribers hear of a commit before it is on disk.
         struct notice {
             hosted_database* db = nullptr;
             commit_touch touched;
             bool any = false;
+            std::uint64_t durability_ticket = 0;
             ~notice();
         };
         notice notice_;
@@ -103,6 +107,9 @@ class hosted_database {
     /// A reader connection (`query_only`), borrowed from the pool.
     sqlite::reader_pool::lease reader() { return readers_.acquire(); }
 
+    /// Group commit's counters (null when every commit syncs by itself).
+    const group_commit* group_commit_state() const noexcept { return group_commit_.get(); }
+
     /// The writer connection held without writing (no audit, no generation change): writers
     /// wait meanwhile. For a checkpoint taken together with a reader's snapshot.
     sqlite::writer_slot::lease pause_writers() { return writer_.acquire(); }
@@ -127,6 +134,10 @@ class hosted_database {
     std::set<std::string> hooked_tables_;
     std::int64_t hooked_changes_ = 0;
     const commit_listener* listener_ = nullptr;
+    // Null when SQLite syncs inside each commit (synchronous NORMAL, or group commit off).
+    std::unique_ptr<group_commit> group_commit_;
+    bool group_commit_fallback_ = false;  // under the writer lock: a sync failed, back to FULL
+    std::int64_t commits_in_lease_ = 0;   // under the writer lock (SQLite's commit hook)
 };
 
 /// Opens a connection to a hosted database file with airsql's standard configuration.
