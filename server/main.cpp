@@ -262,6 +262,16 @@ int main(int argc, char** argv) {
         ->delimiter(',');
     app.add_option("--function-env", function_env,
                    "NAME=value: an environment variable of every function; repeat for more");
+    app.add_option("--synchronous", engine_opts.synchronous,
+                   "FULL: every write is on disk before it is answered; NORMAL: survives a "
+                   "crash of the server, not a power loss")
+        ->envname("AIRSQL_SYNCHRONOUS")
+        ->check(CLI::IsMember({"FULL", "NORMAL"}))
+        ->capture_default_str();
+    app.add_flag("!--no-group-commit", engine_opts.group_commit,
+                 "with --synchronous FULL, sync the WAL inside every commit instead of sharing "
+                 "one sync among concurrent writers")
+        ->envname("AIRSQL_GROUP_COMMIT");
     app.add_flag("!--no-access-log", server_opts.access_log, "do not log each request")
         ->envname("AIRSQL_ACCESS_LOG");
     app.add_option_function<std::int64_t>(

@@ -379,9 +379,9 @@ void copy_file_prefix(const std::filesystem::path& from, std::uint64_t size,
 void snapshot_to_file(const engine::impl& e, database::hosted_database& db,
                       const std::filesystem::path& target) {
     std::error_code ec;
-    auto wal = std::filesystem::file_size(db.file().string() + "-wal", ec);
+    auto wal_bytes = std::filesystem::file_size(db.file().string() + "-wal", ec);
     core::require_disk_space(target.parent_path(),
-                             std::filesystem::file_size(db.file()) + (ec ? 0 : wal),
+                             std::filesystem::file_size(db.file()) + (ec ? 0 : wal_bytes),
                              e.opts.min_free_disk_bytes);
     auto reader = db.reader();
     bool raw = false;

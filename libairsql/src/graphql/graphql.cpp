@@ -96,7 +96,8 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
     // the document, the schema and the file URL id; values are bound at run time): its
     // compiled root fields are kept beside the document, for this schema. Writes keep them.
     const bool plannable = op->type == graphql::operation_type::query && variables.empty();
-    const std::string_view op_name = request.operation_name ? *request.operation_name : "";
+    const std::string_view op_name =
+        request.operation_name ? std::string_view(*request.operation_name) : std::string_view();
     if (plannable) {
         settings.plan =
             e.graphql_documents.find_plan(request.query, schema, op_name, settings.file_url_id);

@@ -354,7 +354,9 @@ TEST_CASE("GraphQL file URLs resolve to the file cell through the read-only id",
                    "INSERT INTO w VALUES ('k', x'01');");
     auto url_of = [&](const std::string& db, const std::string& query, const std::string& table,
                       const std::string& column, int row) {
-        auto res = execute_graphql(fx.eng, fx.ann, db, {query});
+        graphql_request req;
+        req.query = query;
+        auto res = execute_graphql(fx.eng, fx.ann, db, req);
         auto body = boost::json::parse(res.body);
         INFO(res.body);
         auto cell = body.at("data").at(table).at(row).at(column);
@@ -386,7 +388,9 @@ TEST_CASE("GraphQL file URLs resolve to the file cell through the read-only id",
     CHECK_THAT(url, Catch::Contains("/files/_rowid_/1"));
     CHECK(follow(url).first == std::string(1, '\0'));
     // WITHOUT ROWID: no URL, a field error that says why.
-    auto res = execute_graphql(fx.eng, fx.ann, id, {"{ w { f } }"});
+    graphql_request req;
+    req.query = "{ w { f } }";
+    auto res = execute_graphql(fx.eng, fx.ann, id, req);
     CHECK_THAT(res.body, Catch::Contains("WITHOUT ROWID"));
 }
 
