@@ -78,6 +78,14 @@ export async function functionView(dbId, funcId) {
   const db = await loadDb(dbId);
   if (!live()) return;
   let fn = await api('GET', `/api/dbs/${enc(dbId)}/functions/${enc(funcId)}`);
+  // No active version (the code did not parse): the newest version's code is what to fix.
+  let draft = fn.content;
+  let draftDiagnostics = fn.diagnostics ?? [];
+  if (draft === null && fn.versions.length) {
+    const newest = await api('GET', `/api/dbs/${enc(dbId)}/functions/${enc(funcId)}/versions/${enc(fn.versions.at(-1))}`);
+    draft = newest.content;
+    draftDiagnostics = newest.diagnostics ?? [];
+  }
   if (!live()) return;
   dbCrumbs(db, ['Functions', `#/db/${enc(dbId)}/functions`], [fn.name, null]);
   const base = `/api/dbs/${enc(dbId)}/functions/${enc(funcId)}`;
@@ -144,7 +152,7 @@ export async function functionView(dbId, funcId) {
   const view = new EditorView({
     parent: editorEl,
     state: EditorState.create({
-      doc: fn.content ?? '',
+      doc: draft ?? '',
       extensions: [
         lineNumbers(), history(), lintGutter(),
         javascript({ typescript: true }),
@@ -255,5 +263,9 @@ export async function functionView(dbId, funcId) {
     callForm,
     h('h2', {}, 'Calls (newest first) ', h('button', { type: 'button', class: 'small', id: 'invocations-refresh', onclick: refreshInvocations }, 'Refresh')),
     invocationsBox, h('p', {}, remove));
-  showDiagnostics(fn.diagnostics ?? []);
+  showDiagnostics(draftDiagnostics);
+  if (draft !== fn.content) saveInfo.textContent = 'No active version: the newest one (it does not parse) is in the editor.';
+  else if (fn.activeVersion !== fn.versions.at(-1)) {
+    saveInfo.textContent = 'The newest version is not active (it does not parse): the active one is in the editor; Open shows any version.';
+  }
 }

@@ -3,7 +3,8 @@
 // person would use them, against the real server (and the real Deno for functions):
 // - a team: add a user, change their role, invite an address by email (the mail is in the
 //   outbox), an invitation refused with its reason, remove the member, the team's tokens;
-// - a function: created from the page, a type error shown by `deno check` at its line, fixed,
+// - a function: created from the page, a type error shown by `deno check` at its line, code
+//   that does not parse kept but not active (and said so after a reload), fixed,
 //   versions (an old one made active again), called from the page (a body that is not JSON
 //   refused at its field; status and body shown), its invocation logs, and its description
 //   written by a stand-in language model through POST …/prompt/describe-function;
@@ -175,6 +176,16 @@ async function main() {
     await wait(page, '#function-editor .cm-lintRange-error', 'the type error marked in the editor');
     check(/NOT active|active/.test(await page.textContent('#function-info')), 'no save information');
     await shot(page, 'more-desktop-2-function-diagnostics');
+    // Code that does not parse is kept as a version, not made active; a reload shows it.
+    await setEditor(page, '#function-editor', 'export default async function (context) {\n  return {\n');
+    await page.click('#function-save');
+    await wait(page, '#function-info:text-matches("NOT active")', 'the syntax error saved, not active');
+    check(await page.locator('#function-diagnostics li.error').count() >= 1, 'no syntax error listed');
+    await page.reload({ waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
+    await wait(page, '#function-info:text-matches("newest version is not active")', 'the note after a reload');
+    check((await page.textContent('#function-editor .cm-content')).includes('"many"'), 'the active version is not in the editor');
+    const fnNow = await api(baseUrl, 'GET', `/api/dbs/${dbId}/functions/${fid}`, { token });
+    check(fnNow.versions.length === 3 && fnNow.activeVersion === fnNow.versions[1], `after the syntax error: ${JSON.stringify(fnNow).slice(0, 300)}`);
     await setEditor(page, '#function-editor', 'export default async function (context) {\n' +
       '  console.log("stock for", context.data?.who)\n' +
       '  const { rows } = await context.sql("SELECT sum(stock) AS total FROM products")\n' +
@@ -183,9 +194,9 @@ async function main() {
     await wait(page, '#function-info:text-matches("active, no diagnostics")', 'the fixed version saved');
     check(await page.locator('#function-diagnostics li').count() === 0, 'diagnostics remain after the fix');
     let fn = await api(baseUrl, 'GET', `/api/dbs/${dbId}/functions/${fid}`, { token });
-    check(fn.versions.length === 3 && fn.activeVersion === fn.versions[2] && fn.content.includes('sum(stock)'),
+    check(fn.versions.length === 4 && fn.activeVersion === fn.versions[3] && fn.content.includes('sum(stock)'),
       `the function after two saves: ${JSON.stringify(fn).slice(0, 400)}`);
-    check(await page.locator('#function-versions li').count() === 3, 'not three versions listed');
+    check(await page.locator('#function-versions li').count() === 4, 'not four versions listed');
     // A call from the page: a body that is not JSON is refused at its field, then a real call.
     await page.fill('#call-input', '{"who": ');
     await page.click('#call-submit');
@@ -217,7 +228,7 @@ async function main() {
     await page.click('.tabs a:text-is("Functions")');
     await wait(page, `#function-list li[data-function-id="${fid}"]`, 'the function in the list');
     const listed = await page.textContent(`#function-list li[data-function-id="${fid}"]`);
-    check(/^stock report 3 version\(s\) · active · Counts the/.test(listed), `the function listed as: ${listed}`);
+    check(/^stock report 4 version\(s\) · active · Counts the/.test(listed), `the function listed as: ${listed}`);
     log('function: created, a type error at line 2, fixed, called (200, logs), version 1 active again, described');
 
     // ---- 3. Editing a chart and a dashboard -----------------------------------------------------
