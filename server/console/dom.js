@@ -80,3 +80,41 @@ export function crumbs(trail) {
     href ? h('a', { href }, label) : h('span', { 'aria-current': 'page' }, label),
   ]));
 }
+
+// Validation errors at their field. The server names the field it refuses ("labelRotation
+// must be …", "the value of HELLO is too long"): the input whose data-key the message names
+// first is marked invalid and gets the message under it; a message naming no
+// field goes to the form's own error line (an element with class form-error). Returns the
+// marked input, or null.
+export function clearFieldErrors(form) {
+  for (const el of form.querySelectorAll('.field-error[data-for]')) el.remove();
+  for (const el of form.querySelectorAll('[aria-invalid]')) {
+    el.removeAttribute('aria-invalid');
+    el.removeAttribute('aria-describedby');
+  }
+  const general = form.querySelector('.form-error');
+  if (general) general.textContent = '';
+}
+
+let errorIds = 0;
+export function fieldError(form, message) {
+  // The field named first in the message; of two named at the same place, the longer name.
+  const named = [...form.querySelectorAll('[data-key]')].map((el) => {
+    const key = el.dataset.key;
+    const m = key && message.match(new RegExp(`(^|[^A-Za-z0-9_])${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_])`));
+    return m ? { el, at: m.index, length: key.length } : null;
+  }).filter(Boolean).sort((a, b) => a.at - b.at || b.length - a.length);
+  const input = named[0]?.el;
+  if (!input) {
+    const general = form.querySelector('.form-error');
+    if (general) general.textContent = message;
+    return null;
+  }
+  const id = `field-error-${++errorIds}`;
+  const note = h('p', { class: 'error field-error', id, role: 'alert', 'data-for': input.dataset.key }, message);
+  (input.closest('.field, .check, .row') ?? input).after(note);
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', id);
+  input.focus();
+  return input;
+}

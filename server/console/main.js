@@ -8,8 +8,11 @@ import { api, ApiError } from './api.js';
 import { crumbs, confirmButton, field, h, newView, show, status, viewGuard } from './dom.js';
 import { dbCrumbs, dbTabs, loadDb } from './db.js';
 import { chartsView, dashboardView } from './charts.js';
+import { functionsView, functionView } from './functions.js';
+import { serverSettingsView, settingsView } from './settings.js';
 import { sqlView } from './sql.js';
 import { tableView } from './table.js';
+import { teamsView, teamView } from './team.js';
 
 const enc = encodeURIComponent;
 const user = () => localStorage.getItem('airsql.username') || '';
@@ -34,6 +37,7 @@ function signInView(message) {
   async function login(username, password) {
     const answer = await api('POST', '/api/login', { username, password });
     localStorage.setItem('airsql.username', answer.username);
+    whoBar(false);  // a fresh header (and admin check) for who signed in
     route();  // the page asked for before signing in
   }
   signIn.addEventListener('submit', async (e) => {
@@ -61,17 +65,33 @@ function signInView(message) {
 async function signOut() {
   await api('POST', '/api/logout', {}).catch(() => {});
   localStorage.removeItem('airsql.username');
+  whoBar(false);
   location.hash = '#/';
   route();
 }
 
+// Whether the signed-in user is a server admin (asked once per sign-in).
+let adminCheck = null;
+function isServerAdmin() {
+  adminCheck ??= api('GET', `/api/users/${enc(user())}`).then((me) => me.serverRoles.includes('admin'), () => false);
+  return adminCheck;
+}
+
 function whoBar(signedIn) {
   const who = document.getElementById('who');
-  who.replaceChildren();
-  if (!signedIn) return;
-  who.append(h('span', { id: 'username' }, user()), ' ',
-    h('a', { href: '#/tokens' }, 'Tokens'), ' ',
+  if (!signedIn) {
+    adminCheck = null;
+    delete who.dataset.user;
+    who.replaceChildren();
+    return;
+  }
+  if (who.dataset.user === user() && who.childElementCount) return;  // already shown
+  who.dataset.user = user();
+  const server = h('a', { href: '#/server', id: 'server-link', hidden: true }, 'Server');
+  who.replaceChildren(h('span', { id: 'username' }, user()), ' ',
+    h('a', { href: '#/teams' }, 'Teams'), ' ', h('a', { href: '#/tokens' }, 'Tokens'), ' ', server, ' ',
     h('button', { type: 'button', id: 'signout', onclick: signOut }, 'Sign out'));
+  isServerAdmin().then((admin) => { server.hidden = !admin; });
 }
 
 // ---- databases ------------------------------------------------------------------------------
@@ -154,20 +174,6 @@ async function databaseView(dbId) {
   show(h('h1', {}, db.name), dbTabs(db, 'Tables'), h('h2', {}, 'Tables'), tables, form);
 }
 
-async function settingsView(dbId) {
-  const live = viewGuard();
-  const db = await loadDb(dbId);
-  if (!live()) return;
-  dbCrumbs(db, ['Settings', null]);
-  const settings = await api('GET', `/api/dbs/${enc(dbId)}/settings`);
-  const rows = Object.entries({ id: db.id, readonlyId: db.readonlyId, owner: db.owner, ...settings })
-    .map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))));
-  if (!live()) return;  // the visitor went elsewhere meanwhile
-  show(h('h1', {}, `${db.name}: settings`), dbTabs(db, 'Settings'),
-    h('table', { class: 'facts' }, h('tbody', {}, rows)),
-    h('p', {}, 'Change them with PATCH /api/dbs/:dbId/settings (see the ', h('a', { href: '/api/docs#Settings' }, 'API documentation'), ').'));
-}
-
 // API tokens of my teams: listed (masked), created (the body is shown once), revoked.
 async function tokensView() {
   const live = viewGuard();
@@ -228,8 +234,13 @@ const routes = [
   [/^#\/db\/([^/]+)\/charts$/, (id) => chartsView(id)],
   [/^#\/db\/([^/]+)\/dashboard\/([^/]+)$/, (id, d) => dashboardView(id, d)],
   [/^#\/db\/([^/]+)\/settings$/, (id) => settingsView(id)],
+  [/^#\/db\/([^/]+)\/functions$/, (id) => functionsView(id)],
+  [/^#\/db\/([^/]+)\/function\/([^/]+)$/, (id, f) => functionView(id, f)],
   [/^#\/db\/([^/]+)$/, (id) => databaseView(id)],
   [/^#\/tokens$/, () => tokensView()],
+  [/^#\/teams$/, () => teamsView()],
+  [/^#\/team\/([^/]+)$/, (t) => teamView(t)],
+  [/^#\/server$/, () => serverSettingsView()],
   [/^(#\/?)?$/, () => databasesView()],
 ];
 

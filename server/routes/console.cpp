@@ -120,7 +120,8 @@ void add_console_routes(router& r) {
     r.add("GET", "/console",
           {"Console",
            "The web console (HTML): sign in, databases, tables as a grid, an SQL workbench, "
-           "charts and dashboards. Its data comes from this API with the session cookie.",
+           "charts and dashboards, functions, teams and their members, tokens, database and "
+           "server settings. Its data comes from this API with the session cookie.",
            "", "text/html"},
           [&r](route_context&) { return page(r); });
     r.add("GET", "/console/:file",

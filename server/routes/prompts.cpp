@@ -50,7 +50,10 @@ void add_prompt_routes(router& r) {
                   describe_table(c.eng, c.who(), c.param("dbId"), c.body_as<prompt_request>())));
           });
     r.add("POST", "/api/dbs/:dbId/prompt/describe-function",
-          {"AI prompts", "A Markdown description of the function named by funcId.",
+          {"AI prompts",
+           "A Markdown description of the function named by funcId (team members), from its "
+           "code and the schema; with save: true it becomes the function's description (Editor "
+           "rights).",
            documented_request, description_example},
           [](route_context& c) {
               return json_response(bj::value_from(

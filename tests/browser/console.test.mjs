@@ -19,96 +19,18 @@
 //   out:      --out, else ./console-output (screenshots; kept)
 // Exit code 0 on success. Needs `scripts/install-deps --test`.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const STEP_TIMEOUT_MS = 15_000;
+import {
+  api, check, checkNoOverflow, chromiumPath, loadPlaywright, log, outDir, serverLog, shot, startServer,
+  stopServer, STEP_TIMEOUT_MS, TestFailure, wait, waitFor, watchPage,
+} from './console_support.mjs';
+
 const WATCHDOG_MS = 150_000;
-
-function option(name, envName, fallback) {
-  const i = process.argv.indexOf(name);
-  if (i >= 0 && process.argv[i + 1]) return process.argv[i + 1];
-  return (envName && process.env[envName]) || fallback;
-}
-
-const serverPath = path.resolve(
-  option('--server', 'AIRSQL_SERVER', path.join(repoRoot, 'build', 'server', 'airsql-server')));
-const chromiumPath = option('--chromium', 'CHROMIUM', '/usr/bin/chromium');
-const outDir = path.resolve(option('--out', null, path.join(process.cwd(), 'console-output')));
-
-const started = Date.now();
-const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
-
-class TestFailure extends Error {}
-function check(condition, message) {
-  if (!condition) throw new TestFailure(message);
-}
-
-// ---- the server ------------------------------------------------------------------------------
-
-const serverLog = [];
-function rememberLog(chunk) {
-  serverLog.push(...chunk.toString().split('\n').filter(Boolean));
-  if (serverLog.length > 200) serverLog.splice(0, serverLog.length - 200);
-}
-
-async function startServer(dataDir, extraArgs = []) {
-  check(fs.existsSync(serverPath), `airsql-server not found: ${serverPath} (pass --server PATH)`);
-  const proc = spawn(serverPath, ['--port', '0', '--data-dir', dataDir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stderr.on('data', rememberLog);
-  const baseUrl = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new TestFailure('the server did not print its address in 10 s')), 10_000);
-    const onData = (chunk) => {
-      rememberLog(chunk);
-      out += chunk.toString();
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout.off('data', onData);
-        proc.stdout.on('data', rememberLog);
-        resolve(m[1]);
-      }
-    };
-    proc.stdout.on('data', onData);
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new TestFailure(`the server exited before listening (code ${code}, signal ${signal})`));
-    });
-  });
-  return { proc, baseUrl };
-}
-
-async function stopServer(proc) {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function api(baseUrl, method, urlPath, { body, token, expect = 200 } = {}) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const res = await fetch(baseUrl + urlPath, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  const expected = Array.isArray(expect) ? expect : [expect];
-  check(expected.includes(res.status), `${method} ${urlPath}: HTTP ${res.status}, expected ${expected.join(' or ')}: ${text.slice(0, 500)}`);
-  try {
-    return text ? JSON.parse(text) : null;
-  } catch {
-    return text;
-  }
-}
 
 // A stand-in for an OpenAI-compatible chat-completions server (the one outside service the
 // tests replace): the first answer is HTTP 429, the next ones an SQL suggestion.
@@ -152,71 +74,6 @@ function makeMusicDb(file) {
                               (5, 4, 'Jóga', 305000), (6, 4, 'Bachelorette', 312000);`;
   const r = spawnSync('sqlite3', [file], { input: script, encoding: 'utf8' });
   check(r.status === 0, `sqlite3 failed (apt-get install sqlite3): ${r.error?.message || r.stderr}`);
-}
-
-// ---- the browser -------------------------------------------------------------------------------
-
-function loadPlaywright() {
-  const require = createRequire(path.join(repoRoot, 'tools', 'node', 'package.json'));
-  try {
-    return require('playwright-core');
-  } catch (e) {
-    throw new TestFailure(`playwright-core is not installed in tools/node (run scripts/install-deps --test): ${e.message}`);
-  }
-}
-
-// Page errors, console errors (CSP violations among them) and failed requests are problems;
-// `allowed` lists expected HTTP errors (a regexp over "STATUS METHOD URL").
-function watchPage(page, name, problems, allowed = /^$/) {
-  page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.stack || e.message}`));
-  page.on('console', (msg) => {
-    // Warnings too: the grid library warns about options it does not know.
-    if (msg.type() !== 'error' && msg.type() !== 'warning') return;
-    if (/favicon\.ico/.test(msg.text()) || /Failed to load resource/.test(msg.text())) return;
-    problems.push(`${name}: console ${msg.type()}: ${msg.text()}`);
-  });
-  page.on('requestfailed', (req) => {
-    if (/favicon\.ico/.test(req.url()) || /download/.test(req.url())) return;
-    problems.push(`${name}: request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText}`);
-  });
-  page.on('response', (res) => {
-    const what = `${res.status()} ${res.request().method()} ${res.url()}`;
-    if (res.status() >= 400 && !/favicon\.ico/.test(res.url()) && !allowed.test(what)) {
-      problems.push(`${name}: HTTP ${what}`);
-    }
-  });
-}
-
-const wait = (page, selector, what, state = 'visible') => page.locator(selector).first()
-  .waitFor({ state, timeout: STEP_TIMEOUT_MS })
-  .catch(async () => {
-    const body = await page.innerText('body').catch(() => '(no body)');
-    throw new TestFailure(`${what}: ${selector} did not appear; the page shows:\n${body.slice(0, 800)}`);
-  });
-
-// Waits until fn(arg) is true in the page. Not page.waitForFunction: under the console's
-// Content-Security-Policy (no 'unsafe-eval') its polling would be refused; page.evaluate is not
-// subject to it. Polls every 50 ms until STEP_TIMEOUT_MS.
-async function waitFor(page, fn, arg, what) {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  for (;;) {
-    if (await page.evaluate(fn, arg).catch(() => false)) return;
-    if (Date.now() > deadline) {
-      const body = await page.innerText('body').catch(() => '(no body)');
-      throw new TestFailure(`${what}; the page shows:\n${body.slice(0, 800)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: false, timeout: 5_000 });
-}
-
-// The page fits its viewport: no sideways scrolling of the page itself (grids scroll inside).
-async function checkNoOverflow(page, what) {
-  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-  check(scroll <= width + 1, `${what}: the page is ${scroll}px wide in a ${width}px window`);
 }
 
 // ---- the test ----------------------------------------------------------------------------------

@@ -101,6 +101,53 @@ class PromptsTest(ServerModuleTest):
                              message_contains="tableName")
         self.assertJsonError(self.prompt("/describe-function", {"funcId": "01nofunction"}), 404)
 
+    def test_describe_function_sends_its_code_and_saves_on_request(self):
+        code = ("export default async function (context) {\n"
+                "  // marks a user as greeted\n"
+                "  return {greeted: context.data?.name ?? null}\n}\n")
+        r = self.c().post(f"/api/dbs/{self.db}/functions",
+                          {"name": "greeter", "runtime": "deno", "content": code})
+        self.assertStatus(r, 200)
+        fid = r.body["id"]
+        self.fake.answer = "Greets a **user** by name."
+        r = self.prompt("/describe-function", {"funcId": fid, "prompt": "one line"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body, {"description": "Greets a **user** by name.", "saved": False,
+                                  "model": "fake-model-1"})
+        sent = self.sent_text()
+        self.assertIn("marks a user as greeted", sent)  # the code
+        self.assertIn("CREATE TABLE users", sent)  # the schema
+        self.assertIn("greeter", sent)
+        self.assertIn("one line", sent)
+        self.assertNotIn("Secret Sam", sent)
+        fn = f"/api/dbs/{self.db}/functions/{fid}"
+        self.assertIsNone(self.c().get(fn).body["description"])
+        r = self.prompt("/describe-function", {"funcId": fid, "save": True})
+        self.assertStatus(r, 200)
+        self.assertTrue(r.body["saved"])
+        self.assertEqual(self.c().get(fn).body["description"], "Greets a **user** by name.")
+        self.assertEqual(len(self.c().get(fn).body["versions"]), 1)  # no new version
+        # A function of another database is not found through this one.
+        other = new_db(self.client, self.token, self.user, "CREATE TABLE t (x)")
+        self.assertJsonError(self.prompt("/describe-function", {"funcId": fid}, db=other), 404)
+        self.assertJsonError(self.prompt("/describe-function", {}), 400,
+                             message_contains="funcId")
+        self.assertJsonError(self.prompt("/describe-function", {"funcId": fid,
+                                                                "prompt": "x" * 5000}), 400)
+        # Viewers may ask but not save; strangers do not see it; no model call is spent.
+        viewer, vtoken = new_user(self.client)
+        r = self.c().patch(f"/api/teams/{self.user}/members/{viewer}", {"roles": ["Viewer"]})
+        self.assertStatus(r, 200)
+        as_viewer = self.client.with_token(vtoken)
+        route = f"/api/dbs/{self.db}/prompt/describe-function"
+        self.assertStatus(as_viewer.post(route, {"funcId": fid}), 200)
+        self.fake.requests.clear()
+        self.assertJsonError(as_viewer.post(route, {"funcId": fid, "save": True}), 403)
+        _, stoken = new_user(self.client)
+        self.assertJsonError(self.client.with_token(stoken).post(route, {"funcId": fid}), 404)
+        self.assertEqual(self.fake.requests, [])
+        self.assertEqual(self.c().get(fn).body["description"], "Greets a **user** by name.")
+
     def test_viewers_may_ask_but_not_save(self):
         viewer, vtoken = new_user(self.client)
         r = self.c().patch(f"/api/teams/{self.user}/members/{viewer}", {"roles": ["Viewer"]})

@@ -78,7 +78,9 @@ description_suggestion describe_database(engine& eng, const principal& who, std:
 description_suggestion describe_table(engine& eng, const principal& who, std::string_view db_id,
                                       const prompt_request& request);
 
-/// Same for one function (`funcId` required). Functions are not built yet: `not_found`.
+/// Same for one function (`funcId` required; `not_found` when the caller may not read it):
+/// its name and active code go to the model with the schema; saved as the function's
+/// description (Editor rights).
 description_suggestion describe_function(engine& eng, const principal& who, std::string_view db_id,
                                          const prompt_request& request);
 

@@ -7,6 +7,7 @@
 #include "airsql/databases.hpp"
 #include "airsql/error.hpp"
 #include "airsql/export.hpp"
+#include "airsql/functions.hpp"
 #include "airsql/principal.hpp"
 #include "airsql/tables.hpp"
 #include "auth/access.hpp"
@@ -23,6 +24,8 @@ namespace {
 constexpr std::size_t sample_rows_per_table = 3;
 constexpr std::size_t sample_value_bytes = 200;
 constexpr std::size_t max_sample_tables = 50;
+// A function's code goes to the model up to this size (functions may have 1 MiB).
+constexpr std::size_t function_code_bytes = 32 * 1024;
 
 [[noreturn]] void bad(const std::string& message) { throw error(errc::invalid_argument, message); }
 
@@ -177,10 +180,33 @@ description_suggestion describe_table(engine& eng, const principal& who, std::st
 
 description_suggestion describe_function(engine& eng, const principal& who, std::string_view db_id,
                                          const prompt_request& request) {
+    auto& e = eng.internals();
+    check_prompt(e, request.prompt, false);
     if (!request.func_id || request.func_id->empty()) bad("funcId is required");
-    readable(eng, who, db_id);
-    throw error(errc::not_found, fmt::format("there is no function \"{}\"",
-                                             json::to_valid_utf8(request.func_id->substr(0, 64))));
+    auto db = readable(eng, who, db_id);
+    // The function's own rules decide who may read it (team members; not_found otherwise).
+    auto fn = get_function(eng, who, db.record.id, *request.func_id);
+    if (request.save) auth::require_editor(db);
+    auto code = fn.content.value_or("(no active version: its code does not parse)");
+    if (code.size() > function_code_bytes) {
+        code = json::to_valid_utf8(code.substr(0, function_code_bytes)) + "\n// … (cut)";
+    }
+    auto context = context_of(eng, who, db, request);
+    context += fmt::format("\nIts function \"{}\" ({} runtime) has this code:\n\n```ts\n{}\n```\n",
+                           fn.name, fn.runtime, code);
+    auto answer =
+        ask(eng, context,
+            fmt::format("Describe the function \"{}\" for its users in Markdown, in at "
+                        "most 120 words: what a call does with its request and the "
+                        "database, and what it answers.{}",
+                        fn.name, request.prompt.empty() ? "" : "\nGuidance: " + request.prompt));
+    auto text = trimmed(answer.content);
+    if (request.save) {
+        function_patch patch;
+        patch.description = std::optional<std::optional<std::string>>(text);
+        update_function(eng, who, db.record.id, fn.id, patch);
+    }
+    return {text, request.save, answer.model};
 }
 
 prompted_database create_database_from_prompt(engine& eng, const principal& who,
