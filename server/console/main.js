@@ -7,6 +7,7 @@ import './console.css';
 import { api, ApiError } from './api.js';
 import { crumbs, confirmButton, field, h, newView, show, status, viewGuard } from './dom.js';
 import { dbCrumbs, dbTabs, loadDb } from './db.js';
+import { descriptionPanel } from './describe.js';
 import { chartsView, dashboardView } from './charts.js';
 import { functionsView, functionView } from './functions.js';
 import { serverSettingsView, settingsView } from './settings.js';
@@ -171,7 +172,8 @@ async function databaseView(dbId) {
     location.hash = `#/db/${enc(db.id)}/table/${enc(form.name.value)}`;
   });
   if (!live()) return;  // the visitor went elsewhere meanwhile
-  show(h('h1', {}, db.name), dbTabs(db, 'Tables'), h('h2', {}, 'Tables'), tables, form);
+  show(h('h1', {}, db.name), descriptionPanel(db.id, 'database', db.description), dbTabs(db, 'Tables'),
+    h('h2', {}, 'Tables'), tables, form);
 }
 
 // API tokens of my teams: listed (masked), created (the body is shown once), revoked.

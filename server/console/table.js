@@ -7,6 +7,7 @@ import { TabulatorFull as Tabulator } from 'tabulator-tables';
 
 import { ident, literal, sql } from './api.js';
 import { dbCrumbs, dbTabs, loadDb } from './db.js';
+import { descriptionPanel } from './describe.js';
 import { api } from './api.js';
 import { confirmButton, field, h, show, status, viewGuard } from './dom.js';
 
@@ -85,8 +86,9 @@ export async function tableView(dbId, tableName) {
   const addButton = h('button', { type: 'button', id: 'add-row', disabled: !editable }, 'Add row');
   const deleteButton = h('button', { type: 'button', id: 'delete-rows', disabled: true }, 'Delete selected rows');
 
+  const described = await api('GET', `/api/dbs/${encodeURIComponent(dbId)}/tables/${encodeURIComponent(tableName)}`);
   if (!live()) return;  // the visitor went elsewhere meanwhile
-  show(h('h1', {}, tableName), dbTabs(db, 'Tables'),
+  show(h('h1', {}, tableName), descriptionPanel(dbId, 'table', described.description, tableName), dbTabs(db, 'Tables'),
     editable ? columnsPanel(db, table) : null,
     h('div', { class: 'toolbar' }, addButton, deleteButton, counter,
       h('a', { href: `/api/dbs/${encodeURIComponent(dbId)}/tables/${encodeURIComponent(tableName)}/export?format=csv` }, 'Export CSV')),

@@ -231,6 +231,31 @@ async function main() {
     check(/^stock report 4 version\(s\) · active · Counts the/.test(listed), `the function listed as: ${listed}`);
     log('function: created, a type error at line 2, fixed, called (200, logs), version 1 active again, described');
 
+    // The database's and a table's descriptions, written by the model and stored.
+    await page.click('.tabs a:text-is("Tables")');
+    await wait(page, '#database-describe', 'the database page\'s description button');
+    check((await page.textContent('#database-description')) === 'No description yet.', 'a description before any was written');
+    await page.click('#database-describe');
+    await wait(page, '#database-describe-info:text-matches("saved")', 'the database description');
+    check((await page.textContent('#database-description')) === DESCRIPTION, 'the database description is not shown');
+    check((await api(baseUrl, 'GET', `/api/dbs/${dbId}`, { token })).description === DESCRIPTION,
+      'the database description was not stored');
+    check(!(llm.requests.at(-1)?.body ?? '').includes('Tea'), 'the model got row data for the database description');
+    await page.click('#table-list a:text-is("products")');
+    await wait(page, '#table-describe', 'the table page\'s description button');
+    await page.click('#table-describe');
+    await wait(page, '#table-describe-info:text-matches("saved")', 'the table description');
+    check((await page.textContent('#table-description')) === DESCRIPTION, 'the table description is not shown');
+    check((await api(baseUrl, 'GET', `/api/dbs/${dbId}/tables/products`, { token })).description === DESCRIPTION,
+      'the table description was not stored');
+    const askedTable = llm.requests.at(-1)?.body ?? '';
+    check(askedTable.includes('products') && !askedTable.includes('Cake'), 'the model did not get the table, or got its rows');
+    await page.reload({ waitUntil: 'load' });
+    await wait(page, '#table-description', 'the table page after a reload');
+    check((await page.textContent('#table-description')) === DESCRIPTION, 'the stored table description is not shown after a reload');
+    await shot(page, 'more-desktop-3b-described');
+    log('descriptions: database and table described by the model, stored, shown after a reload');
+
     // ---- 3. Editing a chart and a dashboard -----------------------------------------------------
     const chart = (body) => api(baseUrl, 'POST', `/api/dbs/${dbId}/charts`, { token, expect: 201, body: {
       hideNullValues: false, labelRotation: 0, ...body } });
