@@ -164,7 +164,11 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
         t.idle_timeout = websocket::stream_base::none();
         t.keep_alive_pings = false;
         ws_.set_option(t);
-        ws_.read_message_max(env_.opts.max_message_bytes);
+        // The message size limit is checked here, not by Beast: Beast answers an oversized
+        // message with close 1009 and then tears the connection down after reading at most one
+        // more piece of it (Boost 1.81), so a client still sending the rest got a reset (1006)
+        // instead of the close frame. See read_message().
+        ws_.read_message_max(0);
         bool offered = false;
         {
             std::string_view protocols = upgrade[http::field::sec_websocket_protocol];
@@ -199,11 +203,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
         }
         for (;;) {
             beast::flat_buffer buffer;
-            auto [rec, n] = co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));
-            if (rec) {
-                if (rec == websocket::error::message_too_big) co_await drain_after_too_big();
-                break;
-            }
+            auto rec = co_await read_message(buffer);
+            if (rec) break;
             if (closing_) continue;  // until the close handshake ends the reads
             if (!ws_.got_text()) {
                 close(gws::bad_request, "Invalid message received: binary frame");
@@ -212,6 +213,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
             on_message(beast::buffers_to_string(buffer.data()));
         }
         done_ = true;
+        if (drop_deadline_) drop_deadline_->cancel();
         init_timer_.cancel();
         tick_.cancel();
         for (auto& [id, sub] : subs_) {
@@ -228,30 +230,48 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     }
 
   private:
-    // Beast answered an oversized message with close 1009, but the client may still be sending
-    // it: closing the socket with its bytes unread would reset the connection, and the client
-    // would see 1006 instead of the close frame. Read and drop what it still sends (at most
-    // 2 s and 64 MiB) until it closes its side.
-    asio::awaitable<void> drain_after_too_big() {
-        auto& socket = beast::get_lowest_layer(ws_).socket();
-        beast::error_code ignored;
-        socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-        asio::steady_timer deadline(ex_, 2s);
-        deadline.async_wait([&socket](beast::error_code ec) {
-            if (!ec) {
-                beast::error_code ignore;
-                socket.cancel(ignore);
+    // Reads one message into `buffer`, piece by piece. A message longer than the limit is
+    // answered with close 1009; the rest of it (and whatever follows until the client's close
+    // frame) is read and dropped, so the socket never closes with the client's bytes unread
+    // (that would reset the connection and the client would see 1006, not the close frame).
+    // The dropping ends after 2 s: a client that keeps sending past that is cut off. (After
+    // the close frame Beast's close operation does the reading, so the bytes dropped cannot be
+    // counted here; time is the bound.)
+    asio::awaitable<beast::error_code> read_message(beast::flat_buffer& buffer) {
+        constexpr std::size_t piece = 64 * 1024;
+        do {
+            auto [ec, n] =
+                co_await ws_.async_read_some(buffer, piece, asio::as_tuple(asio::use_awaitable));
+            if (ec) co_return ec;
+            if (dropping_) {
+                buffer.clear();
+                continue;
             }
+            if (buffer.size() > env_.opts.max_message_bytes) {
+                buffer.clear();
+                start_dropping();
+                close(1009, "Message too big");
+            }
+        } while (!ws_.is_message_done());
+        co_return beast::error_code{};
+    }
+
+    void start_dropping() {
+        if (dropping_) return;
+        dropping_ = true;
+        drop_deadline_ = std::make_unique<asio::steady_timer>(ex_, 2s);
+        std::weak_ptr<ws_session> weak = shared_from_this();
+        drop_deadline_->async_wait([weak](beast::error_code ec) {
+            if (auto s = weak.lock(); s && !ec) s->cut_off();
         });
-        std::array<char, 64 * 1024> scratch{};
-        std::size_t total = 0;
-        while (total < 64u * 1024 * 1024) {
-            auto [ec, n] = co_await socket.async_read_some(asio::buffer(scratch),
-                                                           asio::as_tuple(asio::use_awaitable));
-            if (ec) break;
-            total += n;
-        }
-        deadline.cancel();
+    }
+
+    // Ends the connection at once (a client still sending after close 1009).
+    void cut_off() {
+        beast::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both,
+                                                       ignored);
+        beast::get_lowest_layer(ws_).socket().close(ignored);
     }
 
     void send(std::string m) {
@@ -558,6 +578,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     bool init_seen_ = false;
     bool acked_ = false;
     bool closing_ = false;
+    bool dropping_ = false;  // after close 1009: reading and dropping what the client still sends
+    std::unique_ptr<asio::steady_timer> drop_deadline_;
     bool done_ = false;
     bool writer_done_ = false;
     bool writing_ = false;
