@@ -27,11 +27,11 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
-  api, check, checkNoOverflow, chromiumPath, loadPlaywright, log, outDir, serverLog, shot, startServer,
+  api, check, CHECK_TIMEOUT_MS, checkNoOverflow, chromiumPath, loadPlaywright, log, outDir, serverLog, shot, startServer,
   stopServer, STEP_TIMEOUT_MS, TestFailure, wait, waitFor, watchPage,
 } from './console_support.mjs';
 
-const WATCHDOG_MS = 170_000;
+const WATCHDOG_MS = 400_000;
 const DESCRIPTION = 'Counts the **tables** of the database.';
 const SECRETS = ['smtp-secret-password-1', 'paddle-secret-key-123456', 'server-wide-secret-value'];
 
@@ -166,20 +166,20 @@ async function main() {
     await wait(page, '#function-create', 'the functions page');
     await page.fill('#function-create-name', 'stock report');
     await page.press('#function-create-name', 'Enter');
-    await wait(page, '#function-editor .cm-content', 'the function editor');
+    await wait(page, '#function-editor .cm-content', 'the function editor', 'visible', CHECK_TIMEOUT_MS);
     await wait(page, '#function-editor .tok-keyword', 'TypeScript keywords highlighted');
     const fid = decodeURIComponent(await page.evaluate(() => location.hash.split('/')[4]));
     await setEditor(page, '#function-editor', 'export default async function (context) {\n' +
       '  const total: number = "many"\n  return { total }\n}\n');
     await page.keyboard.press('Control+s');
-    await wait(page, '#function-diagnostics li:text-matches("Line 2, column [0-9]+: .*TS2322")', 'the type error at line 2');
+    await wait(page, '#function-diagnostics li:text-matches("Line 2, column [0-9]+: .*TS2322")', 'the type error at line 2', 'visible', CHECK_TIMEOUT_MS);
     await wait(page, '#function-editor .cm-lintRange-error', 'the type error marked in the editor');
     check(/NOT active|active/.test(await page.textContent('#function-info')), 'no save information');
     await shot(page, 'more-desktop-2-function-diagnostics');
     // Code that does not parse is kept as a version, not made active; a reload shows it.
     await setEditor(page, '#function-editor', 'export default async function (context) {\n  return {\n');
     await page.click('#function-save');
-    await wait(page, '#function-info:text-matches("NOT active")', 'the syntax error saved, not active');
+    await wait(page, '#function-info:text-matches("NOT active")', 'the syntax error saved, not active', 'visible', CHECK_TIMEOUT_MS);
     check(await page.locator('#function-diagnostics li.error').count() >= 1, 'no syntax error listed');
     await page.reload({ waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
     await wait(page, '#function-info:text-matches("newest version is not active")', 'the note after a reload');
@@ -191,7 +191,7 @@ async function main() {
       '  const { rows } = await context.sql("SELECT sum(stock) AS total FROM products")\n' +
       '  return { total: rows[0].total, who: context.data?.who ?? null }\n}\n');
     await page.click('#function-save');
-    await wait(page, '#function-info:text-matches("active, no diagnostics")', 'the fixed version saved');
+    await wait(page, '#function-info:text-matches("active, no diagnostics")', 'the fixed version saved', 'visible', CHECK_TIMEOUT_MS);
     check(await page.locator('#function-diagnostics li').count() === 0, 'diagnostics remain after the fix');
     let fn = await api(baseUrl, 'GET', `/api/dbs/${dbId}/functions/${fid}`, { token });
     check(fn.versions.length === 4 && fn.activeVersion === fn.versions[3] && fn.content.includes('sum(stock)'),

@@ -127,8 +127,11 @@ export function watchPage(page, name, problems, allowed = /^$/) {
   });
 }
 
-export const wait = (page, selector, what, state = 'visible') => page.locator(selector).first()
-  .waitFor({ state, timeout: STEP_TIMEOUT_MS })
+// A save of a function runs `deno check`: seconds on an idle machine, much more under a loaded CI.
+export const CHECK_TIMEOUT_MS = 90_000;
+
+export const wait = (page, selector, what, state = 'visible', timeout = STEP_TIMEOUT_MS) => page.locator(selector).first()
+  .waitFor({ state, timeout })
   .catch(async () => {
     const body = await page.innerText('body').catch(() => '(no body)');
     throw new TestFailure(`${what}: ${selector} did not appear; the page shows:\n${body.slice(0, 800)}`);
