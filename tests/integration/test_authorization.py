@@ -839,13 +839,16 @@ class AuthorizationMatrix(ServerModuleTest):
                        lambda p, c: c.get(f"/dbs/{self.db_for(p)}/apps/{aid}"))
         editors = dict(default=403, admins=201, editor=201, tok_write=201, other=404,
                        anonymous=404)
-        self.run_route("POST /api/dbs/:id/apps", expect(**editors),
+        # Uploads: anonymous callers are refused before the body is read (401).
+        uploads = {**editors, "anonymous": 401}
+        self.run_route("POST /api/dbs/:id/apps", expect(**uploads),
                        lambda p, c: upload(c, self.db_for(p), unique(p[:5])))
         changed = {**editors, "admins": 200, "editor": 200, "tok_write": 200}
         self.run_route("PATCH /api/dbs/:id/apps/:appId", expect(**changed),
                        lambda p, c: c.patch(f"/api/dbs/{self.db_for(p)}/apps/{aid}",
                                             {"title": p}))
-        self.run_route("PUT /api/dbs/:id/apps/:appId", expect(**changed),
+        self.run_route("PUT /api/dbs/:id/apps/:appId",
+                       expect(**{**changed, "anonymous": 401}),
                        lambda p, c: c.request("PUT", f"/api/dbs/{self.db_for(p)}/apps/{aid}",
                                               raw_body=page, headers={"Content-Type": "text/html"}))
 
