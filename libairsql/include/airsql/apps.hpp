@@ -99,7 +99,7 @@ app_info update_app(engine& eng, const principal& who, std::string_view db_id,
 void delete_app(engine& eng, const principal& who, std::string_view db_id, std::string_view app_id);
 
 /// Opens an app (read access): for a signed-in user, mints the database-scoped session
-/// (`options::app_session_lifetime`). An app's own session cannot open apps
+/// (`options::app_session_lifetime`; a user keeps the newest 20 per database, older ones end). An app's own session cannot open apps
 /// (`permission_denied`): it cannot renew itself.
 app_launch open_app(engine& eng, const principal& who, std::string_view db_id,
                     std::string_view app_id);

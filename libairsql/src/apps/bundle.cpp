@@ -192,7 +192,13 @@ bundle_summary read_zip(std::string_view bytes, const bundle_limits& limits,
     auto strip = common_top_folder(entries);
     bool has_index = false;
     for (const auto& p : entries) {
-        if (!p.directory && p.name.substr(strip.size()) == "index.html") has_index = true;
+        if (p.directory) continue;
+        auto name = p.name.substr(strip.size());
+        if (name == "index.html") has_index = true;
+        // Without its folder, a name may start with the reserved '~'.
+        if (auto why = path_problem(name); !why.empty()) {
+            bad(fmt::format("the zip entry \"{}\" has an unsafe name: {}", shown(p.name), why));
+        }
     }
     if (!has_index) bad("the zip has no index.html (at the top, or in its only folder)");
 

@@ -226,8 +226,19 @@ std::int64_t catalog::create_session(std::int64_t user_id, std::string_view toke
         .bind(4, std::string(expires))
         .bind(5, std::string(db_scope));
     st->run();
+    auto id = w->last_insert_rowid();
+    if (!db_scope.empty()) {
+        // Apps' sessions: at most the newest 20 per user and database (each opening of an
+        // app mints one; none is ever logged out).
+        auto trim = w->cached(
+            "DELETE FROM sessions WHERE user_id = ?1 AND db_scope = ?2 AND id NOT IN "
+            "(SELECT id FROM sessions WHERE user_id = ?1 AND db_scope = ?2 "
+            "ORDER BY id DESC LIMIT 20)");
+        trim->bind(1, user_id).bind(2, std::string(db_scope));
+        trim->run();
+    }
     wrote();
-    return w->last_insert_rowid();
+    return id;
 }
 
 std::optional<session_record> catalog::find_session(std::string_view token_hash,

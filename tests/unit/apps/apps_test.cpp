@@ -145,6 +145,8 @@ TEST_CASE("unsafe zip entries are refused", "[apps]") {
     CHECK(refusal(make_zip({{"index.html", index_html}, {"a", "1"}, {"a/b", "2"}})) ==
           errc::invalid_argument);
     CHECK(refusal(with({"~key/x.js", "1"})) == errc::invalid_argument);
+    CHECK(refusal(make_zip({{"dist/index.html", "x"}, {"dist/~key/x.js", "1"}})) ==
+          errc::invalid_argument);
     // A NUL in a stored name (libarchive alone would cut the name at it).
     auto nul = with({"aXb.js", "1"});
     for (auto at = nul.find("aXb.js"); at != std::string::npos; at = nul.find("aXb.js", at)) {
@@ -348,6 +350,15 @@ TEST_CASE_METHOD(apps_fixture, "an app's session reaches its database only, with
           }) == errc::permission_denied);
     CHECK(code_of([&] { database(app, "ann", ""); }) == errc::permission_denied);
     CHECK(code_of([&] { logout(eng, app); }) == errc::unauthenticated);
+    // Openings mint sessions: the newest 20 per user and database live on.
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 21; ++i) tokens.push_back(open_app(eng, ann, db, a.id).token);
+    CHECK(code_of([&] { authenticate(eng, credentials{.bearer = tokens.front()}); }) ==
+          errc::unauthenticated);
+    CHECK(authenticate(eng, credentials{.bearer = tokens.back()}).db_scope() == db);
+    CHECK(authenticate(eng, credentials{.bearer = tokens[1]}).db_scope() == db);
+    // The user's login session is untouched.
+    CHECK(list_databases(eng, ann).databases.size() >= 2);
     // It cannot open apps (so cannot renew itself), nor manage them.
     CHECK(code_of([&] { open_app(eng, app, db, a.id); }) == errc::permission_denied);
     CHECK(code_of([&] { delete_app(eng, app, db, a.id); }) == errc::permission_denied);
