@@ -309,6 +309,13 @@ class AppsTest(ServerModuleTest):
                 r = self.client.request(method, path, body, token=None,
                                         headers={**cookie, "Origin": "null"})
                 self.assertJsonError(r, 403, message_contains="Origin: null")
+        # Our own pages under a no-referrer policy send Origin: null too, marked same-origin.
+        r = self.client.get("/api/dbs", token=None,
+                            headers={**cookie, "Origin": "null", "Sec-Fetch-Site": "same-origin"})
+        self.assertStatus(r, 200)
+        r = self.client.get("/api/dbs", token=None,
+                            headers={**cookie, "Origin": "null", "Sec-Fetch-Site": "cross-site"})
+        self.assertJsonError(r, 403)
         # A form posted to /api/tokens from the sandbox: cross-site, refused as CSRF.
         r = self.client.request("POST", "/api/tokens", token=None, raw_body="name=x",
                                 headers={**cookie, "Sec-Fetch-Site": "cross-site",

@@ -98,7 +98,8 @@ inline constexpr const char* session_cookie_name = "airsql_session";
 /// the cookie. Throws `errc::unauthenticated` for an unknown, expired or revoked token or
 /// session, and `errc::permission_denied` for a state-changing request authenticated by
 /// cookie from another site (cross-site request forgery), and for any cookie-authenticated
-/// request with `Origin: null` (sandboxed documents such as apps, whatever the method). An
+/// request with `Origin: null` (sandboxed documents such as apps, whatever the method) unless
+/// the browser marked it `Sec-Fetch-Site: same-origin`. An
 /// app's database-scoped session is only accepted as a bearer value.
 principal authenticate(engine& eng, const credentials& creds);
 

@@ -13,10 +13,12 @@ namespace airsql {
 namespace {
 
 // A cookie-authenticated request that changes state must come from our own pages. A
-// sandboxed document (an app, apps.hpp) sends `Origin: null`: its requests never act with the
-// visitor's cookie, whatever the method.
+// sandboxed document (an app, apps.hpp) sends `Origin: null` (and `Sec-Fetch-Site:
+// cross-site`): its requests never act with the visitor's cookie, whatever the method. Our own
+// pages send `Origin: null` only for requests a no-referrer policy strips, which browsers mark
+// `Sec-Fetch-Site: same-origin`.
 void check_same_origin(const credentials& creds) {
-    if (creds.origin == "null") {
+    if (creds.origin == "null" && creds.sec_fetch_site != "same-origin") {
         throw error(errc::permission_denied,
                     "requests from sandboxed pages (Origin: null) cannot use the session cookie");
     }
