@@ -13,7 +13,9 @@
 #include <boost/json/value.hpp>
 #include <cerrno>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <tuple>
 
 #include "airsql/error.hpp"
 #include "airsql/principal.hpp"
@@ -182,6 +184,34 @@ stored_app find_app(engine::impl& e, std::string_view db_id, std::string_view ap
                                 json::to_valid_utf8(std::string(app_id.substr(0, 64)))));
     }
     return app_of(*r);
+}
+
+// The parsed rows of apps whose files are being served, by engine, database and app: a row
+// lists every file (about 100 KB of JSON for 1,000 files), so each file request would parse it
+// again. An entry is used only while the row's text is still the same.
+std::shared_ptr<const stored_app> served_app(engine::impl& e, std::string_view db_id,
+                                             std::string_view app_id) {
+    struct entry {
+        std::string body;
+        std::shared_ptr<const stored_app> app;
+    };
+    static std::mutex mutex;
+    static std::map<std::tuple<const void*, std::string, std::string>, entry> cache;
+    auto r = e.catalog.find_object(db_id, app_kind, app_id);
+    if (!r) find_app(e, db_id, app_id);  // throws not_found
+    std::tuple<const void*, std::string, std::string> key{&e, std::string(db_id),
+                                                          std::string(app_id)};
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = cache.find(key); it != cache.end() && it->second.body == r->body) {
+            return it->second.app;
+        }
+    }
+    auto app = std::make_shared<const stored_app>(app_of(*r));
+    std::lock_guard lock(mutex);
+    if (cache.size() >= 64) cache.clear();
+    cache[key] = {std::move(r->body), app};
+    return app;
 }
 
 // ---- files on disk: <data>/databases/<db>/apps/<app>/<version>/… (go with the database) ----
@@ -566,7 +596,8 @@ app_file read_app_file(engine& eng, const principal& who, std::string_view db_id
     } else {
         db_key = for_reading(e, who, db_id).record.id;
     }
-    auto a = find_app(e, db_key, app_id);
+    auto served = served_app(e, db_key, app_id);
+    const auto& a = *served;
     std::string file(path);
     if (file.empty() || file.back() == '/') file += "index.html";
     auto it = apps::path_problem(file).empty() ? a.files.find(file) : a.files.end();
