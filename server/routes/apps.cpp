@@ -62,6 +62,17 @@ app_upload upload_of(route_context& c) {
     return out;
 }
 
+// The app's page: index.html with its context, for whoever may read the database.
+http_response open_page(route_context& c) {
+    auto launch = open_app(c.eng, c.who(), c.param("dbId"), c.param("appId"));
+    http_response res;
+    res.content_type = "text/html; charset=utf-8";
+    res.body = std::move(launch.html);
+    add_app_headers(res, launch.script_nonce);
+    res.headers.emplace_back("Cache-Control", "no-store");
+    return res;
+}
+
 }  // namespace
 
 void add_app_routes(router& r) {
@@ -123,23 +134,16 @@ void add_app_routes(router& r) {
            "and, for signed-in visitors, a session valid for this database only, for minutes, "
            "with at most the visitor's rights (send it as `Authorization: Bearer`).",
            "", ""},
-          [](route_context& c) {
-              auto launch = open_app(c.eng, c.who(), c.param("dbId"), c.param("appId"));
-              http_response res;
-              res.content_type = "text/html; charset=utf-8";
-              res.body = std::move(launch.html);
-              add_app_headers(res, launch.script_nonce);
-              res.headers.emplace_back("Cache-Control", "no-store");
-              return res;
-          });
+          [](route_context& c) { return open_page(c); });
     r.add("GET", "/dbs/:dbId/apps/:appId/*path",
           {"Apps",
            "A file of an app, with its Content-Type and ETag, sandboxed like the app. Pages "
            "load them through the asset path the app's page starts with (`~…/`); other paths "
-           "need read access to the database.",
+           "need read access to the database. An empty path (`…/:appId/`) is the app's page.",
            "", ""},
           [](route_context& c) {
               const auto& path = c.param("path");
+              if (path.empty()) return open_page(c);  // `…/:appId/`: the app itself
               // An asset key stands for the rights: the sandboxed page sends no cookie.
               principal anonymous;
               const principal& who = path.starts_with('~') ? anonymous : c.who();

@@ -205,6 +205,11 @@ class AppsTest(ServerModuleTest):
                 again = self.client.get(base + path, token=None, headers={"If-None-Match": etag})
                 self.assertStatus(again, 304)
                 self.assertEqual(again.raw, b"")
+        # With a trailing slash, the app's page itself (with its context).
+        slash = self.c().get(f"/dbs/{self.db}/apps/{app['id']}/")
+        self.assertStatus(slash, 200)
+        self.assertTrue(app_context(slash.text)["token"])
+        self.assertIn("sandbox allow-scripts", slash.header("Content-Security-Policy"))
         # With read access and no key, files load too; without either, they do not exist.
         self.assertStatus(self.c().get(f"/dbs/{self.db}/apps/{app['id']}/app.js"), 200)
         self.assertJsonError(self.client.get(f"/dbs/{self.db}/apps/{app['id']}/app.js",
