@@ -263,6 +263,30 @@ TEST_CASE_METHOD(apps_fixture, "a refused bundle leaves nothing behind", "[apps]
     CHECK(code_of([&] { upload(ann, std::string(200, 'a')); }) == errc::payload_too_large);
 }
 
+TEST_CASE_METHOD(apps_fixture, "names, titles and the count of apps have limits", "[apps]") {
+    CHECK(code_of([&] { upload(ann, zip, std::string(65, 'a')); }) == errc::invalid_argument);
+    CHECK(code_of([&] { upload(ann, zip, ".hidden"); }) == errc::invalid_argument);
+    CHECK(code_of([&] { upload(ann, zip, ""); }) == errc::invalid_argument);
+    CHECK(upload(ann, zip, std::string(64, 'a')).name.size() == 64);
+    auto a = list_apps(eng, ann, db).front();
+    CHECK(code_of([&] {
+              update_app(eng, ann, db, a.id, {std::nullopt, std::string(201, 't')});
+          }) == errc::invalid_argument);
+    CHECK(code_of([&] {
+              update_app(eng, ann, db, a.id, {std::nullopt, std::string("a\nb")});
+          }) == errc::invalid_argument);
+    CHECK(update_app(eng, ann, db, a.id, {std::nullopt, std::string(200, 't')}).title.size() ==
+          200);
+    // The default name comes from the uploaded file's name.
+    bundle_bytes = zip;
+    auto b = create_app(
+        eng, ann, db,
+        {byte_source::from_memory(bundle_bytes, "../My Board.v2.zip"), std::nullopt, std::nullopt});
+    CHECK(b.name == "My-Board");
+    eng.internals().opts.max_apps_per_database = 2;
+    CHECK(code_of([&] { upload(ann, zip, "third"); }) == errc::failed_precondition);
+}
+
 TEST_CASE_METHOD(apps_fixture, "viewers open apps, only editors manage them", "[apps]") {
     auto a = upload(ann, zip);
     auto bob = user("bob");
