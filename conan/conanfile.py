@@ -27,6 +27,7 @@ class AirsqlConan(ConanFile):
         self.requires("libmagic/5.45")
         self.requires("pcre2/10.42")
         self.requires("libcurl/8.6.0")
+        self.requires("libarchive/3.7.4")  # apps: zip bundles
         if self.options.with_server:
             self.requires("cli11/2.3.2")
 
@@ -63,6 +64,6 @@ class AirsqlConan(ConanFile):
         self.cpp_info.requires = ["sqlitecpp::sqlitecpp", "sqlite3::sqlite3", "boost::headers",
                                   "fmt::fmt", "libsodium::libsodium",
                                   "libmagic::libmagic", "pcre2::pcre2-8",
-                                  "libcurl::libcurl"]
+                                  "libcurl::libcurl", "libarchive::libarchive"]
         if self.settings.os in ("Linux", "FreeBSD"):
             self.cpp_info.system_libs = ["pthread", "dl"]

@@ -110,14 +110,16 @@ bj::object openapi_document(const router& r) {
         // OpenAPI takes paths that differ only in parameter names for the same path (the
         // reference names one table `:id` and `:tableId`): the first route's names win.
         std::string shape;
-        for (const auto& seg : rt.segments) shape += "/" + (seg.starts_with(':') ? ":" : seg);
+        for (const auto& seg : rt.segments) {
+            shape += "/" + (seg.starts_with(':') || seg.starts_with('*') ? ":" : seg);
+        }
         auto [known, fresh] = names_by_shape.try_emplace(shape);
         std::string path;
         bj::array parameters;
         std::size_t param_index = 0;
         for (const auto& seg : rt.segments) {
             if (&seg != &rt.segments.front() || !seg.empty()) path += '/';
-            if (!seg.empty() && seg.front() == ':') {
+            if (!seg.empty() && (seg.front() == ':' || seg.front() == '*')) {
                 if (fresh) known->second.push_back(seg.substr(1));
                 auto name = known->second.at(param_index++);
                 path += "{" + name + "}";

@@ -278,13 +278,25 @@ http_response router::dispatch(const http_request& req, bool inline_only) const 
     std::string_view method = req.method == "HEAD" ? std::string_view("GET") : req.method;
     std::vector<std::string> allowed;
     for (const auto& r : routes_) {
-        if (r.segments.size() != segments.size()) continue;
+        // A last pattern segment `*name` takes the rest of the path (one segment or more,
+        // decoded, joined with '/'): an app's files.
+        bool tail = !r.segments.empty() && r.segments.back().starts_with('*');
+        if (tail ? segments.size() < r.segments.size() : r.segments.size() != segments.size()) {
+            continue;
+        }
         std::vector<std::string> names;
         std::vector<std::string> values;
         bool match = true;
-        for (std::size_t i = 0; i < segments.size() && match; ++i) {
+        for (std::size_t i = 0; i < r.segments.size() && match; ++i) {
             const auto& p = r.segments[i];
-            if (!p.empty() && p.front() == ':') {
+            if (tail && i + 1 == r.segments.size()) {
+                std::string rest;
+                for (std::size_t j = i; j < segments.size(); ++j) {
+                    rest += (j == i ? "" : "/") + segments[j];
+                }
+                names.push_back(p.substr(1));
+                values.push_back(std::move(rest));
+            } else if (!p.empty() && p.front() == ':') {
                 if (segments[i].empty()) match = false;
                 names.push_back(p.substr(1));
                 values.push_back(segments[i]);

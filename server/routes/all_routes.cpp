@@ -22,6 +22,7 @@ void add_all_routes(router& r) {
     add_billing_routes(r);
     add_export_routes(r);
     add_chart_routes(r);
+    add_app_routes(r);
     add_prompt_routes(r);
     add_console_routes(r);
     add_function_routes(r);

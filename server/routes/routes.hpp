@@ -25,6 +25,7 @@ void add_server_settings_routes(router& r);
 void add_billing_routes(router& r);
 void add_export_routes(router& r);
 void add_chart_routes(router& r);
+void add_app_routes(router& r);
 void add_prompt_routes(router& r);
 void add_console_routes(router& r);
 void add_function_routes(router& r);

@@ -821,6 +821,46 @@ class AuthorizationMatrix(ServerModuleTest):
                            lambda p, c, kind=kind: delete(kind, p, c))
         self.assert_db_intact()
 
+    def test_apps(self):
+        owner = self.owner_client()
+        page = "<!doctype html><html><head></head><body>app</body></html>"
+
+        def upload(c, db_id, name):
+            return c.request("POST", f"/api/dbs/{db_id}/apps?name={name}", raw_body=page,
+                             headers={"Content-Type": "text/html"})
+        app = upload(owner, self.db, unique("app"))
+        self.assertStatus(app, 201)
+        aid = app.body["id"]
+        self.run_route("GET /api/dbs/:id/apps", expect(**self.READ),
+                       lambda p, c: c.get(f"/api/dbs/{self.db_for(p)}/apps"))
+        # Opening an app: whoever may read the database (the read-only id names no app).
+        self.run_route("GET /dbs/:id/apps/:appId",
+                       expect(**self.READ),
+                       lambda p, c: c.get(f"/dbs/{self.db_for(p)}/apps/{aid}"))
+        editors = dict(default=403, admins=201, editor=201, tok_write=201, other=404,
+                       anonymous=404)
+        # Uploads: anonymous callers are refused before the body is read (401).
+        uploads = {**editors, "anonymous": 401}
+        self.run_route("POST /api/dbs/:id/apps", expect(**uploads),
+                       lambda p, c: upload(c, self.db_for(p), unique(p[:5])))
+        changed = {**editors, "admins": 200, "editor": 200, "tok_write": 200}
+        self.run_route("PATCH /api/dbs/:id/apps/:appId", expect(**changed),
+                       lambda p, c: c.patch(f"/api/dbs/{self.db_for(p)}/apps/{aid}",
+                                            {"title": p}))
+        self.run_route("PUT /api/dbs/:id/apps/:appId",
+                       expect(**{**changed, "anonymous": 401}),
+                       lambda p, c: c.request("PUT", f"/api/dbs/{self.db_for(p)}/apps/{aid}",
+                                              raw_body=page, headers={"Content-Type": "text/html"}))
+
+        def delete(p, c):
+            victim = upload(owner, self.db, unique("v")).body["id"]
+            res = c.delete(f"/api/dbs/{self.db_for(p)}/apps/{victim}")
+            still = [x["id"] for x in owner.get(f"/api/dbs/{self.db}/apps").body["apps"]]
+            self.assertEqual(victim not in still, res.status == 200, f"apps as {p}")
+            return res
+        self.run_route("DELETE /api/dbs/:id/apps/:appId", expect(**changed), delete)
+        self.assert_db_intact()
+
     def test_prompt_routes(self):
         self.run_route("POST /api/dbs/:id/prompt", expect(**{**self.READ, "default": NO_MODEL}),
                        lambda p, c: c.post(f"/api/dbs/{self.db_for(p)}/prompt", {"prompt": "x"}))

@@ -3,7 +3,7 @@
 live server: every operation is called with its documented example (path parameters filled
 from fresh fixtures), must answer 2xx with the documented media type, and JSON answers must
 match the schema inferred from the documented response example. The few operations whose
-example cannot be sent as is (uploads) get an equivalent body, listed in UPLOADS."""
+example cannot be sent as is (uploads, apps' bundles) get an equivalent body (`upload`)."""
 
 import json
 import os
@@ -62,6 +62,8 @@ def localize(value, team, db):
         return [localize(v, team, db) for v in value]
     return value
 SQLITE_MAGIC = b"SQLite format 3\x00"
+# An app: one HTML file (the apps' upload routes take a zip or an HTML file, not JSON).
+APP_PAGE = "<!doctype html><html><head><title>app</title></head><body>app</body></html>"
 
 
 def multipart(filename, data, content_type):
@@ -105,7 +107,7 @@ class OpenApiTest(ServerModuleTest):
         documented = re.findall(r'<span class="m">([A-Z]+)</span><code>([^<]+)</code>', html)
         self.assertEqual(len(operations), len(documented))
         for method, pattern in documented:
-            path = re.sub(r":([A-Za-z]+)", "{}", pattern)
+            path = re.sub(r"[:*]([A-Za-z]+)", "{}", pattern)
             shapes = {(m, re.sub(r"\{[^}]+\}", "{}", p)) for m, p in operations}
             self.assertIn((method, path), shapes)
 
@@ -155,6 +157,12 @@ class OpenApiTest(ServerModuleTest):
             self.assertStatus(r, 200)
             values["funcId"] = r.body["id"]
             values["versionId"] = r.body["versions"][0]
+        if "{appId}" in path:
+            r = self.c().request("POST", f"/api/dbs/{db}/apps?name=fixture", raw_body=APP_PAGE,
+                                 headers={"Content-Type": "text/html"})
+            self.assertStatus(r, 201)
+            values["appId"] = r.body["id"]
+            values["path"] = "index.html"
         if "/files/" in path and method == "GET":
             self.c().request("PUT", f"/api/dbs/{db}/tables/users/columns/doc/files/rowid/1",
                              raw_body=b"hello", headers={"Content-Type": "text/plain"})
@@ -170,6 +178,9 @@ class OpenApiTest(ServerModuleTest):
         if path.endswith("/import"):
             return self.c().request(method, url, raw_body="name,email\nAda,ada@example.com\n",
                                     headers={"Content-Type": "text/csv"})
+        if path.startswith("/api/dbs/{dbId}/apps") and method in ("POST", "PUT"):
+            return self.c().request(method, url, raw_body=APP_PAGE,
+                                    headers={"Content-Type": "text/html"})
         if "/files/" in path and method == "PUT":
             body, ctype = multipart("hello.txt", b"hello, file\n", "text/plain")
             return self.c().request(method, url, raw_body=body, headers={"Content-Type": ctype})

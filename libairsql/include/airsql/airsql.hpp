@@ -2,6 +2,7 @@
 // Everything of libairsql's public API in one include.
 #pragma once
 
+#include "airsql/apps.hpp"
 #include "airsql/charts.hpp"
 #include "airsql/billing.hpp"
 #include "airsql/csv.hpp"

@@ -188,6 +188,19 @@ struct options {
     std::size_t max_charts_per_dashboard = 50;
     std::size_t max_chart_rows = 10'000;
 
+    /// Apps (static bundles served under a database, see apps.hpp): most apps per database;
+    /// the largest upload (a zip or one HTML file); the most bytes, files and bytes of one file
+    /// a zip may unpack to; the largest unpacked/packed ratio (above `app_ratio_floor_bytes`
+    /// unpacked); and how long the database-scoped session an app gets is valid.
+    std::size_t max_apps_per_database = 50;
+    std::uint64_t max_app_bundle_bytes = 20ull * 1024 * 1024;
+    std::uint64_t max_app_unpacked_bytes = 100ull * 1024 * 1024;
+    std::size_t max_app_files = 1000;
+    std::uint64_t max_app_file_bytes = 20ull * 1024 * 1024;
+    std::uint64_t max_app_ratio = 100;
+    std::uint64_t app_ratio_floor_bytes = 1024 * 1024;
+    std::chrono::minutes app_session_lifetime{30};
+
     /// The OpenAI-compatible chat-completions server the AI prompt routes ask (see
     /// prompts.hpp): its base URL (`…/v1`; `/chat/completions` is appended), API key (sent as
     /// a bearer token; may be empty for local servers) and model. Empty URL: not configured.

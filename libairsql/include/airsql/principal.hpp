@@ -14,6 +14,11 @@ enum class principal_kind {
     user,           ///< a signed-in user (session token or session cookie)
     token,          ///< an API token (`ast_…`) with per-database permissions
     readonly_link,  ///< holder of a database's read-only id
+    /// A signed-in user acting through an app of one database (apps.hpp): a short-lived
+    /// session minted when the user opened the app, scoped to that database. It has at most
+    /// the user's own rights there, never the Admin-only ones, nothing on any other database,
+    /// and cannot do what needs a signed-in user (accounts, teams, tokens, database lists).
+    app_session,
 };
 
 /// An authenticated caller. Obtain one from `authenticate`, `principal::anonymous()` or
@@ -35,12 +40,15 @@ public:
 
     principal_kind kind() const noexcept { return kind_; }
 
-    /// The user, for `principal_kind::user`; 0 / empty otherwise.
+    /// The user, for `principal_kind::user` and `app_session`; 0 / empty otherwise.
     std::int64_t user_id() const noexcept { return user_id_; }
     const std::string& username() const noexcept { return username_; }
     bool is_server_admin() const noexcept { return server_admin_; }
     /// The login session this principal came from (0 when not from a session).
     std::int64_t session_id() const noexcept { return session_id_; }
+
+    /// The one database an `app_session` may reach; empty for other kinds.
+    const std::string& db_scope() const noexcept { return db_scope_; }
 
     /// The API token, for `principal_kind::token`; 0 otherwise.
     std::int64_t token_id() const noexcept { return token_id_; }
@@ -62,6 +70,7 @@ public:
     std::int64_t session_id_ = 0;
     std::int64_t token_id_ = 0;
     std::string readonly_id_;
+    std::string db_scope_;
     std::string client_address_;
 };
 
@@ -88,7 +97,10 @@ inline constexpr const char* session_cookie_name = "airsql_session";
 /// Resolves credentials to a principal. No credentials → anonymous. A bearer value wins over
 /// the cookie. Throws `errc::unauthenticated` for an unknown, expired or revoked token or
 /// session, and `errc::permission_denied` for a state-changing request authenticated by
-/// cookie from another site (cross-site request forgery).
+/// cookie from another site (cross-site request forgery), and for any cookie-authenticated
+/// request with `Origin: null` (sandboxed documents such as apps, whatever the method) unless
+/// the browser marked it `Sec-Fetch-Site: same-origin`. An
+/// app's database-scoped session is only accepted as a bearer value.
 principal authenticate(engine& eng, const credentials& creds);
 
 }  // namespace airsql

@@ -107,6 +107,9 @@ std::string describe(engine::impl& e, const principal& who) {
         case principal_kind::user:
             o = {{"kind", "user"}, {"id", who.user_id()}, {"name", who.username()}};
             break;
+        case principal_kind::app_session:
+            o = {{"kind", "appSession"}, {"id", who.user_id()}, {"name", who.username()}};
+            break;
         case principal_kind::token: {
             o = {{"kind", "token"}, {"id", who.token_id()}};
             if (auto token = e.catalog.find_token(who.token_id())) {

@@ -61,6 +61,9 @@ database_access access_to(engine::impl& eng, const principal& who,
                           const catalog::database_record& record) {
     database_access public_access;
     public_access.read = record.visibility == visibility::public_read;
+    // An app's session reaches its own database only (checked before the anonymous
+    // databases' rule, which grants everything to whoever knows the id).
+    if (who.kind() == principal_kind::app_session && who.db_scope() != record.id) return {};
     if (record.expires_utc && record.team_name == anonymous_team_name) {
         // An anonymous database: its id is the capability. Whoever knows it reads and writes
         // (schema too); nobody manages it (settings, deletion, moving): it expires.
@@ -81,6 +84,17 @@ database_access access_to(engine::impl& eng, const principal& who,
         case principal_kind::user: {
             auto role = role_in_team(eng, who, record.team_id);
             return role ? access_for_role(*role) : public_access;
+        }
+        case principal_kind::app_session: {
+            // Nothing on any other database (not even public reading); on its own, the user's
+            // rights of now, without the Admin-only ones.
+            if (who.db_scope() != record.id) return {};
+            auto role = who.is_server_admin()
+                            ? std::optional<team_role>(team_role::admin)
+                            : strongest(eng.catalog.member_roles(record.team_id, who.user_id()));
+            auto access = role ? access_for_role(*role) : public_access;
+            access.manage = false;
+            return access;
         }
     }
     return {};
@@ -138,6 +152,10 @@ void require_user(const principal& who) {
         case principal_kind::readonly_link:
             throw error(errc::permission_denied,
                         "this needs a signed-in user; API tokens and read-only links cannot do it");
+        case principal_kind::app_session:
+            throw error(errc::permission_denied,
+                        "this needs a signed-in user; an app's session reaches only its "
+                        "database's data");
     }
 }
 

@@ -12,8 +12,16 @@ namespace airsql {
 
 namespace {
 
-// A cookie-authenticated request that changes state must come from our own pages.
+// A cookie-authenticated request that changes state must come from our own pages. A
+// sandboxed document (an app, apps.hpp) sends `Origin: null` (and `Sec-Fetch-Site:
+// cross-site`): its requests never act with the visitor's cookie, whatever the method. Our own
+// pages send `Origin: null` only for requests a no-referrer policy strips, which browsers mark
+// `Sec-Fetch-Site: same-origin`.
 void check_same_origin(const credentials& creds) {
+    if (creds.origin == "null" && creds.sec_fetch_site != "same-origin") {
+        throw error(errc::permission_denied,
+                    "requests from sandboxed pages (Origin: null) cannot use the session cookie");
+    }
     if (!creds.state_changing) return;
     if (!creds.sec_fetch_site.empty()) {
         if (creds.sec_fetch_site == "same-origin" || creds.sec_fetch_site == "none") return;
@@ -61,6 +69,13 @@ principal resolve(engine& eng, const credentials& creds) {
     auto session = e.catalog.find_session(hash, now);
     if (!session) throw error(errc::unauthenticated, "invalid or expired session; log in again");
     if (from_cookie) check_same_origin(creds);
+    if (!session->db_scope.empty()) {
+        // An app's session works as a bearer value only (it is handed to the app's page).
+        if (from_cookie) throw error(errc::unauthenticated, "invalid session");
+        return principal_access::app_session(session->user_id, session->username,
+                                             session->server_admin, session->session_id,
+                                             session->db_scope);
+    }
     return principal_access::user(session->user_id, session->username, session->server_admin,
                                   session->session_id);
 }

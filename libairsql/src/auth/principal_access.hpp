@@ -18,6 +18,13 @@ struct principal_access {
         p.session_id_ = session_id;
         return p;
     }
+    static principal app_session(std::int64_t user_id, std::string username, bool server_admin,
+                                 std::int64_t session_id, std::string db_scope) {
+        principal p = user(user_id, std::move(username), server_admin, session_id);
+        p.kind_ = principal_kind::app_session;
+        p.db_scope_ = std::move(db_scope);
+        return p;
+    }
     static principal token(std::int64_t token_id) {
         principal p;
         p.kind_ = principal_kind::token;

@@ -208,7 +208,8 @@ std::int64_t catalog::count_server_admins() {
 }
 
 std::int64_t catalog::create_session(std::int64_t user_id, std::string_view token_hash,
-                                     std::string_view now, std::string_view expires) {
+                                     std::string_view now, std::string_view expires,
+                                     std::string_view db_scope) {
     auto w = writer_.acquire();
     // Expired sessions of this user go when a new one comes.
     {
@@ -217,14 +218,27 @@ std::int64_t catalog::create_session(std::int64_t user_id, std::string_view toke
         st->run();
     }
     auto st = w->cached(
-        "INSERT INTO sessions (token_hash, user_id, created_utc, expires_utc) VALUES (?, ?, ?, ?)");
+        "INSERT INTO sessions (token_hash, user_id, created_utc, expires_utc, db_scope) "
+        "VALUES (?, ?, ?, ?, NULLIF(?, ''))");
     st->bind(1, std::string(token_hash))
         .bind(2, user_id)
         .bind(3, std::string(now))
-        .bind(4, std::string(expires));
+        .bind(4, std::string(expires))
+        .bind(5, std::string(db_scope));
     st->run();
+    auto id = w->last_insert_rowid();
+    if (!db_scope.empty()) {
+        // Apps' sessions: at most the newest 20 per user and database (each opening of an
+        // app mints one; none is ever logged out).
+        auto trim = w->cached(
+            "DELETE FROM sessions WHERE user_id = ?1 AND db_scope = ?2 AND id NOT IN "
+            "(SELECT id FROM sessions WHERE user_id = ?1 AND db_scope = ?2 "
+            "ORDER BY id DESC LIMIT 20)");
+        trim->bind(1, user_id).bind(2, std::string(db_scope));
+        trim->run();
+    }
     wrote();
-    return w->last_insert_rowid();
+    return id;
 }
 
 std::optional<session_record> catalog::find_session(std::string_view token_hash,
@@ -235,12 +249,14 @@ std::optional<session_record> catalog::find_session(std::string_view token_hash,
     if (!cached) {
         auto r = readers_.acquire();
         auto st = r->cached(
-            "SELECT s.id, u.id, u.username, u.is_server_admin, s.expires_utc FROM sessions s "
+            "SELECT s.id, u.id, u.username, u.is_server_admin, s.expires_utc, "
+            "coalesce(s.db_scope, '') FROM sessions s "
             "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?");
         st->bind(1, key);
         cached.emplace();
         if (st->step()) {
-            cached->emplace(session_record{st->int64(0), st->int64(1), st->text(2), st->int64(3) != 0},
+            cached->emplace(session_record{st->int64(0), st->int64(1), st->text(2),
+                                           st->int64(3) != 0, st->text(5)},
                             st->text(4));
         }
         sessions_.put(key, *cached, gen);

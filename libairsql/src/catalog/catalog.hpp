@@ -60,6 +60,8 @@ struct session_record {
     std::int64_t user_id = 0;
     std::string username;
     bool server_admin = false;
+    /// An app's session: the one database it may reach (empty for login sessions).
+    std::string db_scope;
 };
 
 struct team_record {
@@ -251,8 +253,10 @@ public:
     std::vector<outbox_record> outbox(std::size_t limit, std::optional<std::string> status);
     void set_outbox_status(std::int64_t id, std::string_view status,
                            const std::optional<std::string>& error, bool clear_body);
+    /// A login session, or with `db_scope` an app's session limited to that database.
     std::int64_t create_session(std::int64_t user_id, std::string_view token_hash,
-                                std::string_view now, std::string_view expires);
+                                std::string_view now, std::string_view expires,
+                                std::string_view db_scope = {});
     /// The session with this token hash, if it exists and has not expired at `now`.
     std::optional<session_record> find_session(std::string_view token_hash, std::string_view now);
     void delete_session(std::int64_t session_id);

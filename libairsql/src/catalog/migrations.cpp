@@ -255,11 +255,18 @@ ALTER TABLE databases ADD COLUMN expires_utc TEXT;
 CREATE INDEX databases_expires_utc ON databases(expires_utc) WHERE expires_utc IS NOT NULL;
 )sql";
 
-constexpr std::array<std::string_view, 10> steps = {
+// Apps' database-scoped sessions (apps.hpp): a session with `db_scope` set reaches only that
+// database and goes with it.
+constexpr std::string_view v11_session_db_scope = R"sql(
+ALTER TABLE sessions ADD COLUMN db_scope TEXT REFERENCES databases(id) ON DELETE CASCADE;
+CREATE INDEX sessions_db_scope ON sessions(db_scope) WHERE db_scope IS NOT NULL;
+)sql";
+
+constexpr std::array<std::string_view, 11> steps = {
     v1_accounts_and_databases, v2_env_vars_and_audit_log,  v3_table_metadata,
     v4_file_metadata,          v5_database_objects,        v6_functions,
     v7_personal_teams,         v8_account_keys_and_outbox, v9_billing_event_time,
-    v10_database_expiry};
+    v10_database_expiry,       v11_session_db_scope};
 
 }  // namespace
 

@@ -189,6 +189,8 @@ database_list list_databases(engine& eng, const principal& who) {
         case principal_kind::anonymous:
             throw error(errc::unauthenticated,
                         "sign in first (Authorization: Bearer <session token>)");
+        case principal_kind::app_session:
+            auth::require_user(who);  // refuses: an app's session lists nothing
     }
     database_list out;
     for (const auto& d : records) {

@@ -193,6 +193,11 @@ bj::value caller_json(const principal& who) {
             return {{"kind", "anonymous"}};
         case principal_kind::user:
             return {{"kind", "user"}, {"id", who.user_id()}, {"name", who.username()}};
+        case principal_kind::app_session:
+            return {{"kind", "app_session"},
+                    {"id", who.user_id()},
+                    {"name", who.username()},
+                    {"database", who.db_scope()}};
         case principal_kind::token:
             return {{"kind", "token"}, {"id", who.token_id()}};
         case principal_kind::readonly_link:
