@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// Python functions: every call (and every check on save) is a fresh Debian python3 under
+// bubblewrap, running airsql's runner (share/functions/runner.py, given with `-c`): new
+// user/pid/net/ipc/uts/cgroup namespaces, only the interpreter's files bound read-only, a
+// small tmpfs /tmp, an empty environment, rlimits, an unprivileged uid of its own, and the
+// wall-clock limit that kills the process group.
+//
+// Channels as for Deno (deno_host.hpp): the module, the context and the helpers' answers go to
+// the runner on fd 3 (the first line is a secret); the runner answers on stdout with lines
+// "\x1e<secret> <json>\n", and every other byte there is ignored.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "airsql/functions.hpp"
+#include "airsql/options.hpp"
+#include "functions/deno_host.hpp"
+
+namespace airsql::functions {
+
+/// Thread-safe: at most `options::function_python_max_concurrent_calls` sandboxes at once.
+class python_sandbox {
+  public:
+    explicit python_sandbox(const options& opts);
+
+    /// Runs one call of `module` (the version's source) with `context` (without helpers).
+    /// Helper requests are answered on this thread through `on_request`. Throws
+    /// `unavailable` when Python is not configured or the sandbox cannot start (bwrap cannot
+    /// create its namespaces, no free uid).
+    call_outcome call(const std::string& module, const boost::json::object& context,
+                      std::chrono::milliseconds timeout, const request_handler& on_request);
+
+    /// Compiles `module` in a sandbox: syntax errors with line and column (`syntax` set),
+    /// and a note when it defines no `main`. Throws `unavailable` as `call` does.
+    std::vector<function_diagnostic> check(const std::string& module);
+
+    /// The bwrap arguments of one sandbox (without the runner's own), for tests and docs.
+    std::vector<std::string> bwrap_arguments() const;
+
+  private:
+    /// Runs the runner with `request` as its first message until it answers "done".
+    call_outcome run(const boost::json::object& request, std::chrono::milliseconds timeout,
+                     const request_handler& on_request);
+    std::uint32_t take_slot(std::chrono::steady_clock::time_point deadline);
+    void give_slot(std::uint32_t slot);
+
+    const options& opts_;
+    std::mutex mutex_;
+    std::condition_variable freed_;
+    std::deque<std::uint32_t> free_;  ///< slot numbers, the longest free first
+};
+
+/// Parses the runner's check answer ({"diagnostics": [...]}).
+std::vector<function_diagnostic> python_diagnostics(const boost::json::object& result);
+
+}  // namespace airsql::functions
