@@ -140,39 +140,113 @@ std::vector<function_diagnostic> python_sandbox::check(const std::string& module
     }
 }
 
-call_outcome python_sandbox::run(const bj::object& request, std::chrono::milliseconds timeout,
-                                 const request_handler& on_request) {
-    require_python(opts_);
-    auto runner = runner_source(opts_);
-    auto started = clock::now();
-    // Past the limit the sandbox is killed; waiting for a free one counts against it too.
-    auto deadline = started + timeout;
-    auto slot = take_slot(deadline);
-    struct release {
-        python_sandbox& s;
-        std::uint32_t slot;
-        ~release() { s.give_slot(slot); }
-    } give_back{*this, slot};
-
+std::unique_ptr<python_sandbox::started> python_sandbox::spawn(std::uint32_t slot) {
     auto args = bwrap_arguments();
     // Isolated mode (no environment, no user site, no current folder on the path), no
     // bytecode files, the runner as a command.
     for (const char* a : {"-I", "-B", "-c"}) args.emplace_back(a);
-    args.push_back(runner);
+    args.push_back(runner_source(opts_));
     child_limits cl;
     cl.max_open_files = opts_.function_max_open_files;
     cl.max_file_bytes = opts_.function_python_max_file_bytes;
     cl.max_address_bytes = opts_.function_python_address_bytes;
     cl.max_processes = opts_.function_python_max_processes;
-    cl.max_cpu_seconds = static_cast<std::uint64_t>(timeout.count() / 1000 + 2);
+    // CPU seconds from the start (a spare sandbox waits without using any).
+    cl.max_cpu_seconds = static_cast<std::uint64_t>(
+        std::max(opts_.function_timeout, check_timeout).count() / 1000 + 2);
     cl.run_as_uid = opts_.function_python_uid_base + slot;
     if (cl.run_as_uid == 0) cl.run_as_uid = 65534;
     if (::geteuid() != 0) cl.run_as_uid = 0;  // not root: already unprivileged, cannot change
-    child_process child(opts_.bwrap_executable, args, {}, cl, true);
+    auto s = std::make_unique<started>();
+    s->slot = slot;
+    s->secret = random_secret();
+    s->child = std::make_unique<child_process>(opts_.bwrap_executable, args,
+                                               std::vector<std::string>{}, cl, true);
+    // The secret fits in the pipe's buffer: this does not wait for python3.
+    write_all(s->child->input_fd(), s->secret + "\n", clock::now() + std::chrono::seconds(1));
+    return s;
+}
 
-    auto secret = random_secret();
-    const std::string marker = "\x1e" + secret + " ";
+void python_sandbox::refill_spare() {
+    std::uint32_t slot = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (spare_ || spare_starting_ || free_.empty()) return;
+        slot = free_.front();
+        free_.pop_front();
+        spare_starting_ = true;
+    }
+    std::unique_ptr<started> s;
+    try {
+        s = spawn(slot);
+    } catch (const std::exception&) {
+    }
+    std::lock_guard lock(mutex_);
+    spare_starting_ = false;
+    if (s) {
+        spare_ = std::move(s);
+    } else {
+        free_.push_back(slot);
+        freed_.notify_one();
+    }
+}
+
+python_sandbox::~python_sandbox() {
+    std::unique_ptr<started> s;
+    {
+        std::lock_guard lock(mutex_);
+        s = std::move(spare_);
+    }
+}
+
+call_outcome python_sandbox::run(const bj::object& request, std::chrono::milliseconds timeout,
+                                 const request_handler& on_request) {
+    require_python(opts_);
+    // Past the limit the sandbox is killed; waiting for a free one counts against it too.
+    auto deadline = clock::now() + timeout;
+    for (int attempt = 0;; ++attempt) {
+        // The spare sandbox (started after the previous call, its python3 already waiting),
+        // else a new one. Either serves this one call only.
+        std::unique_ptr<started> s;
+        bool spare = false;
+        if (attempt == 0) {
+            std::lock_guard lock(mutex_);
+            s = std::move(spare_);
+            spare = s != nullptr;
+        }
+        if (!s) {
+            auto slot = take_slot(deadline);
+            try {
+                s = spawn(slot);
+            } catch (...) {
+                give_slot(slot);
+                throw;
+            }
+        }
+        auto slot = s->slot;
+        std::optional<call_outcome> out;
+        std::optional<error> failure;
+        try {
+            out = talk(*s, request, deadline, timeout, on_request);
+        } catch (const error& e) {
+            failure = e;
+        }
+        s.reset();  // the sandbox and everything in it are gone before its uid is reused
+        give_slot(slot);
+        refill_spare();
+        if (out) return *out;
+        // A spare that died while waiting: once more with a new sandbox.
+        if (spare && failure->code() == errc::unavailable) continue;
+        throw *failure;
+    }
+}
+
+call_outcome python_sandbox::talk(started& s, const bj::object& request, clock::time_point deadline,
+                                  std::chrono::milliseconds timeout,
+                                  const request_handler& on_request) {
     call_outcome out;
+    auto& child = *s.child;
+    const std::string marker = "\x1e" + s.secret + " ";
     auto send = [&](const bj::object& message) {
         return child.input_fd() >= 0 &&
                write_all(child.input_fd(), bj::serialize(message) + "\n", deadline);
@@ -181,9 +255,8 @@ call_outcome python_sandbox::run(const bj::object& request, std::chrono::millise
     bool done = false;
     bool timed_out = false;
     std::string noise;
-    if (!write_all(child.input_fd(), secret + "\n", deadline) || !send(request)) {
-        // The sandbox ended before reading: its output says why (below).
-    }
+    // When the sandbox ended before reading, its output says why (below).
+    send(request);
     std::string buffer;
     char chunk[65536];
     auto handle = [&](std::string_view line) {

@@ -15,12 +15,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "airsql/functions.hpp"
 #include "airsql/options.hpp"
+#include "functions/child_process.hpp"
 #include "functions/deno_host.hpp"
 
 namespace airsql::functions {
@@ -29,6 +31,9 @@ namespace airsql::functions {
 class python_sandbox {
   public:
     explicit python_sandbox(const options& opts);
+    ~python_sandbox();
+    python_sandbox(const python_sandbox&) = delete;
+    python_sandbox& operator=(const python_sandbox&) = delete;
 
     /// Runs one call of `module` (the version's source) with `context` (without helpers).
     /// Helper requests are answered on this thread through `on_request`. Throws
@@ -45,9 +50,21 @@ class python_sandbox {
     std::vector<std::string> bwrap_arguments() const;
 
   private:
+    /// A started sandbox (bwrap, python3 and the runner), for one call.
+    struct started {
+        std::unique_ptr<child_process> child;
+        std::string secret;
+        std::uint32_t slot = 0;
+    };
     /// Runs the runner with `request` as its first message until it answers "done".
     call_outcome run(const boost::json::object& request, std::chrono::milliseconds timeout,
                      const request_handler& on_request);
+    call_outcome talk(started& s, const boost::json::object& request,
+                      std::chrono::steady_clock::time_point deadline,
+                      std::chrono::milliseconds timeout, const request_handler& on_request);
+    std::unique_ptr<started> spawn(std::uint32_t slot);
+    /// Starts the spare sandbox when there is none and a slot is free.
+    void refill_spare();
     std::uint32_t take_slot(std::chrono::steady_clock::time_point deadline);
     void give_slot(std::uint32_t slot);
 
@@ -55,6 +72,10 @@ class python_sandbox {
     std::mutex mutex_;
     std::condition_variable freed_;
     std::deque<std::uint32_t> free_;  ///< slot numbers, the longest free first
+    /// One sandbox started ahead, so that a call does not wait for python3 to start. Used by
+    /// one call only, then gone (no state passes between calls).
+    std::unique_ptr<started> spare_;
+    bool spare_starting_ = false;
 };
 
 /// Parses the runner's check answer ({"diagnostics": [...]}).
