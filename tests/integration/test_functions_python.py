@@ -330,6 +330,18 @@ async def main(context):
         fn = self.create("async def main(context):\n    return Response(body=bytes(range(256)))\n")
         self.assertEqual(self.call(fn["id"]).raw, bytes(range(256)))
 
+    def test_asyncio_in_main(self):
+        fn = self.create("""import asyncio
+
+async def main(context):
+    rows, _ = await asyncio.gather(context.sql("SELECT 1 AS one"), asyncio.sleep(0.01))
+    return {"rows": rows["rows"]}
+""")
+        self.assertEqual(self.call(fn["id"]).body, {"rows": [{"one": 1}]})
+        # A plain (not async) main works too.
+        fn = self.create("def main(context):\n    return [context.method]\n")
+        self.assertEqual(self.call(fn["id"], "GET").body, ["GET"])
+
     def test_calls_are_isolated(self):
         fn = self.create("""import builtins
 builtins.count = getattr(builtins, "count", 0) + 1

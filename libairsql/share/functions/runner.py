@@ -12,18 +12,16 @@
 # code could only forge what it may already say: its own answer and helper requests, which
 # airsql runs with the caller's rights).
 
-import ast
-import asyncio
-import base64
+# Only what every call needs is imported here (a call waits for python3 to start when no spare
+# sandbox is ready): asyncio (~60 ms) when the module names it, logging when the module (or
+# asyncio) imports it, ast and traceback when they are needed.
+import binascii
 import builtins
-import datetime
-import inspect
 import io
 import json
-import logging
 import os
 import sys
-import traceback
+import time
 import types
 
 _proto_fd = os.dup(1)
@@ -44,8 +42,8 @@ def _send(message):
 
 
 def _now():
-    t = datetime.datetime.now(datetime.timezone.utc)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
 
 
 _limits = {}
@@ -95,12 +93,43 @@ class _Capture(io.TextIOBase):
             self._pending = ""
 
 
-class _LogHandler(logging.Handler):
-    def emit(self, record):
-        try:
-            _log(self.format(record), "stderr" if record.levelno >= logging.WARNING else "stdout")
-        except Exception:
-            pass
+def _capture_logging(logging):
+    """The root logger writes to the call's log: INFO and up, WARNING and up as stderr."""
+
+    class Handler(logging.Handler):
+        def emit(self, record):
+            try:
+                stream = "stderr" if record.levelno >= logging.WARNING else "stdout"
+                _log(self.format(record), stream)
+            except Exception:
+                pass
+
+    root = logging.getLogger()
+    root.handlers = []
+    handler = Handler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:%(name)s:%(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+class _LoggingHook:
+    """Configures `logging` right after whoever imports it first."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "logging":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec("logging")
+        load = spec.loader.exec_module
+
+        def exec_module(module):
+            load(module)
+            _capture_logging(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
 
 
 class Response:
@@ -188,6 +217,8 @@ class Context:
 
 def _user_traceback(error):
     """The traceback from the first frame of the function's own module."""
+    import traceback
+
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename != "main.py":
         tb = tb.tb_next
@@ -208,7 +239,7 @@ def _encode(result):
             "kind": "response",
             "status": result.status,
             "headers": result.headers,
-            "body": base64.b64encode(result.body).decode("ascii"),
+            "body": binascii.b2a_base64(result.body, newline=False).decode("ascii"),
         }
     try:
         body = json.dumps(result, ensure_ascii=False, allow_nan=False)
@@ -223,17 +254,31 @@ async def _await(value):
     return await value
 
 
+def _run_awaitable(value, source):
+    """Runs the coroutine main returned: under asyncio when the module names it, else driven
+    here (the helpers never suspend), which spares importing asyncio."""
+    if "asyncio" in source:
+        import asyncio
+
+        return asyncio.run(_await(value))
+    it = value.__await__()
+    try:
+        it.send(None)
+    except StopIteration as done:
+        return done.value
+    it.close()
+    raise RuntimeError("main awaited something that needs an event loop: import asyncio in the module")
+
+
 def _call(request):
     global _limits
     _limits = request.get("limits") or {}
     out, err = _Capture("stdout"), _Capture("stderr")
     sys.stdout, sys.stderr = out, err
-    root = logging.getLogger()
-    root.handlers = []
-    handler = _LogHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s:%(name)s:%(message)s"))
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    if "logging" in sys.modules:
+        _capture_logging(sys.modules["logging"])
+    else:
+        sys.meta_path.insert(0, _LoggingHook())
     # `from airsql import Response` works; `Response` is also a global of the module.
     helpers = types.ModuleType("airsql")
     helpers.Response = Response
@@ -250,8 +295,8 @@ def _call(request):
         if not callable(main):
             raise TypeError("the module has no main function: async def main(context): …")
         result = main(Context(request.get("context") or {}))
-        if inspect.isawaitable(result):
-            result = asyncio.run(_await(result))
+        if hasattr(type(result), "__await__"):
+            result = _run_awaitable(result, request["module"])
         outcome["result"] = _encode(result)
     except MemoryError:
         outcome = {"ok": False, "kind": "out_of_memory",
@@ -270,6 +315,8 @@ def _call(request):
 
 
 def _defines_main(tree):
+    import ast
+
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "main":
             return True
@@ -281,6 +328,8 @@ def _defines_main(tree):
 
 
 def _check(request):
+    import ast
+
     diagnostics = []
     source = request["module"]
     try:
