@@ -191,12 +191,35 @@ void python_sandbox::refill_spare() {
     }
 }
 
+void python_sandbox::request_spare() {
+    std::lock_guard lock(mutex_);
+    if (!refiller_.joinable()) {
+        refiller_ = std::thread([this] {
+            std::unique_lock lock(mutex_);
+            for (;;) {
+                refill_wanted_.wait(lock, [&] { return stopping_ || wants_spare_; });
+                if (stopping_) return;
+                wants_spare_ = false;
+                lock.unlock();
+                refill_spare();
+                lock.lock();
+            }
+        });
+    }
+    wants_spare_ = true;
+    refill_wanted_.notify_one();
+}
+
 python_sandbox::~python_sandbox() {
     std::unique_ptr<started> s;
     {
         std::lock_guard lock(mutex_);
-        s = std::move(spare_);
+        stopping_ = true;
+        refill_wanted_.notify_all();
     }
+    if (refiller_.joinable()) refiller_.join();
+    std::lock_guard lock(mutex_);
+    s = std::move(spare_);
 }
 
 call_outcome python_sandbox::run(const bj::object& request, std::chrono::milliseconds timeout,
@@ -233,7 +256,8 @@ call_outcome python_sandbox::run(const bj::object& request, std::chrono::millise
         }
         s.reset();  // the sandbox and everything in it are gone before its uid is reused
         give_slot(slot);
-        refill_spare();
+        // The next spare starts on the refiller thread, not on this call's time.
+        request_spare();
         if (out) return *out;
         // A spare that died while waiting: once more with a new sandbox.
         if (spare && failure->code() == errc::unavailable) continue;

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "airsql/functions.hpp"
@@ -65,6 +66,8 @@ class python_sandbox {
     std::unique_ptr<started> spawn(std::uint32_t slot);
     /// Starts the spare sandbox when there is none and a slot is free.
     void refill_spare();
+    /// Asks the refiller thread (started on first use) for a spare.
+    void request_spare();
     std::uint32_t take_slot(std::chrono::steady_clock::time_point deadline);
     void give_slot(std::uint32_t slot);
 
@@ -76,6 +79,10 @@ class python_sandbox {
     /// one call only, then gone (no state passes between calls).
     std::unique_ptr<started> spare_;
     bool spare_starting_ = false;
+    std::condition_variable refill_wanted_;
+    bool wants_spare_ = false;
+    bool stopping_ = false;
+    std::thread refiller_;
 };
 
 /// Parses the runner's check answer ({"diagnostics": [...]}).
