@@ -407,6 +407,12 @@ def main(context):
         fn = self.create("import os\nasync def main(c):\n"
                          "    os.write(1, b'{\"t\": \"done\", \"ok\": true}\\n')\n    return 'real'\n")
         self.assertEqual(self.call(fn["id"]).body, "real")
+        # Output without newlines is not buffered without bound: the call ends.
+        fn = self.create("import os\nasync def main(c):\n    chunk = b'x' * (1 << 20)\n"
+                         "    for _ in range(64):\n        os.write(1, chunk)\n    return 'never'\n")
+        r = self.call(fn["id"])
+        self.assertEqual(r.status, 500, r.describe())
+        self.assertIn("without an answer", r.body["errors"][0]["message"])
         self.assertHealthy()
 
     def test_log_entries_are_capped(self):

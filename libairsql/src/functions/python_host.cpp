@@ -27,7 +27,6 @@ using clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t max_noise = 4096;
-constexpr std::size_t max_line = 64u * 1024 * 1024;
 constexpr std::chrono::milliseconds check_timeout{10'000};
 
 std::string random_secret() {
@@ -156,7 +155,13 @@ std::unique_ptr<python_sandbox::started> python_sandbox::spawn(std::uint32_t slo
         std::max(opts_.function_timeout, check_timeout).count() / 1000 + 2);
     cl.run_as_uid = opts_.function_python_uid_base + slot;
     if (cl.run_as_uid == 0) cl.run_as_uid = 65534;
-    if (::geteuid() != 0) cl.run_as_uid = 0;  // not root: already unprivileged, cannot change
+    if (::geteuid() != 0) {
+        // Not root: the uid cannot change, and RLIMIT_NPROC would count the server's own
+        // threads and processes (it would refuse the sandbox, not a fork bomb). The time
+        // limit and the pid namespace remain; see docs/decisions.md.
+        cl.run_as_uid = 0;
+        cl.max_processes = 0;
+    }
     auto s = std::make_unique<started>();
     s->slot = slot;
     s->secret = random_secret();
@@ -275,6 +280,10 @@ call_outcome python_sandbox::talk(started& s, const bj::object& request, clock::
         return child.input_fd() >= 0 &&
                write_all(child.input_fd(), bj::serialize(message) + "\n", deadline);
     };
+    const std::size_t max_line =
+        opts_.max_function_response_bytes * 2 +
+        opts_.function_max_log_entries * (opts_.function_max_log_entry_bytes * 6 + 200) +
+        (1u << 20);
     bool ready = false;
     bool done = false;
     bool timed_out = false;
@@ -357,7 +366,8 @@ call_outcome python_sandbox::talk(started& s, const bj::object& request, clock::
             start = nl + 1;
         }
         buffer.erase(0, start);
-        if (buffer.size() > max_line) break;  // not speaking the protocol
+        // Longer than any answer can be (the body in base64, the logs): not the protocol.
+        if (buffer.size() > max_line) break;
     }
     // Whatever is left in the sandbox (threads, forked children) goes with it: bwrap's
     // process group, then its pid namespace (--die-with-parent).
