@@ -54,6 +54,15 @@ std::string runner_source(const options& opts) {
     return text.str();
 }
 
+// At most `max` bytes of well-formed UTF-8 (never a cut character).
+std::string clip_utf8(std::string_view text, std::size_t max) {
+    auto s = json::to_valid_utf8(std::string(text.substr(0, max + 4)));
+    if (s.size() <= max) return s;
+    s.resize(max);
+    while (!s.empty() && json::first_invalid_utf8(s) != s.size()) s.pop_back();
+    return s;
+}
+
 }  // namespace
 
 python_sandbox::python_sandbox(const options& opts) : opts_(opts) {
@@ -416,13 +425,17 @@ std::vector<function_diagnostic> python_diagnostics(const bj::object& result) {
         const auto& o = d.as_object();
         function_diagnostic x;
         if (auto* m = o.if_contains("message"); m && m->is_string()) {
-            x.message = json::to_valid_utf8(std::string(m->as_string()).substr(0, 2000));
+            x.message = clip_utf8(m->as_string(), 2000);
         }
         if (auto* c = o.if_contains("code"); c && c->is_string()) {
-            x.code = std::string(c->as_string()).substr(0, 100);
+            x.code = clip_utf8(c->as_string(), 100);
         }
-        if (auto* l = o.if_contains("line"); l && l->is_int64()) x.line = l->as_int64();
-        if (auto* c = o.if_contains("column"); c && c->is_int64()) x.column = c->as_int64();
+        if (auto* l = o.if_contains("line"); l && l->is_int64()) {
+            x.line = std::max<std::int64_t>(l->as_int64(), 0);
+        }
+        if (auto* c = o.if_contains("column"); c && c->is_int64()) {
+            x.column = std::max<std::int64_t>(c->as_int64(), 0);
+        }
         if (auto* s = o.if_contains("syntax"); s && s->is_bool()) x.syntax = s->as_bool();
         out.push_back(std::move(x));
     }
