@@ -70,15 +70,25 @@ python_sandbox::python_sandbox(const options& opts) : opts_(opts) {
     for (std::uint32_t i = 0; i < n; ++i) free_.push_back(i);
 }
 
-std::uint32_t python_sandbox::take_slot(clock::time_point deadline) {
+python_sandbox::acquired python_sandbox::acquire(clock::time_point deadline, bool spare_ok) {
     std::unique_lock lock(mutex_);
-    if (!freed_.wait_until(lock, deadline, [&] { return !free_.empty(); })) {
+    ++waiting_;
+    bool got =
+        freed_.wait_until(lock, deadline, [&] { return (spare_ok && spare_) || !free_.empty(); });
+    --waiting_;
+    if (!got) {
         throw error(errc::deadline_exceeded,
                     "every Python sandbox stayed busy for the function's whole time limit");
     }
-    auto slot = free_.front();
-    free_.pop_front();
-    return slot;
+    acquired a;
+    if (spare_ok && spare_) {
+        a.spare = std::move(spare_);
+        a.slot = a.spare->slot;
+    } else {
+        a.slot = free_.front();
+        free_.pop_front();
+    }
+    return a;
 }
 
 void python_sandbox::give_slot(std::uint32_t slot) {
@@ -185,7 +195,8 @@ void python_sandbox::refill_spare() {
     std::uint32_t slot = 0;
     {
         std::lock_guard lock(mutex_);
-        if (spare_ || spare_starting_ || free_.empty()) return;
+        // Callers waiting for a slot take it directly: a spare would not be quicker.
+        if (spare_ || spare_starting_ || free_.empty() || waiting_ > 0) return;
         slot = free_.front();
         free_.pop_front();
         spare_starting_ = true;
@@ -199,6 +210,7 @@ void python_sandbox::refill_spare() {
     spare_starting_ = false;
     if (s) {
         spare_ = std::move(s);
+        freed_.notify_one();  // a caller that came meanwhile takes it
     } else {
         free_.push_back(slot);
         freed_.notify_one();
@@ -244,19 +256,14 @@ call_outcome python_sandbox::run(const bj::object& request, std::chrono::millise
     for (int attempt = 0;; ++attempt) {
         // The spare sandbox (started after the previous call, its python3 already waiting),
         // else a new one. Either serves this one call only.
-        std::unique_ptr<started> s;
-        bool spare = false;
-        if (attempt == 0) {
-            std::lock_guard lock(mutex_);
-            s = std::move(spare_);
-            spare = s != nullptr;
-        }
+        auto got = acquire(deadline, attempt == 0);
+        std::unique_ptr<started> s = std::move(got.spare);
+        bool spare = s != nullptr;
         if (!s) {
-            auto slot = take_slot(deadline);
             try {
-                s = spawn(slot);
+                s = spawn(got.slot);
             } catch (...) {
-                give_slot(slot);
+                give_slot(got.slot);
                 throw;
             }
         }

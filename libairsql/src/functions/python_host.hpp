@@ -68,7 +68,13 @@ class python_sandbox {
     void refill_spare();
     /// Asks the refiller thread (started on first use) for a spare.
     void request_spare();
-    std::uint32_t take_slot(std::chrono::steady_clock::time_point deadline);
+    struct acquired {
+        std::unique_ptr<started> spare;  ///< the spare sandbox, or null: start one in `slot`
+        std::uint32_t slot = 0;
+    };
+    /// The spare (when `spare_ok`) or a free slot, waiting until `deadline`
+    /// (`deadline_exceeded`).
+    acquired acquire(std::chrono::steady_clock::time_point deadline, bool spare_ok);
     void give_slot(std::uint32_t slot);
 
     const options& opts_;
@@ -79,6 +85,7 @@ class python_sandbox {
     /// one call only, then gone (no state passes between calls).
     std::unique_ptr<started> spare_;
     bool spare_starting_ = false;
+    std::size_t waiting_ = 0;  ///< callers in `acquire`
     std::condition_variable refill_wanted_;
     bool wants_spare_ = false;
     bool stopping_ = false;
