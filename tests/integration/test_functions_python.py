@@ -520,10 +520,27 @@ async def main(context):
         except OSError:
             pass
 """)
+        simple = self.create("def main(c):\n    return 'fine'\n")["id"]
+        import threading
+        bomb = {}
+
+        def run_bomb():
+            bomb["r"] = self.call(fn["id"], timeout=30)
+
         started = time.monotonic()
-        r = self.call(fn["id"], timeout=30)
+        thread = threading.Thread(target=run_bomb)
+        thread.start()
+        # While it runs, other calls (other uids: their own process budget) and the server
+        # answer.
+        time.sleep(1)
+        during = [self.call(simple) for _ in range(3)]
+        health = self.client.get("/api/status")
+        thread.join()
+        r = bomb["r"]
         self.assertIn(r.status, (504, 500), r.describe())
         self.assertLess(time.monotonic() - started, 15)
+        self.assertEqual([(x.status, x.body) for x in during], [(200, "fine")] * 3)
+        self.assertEqual(health.status, 200)
         self.assertNotEqual(self.invocations(fn["id"])[0]["status"], 200)
         # Nothing of it survives (what remains is the spare sandbox started for the next
         # call: bwrap, its init and python3), and the server answers at once.
