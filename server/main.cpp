@@ -252,7 +252,8 @@ int main(int argc, char** argv) {
                    "the Deno executable that runs functions (default: tools/deno's, from npm)")
         ->envname("AIRSQL_DENO");
     app.add_option("--functions-runner-dir", runner_dir,
-                   "folder of the functions' runner.js and worker.js (default: next to the binary)")
+                   "folder of the functions' runner.js, worker.js and runner.py (default: next to "
+                   "the binary)")
         ->envname("AIRSQL_FUNCTIONS_RUNNER_DIR");
     app.add_option("--python", python_path,
                    "Debian's python3 that runs runtime \"python\" functions under bubblewrap "

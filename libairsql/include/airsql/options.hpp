@@ -202,8 +202,9 @@ struct options {
     /// (`unavailable`).
     std::filesystem::path deno_executable;
 
-    /// Folder of airsql's runner scripts for Deno (`runner.js`, `worker.js`; in the source tree
-    /// `libairsql/share/functions`, installed to `share/airsql/functions`).
+    /// Folder of airsql's runner scripts (`runner.js`, `worker.js` for Deno, `runner.py` for
+    /// Python; in the source tree `libairsql/share/functions`, installed to
+    /// `share/airsql/functions`).
     std::filesystem::path function_runner_dir;
 
     /// Wall-clock limit of one function call; past it the call's Worker is terminated (and the
