@@ -274,6 +274,10 @@ call_outcome python_sandbox::run(const bj::object& request, std::chrono::millise
             out = talk(*s, request, deadline, timeout, on_request);
         } catch (const error& e) {
             failure = e;
+        } catch (...) {
+            s.reset();
+            give_slot(slot);
+            throw;
         }
         s.reset();  // the sandbox and everything in it are gone before its uid is reused
         give_slot(slot);
