@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <string>
 #include <vector>
-#include <iostream>
 
 #include "airsql/engine.hpp"
 #include "airsql/error.hpp"
@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
     std::string assets_dir;
     std::string deno_path;
     std::string runner_dir;
+    std::string python_path = "/usr/bin/python3";
+    std::string bwrap_path = "/usr/bin/bwrap";
+    std::uint64_t python_address_mib = engine_opts.function_python_address_bytes >> 20;
     std::int64_t function_timeout_ms = engine_opts.function_timeout.count();
     std::vector<std::string> function_env;
     std::int64_t graphql_timeout_ms = engine_opts.graphql_timeout.count();
@@ -224,13 +227,17 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option_function<std::int64_t>(
            "--stream-recheck-ms",
-           [&](std::int64_t ms) { server_opts.streams.recheck_interval = std::chrono::milliseconds(ms); },
+           [&](std::int64_t ms) {
+               server_opts.streams.recheck_interval = std::chrono::milliseconds(ms);
+           },
            "how often WebSocket credentials are checked again (expired or revoked: close 4403)")
         ->envname("AIRSQL_STREAM_RECHECK_MS")
         ->default_str(std::to_string(server_opts.streams.recheck_interval.count()));
     app.add_option_function<std::int64_t>(
            "--ws-init-timeout-ms",
-           [&](std::int64_t ms) { server_opts.streams.init_timeout = std::chrono::milliseconds(ms); },
+           [&](std::int64_t ms) {
+               server_opts.streams.init_timeout = std::chrono::milliseconds(ms);
+           },
            "how long a GraphQL WebSocket may wait before connection_init (then close 4408)")
         ->envname("AIRSQL_WS_INIT_TIMEOUT_MS")
         ->default_str(std::to_string(server_opts.streams.init_timeout.count()));
@@ -245,8 +252,26 @@ int main(int argc, char** argv) {
                    "the Deno executable that runs functions (default: tools/deno's, from npm)")
         ->envname("AIRSQL_DENO");
     app.add_option("--functions-runner-dir", runner_dir,
-                   "folder of the functions' runner.js and worker.js (default: next to the binary)")
+                   "folder of the functions' runner.js, worker.js and runner.py (default: next to "
+                   "the binary)")
         ->envname("AIRSQL_FUNCTIONS_RUNNER_DIR");
+    app.add_option("--python", python_path,
+                   "Debian's python3 that runs runtime \"python\" functions under bubblewrap "
+                   "(\"none\": no Python functions)")
+        ->envname("AIRSQL_PYTHON")
+        ->capture_default_str();
+    app.add_option("--bwrap", bwrap_path,
+                   "the bubblewrap (bwrap) executable that sandboxes Python functions")
+        ->envname("AIRSQL_BWRAP")
+        ->capture_default_str();
+    app.add_option("--function-python-address-mib", python_address_mib,
+                   "address space limit (RLIMIT_AS) of one Python function call, in MiB")
+        ->envname("AIRSQL_FUNCTION_PYTHON_ADDRESS_MIB")
+        ->capture_default_str();
+    app.add_option("--function-python-max-processes", engine_opts.function_python_max_processes,
+                   "processes and threads (RLIMIT_NPROC) of one Python function call")
+        ->envname("AIRSQL_FUNCTION_PYTHON_MAX_PROCESSES")
+        ->capture_default_str();
     app.add_option("--function-timeout-ms", function_timeout_ms,
                    "wall-clock limit of one function call")
         ->envname("AIRSQL_FUNCTION_TIMEOUT_MS")
@@ -318,6 +343,12 @@ int main(int argc, char** argv) {
             deno_path.empty() ? default_deno() : std::filesystem::path(deno_path);
         engine_opts.function_runner_dir =
             runner_dir.empty() ? default_runner_dir() : std::filesystem::path(runner_dir);
+        if (python_path != "none" && bwrap_path != "none" && std::filesystem::exists(python_path) &&
+            std::filesystem::exists(bwrap_path)) {
+            engine_opts.python_executable = python_path;
+            engine_opts.bwrap_executable = bwrap_path;
+        }
+        engine_opts.function_python_address_bytes = python_address_mib << 20;
         for (const auto& kv : function_env) {
             auto eq = kv.find('=');
             if (eq == std::string::npos || eq == 0) {

@@ -61,8 +61,9 @@ void add_function_routes(router& r) {
     r.add("POST", "/api/dbs/:dbId/functions",
           {"Functions",
            "Creates a function (team Editors and Admins): its first version is type-checked with "
-           "deno check (diagnostics); a module that does not parse is stored but not active. "
-           "\"public\": true lets anyone call it.",
+           "deno check (runtime \"deno\") or compiled by python3 in a sandbox (runtime "
+           "\"python\": async def main(context)), with diagnostics; a module that does not "
+           "parse is stored but not active. \"public\": true lets anyone call it.",
            function_request_example, function_example},
           [](route_context& c) {
               return json_response(bj::value_from(

@@ -15,6 +15,10 @@
 //   own module and nothing else, no env, subprocess, FFI or system information; network only
 //   to `options::function_allowed_hosts`. A V8 heap cap, rlimits on the process, and a
 //   wall-clock timeout per call. See docs/decisions.md ("Functions").
+// - `runtime: "python"`: the version's `async def main(context)` with the same context and
+//   helpers (`await context.sql(query)`), each call in a fresh Debian python3 under bubblewrap
+//   (no network, only the interpreter's files, an empty environment, rlimits, a uid of its
+//   own per concurrent call). See docs/decisions.md ("Functions (Python, issue 9)").
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -146,9 +150,10 @@ std::vector<function_info> list_functions(engine& eng, const principal& who,
                                           std::string_view db_id);
 
 /// Creates a function and its first version (team Editors and Admins). `invalid_argument` for
-/// a bad name (1–200 characters), runtime (only "deno"), or content (empty, over
+/// a bad name (1–200 characters), runtime ("deno" or "python"), or content (empty, over
 /// `options::max_function_bytes`, not UTF-8); `failed_precondition` when the database has
-/// `options::max_functions_per_database`; `unavailable` when no Deno is configured. The
+/// `options::max_functions_per_database`; `unavailable` when no Deno is configured (for
+/// "python": no python3 or bwrap, or bwrap cannot create its namespaces). The
 /// answer holds the diagnostics; `activeVersion` stays null when the module does not parse.
 function_info create_function(engine& eng, const principal& who, std::string_view db_id,
                               const function_input& input);

@@ -223,8 +223,9 @@ struct options {
     /// (`unavailable`).
     std::filesystem::path deno_executable;
 
-    /// Folder of airsql's runner scripts for Deno (`runner.js`, `worker.js`; in the source tree
-    /// `libairsql/share/functions`, installed to `share/airsql/functions`).
+    /// Folder of airsql's runner scripts (`runner.js`, `worker.js` for Deno, `runner.py` for
+    /// Python; in the source tree `libairsql/share/functions`, installed to
+    /// `share/airsql/functions`).
     std::filesystem::path function_runner_dir;
 
     /// Wall-clock limit of one function call; past it the call's Worker is terminated (and the
@@ -275,6 +276,30 @@ struct options {
     /// Function runtimes (one Deno process per active version) kept warm; beyond it the least
     /// recently used is stopped.
     std::size_t function_max_warm_runtimes = 16;
+
+    // ---- functions (Python) ----
+
+    /// Debian's `python3` and `bwrap` (bubblewrap) that run `runtime: "python"` functions, each
+    /// call in a fresh sandbox (new user/pid/net/ipc/uts/cgroup namespaces, only the
+    /// interpreter's files read-only, tmpfs /tmp, no network). Empty: Python functions can be
+    /// managed but not checked or called (`unavailable`). The python3 must live in /usr/bin
+    /// with its library under /usr/lib (only those are bound into the sandbox).
+    std::filesystem::path python_executable;
+    std::filesystem::path bwrap_executable;
+
+    /// rlimits of one Python call's sandbox: address space (a larger allocation raises
+    /// MemoryError: `resource_exhausted`), processes and threads (`RLIMIT_NPROC`, counted for
+    /// the call's own unprivileged uid: a fork bomb stops there), bytes of any file written
+    /// and of the tmpfs /tmp. CPU time is the wall-clock limit plus one second.
+    std::uint64_t function_python_address_bytes = 512ull * 1024 * 1024;
+    std::uint64_t function_python_max_processes = 32;
+    std::uint64_t function_python_max_file_bytes = 16ull * 1024 * 1024;
+
+    /// Python calls running at once; more wait (their time limit running). Call i of them runs
+    /// as uid/gid `function_python_uid_base + i` (never 0: RLIMIT_NPROC does not bind root,
+    /// and a uid of its own keeps one call's processes from counting against another's).
+    std::size_t function_python_max_concurrent_calls = 4;
+    std::uint32_t function_python_uid_base = 2'147'000'000u;
 
     /// Rate limits (token buckets, kept in memory) of the account actions anyone can start.
     /// Past one, the call fails with `rate_limited_error` (HTTP 429 with Retry-After) before

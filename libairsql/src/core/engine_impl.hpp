@@ -14,6 +14,7 @@
 #include "core/periodic_task.hpp"
 #include "database/registry.hpp"
 #include "functions/deno_host.hpp"
+#include "functions/python_host.hpp"
 #include "graphql/document_cache.hpp"
 #include "graphql/response_cache.hpp"
 #include "graphql/schema_cache.hpp"
@@ -44,6 +45,8 @@ class engine::impl {
     graphql::document_cache graphql_documents;
     graphql::response_cache graphql_responses;
     functions::runtime_pool function_runtimes{opts};
+    /// Python functions: a fresh bubblewrap sandbox per call.
+    functions::python_sandbox python_functions{opts};
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::atomic<std::size_t> llm_calls{0};  ///< calls waiting on the language model now
     /// Live queries. Declared after the databases: destroyed before the databases it watches.

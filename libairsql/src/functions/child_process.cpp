@@ -2,6 +2,7 @@
 #include "functions/child_process.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -70,6 +71,18 @@ child_process::child_process(const std::filesystem::path& exe, const std::vector
         set_limit(RLIMIT_FSIZE, limits.max_file_bytes);
         set_limit(RLIMIT_CORE, 0);
         if (limits.max_data_bytes > 0) set_limit(RLIMIT_DATA, limits.max_data_bytes);
+        if (limits.max_address_bytes > 0) set_limit(RLIMIT_AS, limits.max_address_bytes);
+        if (limits.max_cpu_seconds > 0) set_limit(RLIMIT_CPU, limits.max_cpu_seconds);
+        if (limits.max_processes > 0) set_limit(RLIMIT_NPROC, limits.max_processes);
+        if (limits.run_as_uid != 0) {
+            // RLIMIT_NPROC binds neither root nor a process with CAP_SYS_RESOURCE: the real
+            // uid changes here, before exec (a uid inside a user namespace would not count).
+            auto id = static_cast<uid_t>(limits.run_as_uid);
+            if (::setgroups(0, nullptr) != 0 || ::setgid(static_cast<gid_t>(id)) != 0 ||
+                ::setuid(id) != 0 || ::getuid() != id || ::geteuid() != id) {
+                ::_exit(126);
+            }
+        }
         ::execve(argv[0], argv.data(), envp.data());
         ::_exit(127);
     }

@@ -16,7 +16,13 @@ namespace airsql::functions {
 struct child_limits {
     std::uint64_t max_open_files = 256;
     std::uint64_t max_file_bytes = 0;
-    std::uint64_t max_data_bytes = 0;  ///< 0: unlimited
+    std::uint64_t max_data_bytes = 0;     ///< 0: unlimited
+    std::uint64_t max_address_bytes = 0;  ///< RLIMIT_AS; 0: unlimited
+    std::uint64_t max_cpu_seconds = 0;    ///< RLIMIT_CPU; 0: unlimited
+    std::uint64_t max_processes = 0;      ///< RLIMIT_NPROC (of `run_as_uid`); 0: unlimited
+    /// Non-zero: the child drops to this uid and gid (no supplementary groups) before exec.
+    /// Needs root; when the drop fails the child exits with status 126.
+    std::uint32_t run_as_uid = 0;
 };
 
 /// A started child. Not copyable; the destructor kills the process group and reaps it.

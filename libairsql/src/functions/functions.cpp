@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "functions/deno_check.hpp"
+#include "functions/python_host.hpp"
 #include "json/utf8.hpp"
 #include "settings/server_settings_store.hpp"
 
@@ -85,9 +86,9 @@ void check_description(const std::optional<std::string>& d) {
 }
 
 void check_runtime(const std::string& runtime) {
-    if (runtime != "deno") {
+    if (runtime != "deno" && runtime != "python") {
         throw error(errc::invalid_argument,
-                    fmt::format("runtime \"{}\" is not supported: use \"deno\"",
+                    fmt::format("runtime \"{}\" is not supported: use \"deno\" or \"python\"",
                                 json::to_valid_utf8(runtime.substr(0, 50))));
     }
 }
@@ -160,7 +161,8 @@ catalog::function_version_record new_version(engine::impl& e, const std::string&
                                              const std::string& db_id, const std::string& runtime,
                                              const std::string& content,
                                              std::vector<function_diagnostic>& diagnostics) {
-    diagnostics = functions::check_module(e.opts, content);
+    diagnostics = runtime == "python" ? e.python_functions.check(content)
+                                      : functions::check_module(e.opts, content);
     catalog::function_version_record v;
     v.id = core::make_ulid();
     v.function_id = function_id;
@@ -284,15 +286,24 @@ function_save_result update_function(engine& eng, const principal& who, std::str
         }
         return result;
     }
-    // A new version: the given content, or the active one's under a new runtime.
+    // A new version: the given content, or the active one's under a new runtime. Without a
+    // runtime, the active version's (else the newest version's) stays.
     std::string content;
+    std::string runtime = "deno";
+    std::optional<catalog::function_version_record> current;
+    if (fn.active_version) {
+        current = e.catalog.find_function_version(*fn.active_version);
+    } else if (auto ids = e.catalog.function_version_ids(fn.id); !ids.empty()) {
+        current = e.catalog.find_function_version(ids.back());
+    }
+    if (current) runtime = current->runtime;
     if (patch.content) {
         content = *patch.content;
-    } else if (fn.active_version) {
-        if (auto v = e.catalog.find_function_version(*fn.active_version)) content = v->content;
+    } else if (current && fn.active_version) {
+        content = current->content;
     }
     if (content.empty()) throw error(errc::invalid_argument, "content must not be empty");
-    auto v = new_version(e, fn.id, fn.db_id, patch.runtime.value_or("deno"), content,
+    auto v = new_version(e, fn.id, fn.db_id, patch.runtime.value_or(runtime), content,
                          result.diagnostics);
     if (v.parses) fn.active_version = v.id;
     e.catalog.insert_function_version(fn, v,
@@ -470,8 +481,14 @@ function_response call_function(engine& eng, const principal& who, std::string_v
         // Allowed hosts: the host's options and the server settings' `allowedHosts`.
         auto hosts = e.opts.function_allowed_hosts;
         hosts.insert(hosts.end(), server->allowed_hosts.begin(), server->allowed_hosts.end());
-        auto host = e.function_runtimes.get(version->id, version->content, hosts);
-        outcome = host->call(context, e.opts.function_timeout, on_request);
+        if (version->runtime == "python") {
+            // A fresh sandbox per call (no network at all: allowed hosts are Deno's).
+            outcome = e.python_functions.call(version->content, context, e.opts.function_timeout,
+                                              on_request);
+        } else {
+            auto host = e.function_runtimes.get(version->id, version->content, hosts);
+            outcome = host->call(context, e.opts.function_timeout, on_request);
+        }
     } catch (const error& err) {
         failure = err;
     }
