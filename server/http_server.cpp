@@ -543,10 +543,10 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             auto line = fmt::format("{} {} {} {:.2f}ms\n", request.method, path_of(request.target),
                                     status, ms);
             for (std::string_view rest = line; !rest.empty();) {
-                auto n = ::write(STDERR_FILENO, rest.data(), rest.size());
-                if (n < 0 && errno == EINTR) continue;
-                if (n <= 0) break;
-                rest.remove_prefix(static_cast<std::size_t>(n));
+                auto written = ::write(STDERR_FILENO, rest.data(), rest.size());
+                if (written < 0 && errno == EINTR) continue;
+                if (written <= 0) break;
+                rest.remove_prefix(static_cast<std::size_t>(written));
             }
         }
         if (wec || !keep) break;

@@ -159,6 +159,33 @@ router::router(engine& eng, router_options opts) : eng_(eng), opts_(std::move(op
     add_all_routes(*this);
 }
 
+namespace {
+// The decoded path segments of a request target; "/" has one empty segment, as in the
+// patterns' representation.
+std::vector<std::string> path_segments(const boost::urls::url_view& url) {
+    std::vector<std::string> segments;
+    auto decoded = url.segments();
+    segments.reserve(decoded.size() + 1);
+    for (auto s : decoded) segments.push_back(s);
+    if (segments.empty()) segments.emplace_back();
+    return segments;
+}
+
+// Whether a route's pattern matches a path: literal segments equal, `:name` any non-empty
+// segment, and a last `*name` the rest of the path (one segment or more).
+bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& path) {
+    bool tail = !pattern.empty() && pattern.back().starts_with('*');
+    if (tail ? path.size() < pattern.size() : path.size() != pattern.size()) return false;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        const auto& p = pattern[i];
+        if (tail && i + 1 == pattern.size()) return true;
+        bool ok = (!p.empty() && p.front() == ':') ? !path[i].empty() : p == path[i];
+        if (!ok) return false;
+    }
+    return true;
+}
+}  // namespace
+
 route& router::add(std::string method, std::string pattern, route_doc doc, handler fn,
                    bool try_inline, route_body body) {
     auto segments = split_pattern(pattern);
@@ -178,19 +205,10 @@ std::optional<std::uint64_t> router::body_file_limit(std::string_view method,
                           ? boost::urls::parse_origin_form(target)
                           : boost::urls::parse_absolute_uri(target);
         if (!parsed) return false;
-        std::vector<std::string> segments;
-        for (auto s : parsed->segments()) segments.push_back(s);
-        if (segments.empty()) segments.emplace_back();
+        auto segments = path_segments(*parsed);
         for (const auto& r : routes_) {
-            if (!r.body_to_file || r.method != method || r.segments.size() != segments.size()) {
-                continue;
-            }
-            bool match = true;
-            for (std::size_t i = 0; i < segments.size() && match; ++i) {
-                const auto& p = r.segments[i];
-                match = (!p.empty() && p.front() == ':') ? !segments[i].empty() : p == segments[i];
-            }
-            if (match) {
+            if (!r.body_to_file || r.method != method) continue;
+            if (matches(r.segments, segments)) {
                 // The server settings' upload cap (maxUploadBytes) lowers the route's own.
                 auto cap = effective_upload_cap(eng_, UINT64_MAX);
                 if (cap == UINT64_MAX) return r.max_body_bytes;
@@ -268,48 +286,35 @@ http_response router::dispatch(const http_request& req, bool inline_only) const 
                       ? boost::urls::parse_origin_form(req.target)
                       : boost::urls::parse_absolute_uri(req.target);
     if (!parsed) throw error(errc::invalid_argument, "the request target is not a valid path");
-    std::vector<std::string> segments;
-    for (auto s : parsed->segments()) segments.push_back(s);
-    // "/" has one empty segment in the patterns' representation.
-    if (segments.empty()) segments.emplace_back();
-    std::vector<std::pair<std::string, std::string>> query;
-    for (auto p : parsed->params()) query.emplace_back(p.key, p.value);
-
+    auto segments = path_segments(*parsed);
     std::string_view method = req.method == "HEAD" ? std::string_view("GET") : req.method;
     std::vector<std::string> allowed;
     for (const auto& r : routes_) {
-        // A last pattern segment `*name` takes the rest of the path (one segment or more,
-        // decoded, joined with '/'): an app's files.
-        bool tail = !r.segments.empty() && r.segments.back().starts_with('*');
-        if (tail ? segments.size() < r.segments.size() : r.segments.size() != segments.size()) {
-            continue;
-        }
-        std::vector<std::string> names;
-        std::vector<std::string> values;
-        bool match = true;
-        for (std::size_t i = 0; i < r.segments.size() && match; ++i) {
-            const auto& p = r.segments[i];
-            if (tail && i + 1 == r.segments.size()) {
-                std::string rest;
-                for (std::size_t j = i; j < segments.size(); ++j) {
-                    rest += (j == i ? "" : "/") + segments[j];
-                }
-                names.push_back(p.substr(1));
-                values.push_back(std::move(rest));
-            } else if (!p.empty() && p.front() == ':') {
-                if (segments[i].empty()) match = false;
-                names.push_back(p.substr(1));
-                values.push_back(segments[i]);
-            } else {
-                match = p == segments[i];
-            }
-        }
-        if (!match) continue;
+        if (!matches(r.segments, segments)) continue;
         if (r.method != method) {
             allowed.push_back(r.method);
             continue;
         }
         if (inline_only && !r.try_inline) throw not_inline{};
+        // The parameters' names and values, built only for the route that runs.
+        std::vector<std::string> names;
+        std::vector<std::string> values;
+        for (std::size_t i = 0; i < r.segments.size(); ++i) {
+            const auto& p = r.segments[i];
+            if (p.empty() || (p.front() != ':' && p.front() != '*')) continue;
+            names.push_back(p.substr(1));
+            if (p.front() == '*') {
+                std::string rest;
+                for (std::size_t j = i; j < segments.size(); ++j) {
+                    rest += (j == i ? "" : "/") + segments[j];
+                }
+                values.push_back(std::move(rest));
+            } else {
+                values.push_back(std::move(segments[i]));
+            }
+        }
+        std::vector<std::pair<std::string, std::string>> query;
+        for (auto p : parsed->params()) query.emplace_back(p.key, p.value);
         route_context ctx(eng_, req, std::move(names), std::move(values), std::move(query),
                           opts_.temp_dir);
         return r.fn(ctx);
