@@ -13,7 +13,7 @@ export async function loadDb(dbId) {
 export function dbTabs(db, current) {
   const base = `#/db/${enc(db.id)}`;
   const tabs = [['Tables', base], ['SQL', `${base}/sql`], ['Charts', `${base}/charts`],
-    ['Functions', `${base}/functions`], ['Settings', `${base}/settings`]];
+    ['Functions', `${base}/functions`], ['Apps', `${base}/apps`], ['Settings', `${base}/settings`]];
   return h('nav', { class: 'tabs', 'aria-label': 'Database' },
     tabs.map(([label, href]) => h('a', { href, 'aria-current': label === current ? 'page' : null }, label)),
     h('a', { href: `/dbs/${enc(db.id)}/graphql`, id: 'graphql-link' }, 'GraphQL playground ↗'));

@@ -10,6 +10,7 @@ import { dbCrumbs, dbTabs, loadDb } from './db.js';
 import { descriptionPanel } from './describe.js';
 import { chartsView, dashboardView } from './charts.js';
 import { functionsView, functionView } from './functions.js';
+import { appsView } from './apps.js';
 import { serverSettingsView, settingsView } from './settings.js';
 import { sqlView } from './sql.js';
 import { tableView } from './table.js';
@@ -237,6 +238,7 @@ const routes = [
   [/^#\/db\/([^/]+)\/dashboard\/([^/]+)$/, (id, d) => dashboardView(id, d)],
   [/^#\/db\/([^/]+)\/settings$/, (id) => settingsView(id)],
   [/^#\/db\/([^/]+)\/functions$/, (id) => functionsView(id)],
+  [/^#\/db\/([^/]+)\/apps$/, (id) => appsView(id)],
   [/^#\/db\/([^/]+)\/function\/([^/]+)$/, (id, f) => functionView(id, f)],
   [/^#\/db\/([^/]+)$/, (id) => databaseView(id)],
   [/^#\/tokens$/, () => tokensView()],

@@ -256,6 +256,41 @@ async function main() {
     await shot(page, 'more-desktop-3b-described');
     log('descriptions: database and table described by the model, stored, shown after a reload');
 
+    // Apps: upload one HTML file, see it listed, open it (served sandboxed), replace, delete.
+    await page.click('.tabs a:text-is("Apps")');
+    await wait(page, '#app-upload', 'the apps page');
+    check((await page.textContent('#app-list')).includes('No apps yet.'), 'apps listed before any upload');
+    const appHtml = (word) => Buffer.from(`<!doctype html><html><head><title>${word}</title></head>` +
+      `<body><h1>${word}</h1><script>document.body.dataset.ready = '1'</script></body></html>`);
+    await page.fill('#app-upload-name', 'board');
+    await page.fill('#app-upload-title-input', 'Stock board');
+    await page.setInputFiles('#app-upload-file', { name: 'board.html', mimeType: 'text/html', buffer: appHtml('First') });
+    await page.click('#app-upload button[type=submit]');
+    await wait(page, '#app-list li[data-app-id] a:text-is("Stock board")', 'the uploaded app in the list');
+    let apps = (await api(baseUrl, 'GET', `/api/dbs/${dbId}/apps`, { token })).apps;
+    check(apps.length === 1 && apps[0].name === 'board' && apps[0].title === 'Stock board', `apps after the upload: ${JSON.stringify(apps)}`);
+    const appId = apps[0].id;
+    const href = await page.getAttribute('#app-list li[data-app-id] a', 'href');
+    check(href === `/dbs/${dbId}/apps/${appId}/`, `the app link: ${href}`);
+    let served = await page.request.get(`${baseUrl}${href}`);
+    check(served.status() === 200 && (await served.text()).includes('<h1>First</h1>'), `the app page: ${served.status()}`);
+    check(/sandbox allow-scripts/.test(served.headers()['content-security-policy'] ?? ''), 'the app is not served sandboxed');
+    await shot(page, 'more-desktop-3c-apps');
+    await page.click(`#app-list li[data-app-id="${appId}"] summary`);
+    await page.setInputFiles(`#app-replace-${appId}-file`, { name: 'board.html', mimeType: 'text/html', buffer: appHtml('Second') });
+    await page.click(`#app-replace-${appId} button[type=submit]`);
+    await statusIs(page, 'Replaced the files of board', 'the replaced app');
+    served = await page.request.get(`${baseUrl}${href}`);
+    check((await served.text()).includes('<h1>Second</h1>'), 'the app still serves its first files');
+    await wait(page, `#app-list li[data-app-id="${appId}"] summary`, 'the app after replacing');
+    await page.click(`#app-list li[data-app-id="${appId}"] summary`);
+    await page.click('button[aria-label="Delete board"]');
+    await page.click('button[aria-label="Delete board"]');
+    await statusIs(page, 'Deleted board', 'the deleted app');
+    apps = (await api(baseUrl, 'GET', `/api/dbs/${dbId}/apps`, { token })).apps;
+    check(apps.length === 0, `apps after deleting: ${JSON.stringify(apps)}`);
+    log('apps: uploaded an HTML file, listed, served sandboxed, replaced, deleted');
+
     // ---- 3. Editing a chart and a dashboard -----------------------------------------------------
     const chart = (body) => api(baseUrl, 'POST', `/api/dbs/${dbId}/charts`, { token, expect: 201, body: {
       hideNullValues: false, labelRotation: 0, ...body } });
