@@ -255,6 +255,18 @@ struct options {
     /// recently used is stopped.
     std::size_t function_max_warm_runtimes = 16;
 
+    /// Event triggers (functions.hpp, `function_trigger`): most undelivered events per
+    /// database (a write that would queue more is refused with an error, so no event is ever
+    /// dropped), most bytes of one row's JSON in an event (a bigger row is delivered as
+    /// `{"truncated": true, "bytes": n}`), deliveries running at once per database and in
+    /// all (the delivery threads), and whether delivery is paused (events wait in their queue;
+    /// for maintenance and tests).
+    std::size_t event_max_queue_rows = 10'000;
+    std::size_t event_max_payload_bytes = 64 * 1024;
+    std::size_t event_deliveries_per_database = 2;
+    std::size_t event_delivery_threads = 4;
+    bool event_delivery_paused = false;
+
     /// Rate limits (token buckets, kept in memory) of the account actions anyone can start.
     /// Past one, the call fails with `rate_limited_error` (HTTP 429 with Retry-After) before
     /// any password is hashed. Addresses count by `principal::client_address` (IPv6 by /64).
