@@ -101,7 +101,9 @@ int library_check(int action, const char* b, const char* a) {
 
 int authorize_connection(void* conn, int action, const char* a, const char* b, const char* db,
                          const char* trigger) {
-    if (action == SQLITE_ALTER_TABLE) static_cast<connection*>(conn)->note_alter();
+    if (action == SQLITE_ALTER_TABLE || action == SQLITE_CREATE_TABLE) {
+        static_cast<connection*>(conn)->note_alter();
+    }
     confinement* active = static_cast<connection*>(conn)->confined_by();
     if (active == nullptr) return library_check(action, b, a);
     return confinement::authorize(active, action, a, b, db, trigger);

@@ -136,12 +136,16 @@ public:
     bool has_authorizer() const noexcept { return has_authorizer_; }
     void mark_authorizer_installed() noexcept { has_authorizer_ = true; }
 
-    /// ALTER TABLE statements: the authorizer notes one being prepared; whoever runs a
+    /// ALTER TABLE and CREATE TABLE statements: the authorizer notes one being prepared (a
+    /// "schema change" below, `alter` for short); whoever runs a
     /// statement that may be one calls `before_alter()` after preparing it and `after_alter()`
     /// once it ran (both do nothing unless one was noted). The hook (set by the owner of the
     /// connection; hosted databases use it for their event triggers' TEMP triggers, which
-    /// SQLite's DROP COLUMN would otherwise refuse) runs outside any confinement.
+    /// SQLite's DROP COLUMN would otherwise refuse, and which follow new and renamed tables
+    /// within the same script) runs outside any confinement.
     void note_alter() noexcept { alter_seen_ = true; }
+    /// Before preparing the statement to run: only its own prepare may note a schema change.
+    void clear_alter_note() noexcept { alter_seen_ = false; }
     void set_alter_hook(std::function<void(connection&, bool before)> hook) {
         alter_hook_ = std::move(hook);
     }

@@ -65,6 +65,7 @@ std::optional<std::string> run_script(connection& conn, confinement& guard,
     while (tail < end) {
         sqlite3_stmt* raw = nullptr;
         const char* next = nullptr;
+        conn.clear_alter_note();
         int rc = sqlite3_prepare_v3(h, tail, static_cast<int>(end - tail), 0, &raw, &next);
         stmt_ptr st(raw);
         if (rc != SQLITE_OK) return failure(h, guard, rc);

@@ -681,6 +681,7 @@ drop_report delete_column(engine& eng, const principal& who, std::string_view db
         auto before = tables::broken_objects(conn, t.name);
         if (!own_key && dropped.empty()) {
             try {
+                conn.clear_alter_note();
                 auto st = conn.prepare("ALTER TABLE " + quote_identifier(t.name) + " DROP COLUMN " +
                                        quote_identifier(name));
                 bool altering = conn.before_alter();  // event triggers step aside

@@ -165,6 +165,10 @@ TEST_CASE("an event is queued in the database file iff its change commits", "[ev
     CHECK(sql(eng, ann, db, "CREATE TABLE u (x)").errors.empty());
     CHECK(sql(eng, ann, db, "INSERT INTO u VALUES (1)").errors.empty());
     CHECK(queue_of(eng, db).size() == before);
+    // A table of the trigger's name created later is watched from the same script on.
+    CHECK(sql(eng, ann, db, "CREATE TABLE t (z); INSERT INTO t VALUES (1)").errors.empty());
+    REQUIRE(queue_of(eng, db).size() == before + 1);
+    CHECK(queue_of(eng, db).back().new_row == std::optional<std::string>(R"({"z":1})"));
 }
 
 TEST_CASE("user SQL cannot see, touch or imitate the event queue", "[event_triggers]") {
