@@ -188,6 +188,9 @@ void store_triggers(engine::impl& e, const std::string& function_id,
     e.databases.event_triggers_changed();
 }
 
+// Events still queued for triggers that went away are dropped by the delivery threads.
+void wake_deliveries(engine::impl& e, const std::string& db_id) { e.events.wake(db_id); }
+
 // ---- shapes ----
 
 std::vector<function_diagnostic> diagnostics_from(const std::string& text) {
@@ -363,6 +366,7 @@ function_save_result update_function(engine& eng, const principal& who, std::str
             }
         }
         store_triggers(e, fn.id, triggers);
+        wake_deliveries(e, fn.db_id);
     }
     if (patch.name) fn.name = *patch.name;
     if (patch.description) fn.description = *patch.description;
@@ -407,7 +411,10 @@ void delete_function(engine& eng, const principal& who, std::string_view db_id,
     auto versions = e.catalog.function_version_ids(fn.id);
     bool had_triggers = !e.catalog.function_triggers(fn.id).empty();
     e.catalog.delete_function(fn.id);
-    if (had_triggers) e.databases.event_triggers_changed();
+    if (had_triggers) {
+        e.databases.event_triggers_changed();
+        wake_deliveries(e, fn.db_id);
+    }
     e.function_runtimes.drop(versions);
 }
 
