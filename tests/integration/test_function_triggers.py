@@ -181,7 +181,8 @@ class FunctionTriggersTest(TriggerMixin, ServerModuleTest):
                                ([{"table": "items", "events": ["insert"], "backoffMs": 1}], "backoffMs"),
                                ([{"table": "items", "events": ["insert"]},
                                  {"table": "items", "events": ["delete"]}], "two triggers"),
-                               ("items", "triggers")):
+                               ("items", "triggers"),
+                               ([{"table": "items", "events": ["insert"]}] * 21, "at most 20")):
             r = c.post(base, {"name": unique("bad"), "runtime": "deno", "content": RECORDER,
                               "triggers": triggers}, token=self.owner)
             self.assertJsonError(r, 400)

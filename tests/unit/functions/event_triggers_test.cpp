@@ -231,6 +231,28 @@ TEST_CASE("a full event queue refuses the write instead of losing its event", "[
     CHECK(queue_of(eng, db).size() == 3);
 }
 
+TEST_CASE("a row larger than the payload limit is queued as its size", "[event_triggers]") {
+    test::temp_dir dir;
+    auto o = paused_options(dir);
+    o.event_max_payload_bytes = 100;
+    engine eng{o};
+    sign_up(eng, principal::anonymous(), {"ann", "ann@example.com", "password-ann"});
+    auto ann = authenticate(
+        eng,
+        credentials{.bearer =
+                        login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token});
+    auto db = create_database(eng, ann, {"db", "ann", "CREATE TABLE t (x)", std::nullopt}).id;
+    attach(eng, ann, db, add_function(eng, db), "t", {"insert", "update"});
+    REQUIRE(sql(eng, ann, db, "INSERT INTO t VALUES (printf('%.92c', 'a'))").errors.empty());
+    REQUIRE(sql(eng, ann, db, "UPDATE t SET x = x || 'b'").errors.empty());
+    auto q = queue_of(eng, db);
+    REQUIRE(q.size() == 2);
+    // {"x":"aaa…"} is 100 bytes: kept whole; one more byte is over the limit.
+    CHECK(q[0].new_row == std::optional<std::string>("{\"x\":\"" + std::string(92, 'a') + "\"}"));
+    CHECK(q[1].old_row == q[0].new_row);
+    CHECK(q[1].new_row == std::optional<std::string>(R"({"truncated":true,"bytes":101})"));
+}
+
 TEST_CASE("retries back off exponentially up to an hour", "[event_triggers]") {
     CHECK(event_retry_delay_ms(1000, 1) == 1000);
     CHECK(event_retry_delay_ms(1000, 2) == 2000);
