@@ -264,7 +264,7 @@ struct options {
     std::size_t event_max_queue_rows = 10'000;
     std::size_t event_max_payload_bytes = 64 * 1024;
     std::size_t event_deliveries_per_database = 2;
-    std::size_t event_delivery_threads = 4;
+    std::size_t event_delivery_threads = 8;
     bool event_delivery_paused = false;
 
     /// Rate limits (token buckets, kept in memory) of the account actions anyone can start.
