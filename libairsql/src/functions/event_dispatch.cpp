@@ -200,7 +200,10 @@ void event_dispatcher::run() {
         if (it != dbs_.end()) {
             --it->second.in_flight;
             it->second.busy.erase(ev->id);
+            // Look again — also when another thread is reading the queue right now: it left
+            // this event out as busy, so its "nothing due" must not stand.
             it->second.due = clock::time_point::min();
+            it->second.woken = true;
         }
         wake_.notify_all();
     }

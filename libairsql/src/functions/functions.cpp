@@ -353,6 +353,7 @@ function_save_result update_function(engine& eng, const principal& who, std::str
     if (patch.description) check_description(*patch.description);
     if (patch.runtime) check_runtime(*patch.runtime);
     if (patch.content) check_content(e, *patch.content);
+    std::optional<std::vector<catalog::function_trigger_record>> new_triggers;
     if (patch.triggers) {
         auto previous = e.catalog.function_triggers(fn.id);
         auto triggers = checked_triggers(e, who, db, fn.id, *patch.triggers);
@@ -365,9 +366,14 @@ function_save_result update_function(engine& eng, const principal& who, std::str
                 }
             }
         }
-        store_triggers(e, fn.id, triggers);
-        wake_deliveries(e, fn.db_id);
+        new_triggers = std::move(triggers);
     }
+    // Stored with the rest of the change (after the checks and the type check).
+    auto save_triggers = [&] {
+        if (!new_triggers) return;
+        store_triggers(e, fn.id, *new_triggers);
+        wake_deliveries(e, fn.db_id);
+    };
     if (patch.name) fn.name = *patch.name;
     if (patch.description) fn.description = *patch.description;
     if (patch.is_public) fn.is_public = *patch.is_public;
@@ -376,6 +382,7 @@ function_save_result update_function(engine& eng, const principal& who, std::str
     result.function_id = fn.id;
     if (!patch.content && !patch.runtime) {
         e.catalog.update_function(fn);
+        save_triggers();
         result.id = fn.active_version.value_or("");
         result.active = fn.active_version.has_value();
         if (fn.active_version) {
@@ -398,6 +405,7 @@ function_save_result update_function(engine& eng, const principal& who, std::str
     if (v.parses) fn.active_version = v.id;
     e.catalog.insert_function_version(fn, v,
                                       std::max<std::size_t>(e.opts.max_function_versions, 1));
+    save_triggers();
     result.id = v.id;
     result.active = v.parses;
     return result;
