@@ -165,8 +165,13 @@ void event_dispatcher::run() {
         if (it == dbs_.end()) continue;
         st = &it->second;
         st->fetching = false;
-        if (gone && st->in_flight == 0) {
-            dbs_.erase(it);
+        if (gone) {
+            // The database went away; deliveries still running end by themselves.
+            if (st->in_flight == 0) {
+                dbs_.erase(it);
+            } else {
+                st->due = clock::time_point::max();
+            }
             continue;
         }
         if (!ev) {
@@ -189,9 +194,13 @@ void event_dispatcher::run() {
         st->due = clock::time_point::min();  // more may be due
         wake_.notify_one();
         lock.unlock();
+        bool delivery_failed = false;
         try {
             deliver(pick, *ev);
         } catch (const std::exception& ex) {
+            // E.g. the write that settles the event failed: it is tried again (at least
+            // once), but not at once.
+            delivery_failed = true;
             std::cerr << "airsql: event delivery " << ev->delivery_id << " of database " << pick
                       << ": " << ex.what() << '\n';
         }
@@ -202,7 +211,8 @@ void event_dispatcher::run() {
             it->second.busy.erase(ev->id);
             // Look again — also when another thread is reading the queue right now: it left
             // this event out as busy, so its "nothing due" must not stand.
-            it->second.due = clock::time_point::min();
+            it->second.due =
+                delivery_failed ? clock::now() + std::chrono::seconds(1) : clock::time_point::min();
             it->second.woken = true;
         }
         wake_.notify_all();
