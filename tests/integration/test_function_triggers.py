@@ -171,7 +171,12 @@ class FunctionTriggersTest(TriggerMixin, ServerModuleTest):
     def test_validation_and_authorization(self):
         c = self.client
         base = f"/api/dbs/{self.db}/functions"
-        for triggers, text in (([{"table": "nope", "events": ["insert"]}], "nope"),
+        r = self.client.sql(self.db, "CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(body); "
+                                     "CREATE VIEW IF NOT EXISTS v AS SELECT 1 AS x", token=self.owner)
+        self.assertEqual(r.body.get("errors", []), [], r.describe())
+        for triggers, text in (([{"table": "docs", "events": ["insert"]}], "docs"),
+                               ([{"table": "docs_data", "events": ["insert"]}], "docs_data"),
+                               ([{"table": "v", "events": ["insert"]}], "no table"),([{"table": "nope", "events": ["insert"]}], "nope"),
                                ([{"table": "items", "events": ["upsert"]}], "upsert"),
                                ([{"table": "items", "events": []}], "events"),
                                ([{"table": "items"}], "events"),

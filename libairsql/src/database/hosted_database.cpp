@@ -217,7 +217,7 @@ void hosted_database::install_event_triggers(sqlite::connection& c) {
         {
             auto st = c.prepare(
                 "SELECT name FROM pragma_table_info(?1, 'main') WHERE EXISTS (SELECT 1 FROM "
-                "main.sqlite_master WHERE type = 'table' AND name = ?1)");
+                "pragma_table_list WHERE schema = 'main' AND type = 'table' AND name = ?1)");
             st.bind(1, spec.table);
             while (st.step()) columns.push_back(st.text(0));
         }

@@ -152,8 +152,9 @@ std::vector<catalog::function_trigger_record> checked_triggers(
         std::optional<std::string> name;
         if (t.table.size() <= 1000) {
             auto st = reader->prepare(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE "
-                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name != '_airsql_event_queue'");
+                "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND "
+                "name = ? COLLATE NOCASE AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND "
+                "name != '_airsql_event_queue'");
             st.bind(1, t.table);
             if (st.step()) name = st.text(0);
         }
