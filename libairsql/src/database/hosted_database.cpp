@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <cstdio>
 
 #include "airsql/error.hpp"
@@ -154,19 +156,32 @@ std::string sql_identifier(std::string_view s) {
 }
 
 // A row as a JSON object, built by SQLite inside the trigger: `row` is "old" or "new". BLOBs
-// (which JSON cannot hold) become {"base16": "…"}.
+// (which JSON cannot hold) become {"base16": "…"}. Built by concatenating `json_quote`d values
+// rather than one json_object() call, which is bound by the function-argument limit (127: 63
+// columns); the `||` chain is a balanced tree, so the expression depth grows with log(columns).
+std::string concat_balanced(const std::vector<std::string>& parts, std::size_t from,
+                            std::size_t to) {
+    if (to - from == 1) return parts[from];
+    auto mid = from + (to - from) / 2;
+    return "(" + concat_balanced(parts, from, mid) + " || " + concat_balanced(parts, mid, to) + ")";
+}
+
 std::string row_json(std::string_view row, const std::vector<std::string>& columns) {
-    std::string out = "json_object(";
+    std::vector<std::string> parts;
+    parts.reserve(columns.size() * 2 + 1);
     bool first = true;
     for (const auto& c : columns) {
+        auto key = boost::json::serialize(boost::json::value(boost::json::string_view(c)));
+        parts.push_back(sql_literal((first ? "{" : ",") + key + ":"));
         auto ref = fmt::format("{}.{}", row, sql_identifier(c));
-        out += fmt::format(
-            "{}{}, CASE typeof({}) WHEN 'blob' THEN json_object('base16', hex({})) "
-            "ELSE {} END",
-            first ? "" : ", ", sql_literal(c), ref, ref, ref);
+        parts.push_back(
+            fmt::format("CASE typeof({0}) WHEN 'blob' THEN json_object('base16', hex({0})) ELSE "
+                        "json_quote({0}) END",
+                        ref));
         first = false;
     }
-    return out + ")";
+    parts.push_back("'}'");
+    return concat_balanced(parts, 0, parts.size());
 }
 
 }  // namespace

@@ -253,6 +253,33 @@ TEST_CASE("a row larger than the payload limit is queued as its size", "[event_t
     CHECK(q[1].new_row == std::optional<std::string>(R"({"truncated":true,"bytes":101})"));
 }
 
+TEST_CASE("wide tables and odd column names are queued whole", "[event_triggers]") {
+    test::temp_dir dir;
+    engine eng{paused_options(dir)};
+    sign_up(eng, principal::anonymous(), {"ann", "ann@example.com", "password-ann"});
+    auto ann = authenticate(
+        eng,
+        credentials{.bearer =
+                        login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token});
+    // 300 columns: more than one json_object() call could take (127 arguments).
+    std::string create = "CREATE TABLE w (\"we\"\"ird 'name\" TEXT";
+    std::string values = "'x\"y'";
+    for (int i = 1; i < 300; ++i) {
+        create += ", c" + std::to_string(i) + " INTEGER";
+        values += ", " + std::to_string(i);
+    }
+    auto db = create_database(eng, ann, {"db", "ann", create + ")", std::nullopt}).id;
+    attach(eng, ann, db, add_function(eng, db), "w", {"insert"});
+    auto r = sql(eng, ann, db, "INSERT INTO w VALUES (" + values + ")");
+    REQUIRE(r.errors.empty());
+    auto q = queue_of(eng, db);
+    REQUIRE(q.size() == 1);
+    auto row = boost::json::parse(*q[0].new_row).as_object();
+    CHECK(row.size() == 300);
+    CHECK(row.at("we\"ird 'name") == "x\"y");
+    CHECK(row.at("c299") == 299);
+}
+
 TEST_CASE("retries back off exponentially up to an hour", "[event_triggers]") {
     CHECK(event_retry_delay_ms(1000, 1) == 1000);
     CHECK(event_retry_delay_ms(1000, 2) == 2000);
