@@ -280,6 +280,21 @@ int main(int argc, char** argv) {
                    "V8 heap cap of one function call, in MiB")
         ->envname("AIRSQL_FUNCTION_HEAP_MIB")
         ->capture_default_str();
+    app.add_option("--event-max-queue-rows", engine_opts.event_max_queue_rows,
+                   "most undelivered event-trigger events per database (more writes are refused)")
+        ->envname("AIRSQL_EVENT_MAX_QUEUE_ROWS")
+        ->capture_default_str();
+    app.add_option("--event-deliveries-per-database", engine_opts.event_deliveries_per_database,
+                   "event-trigger deliveries running at once for one database")
+        ->envname("AIRSQL_EVENT_DELIVERIES_PER_DATABASE")
+        ->capture_default_str();
+    app.add_option("--event-delivery-threads", engine_opts.event_delivery_threads,
+                   "event-trigger deliveries running at once in all")
+        ->envname("AIRSQL_EVENT_DELIVERY_THREADS")
+        ->capture_default_str();
+    app.add_flag("--event-delivery-paused", engine_opts.event_delivery_paused,
+                 "keep event-trigger events queued, deliver none (maintenance)")
+        ->envname("AIRSQL_EVENT_DELIVERY_PAUSED");
     // Server-wide until the server settings allowedHosts / envVars (issue 10) take over.
     app.add_option("--function-allowed-host", engine_opts.function_allowed_hosts,
                    "a host (host or host:port) functions may reach; repeat for more")

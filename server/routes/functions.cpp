@@ -16,7 +16,7 @@ namespace bj = boost::json;
 namespace {
 
 constexpr const char* function_example =
-    R"({"id": "01grkhvbtwgmchjfbxnqg6gxxg", "name": "Awesome Function", "description": "This is an awesome function", "runtime": "deno", "content": "export default async function (context) { return {data: 1} }", "diagnostics": [], "versions": ["01grkhvhzm0vszqbrcvhb0bwad"], "activeVersion": "01grkhvhzm0vszqbrcvhb0bwad", "public": false, "createdUtc": "2024-05-01T09:00:00.000Z", "updatedUtc": "2024-05-01T09:00:00.000Z"})";
+    R"({"id": "01grkhvbtwgmchjfbxnqg6gxxg", "name": "Awesome Function", "description": "This is an awesome function", "runtime": "deno", "content": "export default async function (context) { return {data: 1} }", "diagnostics": [], "versions": ["01grkhvhzm0vszqbrcvhb0bwad"], "activeVersion": "01grkhvhzm0vszqbrcvhb0bwad", "public": false, "createdUtc": "2024-05-01T09:00:00.000Z", "updatedUtc": "2024-05-01T09:00:00.000Z", "triggers": [{"table": "orders", "events": ["insert", "update"], "maxAttempts": 5, "backoffMs": 1000}]})";
 
 constexpr const char* function_request_example =
     R"({"content": "export default async function (context) {\n  console.info(\"Hello World!\")\n  return {data: 1}\n}", "description": "This is an awesome function", "name": "Awesome Function", "runtime": "deno"})";
@@ -25,7 +25,7 @@ constexpr const char* save_example =
     R"({"id": "01hh1wcq83r49v3t3wss8z9t7k", "functionId": "01grkhvbtwgmchjfbxnqg6gxxg", "diagnostics": [{"message": "Type 'string' is not assignable to type 'number'.", "code": "TS2322", "line": 1, "column": 7, "severity": "error", "syntax": false}], "active": true})";
 
 constexpr const char* invocations_example =
-    R"({"invocations": [{"id": 7, "createdUtc": "2023-02-15T10:22:06.487Z", "versionId": "01hh1wcq83r49v3t3wss8z9t7k", "status": 200, "data": "{\"data\":1}", "logs": [{"message": "Hello world ^-^", "stream": "stdout", "utc": "2023-02-15T10:22:06.487Z"}], "runtimeMs": 3.2, "request": {"method": "POST", "query": {}, "headers": {}, "caller": {"kind": "user", "id": 1, "name": "ann"}}, "error": null}]})";
+    R"({"invocations": [{"id": 7, "createdUtc": "2023-02-15T10:22:06.487Z", "versionId": "01hh1wcq83r49v3t3wss8z9t7k", "status": 200, "data": "{\"data\":1}", "logs": [{"message": "Hello world ^-^", "stream": "stdout", "utc": "2023-02-15T10:22:06.487Z"}], "runtimeMs": 3.2, "request": {"method": "POST", "query": {}, "headers": {}, "caller": {"kind": "user", "id": 1, "name": "ann"}}, "error": null}, {"id": 6, "createdUtc": "2023-02-15T10:22:05.112Z", "versionId": "01hh1wcq83r49v3t3wss8z9t7k", "status": 500, "data": "{\"errors\":[{\"message\":\"the function failed: Error: busy\",\"code\":\"internal\"}]}", "logs": [], "runtimeMs": 4.1, "request": {"method": "POST", "query": {}, "headers": {"content-type": "application/json", "x-airsql-delivery-id": "5f0c6a2e9b1d4c3a8e7f6d5c"}, "caller": {"kind": "user", "id": 1, "name": "ann"}}, "error": "the function failed: Error: busy", "trigger": {"table": "orders", "event": "insert"}, "event": "insert", "attempt": 1, "state": "retrying", "deliveryId": "5f0c6a2e9b1d4c3a8e7f6d5c"}]})";
 
 http_response call_route(route_context& c) {
     function_call call;
@@ -63,7 +63,10 @@ void add_function_routes(router& r) {
            "Creates a function (team Editors and Admins): its first version is type-checked with "
            "deno check (runtime \"deno\") or compiled by python3 in a sandbox (runtime "
            "\"python\": async def main(context)), with diagnostics; a module that does not "
-           "parse is stored but not active. \"public\": true lets anyone call it.",
+           "parse is stored but not active. \"public\": true lets anyone call it. \"triggers\" "
+           "attaches it to insert/update/delete of tables of the database (event triggers: each "
+           "committed row change is delivered at least once as a POST with {trigger, old, new, "
+           "deliveryId, attempt}).",
            function_request_example, function_example},
           [](route_context& c) {
               return json_response(bj::value_from(
@@ -80,7 +83,8 @@ void add_function_routes(router& r) {
         "PATCH", "/api/dbs/:dbId/functions/:funcId",
         {"Functions",
          "Changes a function (team Editors and Admins); content saves a new version, active if "
-         "it parses. Answers the version id and its diagnostics.",
+         "it parses; triggers replaces its event triggers ([] detaches them). Answers the version "
+         "id and its diagnostics.",
          function_request_example, save_example},
         [](route_context& c) {
             return json_response(bj::value_from(update_function(
@@ -116,7 +120,8 @@ void add_function_routes(router& r) {
     r.add("GET", "/api/dbs/:dbId/functions/:funcId/invocations",
           {"Functions",
            "The last calls (newest first, at most 500) with their logs, status and run time "
-           "(team Editors and Admins).",
+           "(team Editors and Admins). Event-trigger deliveries also have trigger, event, "
+           "attempt, state (delivered, retrying, dead) and deliveryId.",
            "", invocations_example},
           [](route_context& c) {
               return json_response(bj::object{

@@ -16,6 +16,7 @@
 #include <typeinfo>
 
 #include "airsql/airsql.hpp"
+#include "airsql/functions.hpp"
 #include "fuzz_fixture.hpp"
 
 namespace {
@@ -63,5 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     convert<airsql::token_patch>(body, "token_patch");
     convert<airsql::member_roles_request>(body, "member_roles_request");
     convert<airsql::graphql_request>(body, "graphql_request");
+    convert<airsql::function_input>(body, "function_input");
+    convert<airsql::function_patch>(body, "function_patch");
     return 0;
 }

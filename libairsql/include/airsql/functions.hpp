@@ -47,6 +47,23 @@ struct function_diagnostic {
     bool operator==(const function_diagnostic&) const = default;
 };
 
+/// An event trigger: the function is called once (at least) for every committed INSERT,
+/// UPDATE or DELETE of a row of `table` (a table of its database) among `events`. Its
+/// `context.method` is "POST" and `context.data` is `{"trigger": {"table", "event"}, "old",
+/// "new", "deliveryId", "attempt"}` (old/new: the row as a JSON object, null where there is
+/// none; BLOBs as `{"base16": "…"}`). A call that fails (error, timeout, status outside
+/// 2xx) is tried again after `backoff_ms`·2^(attempt−1) (at most an hour) until
+/// `max_attempts`; then the event is dead-lettered (recorded with state "dead" and dropped).
+/// The helpers (`context.sql`, `context.graphql`) run with the rights of the user who
+/// attached the trigger, as they are at delivery time. See docs/decisions.md.
+struct function_trigger {
+    std::string table;
+    std::vector<std::string> events;  ///< "insert", "update", "delete" (at least one)
+    int max_attempts = 5;             ///< JSON "maxAttempts": 1–20
+    std::int64_t backoff_ms = 1000;   ///< JSON "backoffMs": 10–3,600,000
+    bool operator==(const function_trigger&) const = default;
+};
+
 /// A function as `GET …/functions/:funcId` shows it (and one version of it, as
 /// `GET …/versions/:versionId` shows it: then `content`, `diagnostics` and `runtime` are that
 /// version's).
@@ -68,6 +85,8 @@ struct function_info {
     /// For a version: its id (JSON "versionId") and creation time.
     std::optional<std::string> version_id;
     std::optional<std::string> version_created_utc;
+    /// Its event triggers (JSON "triggers"), by table name.
+    std::vector<function_trigger> triggers;
     bool operator==(const function_info&) const = default;
 };
 
@@ -78,6 +97,8 @@ struct function_input {
     std::string runtime = "deno";
     std::string content;
     bool is_public = false;
+    /// Event triggers to attach (JSON "triggers"): one entry per table, at most 20.
+    std::vector<function_trigger> triggers;
     bool operator==(const function_input&) const = default;
 };
 
@@ -89,6 +110,8 @@ struct function_patch {
     std::optional<std::string> runtime;
     std::optional<std::string> content;
     std::optional<bool> is_public;
+    /// Replaces every event trigger (`[]` detaches them all).
+    std::optional<std::vector<function_trigger>> triggers;
     bool operator==(const function_patch&) const = default;
 };
 
@@ -123,6 +146,15 @@ struct function_invocation {
     /// {"method", "query", "headers" (without credentials and cookies), "caller"}.
     boost::json::value request;
     std::optional<std::string> error;  ///< why the call failed (timeout, memory, exception)
+    /// Only for event-trigger deliveries (absent from other calls' JSON): {"table", "event"}
+    /// (JSON "trigger"), the event, which attempt this was (1-based), the state after it
+    /// ("delivered", "retrying" or "dead") and the event's id (JSON "deliveryId", the same
+    /// across its attempts).
+    std::optional<boost::json::value> trigger;
+    std::optional<std::string> event;
+    std::optional<std::int64_t> attempt;
+    std::optional<std::string> state;
+    std::optional<std::string> delivery_id;
     bool operator==(const function_invocation&) const = default;
 };
 
@@ -202,11 +234,18 @@ std::vector<function_invocation> list_function_invocations(engine& eng, const pr
 function_response call_function(engine& eng, const principal& who, std::string_view function_id,
                                 const function_call& call);
 
+/// Backoff before attempt `attempt + 1` of an event delivery whose attempt `attempt` (1-based)
+/// failed: `backoff_ms`·2^(attempt−1), at most one hour.
+std::int64_t event_retry_delay_ms(std::int64_t backoff_ms, std::int64_t attempt);
+
 /// Server-wide environment variables and allowed hosts come from the server settings
 /// (server_settings.hpp: `envVars`, `allowedHosts`, and `/api/settings/env`).
 
 
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_diagnostic& v);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_trigger& v);
+function_trigger tag_invoke(boost::json::value_to_tag<function_trigger>,
+                            const boost::json::value& jv);
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_info& v);
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_save_result& v);
 void tag_invoke(boost::json::value_from_tag, boost::json::value& jv, const function_log_entry& v);

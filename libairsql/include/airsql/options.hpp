@@ -300,6 +300,17 @@ struct options {
     /// and a uid of its own keeps one call's processes from counting against another's).
     std::size_t function_python_max_concurrent_calls = 4;
     std::uint32_t function_python_uid_base = 2'147'000'000u;
+    /// Event triggers (functions.hpp, `function_trigger`): most undelivered events per
+    /// database (a write that would queue more is refused with an error, so no event is ever
+    /// dropped), most bytes of one row's JSON in an event (a bigger row is delivered as
+    /// `{"truncated": true, "bytes": n}`), deliveries running at once per database and in
+    /// all (the delivery threads), and whether delivery is paused (events wait in their queue;
+    /// for maintenance and tests).
+    std::size_t event_max_queue_rows = 10'000;
+    std::size_t event_max_payload_bytes = 64 * 1024;
+    std::size_t event_deliveries_per_database = 2;
+    std::size_t event_delivery_threads = 8;
+    bool event_delivery_paused = false;
 
     /// Rate limits (token buckets, kept in memory) of the account actions anyone can start.
     /// Past one, the call fails with `rate_limited_error` (HTTP 429 with Retry-After) before

@@ -67,7 +67,8 @@ schema_layout read_schema_layout(sqlite::connection& conn) {
     {
         auto st = conn.cached(
             "SELECT name, type, wr FROM pragma_table_list WHERE schema = 'main' "
-            "AND type IN ('table', 'shadow') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+            "AND type IN ('table', 'shadow') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name "
+            "!= '_airsql_event_queue'");
         while (st->step()) {
             table_layout t;
             t.shadow = st->text(1) == "shadow";
@@ -194,6 +195,8 @@ captured_value recorder::capture(sqlite3_value* v) {
 void recorder::record(sqlite3* db, int op, const char* table, std::int64_t key1,
                       std::int64_t key2) {
     const table_layout* layout = nullptr;
+    // The event queue of event triggers is airsql's bookkeeping, not the user's data.
+    if (std::string_view(table) == "_airsql_event_queue") return;
     if (auto it = layout_->find(table); it != layout_->end()) {
         if (it->second.shadow) return;
         // The layout still describes this table if the hook counts the same columns.

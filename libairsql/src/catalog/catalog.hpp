@@ -195,6 +195,20 @@ struct function_invocation_record {
     std::string data;
     std::string logs;  ///< JSON array
     std::optional<std::string> error;
+    /// For an event-trigger delivery: JSON {trigger, event, attempt, state, deliveryId}.
+    std::optional<std::string> delivery;
+};
+
+/// A function attached to row changes of one table of its database (event triggers).
+struct function_trigger_record {
+    std::string function_id;
+    std::string db_id;
+    std::string table;
+    std::vector<std::string> events;  ///< "insert", "update", "delete"
+    int max_attempts = 5;
+    std::int64_t backoff_ms = 1000;
+    std::int64_t created_by = 0;  ///< the user who attached it (its rights run the helpers)
+    std::string created_utc;
 };
 
 /// Role lists are stored as a bit set.
@@ -383,6 +397,15 @@ public:
     /// wait for the disk (synchronous NORMAL: survives a crash of the process).
     void append_function_invocation(const function_invocation_record& inv, std::size_t keep);
     /// Newest first.
+    /// The triggers of a function (by table name).
+    std::vector<function_trigger_record> function_triggers(std::string_view function_id);
+    /// The triggers of every function of a database.
+    std::vector<function_trigger_record> database_triggers(std::string_view db_id);
+    /// Ids of databases that have at least one trigger.
+    std::vector<std::string> databases_with_triggers();
+    /// Replaces the triggers of a function.
+    void set_function_triggers(std::string_view function_id,
+                               const std::vector<function_trigger_record>& triggers);
     std::vector<function_invocation_record> function_invocations(std::string_view function_id,
                                                                  std::size_t limit);
 

@@ -168,8 +168,8 @@ void catalog::append_function_invocation(const function_invocation_record& inv, 
     {
         auto st = w->cached(
             "INSERT INTO function_invocations (function_id, db_id, version_id, created_utc, "
-            "status, runtime_ms, request, data, logs, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?)");
+            "status, runtime_ms, request, data, logs, error, delivery) VALUES (?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?)");
         st->bind(1, inv.function_id)
             .bind(2, inv.db_id)
             .bind(3, inv.version_id)
@@ -179,7 +179,8 @@ void catalog::append_function_invocation(const function_invocation_record& inv, 
             .bind(7, inv.request)
             .bind(8, inv.data)
             .bind(9, inv.logs)
-            .bind(10, inv.error);
+            .bind(10, inv.error)
+            .bind(11, inv.delivery);
         st->run();
     }
     {
@@ -197,16 +198,101 @@ std::vector<function_invocation_record> catalog::function_invocations(std::strin
     auto r = readers_.acquire();
     auto st = r->cached(
         "SELECT id, function_id, db_id, version_id, created_utc, status, runtime_ms, request, "
-        "data, logs, error FROM function_invocations WHERE function_id = ? ORDER BY id DESC "
+        "data, logs, error, delivery FROM function_invocations WHERE function_id = ? ORDER BY id "
+        "DESC "
         "LIMIT ?");
     st->bind(1, std::string(function_id)).bind(2, static_cast<std::int64_t>(limit));
     std::vector<function_invocation_record> out;
     while (st->step()) {
         out.push_back({st->int64(0), st->text(1), st->text(2), st->text(3), st->text(4),
                        static_cast<int>(st->int64(5)), st->real(6), st->text(7), st->text(8),
-                       st->text(9), st->optional_text(10)});
+                       st->text(9), st->optional_text(10), st->optional_text(11)});
     }
     return out;
+}
+
+namespace {
+
+std::vector<function_trigger_record> read_triggers(sqlite::statement& st) {
+    std::vector<function_trigger_record> out;
+    while (st.step()) {
+        function_trigger_record t;
+        t.function_id = st.text(0);
+        t.db_id = st.text(1);
+        t.table = st.text(2);
+        auto events = st.text(3);
+        std::size_t start = 0;
+        while (start <= events.size()) {
+            auto comma = events.find(',', start);
+            if (comma == std::string::npos) comma = events.size();
+            if (comma > start) t.events.push_back(events.substr(start, comma - start));
+            start = comma + 1;
+        }
+        t.max_attempts = static_cast<int>(st.int64(4));
+        t.backoff_ms = st.int64(5);
+        t.created_by = st.int64(6);
+        t.created_utc = st.text(7);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+constexpr const char* trigger_columns =
+    "function_id, db_id, table_name, events, max_attempts, backoff_ms, created_by, created_utc";
+
+}  // namespace
+
+std::vector<function_trigger_record> catalog::function_triggers(std::string_view function_id) {
+    auto r = readers_.acquire();
+    auto st = r->cached(
+        fmt::format("SELECT {} FROM function_triggers WHERE function_id = ? ORDER BY table_name",
+                    trigger_columns));
+    st->bind(1, std::string(function_id));
+    return read_triggers(*st);
+}
+
+std::vector<function_trigger_record> catalog::database_triggers(std::string_view db_id) {
+    auto r = readers_.acquire();
+    auto st = r->cached(fmt::format(
+        "SELECT {} FROM function_triggers WHERE db_id = ? ORDER BY function_id, table_name",
+        trigger_columns));
+    st->bind(1, std::string(db_id));
+    return read_triggers(*st);
+}
+
+std::vector<std::string> catalog::databases_with_triggers() {
+    auto r = readers_.acquire();
+    auto st = r->cached("SELECT DISTINCT db_id FROM function_triggers");
+    std::vector<std::string> out;
+    while (st->step()) out.push_back(st->text(0));
+    return out;
+}
+
+void catalog::set_function_triggers(std::string_view function_id,
+                                    const std::vector<function_trigger_record>& triggers) {
+    auto w = writer_.acquire();
+    sqlite::transaction tx(*w);
+    {
+        auto st = w->cached("DELETE FROM function_triggers WHERE function_id = ?");
+        st->bind(1, std::string(function_id));
+        st->run();
+    }
+    for (const auto& t : triggers) {
+        std::string events;
+        for (const auto& ev : t.events) events += (events.empty() ? "" : ",") + ev;
+        auto st = w->cached(fmt::format(
+            "INSERT INTO function_triggers ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", trigger_columns));
+        st->bind(1, std::string(function_id))
+            .bind(2, t.db_id)
+            .bind(3, t.table)
+            .bind(4, events)
+            .bind(5, static_cast<std::int64_t>(t.max_attempts))
+            .bind(6, t.backoff_ms)
+            .bind(7, t.created_by)
+            .bind(8, t.created_utc);
+        st->run();
+    }
+    tx.commit();
 }
 
 }  // namespace airsql::catalog

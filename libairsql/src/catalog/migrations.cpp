@@ -262,11 +262,30 @@ ALTER TABLE sessions ADD COLUMN db_scope TEXT REFERENCES databases(id) ON DELETE
 CREATE INDEX sessions_db_scope ON sessions(db_scope) WHERE db_scope IS NOT NULL;
 )sql";
 
-constexpr std::array<std::string_view, 11> steps = {
+// Event triggers: a function attached to INSERT/UPDATE/DELETE of a table of its database
+// (the events themselves wait in the database's own file, see docs/decisions.md), and what a
+// delivery recorded with a call (JSON: trigger, event, attempt, state, deliveryId).
+constexpr std::string_view v12_function_triggers = R"sql(
+CREATE TABLE function_triggers (
+    function_id  TEXT NOT NULL REFERENCES functions(id) ON DELETE CASCADE,
+    db_id        TEXT NOT NULL REFERENCES databases(id) ON DELETE CASCADE,
+    table_name   TEXT NOT NULL,
+    events       TEXT NOT NULL,
+    max_attempts INTEGER NOT NULL,
+    backoff_ms   INTEGER NOT NULL,
+    created_by   INTEGER NOT NULL,
+    created_utc  TEXT NOT NULL,
+    PRIMARY KEY (function_id, table_name)
+) WITHOUT ROWID;
+CREATE INDEX function_triggers_db_id ON function_triggers(db_id);
+ALTER TABLE function_invocations ADD COLUMN delivery TEXT;
+)sql";
+
+constexpr std::array<std::string_view, 12> steps = {
     v1_accounts_and_databases, v2_env_vars_and_audit_log,  v3_table_metadata,
     v4_file_metadata,          v5_database_objects,        v6_functions,
     v7_personal_teams,         v8_account_keys_and_outbox, v9_billing_event_time,
-    v10_database_expiry,       v11_session_db_scope};
+    v10_database_expiry,       v11_session_db_scope,       v12_function_triggers};
 
 }  // namespace
 

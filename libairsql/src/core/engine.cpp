@@ -59,8 +59,21 @@ engine::impl::impl(options o)
     databases.set_listeners(
         [this](const std::string& db_id, const database::commit_touch& touched) {
             subscriptions.on_commit(db_id, touched);
+            if (touched.all || touched.tables.contains("_airsql_event_queue")) events.wake(db_id);
         },
-        [this](const std::string& db_id) { subscriptions.on_gone(db_id); });
+        [this](const std::string& db_id) {
+            subscriptions.on_gone(db_id);
+            events.forget(db_id);
+        });
+    databases.set_event_triggers(
+        [this](const std::string& db_id) {
+            std::vector<database::event_trigger_spec> specs;
+            for (const auto& t : catalog.database_triggers(db_id)) {
+                for (const auto& ev : t.events) specs.push_back({t.function_id, t.table, ev});
+            }
+            return specs;
+        },
+        opts.event_max_queue_rows, opts.event_max_payload_bytes);
     settings = settings::load_server_settings(*this);
     databases.set_size_limit(
         [this](const std::string& id) { return settings::max_database_bytes_for(*this, id); });
@@ -82,8 +95,13 @@ engine::impl::impl(options o)
         });
 }
 
-engine::engine(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {}
-engine::~engine() = default;
+engine::engine(options opts) : impl_(std::make_unique<impl>(std::move(opts))) {
+    impl_->events.start(*this);
+}
+engine::~engine() {
+    // Deliveries call into the engine: they end before any of it goes.
+    impl_->events.stop();
+}
 
 const options& engine::config() const noexcept { return impl_->opts; }
 

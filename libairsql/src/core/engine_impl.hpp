@@ -15,6 +15,7 @@
 #include "database/registry.hpp"
 #include "functions/deno_host.hpp"
 #include "functions/python_host.hpp"
+#include "functions/event_dispatch.hpp"
 #include "graphql/document_cache.hpp"
 #include "graphql/response_cache.hpp"
 #include "graphql/schema_cache.hpp"
@@ -54,6 +55,8 @@ class engine::impl {
     /// Deletes expired (anonymous) databases every `options::expiry_sweep_interval`. Last, so
     /// it stops first.
     core::periodic_task expiry_sweep;
+    /// Event-trigger deliveries (started by the engine, stopped first).
+    functions::event_dispatcher events;
 };
 
 }  // namespace airsql

@@ -592,6 +592,7 @@ std::string regenerate_database_id(engine& eng, const principal& who, std::strin
         throw;
     }
     e.graphql_schemas.forget(db.record.id);
+    e.events.wake(new_id);  // event-trigger deliveries continue under the new id
     return new_id;
 }
 

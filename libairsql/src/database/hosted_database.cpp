@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <cstdio>
 
 #include "airsql/error.hpp"
@@ -48,7 +50,8 @@ std::unique_ptr<sqlite::connection> open_hosted_connection(const std::filesystem
 }
 
 hosted_database::hosted_database(std::string id, std::filesystem::path file, const options& opts,
-                                 const commit_listener* listener, const size_limit_source* limits)
+                                 const commit_listener* listener, const size_limit_source* limits,
+                                 const event_trigger_source* triggers)
     : id_(std::move(id)),
       file_(std::move(file)),
       writer_(open_hosted_connection(file_, opts, true)),
@@ -78,6 +81,17 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
             },
             this);
     }
+    triggers_ = triggers;
+    // SQLite refuses ALTER TABLE … DROP COLUMN while a trigger names the column: the event
+    // triggers step aside for each ALTER (inside its transaction) and come back right after
+    // it with the new column list. Called under the writer lock.
+    w->set_alter_hook([this](sqlite::connection& c, bool before) {
+        if (before) {
+            if (installed_triggers_ > 0) drop_event_triggers(c);
+        } else if (!trigger_specs_.empty()) {
+            install_event_triggers(c);
+        }
+    });
     // Which tables each write changes, for live queries (the audit recorder uses the
     // pre-update hook; this one is separate). Called under the writer lock.
     sqlite3_update_hook(
@@ -135,6 +149,7 @@ hosted_database::write_lease::write_lease(hosted_database& db, audit::context au
             db.applied_limit_generation_ = generation;
         }
     }
+    db.refresh_event_triggers(*lease_);
     if (!audit_.enabled) return;
     auto version = db.schema_version_.load(std::memory_order_acquire);
     if (!db.audit_layout_ || db.audit_layout_version_ != version) {
@@ -143,6 +158,152 @@ hosted_database::write_lease::write_lease(hosted_database& db, audit::context au
         db.audit_layout_version_ = version;
     }
     recorder_ = std::make_unique<audit::recorder>(*lease_, db.audit_layout_, audit_.lim);
+}
+
+namespace {
+
+std::string sql_literal(std::string_view s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += '\'';
+        out += c;
+    }
+    return out + "'";
+}
+
+std::string sql_identifier(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+// A row as a JSON object, built by SQLite inside the trigger: `row` is "old" or "new". BLOBs
+// (which JSON cannot hold) become {"base16": "…"}. Built by concatenating `json_quote`d values
+// rather than one json_object() call, which is bound by the function-argument limit (127: 63
+// columns); the `||` chain is a balanced tree, so the expression depth grows with log(columns).
+std::string concat_balanced(const std::vector<std::string>& parts, std::size_t from,
+                            std::size_t to) {
+    if (to - from == 1) return parts[from];
+    auto mid = from + (to - from) / 2;
+    return "(" + concat_balanced(parts, from, mid) + " || " + concat_balanced(parts, mid, to) + ")";
+}
+
+std::string row_json(std::string_view row, const std::vector<std::string>& columns) {
+    std::vector<std::string> parts;
+    parts.reserve(columns.size() * 2 + 1);
+    bool first = true;
+    for (const auto& c : columns) {
+        auto key = boost::json::serialize(boost::json::value(boost::json::string_view(c)));
+        parts.push_back(sql_literal((first ? "{" : ",") + key + ":"));
+        auto ref = fmt::format("{}.{}", row, sql_identifier(c));
+        parts.push_back(
+            fmt::format("CASE typeof({0}) WHEN 'blob' THEN json_object('base16', hex({0})) ELSE "
+                        "json_quote({0}) END",
+                        ref));
+        first = false;
+    }
+    parts.push_back("'}'");
+    return concat_balanced(parts, 0, parts.size());
+}
+
+}  // namespace
+
+void hosted_database::refresh_event_triggers(sqlite::connection& c) {
+    if (!triggers_ || !triggers_->specs_for) return;
+    auto generation = triggers_->generation.load(std::memory_order_acquire);
+    if (generation != applied_trigger_generation_) {
+        trigger_specs_ = triggers_->specs_for(id_);
+        applied_trigger_generation_ = generation;
+        trigger_schema_version_ = -1;
+    }
+    if (trigger_specs_.empty() && installed_triggers_ == 0) return;
+    auto count_installed = [&] {
+        auto st = c.prepare(
+            "SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE "
+            "'\\_airsql\\_evt\\_%' ESCAPE '\\'");
+        st.step();
+        return st.int64(0);
+    };
+    if (c.pragma_int("schema_version") == trigger_schema_version_ &&
+        count_installed() == installed_triggers_) {
+        return;
+    }
+    install_event_triggers(c);
+}
+
+void hosted_database::drop_event_triggers(sqlite::connection& c) {
+    std::vector<std::string> old;
+    {
+        auto st = c.prepare(
+            "SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND name LIKE "
+            "'\\_airsql\\_evt\\_%' ESCAPE '\\'");
+        while (st.step()) old.push_back(st.text(0));
+    }
+    for (const auto& name : old) c.exec("DROP TRIGGER temp." + sql_identifier(name));
+    installed_triggers_ = 0;
+    trigger_schema_version_ = -1;
+}
+
+void hosted_database::install_event_triggers(sqlite::connection& c) {
+    // Installed afresh: the column lists follow the schema.
+    drop_event_triggers(c);
+    std::int64_t n = 0;
+    bool queue_ready = false;
+    for (const auto& spec : trigger_specs_) {
+        std::vector<std::string> columns;
+        {
+            auto st = c.prepare(
+                "SELECT name FROM pragma_table_info(?1, 'main') WHERE EXISTS (SELECT 1 FROM "
+                "pragma_table_list WHERE schema = 'main' AND type = 'table' AND name = ?1)");
+            st.bind(1, spec.table);
+            while (st.step()) columns.push_back(st.text(0));
+        }
+        if (columns.empty()) continue;  // the table is gone (or is a view)
+        if (!queue_ready) {
+            c.exec(
+                "CREATE TABLE IF NOT EXISTS main._airsql_event_queue (id INTEGER PRIMARY KEY, "
+                "delivery_id TEXT NOT NULL, function_id TEXT NOT NULL, table_name TEXT NOT NULL, "
+                "event TEXT NOT NULL, old TEXT, new TEXT, created_utc TEXT NOT NULL, attempts "
+                "INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0)");
+            queue_ready = true;
+        }
+        std::string old_json = spec.event == "insert" ? "NULL" : row_json("old", columns);
+        std::string new_json = spec.event == "delete" ? "NULL" : row_json("new", columns);
+        auto bytes = triggers_->max_payload_bytes;
+        auto clip = [&](const char* x) {
+            return fmt::format(
+                "CASE WHEN length({0}) > {1} THEN json_object('truncated', json('true'), 'bytes', "
+                "length({0})) ELSE {0} END",
+                x, bytes);
+        };
+        c.exec(fmt::format(
+            "CREATE TEMP TRIGGER {name} AFTER {event} ON main.{table} BEGIN "
+            "SELECT RAISE(ABORT, 'the event queue of this database is full ({max} undelivered "
+            "events): writes to tables with event triggers are refused until the functions catch "
+            "up') WHERE (SELECT max(id) FROM _airsql_event_queue) - (SELECT min(id) FROM "
+            "_airsql_event_queue) + 1 >= {max}; "
+            "INSERT INTO _airsql_event_queue (delivery_id, function_id, table_name, event, old, "
+            "new, created_utc) SELECT lower(hex(randomblob(12))), {fn}, {table_text}, "
+            "{event_text}, {old}, {new}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM (SELECT "
+            "{old_json} AS o, {new_json} AS n); END",
+            fmt::arg("name", sql_identifier(fmt::format("_airsql_evt_{}", n))),
+            fmt::arg("event", spec.event == "insert"   ? "INSERT"
+                              : spec.event == "update" ? "UPDATE"
+                                                       : "DELETE"),
+            fmt::arg("table", sql_identifier(spec.table)),
+            fmt::arg("max", std::max<std::size_t>(triggers_->max_queue_rows, 1)),
+            fmt::arg("fn", sql_literal(spec.function_id)),
+            fmt::arg("table_text", sql_literal(spec.table)),
+            fmt::arg("event_text", sql_literal(spec.event)), fmt::arg("old", clip("o")),
+            fmt::arg("new", clip("n")), fmt::arg("old_json", old_json),
+            fmt::arg("new_json", new_json)));
+        ++n;
+    }
+    installed_triggers_ = n;
+    trigger_schema_version_ = c.pragma_int("schema_version");
 }
 
 hosted_database::write_lease::~write_lease() {

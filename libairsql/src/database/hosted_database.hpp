@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "airsql/options.hpp"
 #include "audit/context.hpp"
@@ -31,6 +32,23 @@ struct size_limit_source {
     std::function<std::uint64_t(const std::string& id)> max_bytes_for;
 };
 
+/// One function attached to one event of one table (event triggers).
+struct event_trigger_spec {
+    std::string function_id;
+    std::string table;
+    std::string event;  ///< "insert", "update" or "delete"
+};
+
+/// Where hosted databases learn their event triggers. Owned by the registry; `specs_for` is set
+/// once before any database opens. A write lease (re)installs the database's TEMP triggers
+/// when the generation moved, the schema changed, or they went missing.
+struct event_trigger_source {
+    std::atomic<std::uint64_t> generation{1};
+    std::function<std::vector<event_trigger_spec>(const std::string& id)> specs_for;
+    std::size_t max_queue_rows = 10'000;
+    std::size_t max_payload_bytes = 64 * 1024;
+};
+
 /// Thread-safe.
 /// The tables a write lease changed (its transactions' INSERT, UPDATE and DELETE of rowid
 /// tables, from SQLite's update hook), or `all` when that cannot be told: a schema change, or
@@ -48,7 +66,8 @@ class hosted_database {
     /// changed something; `limits` (may be null; must outlive it) caps its size.
     hosted_database(std::string id, std::filesystem::path file, const options& opts,
                     const commit_listener* listener = nullptr,
-                    const size_limit_source* limits = nullptr);
+                    const size_limit_source* limits = nullptr,
+                    const event_trigger_source* triggers = nullptr);
 
     const std::string& id() const noexcept { return id_; }
     const std::filesystem::path& file() const noexcept { return file_; }
@@ -138,6 +157,16 @@ class hosted_database {
     std::unique_ptr<group_commit> group_commit_;
     bool group_commit_fallback_ = false;  // under the writer lock: a sync failed, back to FULL
     std::int64_t commits_in_lease_ = 0;   // under the writer lock (SQLite's commit hook)
+    // Event triggers, under the writer lock: the specs as of `applied_trigger_generation_`,
+    // and the schema version and number of TEMP triggers when they were last installed.
+    const event_trigger_source* triggers_ = nullptr;
+    std::uint64_t applied_trigger_generation_ = 0;
+    std::vector<event_trigger_spec> trigger_specs_;
+    std::int64_t trigger_schema_version_ = -1;
+    std::int64_t installed_triggers_ = 0;
+    void refresh_event_triggers(sqlite::connection& conn);
+    void install_event_triggers(sqlite::connection& conn);
+    void drop_event_triggers(sqlite::connection& conn);
 };
 
 /// Opens a connection to a hosted database file with airsql's standard configuration.

@@ -67,8 +67,8 @@ std::shared_ptr<hosted_database> registry::open(std::string_view id) {
     if (!std::filesystem::exists(file)) {
         throw error(errc::not_found, fmt::format("Database \"{}\" does not exist", id));
     }
-    auto db =
-        std::make_shared<hosted_database>(std::string(id), file, opts_, &on_commit_, &limits_);
+    auto db = std::make_shared<hosted_database>(std::string(id), file, opts_, &on_commit_, &limits_,
+                                                &triggers_);
     open_.emplace(std::string(id), entry{db, ++uses_});
     close_idle_beyond_cap();
     return db;

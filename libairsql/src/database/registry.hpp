@@ -74,6 +74,19 @@ public:
                                      : opts_.max_database_bytes;
     }
 
+    /// How open databases learn their event triggers (see event_trigger_source). Set once,
+    /// before the first open.
+    void set_event_triggers(std::function<std::vector<event_trigger_spec>(const std::string&)> fn,
+                            std::size_t max_queue_rows, std::size_t max_payload_bytes) {
+        triggers_.specs_for = std::move(fn);
+        triggers_.max_queue_rows = max_queue_rows;
+        triggers_.max_payload_bytes = max_payload_bytes;
+    }
+    /// Some event triggers changed: every open database reinstalls them at its next write.
+    void event_triggers_changed() noexcept {
+        triggers_.generation.fetch_add(1, std::memory_order_acq_rel);
+    }
+
     /// Where the database's file lives.
     std::filesystem::path file_of(std::string_view id) const;
 
@@ -89,6 +102,7 @@ private:
     std::filesystem::path dir_;
     const options& opts_;
     size_limit_source limits_;
+    event_trigger_source triggers_;
     struct entry {
         std::shared_ptr<hosted_database> db;
         std::uint64_t last_use = 0;

@@ -15,7 +15,8 @@ std::vector<table_info> read_tables(sqlite::connection& conn) {
             "SELECT m.name, m.type FROM sqlite_master m "
             "JOIN pragma_table_list l ON l.name = m.name AND l.schema = 'main' "
             "WHERE m.type IN ('table', 'view') AND l.type IN ('table', 'view', 'virtual') "
-            "AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.rowid");
+            "AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name != '_airsql_event_queue' "
+            "ORDER BY m.rowid");
         while (st->step()) {
             tables.push_back({st->text(0), st->text(1) == "view" ? "View" : "Table", {}});
         }

@@ -246,11 +246,13 @@ azimutt_schema get_azimutt_schema(engine& eng, const principal& who, std::string
     sqlite::deadline interrupt(conn, std::chrono::steady_clock::now() + e.opts.sql_timeout);
     std::vector<std::string> names;
     {
-        sqlite::row_cursor list(conn,
-                                "SELECT l.name FROM pragma_table_list l "
-                                "JOIN sqlite_schema m ON m.name = l.name AND m.type IN ('table', 'view') "
-                                "WHERE l.schema = 'main' AND l.type IN ('table', 'view', 'virtual') "
-                                "AND l.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.rowid");
+        sqlite::row_cursor list(
+            conn,
+            "SELECT l.name FROM pragma_table_list l "
+            "JOIN sqlite_schema m ON m.name = l.name AND m.type IN ('table', 'view') "
+            "WHERE l.schema = 'main' AND l.type IN ('table', 'view', 'virtual') "
+            "AND l.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND l.name != '_airsql_event_queue' "
+            "ORDER BY m.rowid");
         while (list.step()) names.emplace_back(list.text(0));
     }
     azimutt_schema schema;

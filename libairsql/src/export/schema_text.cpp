@@ -69,7 +69,8 @@ std::string schema_text(engine& eng, const principal& who, std::string_view db_i
     std::string out;
     sqlite::row_cursor objects(conn,
                                "SELECT sql, type, name FROM sqlite_schema "
-                               "WHERE sql IS NOT NULL AND type != 'meta' ORDER BY rowid");
+                               "WHERE sql IS NOT NULL AND type != 'meta' "
+                               "AND tbl_name != '_airsql_event_queue' ORDER BY rowid");
     while (objects.step()) {
         std::string sql(objects.text(0));
         // The CLI adds the column list to views and virtual tables ("CREATE VIEW " and

@@ -19,6 +19,7 @@
 #include "core/ids.hpp"
 #include "functions/deno_check.hpp"
 #include "functions/python_host.hpp"
+#include "functions/invoke.hpp"
 #include "json/utf8.hpp"
 #include "settings/server_settings_store.hpp"
 
@@ -106,6 +107,92 @@ void check_content(const engine::impl& e, const std::string& content) {
     }
 }
 
+// ---- event triggers ----
+
+constexpr std::size_t max_triggers_per_function = 20;
+
+// The triggers as the catalog keeps them, after checking them against the database's tables:
+// `invalid_argument` for an unknown table (or a view, or one of SQLite's or airsql's own), an
+// unknown or repeated event, a table named twice.
+std::vector<catalog::function_trigger_record> checked_triggers(
+    engine::impl& e, const principal& who, const auth::resolved_database& db,
+    const std::string& function_id, const std::vector<function_trigger>& triggers) {
+    if (triggers.size() > max_triggers_per_function) {
+        throw error(errc::invalid_argument,
+                    fmt::format("a function has at most {} triggers", max_triggers_per_function));
+    }
+    std::vector<catalog::function_trigger_record> out;
+    if (triggers.empty()) return out;
+    auto hosted = e.databases.open(db.record.id);
+    auto reader = hosted->reader();
+    for (const auto& t : triggers) {
+        if (t.events.empty() || t.events.size() > 3) {
+            throw error(errc::invalid_argument,
+                        "a trigger needs 1–3 events among \"insert\", \"update\", \"delete\"");
+        }
+        for (std::size_t i = 0; i < t.events.size(); ++i) {
+            const auto& ev = t.events[i];
+            if (ev != "insert" && ev != "update" && ev != "delete") {
+                throw error(errc::invalid_argument,
+                            fmt::format("unknown trigger event \"{}\": use \"insert\", "
+                                        "\"update\" or \"delete\"",
+                                        json::to_valid_utf8(ev.substr(0, 50))));
+            }
+            if (std::find(t.events.begin(), t.events.begin() + static_cast<std::ptrdiff_t>(i),
+                          ev) != t.events.begin() + static_cast<std::ptrdiff_t>(i)) {
+                throw error(errc::invalid_argument,
+                            fmt::format("trigger event \"{}\" is named twice", ev));
+            }
+        }
+        if (t.max_attempts < 1 || t.max_attempts > 20) {
+            throw error(errc::invalid_argument, "maxAttempts is an integer from 1 to 20");
+        }
+        if (t.backoff_ms < 10 || t.backoff_ms > 3'600'000) {
+            throw error(errc::invalid_argument, "backoffMs is an integer from 10 to 3600000");
+        }
+        std::optional<std::string> name;
+        if (t.table.size() <= 1000) {
+            auto st = reader->prepare(
+                "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND "
+                "name = ? COLLATE NOCASE AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND "
+                "name != '_airsql_event_queue'");
+            st.bind(1, t.table);
+            if (st.step()) name = st.text(0);
+        }
+        if (!name) {
+            throw error(errc::invalid_argument,
+                        fmt::format("there is no table \"{}\" in this database",
+                                    json::to_valid_utf8(t.table.substr(0, 100))));
+        }
+        for (const auto& o : out) {
+            if (o.table == *name) {
+                throw error(errc::invalid_argument,
+                            fmt::format("table \"{}\" has two triggers: name it once", *name));
+            }
+        }
+        catalog::function_trigger_record r;
+        r.function_id = function_id;
+        r.db_id = db.record.id;
+        r.table = *name;
+        r.events = t.events;
+        r.max_attempts = t.max_attempts;
+        r.backoff_ms = t.backoff_ms;
+        r.created_by = who.user_id();
+        r.created_utc = core::now_iso_utc();
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void store_triggers(engine::impl& e, const std::string& function_id,
+                    const std::vector<catalog::function_trigger_record>& triggers) {
+    e.catalog.set_function_triggers(function_id, triggers);
+    e.databases.event_triggers_changed();
+}
+
+// Events still queued for triggers that went away are dropped by the delivery threads.
+void wake_deliveries(engine::impl& e, const std::string& db_id) { e.events.wake(db_id); }
+
 // ---- shapes ----
 
 std::vector<function_diagnostic> diagnostics_from(const std::string& text) {
@@ -140,6 +227,9 @@ function_info info_of(engine::impl& e, const catalog::function_record& fn,
     info.created_utc = fn.created_utc;
     info.updated_utc = fn.updated_utc;
     info.versions = e.catalog.function_version_ids(fn.id);
+    for (auto& t : e.catalog.function_triggers(fn.id)) {
+        info.triggers.push_back({t.table, t.events, t.max_attempts, t.backoff_ms});
+    }
     if (version) {
         info.runtime = version->runtime;
         info.content = version->content;
@@ -237,6 +327,7 @@ function_info create_function(engine& eng, const principal& who, std::string_vie
     check_content(e, input.content);
     catalog::function_record fn;
     fn.id = core::make_ulid();
+    auto triggers = checked_triggers(e, who, db, fn.id, input.triggers);
     fn.db_id = db.record.id;
     fn.name = input.name;
     fn.description = input.description;
@@ -246,6 +337,7 @@ function_info create_function(engine& eng, const principal& who, std::string_vie
     auto v = new_version(e, fn.id, fn.db_id, input.runtime, input.content, diagnostics);
     if (v.parses) fn.active_version = v.id;
     e.catalog.insert_function(fn, v, e.opts.max_functions_per_database);
+    if (!triggers.empty()) store_triggers(e, fn.id, triggers);
     auto info = info_of(e, fn, v, false);
     return info;
 }
@@ -269,6 +361,27 @@ function_save_result update_function(engine& eng, const principal& who, std::str
     if (patch.description) check_description(*patch.description);
     if (patch.runtime) check_runtime(*patch.runtime);
     if (patch.content) check_content(e, *patch.content);
+    std::optional<std::vector<catalog::function_trigger_record>> new_triggers;
+    if (patch.triggers) {
+        auto previous = e.catalog.function_triggers(fn.id);
+        auto triggers = checked_triggers(e, who, db, fn.id, *patch.triggers);
+        // A trigger kept as it was keeps whose rights it runs with.
+        for (auto& t : triggers) {
+            for (const auto& p : previous) {
+                if (p.table == t.table && p.events == t.events) {
+                    t.created_by = p.created_by;
+                    t.created_utc = p.created_utc;
+                }
+            }
+        }
+        new_triggers = std::move(triggers);
+    }
+    // Stored with the rest of the change (after the checks and the type check).
+    auto save_triggers = [&] {
+        if (!new_triggers) return;
+        store_triggers(e, fn.id, *new_triggers);
+        wake_deliveries(e, fn.db_id);
+    };
     if (patch.name) fn.name = *patch.name;
     if (patch.description) fn.description = *patch.description;
     if (patch.is_public) fn.is_public = *patch.is_public;
@@ -277,6 +390,7 @@ function_save_result update_function(engine& eng, const principal& who, std::str
     result.function_id = fn.id;
     if (!patch.content && !patch.runtime) {
         e.catalog.update_function(fn);
+        save_triggers();
         result.id = fn.active_version.value_or("");
         result.active = fn.active_version.has_value();
         if (fn.active_version) {
@@ -308,6 +422,7 @@ function_save_result update_function(engine& eng, const principal& who, std::str
     if (v.parses) fn.active_version = v.id;
     e.catalog.insert_function_version(fn, v,
                                       std::max<std::size_t>(e.opts.max_function_versions, 1));
+    save_triggers();
     result.id = v.id;
     result.active = v.parses;
     return result;
@@ -319,7 +434,12 @@ void delete_function(engine& eng, const principal& who, std::string_view db_id,
     auto db = for_editors(e, who, db_id);
     auto fn = function_of(e, db, function_id);
     auto versions = e.catalog.function_version_ids(fn.id);
+    bool had_triggers = !e.catalog.function_triggers(fn.id).empty();
     e.catalog.delete_function(fn.id);
+    if (had_triggers) {
+        e.databases.event_triggers_changed();
+        wake_deliveries(e, fn.db_id);
+    }
     e.function_runtimes.drop(versions);
 }
 
@@ -387,9 +507,31 @@ std::vector<function_invocation> list_function_invocations(engine& eng, const pr
             }
         }
         inv.error = std::move(r.error);
+        if (r.delivery) {
+            auto d = bj::parse(*r.delivery, ec);
+            if (!ec && d.is_object()) {
+                const auto& o = d.as_object();
+                inv.trigger = o.contains("trigger") ? o.at("trigger") : bj::value(nullptr);
+                if (auto* x = o.if_contains("event"); x && x->is_string())
+                    inv.event = std::string(x->as_string());
+                if (auto* x = o.if_contains("attempt"); x && x->is_int64())
+                    inv.attempt = x->as_int64();
+                if (auto* x = o.if_contains("state"); x && x->is_string())
+                    inv.state = std::string(x->as_string());
+                if (auto* x = o.if_contains("deliveryId"); x && x->is_string())
+                    inv.delivery_id = std::string(x->as_string());
+            }
+        }
         out.push_back(std::move(inv));
     }
     return out;
+}
+
+std::int64_t event_retry_delay_ms(std::int64_t backoff_ms, std::int64_t attempt) {
+    constexpr std::int64_t hour = 3'600'000;
+    std::int64_t delay = std::max<std::int64_t>(backoff_ms, 1);
+    for (std::int64_t i = 1; i < attempt && delay < hour; ++i) delay *= 2;
+    return std::min(delay, hour);
 }
 
 function_response call_function(engine& eng, const principal& who, std::string_view function_id,
@@ -438,6 +580,24 @@ function_response call_function(engine& eng, const principal& who, std::string_v
         auto parsed = bj::parse(call.body, ec);
         data = ec ? bj::value(json::to_valid_utf8(call.body)) : parsed;
     }
+    auto outcome = functions::invoke(eng, who, *fn, *version, call.method, std::move(headers),
+                                     std::move(query), std::move(data), nullptr);
+    if (outcome.failure) throw *outcome.failure;
+    return std::move(outcome.response);
+}
+
+namespace functions {
+
+invoke_result invoke(engine& eng, const principal& who, const catalog::function_record& fn_record,
+                     const catalog::function_version_record& version_record,
+                     const std::string& method, bj::object headers, bj::object query,
+                     bj::value data, const std::function<std::string(bool succeeded)>& delivery) {
+    auto& e = eng.internals();
+    const auto* fn = &fn_record;
+    const auto* version = &version_record;
+    struct call_view {
+        const std::string& method;
+    } call{method};
     std::map<std::string, std::string> env;
     for (const auto& [k, v] : e.opts.function_env_vars) env[k] = v;
     auto server = settings::current(e);
@@ -610,6 +770,9 @@ function_response call_function(engine& eng, const principal& who, std::string_v
     }
     rec.logs = bj::serialize(logs);
     rec.error = error_text;
+    if (delivery) {
+        rec.delivery = delivery(!failure && response.status >= 200 && response.status < 300);
+    }
     if (failure) {
         // The status the transport will answer (the one place that maps codes is the
         // server's; these are its values).
@@ -636,8 +799,9 @@ function_response call_function(engine& eng, const principal& who, std::string_v
     } catch (const error&) {
         // A call's answer does not depend on its record.
     }
-    if (failure) throw *failure;
-    return response;
+    return {std::move(response), std::move(failure)};
 }
+
+}  // namespace functions
 
 }  // namespace airsql

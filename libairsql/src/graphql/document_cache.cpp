@@ -15,7 +15,7 @@ void document_cache::remember(const std::string& query, std::shared_ptr<const do
                               const std::shared_ptr<const schema>& s) {
     std::lock_guard lock(mutex_);
     if (entries_.size() >= max_entries) entries_.clear();
-    entries_.insert_or_assign(query, entry{std::move(doc), s});
+    entries_.insert_or_assign(query, entry{std::move(doc), s, {}});
 }
 
 std::shared_ptr<const query_plan> document_cache::find_plan(const std::string& query,

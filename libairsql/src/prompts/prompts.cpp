@@ -47,7 +47,7 @@ std::string sample_rows(engine::impl& e, const auth::resolved_database& db) {
     {
         auto st = conn->prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-            "ESCAPE '\\' ORDER BY rowid");
+            "ESCAPE '\\' AND name != '_airsql_event_queue' ORDER BY rowid");
         while (st.step() && tables.size() < max_sample_tables) tables.push_back(st.text(0));
     }
     auto settings = sql::script_settings_for(e.opts, sqlite::sql_rights::read_only);

@@ -29,7 +29,7 @@ struct schema_object {
 std::vector<schema_object> snapshot(sqlite::connection& conn) {
     auto st = conn.cached(
         "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master "
-        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name != '_airsql_event_queue'");
     std::vector<schema_object> out;
     while (st->step()) out.push_back({st->text(0), st->text(1), st->text(2), st->text(3)});
     return out;

@@ -43,6 +43,16 @@ std::string lower(std::string_view s) {
 
 constexpr const char* read_only_access = "you have read-only access to this database";
 
+bool equal_ascii_case_insensitive_sv(std::string_view x, std::string_view y) {
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(x[i])) !=
+            std::tolower(static_cast<unsigned char>(y[i])))
+            return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 confinement::confinement(connection& conn, sql_rights rights, clock::time_point deadline)
@@ -91,6 +101,9 @@ int library_check(int action, const char* b, const char* a) {
 
 int authorize_connection(void* conn, int action, const char* a, const char* b, const char* db,
                          const char* trigger) {
+    if (action == SQLITE_ALTER_TABLE || action == SQLITE_CREATE_TABLE) {
+        static_cast<connection*>(conn)->note_alter();
+    }
     confinement* active = static_cast<connection*>(conn)->confined_by();
     if (active == nullptr) return library_check(action, b, a);
     return confinement::authorize(active, action, a, b, db, trigger);
@@ -105,9 +118,36 @@ void install_authorizer(connection& conn) {
     conn.mark_authorizer_installed();
 }
 
-int confinement::authorize(void* self, int action, const char* a, const char* b,
-                           const char* db, const char* /*trigger*/) {
+int confinement::authorize(void* self, int action, const char* a, const char* b, const char* db,
+                           const char* trigger) {
     auto* c = static_cast<confinement*>(self);
+    // The event queue of event triggers (functions/event_triggers.hpp) is airsql's: user SQL
+    // may neither read, write, alter nor drop it, nor name a trigger like airsql's own. Only
+    // airsql's TEMP triggers (installed by the library, never by users: TEMP objects are
+    // refused below) append to it and read its ids for the size check.
+    std::string_view av = a ? a : "";
+    std::string_view bv = b ? b : "";
+    if (equal_ascii_case_insensitive_sv(av, event_queue_table) ||
+        equal_ascii_case_insensitive_sv(bv, event_queue_table)) {
+        bool ours =
+            trigger != nullptr && std::string_view(trigger).starts_with(event_trigger_prefix);
+        if (!(ours && (action == SQLITE_INSERT || action == SQLITE_READ))) {
+            return c->deny(fmt::format("the table {} is reserved for airsql's event triggers",
+                                       event_queue_table));
+        }
+        return SQLITE_OK;
+    }
+    if (action == SQLITE_CREATE_TRIGGER || action == SQLITE_CREATE_TEMP_TRIGGER) {
+        if (lower(av).starts_with(event_trigger_prefix)) {
+            return c->deny(fmt::format("trigger names starting with \"{}\" are reserved",
+                                       event_trigger_prefix));
+        }
+    }
+    if (action == SQLITE_DROP_TEMP_TRIGGER && av.starts_with(event_trigger_prefix) &&
+        c->rights_ == sql_rights::read_write) {
+        // Dropping a table drops airsql's TEMP triggers on it.
+        return SQLITE_OK;
+    }
     if (action == SQLITE_PRAGMA) {
         return c->check_pragma(lower(a ? a : ""), b != nullptr,
                                c->rights_ == sql_rights::read_write);

@@ -208,6 +208,42 @@ statement_ref connection::cached(const std::string& sql) {
 
 void connection::clear_cache() { cache_.clear(); }
 
+bool connection::before_alter() {
+    bool seen = alter_seen_;
+    alter_seen_ = false;
+    if (!seen || !alter_hook_ || alter_running_) return false;
+    alter_running_ = true;
+    auto* confined = confined_by_;
+    confined_by_ = nullptr;
+    try {
+        alter_hook_(*this, true);
+    } catch (...) {
+        confined_by_ = confined;
+        alter_running_ = false;
+        throw;
+    }
+    confined_by_ = confined;
+    alter_running_ = false;
+    return true;
+}
+
+void connection::after_alter() {
+    alter_seen_ = false;
+    if (!alter_hook_ || alter_running_) return;
+    alter_running_ = true;
+    auto* confined = confined_by_;
+    confined_by_ = nullptr;
+    try {
+        alter_hook_(*this, false);
+    } catch (...) {
+        confined_by_ = confined;
+        alter_running_ = false;
+        throw;
+    }
+    confined_by_ = confined;
+    alter_running_ = false;
+}
+
 std::int64_t connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle()); }
 std::int64_t connection::total_changes() const { return sqlite3_total_changes64(handle()); }
 std::int64_t connection::changes() const { return sqlite3_changes64(handle()); }

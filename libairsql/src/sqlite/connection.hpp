@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -135,6 +136,23 @@ public:
     bool has_authorizer() const noexcept { return has_authorizer_; }
     void mark_authorizer_installed() noexcept { has_authorizer_ = true; }
 
+    /// ALTER TABLE and CREATE TABLE statements: the authorizer notes one being prepared (a
+    /// "schema change" below, `alter` for short); whoever runs a
+    /// statement that may be one calls `before_alter()` after preparing it and `after_alter()`
+    /// once it ran (both do nothing unless one was noted). The hook (set by the owner of the
+    /// connection; hosted databases use it for their event triggers' TEMP triggers, which
+    /// SQLite's DROP COLUMN would otherwise refuse, and which follow new and renamed tables
+    /// within the same script) runs outside any confinement.
+    void note_alter() noexcept { alter_seen_ = true; }
+    /// Before preparing the statement to run: only its own prepare may note a schema change.
+    void clear_alter_note() noexcept { alter_seen_ = false; }
+    void set_alter_hook(std::function<void(connection&, bool before)> hook) {
+        alter_hook_ = std::move(hook);
+    }
+    /// Returns whether an ALTER was noted (and runs the hook's `before` part).
+    bool before_alter();
+    void after_alter();
+
 private:
     /// Most statements kept; generated GraphQL SQL varies with the query, so the cache is
     /// emptied when it is full (and no statement is borrowed) rather than growing forever.
@@ -146,6 +164,9 @@ private:
     call_deadline function_deadline_;
     confinement* confined_by_ = nullptr;
     bool has_authorizer_ = false;
+    bool alter_seen_ = false;
+    bool alter_running_ = false;
+    std::function<void(connection&, bool)> alter_hook_;
     std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
     int borrows_ = 0;
 };

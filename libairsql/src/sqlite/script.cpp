@@ -65,6 +65,7 @@ std::optional<std::string> run_script(connection& conn, confinement& guard,
     while (tail < end) {
         sqlite3_stmt* raw = nullptr;
         const char* next = nullptr;
+        conn.clear_alter_note();
         int rc = sqlite3_prepare_v3(h, tail, static_cast<int>(end - tail), 0, &raw, &next);
         stmt_ptr st(raw);
         if (rc != SQLITE_OK) return failure(h, guard, rc);
@@ -73,6 +74,12 @@ std::optional<std::string> run_script(connection& conn, confinement& guard,
         if (!st) continue;  // only whitespace or a comment
         if (guard.rights() == sql_rights::read_only && !sqlite3_stmt_readonly(st.get())) {
             return "not authorized: you have read-only access to this database";
+        }
+        bool altering = false;
+        try {
+            altering = conn.before_alter();
+        } catch (const std::exception& ex) {
+            return std::string("the database's event triggers could not be updated: ") + ex.what();
         }
         int n = sqlite3_column_count(st.get());
         if (n > 0) {
@@ -111,6 +118,15 @@ std::optional<std::string> run_script(connection& conn, confinement& guard,
             if (auto err = sink.row(cells)) return err;
         }
         if (rc != SQLITE_DONE) return failure(h, guard, rc);
+        if (altering) {
+            try {
+                conn.after_alter();
+            } catch (const std::exception& ex) {
+                // Later changes of this script would miss their events: it fails as a whole.
+                return std::string("the database's event triggers could not be updated: ") +
+                       ex.what();
+            }
+        }
     }
     return std::nullopt;
 }

@@ -26,7 +26,8 @@ std::optional<live_table> find_table(sqlite::connection& conn, std::string_view 
     {
         auto st = conn.prepare(
             "SELECT name, type, coalesce(sql, '') FROM sqlite_master WHERE type IN ('table', "
-            "'view') AND name = ? COLLATE NOCASE AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+            "'view') AND name = ? COLLATE NOCASE AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND "
+            "name != '_airsql_event_queue'");
         st.bind(1, std::string(name));
         if (!st.step()) return std::nullopt;
         t.name = st.text(0);

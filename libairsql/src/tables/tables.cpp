@@ -90,7 +90,9 @@ opened open_db(engine::impl& e, const principal& who, std::string_view db_id, bo
 std::map<std::string, std::string> schema_objects(sqlite::connection& conn) {
     std::map<std::string, std::string> out;
     auto st = conn.prepare(
-        "SELECT type, name, coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+        "SELECT type, name, coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+        "AND "
+        "tbl_name != '_airsql_event_queue'");
     while (st.step()) out[st.text(0) + " " + st.text(1)] = st.text(2);
     return out;
 }
@@ -251,7 +253,7 @@ void descriptions_changed(engine::impl& e, opened& o) {
 std::vector<std::string> live_tables(sqlite::connection& conn) {
     auto st = conn.prepare(
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND "
-        "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid");
+        "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name != '_airsql_event_queue' ORDER BY rowid");
     std::vector<std::string> out;
     while (st.step()) out.push_back(st.text(0));
     return out;
@@ -679,9 +681,12 @@ drop_report delete_column(engine& eng, const principal& who, std::string_view db
         auto before = tables::broken_objects(conn, t.name);
         if (!own_key && dropped.empty()) {
             try {
-                conn.prepare("ALTER TABLE " + quote_identifier(t.name) + " DROP COLUMN " +
-                             quote_identifier(name))
-                    .run();
+                conn.clear_alter_note();
+                auto st = conn.prepare("ALTER TABLE " + quote_identifier(t.name) + " DROP COLUMN " +
+                                       quote_identifier(name));
+                bool altering = conn.before_alter();  // event triggers step aside
+                st.run();
+                if (altering) conn.after_alter();
             } catch (const error& err) {
                 throw error(errc::failed_precondition,
                             fmt::format("Column \"{}\" cannot be dropped: {}", name, err.what()));

@@ -50,7 +50,7 @@ TEST_CASE("functions are refused without Deno, for the wrong roles, and with bad
     auto ann = f.user("ann");
     auto db = f.database(ann, "ann", "CREATE TABLE t (x)");
     CHECK(list_functions(f.eng, ann, db).empty());
-    function_input in{"f", std::nullopt, "deno", "export default () => 1", false};
+    function_input in{"f", std::nullopt, "deno", "export default () => 1", false, {}};
     try {
         create_function(f.eng, ann, db, in);
         FAIL("created without Deno");

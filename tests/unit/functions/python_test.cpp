@@ -39,7 +39,7 @@ TEST_CASE("Python functions are unavailable without python3 and bwrap", "[functi
     test::engine_fixture f;  // neither configured
     auto ann = f.user("ann");
     auto db = f.database(ann, "ann", "CREATE TABLE t (x)");
-    function_input in{"f", std::nullopt, "python", "async def main(c):\n    return 1\n", false};
+    function_input in{"f", std::nullopt, "python", "async def main(c):\n    return 1\n", false, {}};
     try {
         create_function(f.eng, ann, db, in);
         FAIL("created without python3");
