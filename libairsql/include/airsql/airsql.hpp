@@ -12,6 +12,7 @@
 #include "airsql/error.hpp"
 #include "airsql/export.hpp"
 #include "airsql/files.hpp"
+#include "airsql/functions.hpp"
 #include "airsql/form_urlencoded.hpp"
 #include "airsql/graphql.hpp"
 #include "airsql/json.hpp"
