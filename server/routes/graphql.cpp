@@ -39,6 +39,13 @@ bool wants_graphql_response(std::string_view accept) {
     return json == std::string_view::npos || gr < json;
 }
 
+// Whether a GET without `query` may get a page: browsers name text/html, curl sends */*, and no
+// Accept header at all means anything. A client that names only JSON types is an API client:
+// it gets a JSON answer, never the playground's HTML.
+bool accepts_html(std::string_view accept) {
+    return accept.empty() || contains_ci(accept, "text/html") || accept.find("*/*") != accept.npos;
+}
+
 // The full schema unless the request asks for AirGQL's own view (`X-Airsql-Schema: airgql` or
 // `?schema=airgql`) or the current one without AirGQL's deprecated aliases (`current`, for
 // code generators); `full` is accepted too, and is the default: decision D13.
@@ -289,6 +296,13 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
            "the GraphiQL playground.",
            "", "text/html or JSON"},
           [&r, who, id_param, base, readonly](route_context& c) {
+              if (!c.query("query") && !accepts_html(c.req.header("Accept"))) {
+                  // Who may not read the database learns nothing more than from a query.
+                  default_query(c.eng, who(c), c.param(id_param));
+                  throw error(errc::invalid_argument,
+                              "a GraphQL GET request needs a `query` parameter (the playground "
+                              "page is for browsers)");
+              }
               if (!c.query("query")) {
                   auto path = base.substr(0, base.find(':')) + c.param(id_param) +
                               "/playground/default-query";

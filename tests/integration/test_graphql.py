@@ -226,6 +226,27 @@ class GraphQLEndpoints(GraphQLTestCase):
         self.assertJsonError(self.client.get(f"/dbs/{self.db}/graphql?query=%7Bartists%7Bname%7D%7D",
                                              token=None), 404)
 
+    def test_json_clients_get_json_not_the_playground(self):
+        # An API client that accepts only JSON gets a JSON answer from a GET without a query:
+        # 400 when it may read the database, else what a query would get (404), never HTML.
+        for accept in ("application/json", "application/graphql-response+json, application/json"):
+            with self.subTest(accept):
+                r = self.client.get(f"/dbs/{self.db}/graphql", headers={"Accept": accept})
+                self.assertJsonError(r, 400, message_contains="query")
+                r = self.client.get(f"/dbs/{self.db}/graphql", token=None, headers={"Accept": accept})
+                self.assertJsonError(r, 404)
+                r = self.client.get(f"/readonly/{self.readonly_id}/graphql", token=None,
+                                    headers={"Accept": accept})
+                self.assertJsonError(r, 400, message_contains="query")
+        # Browsers (text/html) and curl (*/*) still get the page.
+        for accept in ("text/html,application/xhtml+xml,*/*;q=0.8", "*/*"):
+            with self.subTest(accept):
+                r = self.client.get(f"/dbs/{self.db}/graphql", headers={"Accept": accept})
+                if r.status == 503 and "assets" in r.text:
+                    self.skipTest("this airsql-server has no GraphiQL assets installed")
+                self.assertEqual(r.status, 200, r.describe())
+                self.assertIn("text/html", r.header("Content-Type") or "")
+
     def test_default_query(self):
         db = new_db(self.client, self.token, self.user,
                     "CREATE TABLE zoo (name TEXT, legs INTEGER); "
