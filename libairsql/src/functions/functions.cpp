@@ -251,7 +251,7 @@ catalog::function_version_record new_version(engine::impl& e, const std::string&
                                              const std::string& db_id, const std::string& runtime,
                                              const std::string& content,
                                              std::vector<function_diagnostic>& diagnostics) {
-    diagnostics = runtime == "python" ? e.python_functions.check(content)
+    diagnostics = runtime == "python" ? e.python_functions.check(content, db_id)
                                       : functions::check_module(e.opts, content);
     catalog::function_version_record v;
     v.id = core::make_ulid();
@@ -644,7 +644,7 @@ invoke_result invoke(engine& eng, const principal& who, const catalog::function_
         if (version->runtime == "python") {
             // A fresh sandbox per call (no network at all: allowed hosts are Deno's).
             outcome = e.python_functions.call(version->content, context, e.opts.function_timeout,
-                                              on_request);
+                                              on_request, fn->db_id);
         } else {
             auto host = e.function_runtimes.get(version->id, version->content, hosts);
             outcome = host->call(context, e.opts.function_timeout, on_request);

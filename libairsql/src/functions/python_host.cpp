@@ -70,16 +70,32 @@ python_sandbox::python_sandbox(const options& opts) : opts_(opts) {
     for (std::uint32_t i = 0; i < n; ++i) free_.push_back(i);
 }
 
-python_sandbox::acquired python_sandbox::acquire(clock::time_point deadline, bool spare_ok) {
+std::size_t python_sandbox::per_tenant_limit() const {
+    return std::max<std::size_t>(1, opts_.function_python_max_concurrent_calls / 2);
+}
+
+python_sandbox::acquired python_sandbox::acquire(clock::time_point deadline, bool spare_ok,
+                                                 const std::string& tenant) {
     std::unique_lock lock(mutex_);
     ++waiting_;
-    bool got =
-        freed_.wait_until(lock, deadline, [&] { return (spare_ok && spare_) || !free_.empty(); });
+    auto limit = per_tenant_limit();
+    bool got = freed_.wait_until(lock, deadline, [&] {
+        auto held = in_use_.find(tenant);
+        if (held != in_use_.end() && held->second >= limit) return false;
+        return (spare_ok && spare_) || !free_.empty();
+    });
     --waiting_;
     if (!got) {
+        auto held = in_use_.find(tenant);
         throw error(errc::deadline_exceeded,
-                    "every Python sandbox stayed busy for the function's whole time limit");
+                    held != in_use_.end() && held->second >= limit
+                        ? fmt::format("this database's Python calls held all of its {} "
+                                      "sandboxes for the function's whole time limit",
+                                      limit)
+                        : std::string("every Python sandbox stayed busy for the function's "
+                                      "whole time limit"));
     }
+    ++in_use_[tenant];
     acquired a;
     if (spare_ok && spare_) {
         a.spare = std::move(spare_);
@@ -94,7 +110,15 @@ python_sandbox::acquired python_sandbox::acquire(clock::time_point deadline, boo
 void python_sandbox::give_slot(std::uint32_t slot) {
     std::lock_guard lock(mutex_);
     free_.push_back(slot);
-    freed_.notify_one();
+    // Every waiter looks again: the first in line may be a tenant at its limit.
+    freed_.notify_all();
+}
+
+void python_sandbox::release_tenant(const std::string& tenant) {
+    std::lock_guard lock(mutex_);
+    auto held = in_use_.find(tenant);
+    if (held != in_use_.end() && --held->second == 0) in_use_.erase(held);
+    freed_.notify_all();
 }
 
 std::vector<std::string> python_sandbox::bwrap_arguments() const {
@@ -130,21 +154,24 @@ std::vector<std::string> python_sandbox::bwrap_arguments() const {
 
 call_outcome python_sandbox::call(const std::string& module, const bj::object& context,
                                   std::chrono::milliseconds timeout,
-                                  const request_handler& on_request) {
+                                  const request_handler& on_request, const std::string& tenant) {
     bj::object limits{
         {"maxLogEntries", opts_.function_max_log_entries},
         {"maxLogEntryBytes", opts_.function_max_log_entry_bytes},
         {"maxResponseBytes", opts_.max_function_response_bytes},
     };
     return run({{"t", "call"}, {"module", module}, {"context", context}, {"limits", limits}},
-               timeout, on_request);
+               timeout, on_request, tenant);
 }
 
-std::vector<function_diagnostic> python_sandbox::check(const std::string& module) {
-    auto outcome = run({{"t", "check"}, {"module", module}}, check_timeout,
-                       [](const bj::object&) -> bj::value {
-                           throw error(errc::invalid_argument, "no helpers while checking");
-                       });
+std::vector<function_diagnostic> python_sandbox::check(const std::string& module,
+                                                       const std::string& tenant) {
+    auto outcome = run(
+        {{"t", "check"}, {"module", module}}, check_timeout,
+        [](const bj::object&) -> bj::value {
+            throw error(errc::invalid_argument, "no helpers while checking");
+        },
+        tenant);
     switch (outcome.how) {
         case call_outcome::kind::ok:
             return python_diagnostics(outcome.result);
@@ -249,14 +276,20 @@ python_sandbox::~python_sandbox() {
 }
 
 call_outcome python_sandbox::run(const bj::object& request, std::chrono::milliseconds timeout,
-                                 const request_handler& on_request) {
+                                 const request_handler& on_request, const std::string& tenant) {
     require_python(opts_);
     // Past the limit the sandbox is killed; waiting for a free one counts against it too.
     auto deadline = clock::now() + timeout;
     for (int attempt = 0;; ++attempt) {
         // The spare sandbox (started after the previous call, its python3 already waiting),
         // else a new one. Either serves this one call only.
-        auto got = acquire(deadline, attempt == 0);
+        auto got = acquire(deadline, attempt == 0, tenant);
+        // The tenant's share is given back however this attempt ends.
+        struct tenant_share {
+            python_sandbox* self;
+            const std::string& tenant;
+            ~tenant_share() { self->release_tenant(tenant); }
+        } share{this, tenant};
         std::unique_ptr<started> s = std::move(got.spare);
         bool spare = s != nullptr;
         if (!s) {

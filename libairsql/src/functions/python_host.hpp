@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,12 +41,18 @@ class python_sandbox {
     /// Helper requests are answered on this thread through `on_request`. Throws
     /// `unavailable` when Python is not configured or the sandbox cannot start (bwrap cannot
     /// create its namespaces, no free uid).
+    /// `tenant` (the function's database) holds at most half the sandboxes at once (at least
+    /// one): a tenant whose calls are slow cannot keep every other tenant waiting.
     call_outcome call(const std::string& module, const boost::json::object& context,
-                      std::chrono::milliseconds timeout, const request_handler& on_request);
+                      std::chrono::milliseconds timeout, const request_handler& on_request,
+                      const std::string& tenant);
 
     /// Compiles `module` in a sandbox: syntax errors with line and column (`syntax` set),
     /// and a note when it defines no `main`. Throws `unavailable` as `call` does.
-    std::vector<function_diagnostic> check(const std::string& module);
+    std::vector<function_diagnostic> check(const std::string& module, const std::string& tenant);
+
+    /// Sandboxes one tenant may hold at once.
+    std::size_t per_tenant_limit() const;
 
     /// The bwrap arguments of one sandbox (without the runner's own), for tests and docs.
     std::vector<std::string> bwrap_arguments() const;
@@ -59,7 +66,7 @@ class python_sandbox {
     };
     /// Runs the runner with `request` as its first message until it answers "done".
     call_outcome run(const boost::json::object& request, std::chrono::milliseconds timeout,
-                     const request_handler& on_request);
+                     const request_handler& on_request, const std::string& tenant);
     call_outcome talk(started& s, const boost::json::object& request,
                       std::chrono::steady_clock::time_point deadline,
                       std::chrono::milliseconds timeout, const request_handler& on_request);
@@ -74,8 +81,10 @@ class python_sandbox {
     };
     /// The spare (when `spare_ok`) or a free slot, waiting until `deadline`
     /// (`deadline_exceeded`).
-    acquired acquire(std::chrono::steady_clock::time_point deadline, bool spare_ok);
+    acquired acquire(std::chrono::steady_clock::time_point deadline, bool spare_ok,
+                     const std::string& tenant);
     void give_slot(std::uint32_t slot);
+    void release_tenant(const std::string& tenant);
 
     const options& opts_;
     std::mutex mutex_;
@@ -85,7 +94,8 @@ class python_sandbox {
     /// one call only, then gone (no state passes between calls).
     std::unique_ptr<started> spare_;
     bool spare_starting_ = false;
-    std::size_t waiting_ = 0;  ///< callers in `acquire`
+    std::size_t waiting_ = 0;                    ///< callers in `acquire`
+    std::map<std::string, std::size_t> in_use_;  ///< sandboxes held per tenant
     std::condition_variable refill_wanted_;
     bool wants_spare_ = false;
     bool stopping_ = false;

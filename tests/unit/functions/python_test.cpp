@@ -4,9 +4,12 @@
 // scripts/install-deps installs them) a real sandbox checking and running a module.
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "airsql/airsql.hpp"
 #include "catch.hpp"
@@ -93,10 +96,10 @@ TEST_CASE("a real sandbox checks and runs a Python module", "[functions][python]
     test::temp_dir dir;
     auto opts = sandbox_options(dir);
     functions::python_sandbox sandbox(opts);
-    auto d = sandbox.check("async def main(context):\n    return 1 +\n");
+    auto d = sandbox.check("async def main(context):\n    return 1 +\n", "db1");
     REQUIRE(d.size() == 1);
     CHECK((d[0].line == 2 && d[0].column == 15 && d[0].syntax));
-    CHECK(sandbox.check("async def main(context):\n    return 1\n").empty());
+    CHECK(sandbox.check("async def main(context):\n    return 1\n", "db1").empty());
 
     int asked = 0;
     auto out = sandbox.call(
@@ -109,7 +112,8 @@ TEST_CASE("a real sandbox checks and runs a Python module", "[functions][python]
             CHECK(m.at("t").as_string() == "sql");
             CHECK(m.at("query").as_string() == "SELECT 1");
             return bj::object{{"rows", bj::array{1}}};
-        });
+        },
+        "db1");
     CHECK(asked == 1);
     REQUIRE(out.how == functions::call_outcome::kind::ok);
     CHECK(out.result.at("kind").as_string() == "json");
@@ -119,10 +123,51 @@ TEST_CASE("a real sandbox checks and runs a Python module", "[functions][python]
     CHECK(out.logs[0].at("message").as_string() == "hi PUT");
 
     // An endless loop is stopped at the limit; the next call gets a working sandbox.
-    out = sandbox.call("def main(c):\n    while True: pass\n", {}, std::chrono::milliseconds(500),
-                       [](const bj::object&) -> bj::value { return nullptr; });
+    out = sandbox.call(
+        "def main(c):\n    while True: pass\n", {}, std::chrono::milliseconds(500),
+        [](const bj::object&) -> bj::value { return nullptr; }, "db1");
     CHECK(out.how == functions::call_outcome::kind::timeout);
-    out = sandbox.call("def main(c):\n    return 'ok'\n", {}, std::chrono::milliseconds(5000),
-                       [](const bj::object&) -> bj::value { return nullptr; });
+    out = sandbox.call(
+        "def main(c):\n    return 'ok'\n", {}, std::chrono::milliseconds(5000),
+        [](const bj::object&) -> bj::value { return nullptr; }, "db1");
     CHECK(out.how == functions::call_outcome::kind::ok);
+}
+
+TEST_CASE("one database holds at most half the Python sandboxes", "[functions][python]") {
+    if (!have_sandbox()) {
+        WARN("no /usr/bin/python3 or /usr/bin/bwrap: skipped");
+        return;
+    }
+    test::temp_dir dir;
+    auto opts = sandbox_options(dir);
+    opts.function_python_max_concurrent_calls = 4;
+    functions::python_sandbox sandbox(opts);
+    REQUIRE(sandbox.per_tenant_limit() == 2);
+    auto none = [](const bj::object&) -> bj::value { return nullptr; };
+    const std::string slow = "import time\ndef main(c):\n    time.sleep(3)\n    return 'slow'\n";
+    // Database "a" fills its share with two slow calls.
+    std::vector<std::thread> busy;
+    std::atomic<int> slow_done{0};
+    for (int i = 0; i < 2; ++i) {
+        busy.emplace_back([&] {
+            auto out = sandbox.call(slow, {}, std::chrono::milliseconds(8000), none, "a");
+            if (out.how == functions::call_outcome::kind::ok) ++slow_done;
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    // A third call of "a" waits for its own share, not for the free sandboxes: it gives up.
+    try {
+        sandbox.call("def main(c):\n    return 'a'\n", {}, std::chrono::milliseconds(800), none,
+                     "a");
+        FAIL("a third call of the same database ran beside its two slow ones");
+    } catch (const error& e) {
+        CHECK(e.code() == errc::deadline_exceeded);
+        CHECK(std::string(e.what()).find("this database's Python calls") != std::string::npos);
+    }
+    // Another database is served at once from the sandboxes left.
+    auto out = sandbox.call("def main(c):\n    return 'b'\n", {}, std::chrono::milliseconds(5000),
+                            none, "b");
+    CHECK(out.how == functions::call_outcome::kind::ok);
+    for (auto& t : busy) t.join();
+    CHECK(slow_done == 2);
 }
