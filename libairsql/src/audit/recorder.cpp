@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/clock.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql::audit {
 
@@ -67,8 +68,7 @@ schema_layout read_schema_layout(sqlite::connection& conn) {
     {
         auto st = conn.cached(
             "SELECT name, type, wr FROM pragma_table_list WHERE schema = 'main' "
-            "AND type IN ('table', 'shadow') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name "
-            "!= '_airsql_event_queue'");
+            "AND type IN ('table', 'shadow') AND " AIRSQL_SQL_USER_TABLE("name"));
         while (st->step()) {
             table_layout t;
             t.shadow = st->text(1) == "shadow";
@@ -196,7 +196,7 @@ void recorder::record(sqlite3* db, int op, const char* table, std::int64_t key1,
                       std::int64_t key2) {
     const table_layout* layout = nullptr;
     // The event queue of event triggers is airsql's bookkeeping, not the user's data.
-    if (std::string_view(table) == "_airsql_event_queue") return;
+    if (std::string_view(table) == AIRSQL_EVENT_QUEUE_TABLE) return;
     if (auto it = layout_->find(table); it != layout_->end()) {
         if (it->second.shadow) return;
         // The layout still describes this table if the hook counts the same columns.

@@ -14,6 +14,7 @@
 #include "settings/server_settings_store.hpp"
 #include "sqlite/memory_budget.hpp"
 #include "tables/metadata.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql {
 
@@ -59,7 +60,7 @@ engine::impl::impl(options o)
     databases.set_listeners(
         [this](const std::string& db_id, const database::commit_touch& touched) {
             subscriptions.on_commit(db_id, touched);
-            if (touched.all || touched.tables.contains("_airsql_event_queue")) events.wake(db_id);
+            if (touched.all || touched.tables.contains(AIRSQL_EVENT_QUEUE_TABLE)) events.wake(db_id);
         },
         [this](const std::string& db_id) {
             subscriptions.on_gone(db_id);

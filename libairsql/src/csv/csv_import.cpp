@@ -14,6 +14,7 @@
 #include "airsql/error.hpp"
 #include "sqlite/confinement.hpp"
 #include "sqlite/memory_budget.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql::csv {
 
@@ -403,8 +404,7 @@ append_result import_into_table(sqlite::connection& writer, const byte_source& s
         // Tables and virtual tables (FTS accepts inserts); not views, shadow tables or SQLite's.
         auto st = writer.prepare(
             "SELECT name FROM pragma_table_list WHERE schema = 'main' AND name = ? COLLATE "
-            "NOCASE AND type IN ('table', 'virtual') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-            "AND name != '_airsql_event_queue'");
+            "NOCASE AND type IN ('table', 'virtual') AND " AIRSQL_SQL_USER_TABLE("name"));
         st.bind(1, std::string(table_name));
         if (!st.step()) {
             throw error(errc::not_found, fmt::format("Table \"{}\" does not exist", table_name));

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "core/clock.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql::database {
 
@@ -15,7 +16,7 @@ std::vector<table_info> read_tables(sqlite::connection& conn) {
             "SELECT m.name, m.type FROM sqlite_master m "
             "JOIN pragma_table_list l ON l.name = m.name AND l.schema = 'main' "
             "WHERE m.type IN ('table', 'view') AND l.type IN ('table', 'view', 'virtual') "
-            "AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name != '_airsql_event_queue' "
+            "AND " AIRSQL_SQL_USER_TABLE("m.name") " "
             "ORDER BY m.rowid");
         while (st->step()) {
             tables.push_back({st->text(0), st->text(1) == "view" ? "View" : "Table", {}});

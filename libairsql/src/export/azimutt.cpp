@@ -9,6 +9,7 @@
 #include "export/table_lookup.hpp"
 #include "sqlite/confinement.hpp"
 #include "sqlite/row_cursor.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql {
 
@@ -251,7 +252,7 @@ azimutt_schema get_azimutt_schema(engine& eng, const principal& who, std::string
             "SELECT l.name FROM pragma_table_list l "
             "JOIN sqlite_schema m ON m.name = l.name AND m.type IN ('table', 'view') "
             "WHERE l.schema = 'main' AND l.type IN ('table', 'view', 'virtual') "
-            "AND l.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND l.name != '_airsql_event_queue' "
+            "AND " AIRSQL_SQL_USER_TABLE("l.name") " "
             "ORDER BY m.rowid");
         while (list.step()) names.emplace_back(list.text(0));
     }

@@ -6,6 +6,7 @@
 #include "export/schema_lines.hpp"
 #include "sqlite/confinement.hpp"
 #include "sqlite/row_cursor.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql {
 
@@ -70,7 +71,7 @@ std::string schema_text(engine& eng, const principal& who, std::string_view db_i
     sqlite::row_cursor objects(conn,
                                "SELECT sql, type, name FROM sqlite_schema "
                                "WHERE sql IS NOT NULL AND type != 'meta' "
-                               "AND tbl_name != '_airsql_event_queue' ORDER BY rowid");
+                               "AND " AIRSQL_SQL_NOT_AIRSQL_TABLE("tbl_name") " ORDER BY rowid");
     while (objects.step()) {
         std::string sql(objects.text(0));
         // The CLI adds the column list to views and virtual tables ("CREATE VIEW " and

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "airsql/error.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql::exporting {
 
@@ -35,7 +36,7 @@ table_facts find_table(sqlite::connection& conn, std::string_view name) {
             "SELECT l.name, l.type, l.wr, m.sql FROM pragma_table_list l "
             "JOIN sqlite_schema m ON m.name = l.name AND m.type IN ('table', 'view') "
             "WHERE l.schema = 'main' AND l.type IN ('table', 'view', 'virtual') "
-            "AND l.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND l.name != '_airsql_event_queue' "
+            "AND " AIRSQL_SQL_USER_TABLE("l.name") " "
             "ORDER BY m.rowid");
         while (st->step()) {
             auto candidate = st->text(0);

@@ -14,6 +14,7 @@
 #include "auth/principal_access.hpp"
 #include "core/engine_impl.hpp"
 #include "functions/invoke.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql::functions {
 
@@ -29,7 +30,7 @@ std::int64_t unix_ms() {
 
 bool has_queue(sqlite::connection& c) {
     auto st = c.cached(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_airsql_event_queue'");
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '" AIRSQL_EVENT_QUEUE_TABLE "'");
     return st->step();
 }
 

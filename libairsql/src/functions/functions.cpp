@@ -22,6 +22,7 @@
 #include "functions/invoke.hpp"
 #include "json/utf8.hpp"
 #include "settings/server_settings_store.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql {
 
@@ -154,8 +155,7 @@ std::vector<catalog::function_trigger_record> checked_triggers(
         if (t.table.size() <= 1000) {
             auto st = reader->prepare(
                 "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND "
-                "name = ? COLLATE NOCASE AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND "
-                "name != '_airsql_event_queue'");
+                "name = ? COLLATE NOCASE AND " AIRSQL_SQL_USER_TABLE("name"));
             st.bind(1, t.table);
             if (st.step()) name = st.text(0);
         }

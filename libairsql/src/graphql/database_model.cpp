@@ -9,6 +9,7 @@
 
 #include "airsql/files.hpp"
 #include "graphql/name_encoding.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql::graphql {
 
@@ -354,7 +355,7 @@ database_model read_database_model(sqlite::connection& conn) {
             "SELECT m.name, m.type, coalesce(m.sql, '') FROM sqlite_master m "
             "JOIN pragma_table_list l ON l.name = m.name AND l.schema = 'main' "
             "WHERE m.type IN ('table', 'view') AND l.type IN ('table', 'view', 'virtual') "
-            "AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name != '_airsql_event_queue' "
+            "AND " AIRSQL_SQL_USER_TABLE("m.name") " "
             "ORDER BY m.rowid");
         while (st->step()) raw.push_back({st->text(0), st->text(1), st->text(2)});
     }

@@ -16,6 +16,7 @@
 #include "sql/script_execution.hpp"
 #include "sqlite/confinement.hpp"
 #include "sqlite/connection.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql {
 
@@ -46,8 +47,8 @@ std::string sample_rows(engine::impl& e, const auth::resolved_database& db) {
     std::vector<std::string> tables;
     {
         auto st = conn->prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-            "ESCAPE '\\' AND name != '_airsql_event_queue' ORDER BY rowid");
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND " AIRSQL_SQL_USER_TABLE("name")
+            " ORDER BY rowid");
         while (st.step() && tables.size() < max_sample_tables) tables.push_back(st.text(0));
     }
     auto settings = sql::script_settings_for(e.opts, sqlite::sql_rights::read_only);

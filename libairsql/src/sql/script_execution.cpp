@@ -13,6 +13,7 @@
 #include "core/schema_lock.hpp"
 #include "sqlite/memory_budget.hpp"
 #include "sqlite/script.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql::sql {
 
@@ -29,7 +30,7 @@ struct schema_object {
 std::vector<schema_object> snapshot(sqlite::connection& conn) {
     auto st = conn.cached(
         "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master "
-        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name != '_airsql_event_queue'");
+        "WHERE " AIRSQL_SQL_USER_TABLE("name") " AND " AIRSQL_SQL_USER_TABLE("tbl_name"));
     std::vector<schema_object> out;
     while (st->step()) out.push_back({st->text(0), st->text(1), st->text(2), st->text(3)});
     return out;

@@ -9,13 +9,14 @@
 #include <string_view>
 
 #include "sqlite/connection.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql::sqlite {
 
 /// The table inside each hosted database file where event triggers' events wait for delivery
 /// (refused to user SQL, hidden from every listing), and the name prefix of airsql's TEMP
 /// triggers that fill it.
-inline constexpr std::string_view event_queue_table = "_airsql_event_queue";
+inline constexpr std::string_view event_queue_table = AIRSQL_EVENT_QUEUE_TABLE;
 inline constexpr std::string_view event_trigger_prefix = "_airsql_evt_";
 
 /// What user SQL may do on the connection while a `confinement` is in force.

@@ -12,6 +12,7 @@
 #include "sqlite/confinement.hpp"
 #include "tables/input_elements.hpp"
 #include "tables/metadata.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql::tables {
 
@@ -26,8 +27,7 @@ std::optional<live_table> find_table(sqlite::connection& conn, std::string_view 
     {
         auto st = conn.prepare(
             "SELECT name, type, coalesce(sql, '') FROM sqlite_master WHERE type IN ('table', "
-            "'view') AND name = ? COLLATE NOCASE AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND "
-            "name != '_airsql_event_queue'");
+            "'view') AND name = ? COLLATE NOCASE AND " AIRSQL_SQL_USER_TABLE("name"));
         st.bind(1, std::string(name));
         if (!st.step()) return std::nullopt;
         t.name = st.text(0);

@@ -22,6 +22,7 @@
 #include "tables/rebuild.hpp"
 #include "tables/table_reader.hpp"
 #include "tables/table_sql.hpp"
+#include "sqlite/internal_tables.hpp"
 
 namespace airsql {
 
@@ -90,9 +91,8 @@ opened open_db(engine::impl& e, const principal& who, std::string_view db_id, bo
 std::map<std::string, std::string> schema_objects(sqlite::connection& conn) {
     std::map<std::string, std::string> out;
     auto st = conn.prepare(
-        "SELECT type, name, coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
-        "AND "
-        "tbl_name != '_airsql_event_queue'");
+        "SELECT type, name, coalesce(sql, '') FROM sqlite_master WHERE " AIRSQL_SQL_USER_TABLE("name")
+        " AND " AIRSQL_SQL_USER_TABLE("tbl_name"));
     while (st.step()) out[st.text(0) + " " + st.text(1)] = st.text(2);
     return out;
 }
@@ -253,7 +253,7 @@ void descriptions_changed(engine::impl& e, opened& o) {
 std::vector<std::string> live_tables(sqlite::connection& conn) {
     auto st = conn.prepare(
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND "
-        "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name != '_airsql_event_queue' ORDER BY rowid");
+        AIRSQL_SQL_USER_TABLE("name") " ORDER BY rowid");
     std::vector<std::string> out;
     while (st.step()) out.push_back(st.text(0));
     return out;
