@@ -8,7 +8,7 @@
 #include "airsql/form_urlencoded.hpp"
 #include "airsql/mail.hpp"
 #include "airsql/users.hpp"
-#include "html.hpp"
+#include "airsql/html.hpp"
 #include "router.hpp"
 #include "routes/routes.hpp"
 

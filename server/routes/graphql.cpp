@@ -12,7 +12,7 @@
 #include "airsql/error.hpp"
 #include "airsql/graphql.hpp"
 #include "http_error.hpp"
-#include "html.hpp"
+#include "airsql/html.hpp"
 #include "router.hpp"
 #include "routes/routes.hpp"
 

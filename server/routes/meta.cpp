@@ -6,7 +6,7 @@
 
 #include "airsql/status.hpp"
 #include "airsql/version.hpp"
-#include "html.hpp"
+#include "airsql/html.hpp"
 #include "openapi.hpp"
 #include "router.hpp"
 #include "routes/routes.hpp"

@@ -15,6 +15,7 @@
 #include "airsql/functions.hpp"
 #include "airsql/form_urlencoded.hpp"
 #include "airsql/graphql.hpp"
+#include "airsql/html.hpp"
 #include "airsql/json.hpp"
 #include "airsql/mail.hpp"
 #include "airsql/memory_only.hpp"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "airsql/apps.hpp"
+#include "airsql/html.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -381,31 +382,6 @@ std::string media_type_of(std::string_view path) {
     return it == types.end() ? "application/octet-stream" : it->second;
 }
 
-std::string html_attribute(std::string_view text) {
-    std::string out;
-    for (char ch : text) {
-        switch (ch) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out.push_back(ch);
-        }
-    }
-    return out;
-}
 
 // Where to inject: after the `<head …>` tag, else after `<html …>`, else at the start.
 std::size_t injection_point(const std::string& html) {
@@ -572,7 +548,7 @@ app_launch open_app(engine& eng, const principal& who, std::string_view db_id,
                        {"expiresUtc", out.expires_utc}};
     auto injected =
         fmt::format(R"(<meta name="airsql-app" content="{}"><base href="/dbs/{}/apps/{}/{}/">)",
-                    html_attribute(bj::serialize(context)), db.record.id, a.info.id, out.asset_key);
+                    escape_html(bj::serialize(context)), db.record.id, a.info.id, out.asset_key);
     html.insert(injection_point(html), injected);
     out.script_nonce = core::random_base62(22);
     out.html = with_script_nonce(html, out.script_nonce);

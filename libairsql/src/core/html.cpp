@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "html.hpp"
+#include "airsql/html.hpp"
 
-namespace airsql::server {
+namespace airsql {
 
 std::string escape_html(std::string_view s) {
     std::string out;
@@ -30,4 +30,4 @@ std::string escape_html(std::string_view s) {
     return out;
 }
 
-}  // namespace airsql::server
+}  // namespace airsql
