@@ -132,6 +132,25 @@ std::string lower(std::string s) {
     return s;
 }
 
+// Changes to one database's apps run one at a time: a name checked as free stays free until
+// its row is written, and an update never writes back a version that a concurrent replace has
+// retired. Per database, so one tenant's slow upload never waits for another's.
+std::shared_ptr<std::mutex> changes_lock_of(const std::string& db_id) {
+    static std::mutex guard;
+    static std::map<std::string, std::weak_ptr<std::mutex>> locks;
+    std::lock_guard held(guard);
+    if (locks.size() > 1024) {
+        std::erase_if(locks, [](const auto& kv) { return kv.second.expired(); });
+    }
+    auto& slot = locks[db_id];
+    auto lock = slot.lock();
+    if (!lock) {
+        lock = std::make_shared<std::mutex>();
+        slot = lock;
+    }
+    return lock;
+}
+
 void check_unique_name(engine::impl& e, std::string_view db_id, const std::string& name,
                        std::string_view except_id) {
     for (const auto& r : e.catalog.objects(db_id, app_kind)) {
@@ -382,7 +401,6 @@ std::string media_type_of(std::string_view path) {
     return it == types.end() ? "application/octet-stream" : it->second;
 }
 
-
 // Where to inject: after the `<head …>` tag, else after `<html …>`, else at the start.
 std::size_t injection_point(const std::string& html) {
     auto low = lower(html.substr(0, std::min<std::size_t>(html.size(), 64 * 1024)));
@@ -438,6 +456,8 @@ app_info create_app(engine& eng, const principal& who, std::string_view db_id,
                     const app_upload& upload) {
     auto& e = eng.internals();
     auto db = for_changing(e, who, db_id);
+    auto changes_lock = changes_lock_of(db.record.id);
+    std::lock_guard one_change_at_a_time(*changes_lock);
     stored_app a;
     a.info.name = upload.name.value_or(default_name(upload.bundle.file_name));
     a.info.title = upload.title.value_or("");
@@ -466,6 +486,8 @@ app_info replace_app(engine& eng, const principal& who, std::string_view db_id,
                      std::string_view app_id, const app_upload& upload) {
     auto& e = eng.internals();
     auto db = for_changing(e, who, db_id);
+    auto changes_lock = changes_lock_of(db.record.id);
+    std::lock_guard one_change_at_a_time(*changes_lock);
     auto a = find_app(e, db.record.id, app_id);
     auto old_version = version_folder(e, db.record.id, a);
     if (upload.name) {
@@ -495,6 +517,8 @@ app_info update_app(engine& eng, const principal& who, std::string_view db_id,
                     std::string_view app_id, const app_changes& changes) {
     auto& e = eng.internals();
     auto db = for_changing(e, who, db_id);
+    auto changes_lock = changes_lock_of(db.record.id);
+    std::lock_guard one_change_at_a_time(*changes_lock);
     auto a = find_app(e, db.record.id, app_id);
     if (changes.name) {
         check_name(*changes.name);
@@ -514,6 +538,8 @@ void delete_app(engine& eng, const principal& who, std::string_view db_id,
                 std::string_view app_id) {
     auto& e = eng.internals();
     auto db = for_changing(e, who, db_id);
+    auto changes_lock = changes_lock_of(db.record.id);
+    std::lock_guard one_change_at_a_time(*changes_lock);
     auto a = find_app(e, db.record.id, app_id);
     e.catalog.delete_object(db.record.id, app_kind, a.info.id, "app");
     std::error_code ec;

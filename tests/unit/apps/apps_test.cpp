@@ -6,11 +6,13 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "airsql/airsql.hpp"
@@ -205,6 +207,46 @@ struct apps_fixture : test::engine_fixture {
 };
 
 }  // namespace
+
+TEST_CASE_METHOD(apps_fixture, "concurrent changes of one database's apps keep names unique",
+                 "[apps]") {
+    // Eight uploads of the same name at once (a 2 MiB page each, so unpacking takes a while):
+    // exactly one app is created.
+    const std::string page = "<!doctype html><p>" + std::string(2 << 20, 'x') + "</p>";
+    std::atomic<int> created{0}, taken{0};
+    std::vector<std::thread> uploads;
+    for (int i = 0; i < 8; ++i) {
+        uploads.emplace_back([&] {
+            try {
+                create_app(eng, ann, db, {byte_source::from_memory(page, "same.html"), "same", ""});
+                ++created;
+            } catch (const error& e) {
+                if (e.code() == errc::already_exists) ++taken;
+            }
+        });
+    }
+    for (auto& t : uploads) t.join();
+    CHECK(created == 1);
+    CHECK(taken == 7);
+    auto listed = list_apps(eng, ann, db);
+    REQUIRE(listed.size() == 1);
+
+    // A rename racing a replace never points the app at a retired version: its files stay.
+    std::thread replace([&] {
+        for (int i = 0; i < 5; ++i) {
+            replace_app(eng, ann, db, listed[0].id,
+                        {byte_source::from_memory(page, "same.html"), std::nullopt, std::nullopt});
+        }
+    });
+    for (int i = 0; i < 5; ++i) {
+        update_app(eng, ann, db, listed[0].id,
+                   {std::nullopt, std::string("title ") + char('0' + i)});
+    }
+    replace.join();
+    auto file = read_app_file(eng, ann, db, listed[0].id, "index.html");
+    CHECK(fs::exists(file.path));
+    CHECK(file.size == page.size());
+}
 
 TEST_CASE_METHOD(apps_fixture, "apps are stored, listed, replaced and deleted", "[apps]") {
     auto a = upload(ann, zip);
