@@ -54,6 +54,18 @@ std::int64_t roles_to_mask(const std::vector<team_role>& roles) {
     return mask;
 }
 
+namespace {
+// Adds a user to a team with the roles of `mask` (inside the caller's transaction).
+void insert_member(sqlite::connection& w, std::int64_t team_id, std::int64_t user_id,
+                   std::int64_t mask, std::string_view now) {
+    auto st = w.cached(
+        "INSERT INTO team_members (team_id, user_id, roles_mask, created_utc) "
+        "VALUES (?, ?, ?, ?)");
+    st->bind(1, team_id).bind(2, user_id).bind(3, mask).bind(4, std::string(now));
+    st->run();
+}
+}  // namespace
+
 std::vector<team_role> roles_from_mask(std::int64_t mask) {
     std::vector<team_role> roles;
     for (auto r : {team_role::admin, team_role::editor, team_role::viewer}) {
@@ -141,16 +153,7 @@ std::int64_t catalog::create_user_with_team(std::string_view username, std::stri
         st->run();
     }
     auto team_id = w->last_insert_rowid();
-    {
-        auto st = w->cached(
-            "INSERT INTO team_members (team_id, user_id, roles_mask, created_utc) "
-            "VALUES (?, ?, ?, ?)");
-        st->bind(1, team_id)
-            .bind(2, user_id)
-            .bind(3, roles_to_mask({team_role::admin}))
-            .bind(4, std::string(now));
-        st->run();
-    }
+    insert_member(*w, team_id, user_id, roles_to_mask({team_role::admin}), now);
     if (invite_key_hash) {
         std::optional<std::int64_t> invited_team;
         std::int64_t mask = 0;
@@ -170,11 +173,7 @@ std::int64_t catalog::create_user_with_team(std::string_view username, std::stri
             throw error(errc::invalid_argument,
                         "this invitation is invalid, used, expired or for another address");
         }
-        auto st = w->cached(
-            "INSERT INTO team_members (team_id, user_id, roles_mask, created_utc) "
-            "VALUES (?, ?, ?, ?)");
-        st->bind(1, *invited_team).bind(2, user_id).bind(3, mask).bind(4, std::string(now));
-        st->run();
+        insert_member(*w, *invited_team, user_id, mask, now);
         auto v = w->cached("UPDATE users SET email_verified = 1 WHERE id = ?");
         v->bind(1, user_id);
         v->run();
@@ -321,16 +320,7 @@ std::int64_t catalog::create_team(std::string_view name, std::int64_t admin_user
         st->run();
     }
     auto team_id = w->last_insert_rowid();
-    {
-        auto st = w->cached(
-            "INSERT INTO team_members (team_id, user_id, roles_mask, created_utc) "
-            "VALUES (?, ?, ?, ?)");
-        st->bind(1, team_id)
-            .bind(2, admin_user_id)
-            .bind(3, roles_to_mask({team_role::admin}))
-            .bind(4, std::string(now));
-        st->run();
-    }
+    insert_member(*w, team_id, admin_user_id, roles_to_mask({team_role::admin}), now);
     tx.commit();
     wrote();
     return team_id;
