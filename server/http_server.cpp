@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "airsql/memory_only.hpp"
 #include "airsql/principal.hpp"
 #include "airsql/subscriptions.hpp"
 #include "beast_request.hpp"
@@ -28,6 +29,7 @@
 #include "fair_scheduler.hpp"
 #include "graphql_stream.hpp"
 #include "http_error.hpp"
+#include "inline_reads.hpp"
 #include "router.hpp"
 
 namespace airsql::server {
@@ -68,13 +70,14 @@ fair_scheduler_options scheduler_options(const server_options& opts) {
 // One accepted connection. Owned by its session coroutine (and, briefly, by a shed request);
 // `idle` and `shed` are only touched on the connection's strand.
 struct connection {
-    explicit connection(tcp::socket socket)
-        : stream(std::move(socket)), idle_timer(stream.get_executor()) {}
+    connection(tcp::socket socket, std::size_t context)
+        : stream(std::move(socket)), idle_timer(stream.get_executor()), context(context) {}
 
     beast::tcp_stream stream;
     asio::steady_timer idle_timer;  ///< bounds the wait for a request's first byte
     std::string address;            ///< the client's IP address
     connection_registry::id id = 0;
+    std::size_t context;  ///< the index of its io_context (its I/O thread)
     bool idle = true;   ///< waiting for the first byte of a request
     bool shed = false;  ///< asked to close while idle (connection cap)
 };
@@ -86,7 +89,9 @@ struct http_server::impl {
           connections(opts.max_connections ? opts.max_connections : default_max_connections(),
                       opts.max_connections_per_address),
           requests(opts.max_requests_per_address),
-          io(static_cast<int>(io_thread_count())),
+          contexts(make_contexts(io_thread_count())),
+          io(*contexts.front()),
+          inline_policies(contexts.size(), inline_reads_policy(opts.inline_read_budget)),
           accept_strand(asio::make_strand(io)),
           acceptor(accept_strand),
           room_timer(accept_strand),
@@ -98,6 +103,22 @@ struct http_server::impl {
               },
               opts.streams, streams} {}
 
+    static std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned n) {
+        std::vector<std::unique_ptr<asio::io_context>> out;
+        for (unsigned i = 0; i < n; ++i) out.push_back(std::make_unique<asio::io_context>(1));
+        return out;
+    }
+
+    /// The context of the next connection, in turn.
+    asio::io_context& next_io() { return *contexts[next_context++ % contexts.size()]; }
+    /// The index of the context running `ex`.
+    std::size_t context_of(const tcp::socket::executor_type& ex) const {
+        for (std::size_t i = 0; i < contexts.size(); ++i) {
+            if (&asio::query(ex, asio::execution::context) == contexts[i].get()) return i;
+        }
+        return 0;
+    }
+
     unsigned io_thread_count() const {
         return opts.io_threads ? opts.io_threads
                                : std::max(1u, std::thread::hardware_concurrency());
@@ -107,7 +128,13 @@ struct http_server::impl {
     server_options opts;
     connection_registry connections;
     request_limiter requests;
-    asio::io_context io;
+    /// One io_context per I/O thread, each run by its thread alone: a connection lives on one
+    /// of them, so its handlers never hop threads and the contexts share no scheduler lock.
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    asio::io_context& io;  ///< the first: the acceptor, the signals and the drain run here
+    std::atomic<std::size_t> next_context{0};
+    /// Per io_context, touched only by its thread.
+    std::vector<inline_reads_policy> inline_policies;
     asio::strand<asio::io_context::executor_type> accept_strand;
     tcp::acceptor acceptor;
     asio::steady_timer room_timer;  ///< the accept loop's wait for room below the cap
@@ -477,16 +504,32 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
         }
         request.client_address = conn->address;
 
-        // Refuse beyond the address's concurrent requests. Else answer from memory right here
-        // if the library can (cached GraphQL responses), else on the worker pool, in the
+        // Refuse beyond the address's concurrent requests. Else answer right here if the
+        // library can (cached GraphQL responses; queries within the inline read budget; not
+        // for large bodies, which are work to parse), else on the worker pool, in the
         // principal's turn: handlers block on SQLite and password hashing.
         ++in_flight;
         http_response response;
+        bool answered_inline = false;
         if (!requests.try_begin(conn->address)) {
             response = too_many_requests(opts.max_requests_per_address);
         } else {
-            if (auto from_memory = routes.handle_from_memory(request)) {
-                response = std::move(*from_memory);
+            auto& policy = inline_policies[conn->context];
+            std::optional<http_response> inline_answer;
+            auto tried = std::chrono::steady_clock::now();
+            std::uint64_t key = 0;
+            if (request.body.size() <= router::inline_body_limit &&
+                policy.should_try(key = inline_reads_policy::key_of(request.target, request.body),
+                                  tried)) {
+                inline_answer = routes.handle_inline(request, policy.budget());
+                if (!inline_answer) {
+                    auto now = std::chrono::steady_clock::now();
+                    policy.refused(key, inline_read_scope::last_overran(), now - tried, now);
+                }
+            }
+            if (inline_answer) {
+                response = std::move(*inline_answer);
+                answered_inline = true;
             } else {
                 response = co_await run_on_workers(principal_key(request, conn->address), request);
             }
@@ -539,9 +582,9 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                                                                 started)
                           .count();
             // One write(2) per line: no iostream lock shared by the I/O threads, and lines of
-            // concurrent requests do not interleave.
-            auto line = fmt::format("{} {} {} {:.2f}ms\n", request.method, path_of(request.target),
-                                    status, ms);
+            // concurrent requests do not interleave. "inline": answered on the I/O thread.
+            auto line = fmt::format("{} {} {} {:.2f}ms{}\n", request.method, path_of(request.target),
+                                    status, ms, answered_inline ? " inline" : "");
             for (std::string_view rest = line; !rest.empty();) {
                 auto written = ::write(STDERR_FILENO, rest.data(), rest.size());
                 if (written < 0 && errno == EINTR) continue;
@@ -566,7 +609,7 @@ asio::awaitable<void> http_server::impl::accept_loop() {
             room_timer.expires_after(1s);
             co_await room_timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }
-        auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io),
+        auto [ec, socket] = co_await acceptor.async_accept(next_io(),
                                                            asio::as_tuple(asio::use_awaitable));
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -606,7 +649,8 @@ void http_server::impl::start_session(tcp::socket socket) {
     auto remote = socket.remote_endpoint(ec);
     if (ec) return;  // already gone
     socket.set_option(tcp::no_delay(true), ec);
-    auto conn = std::make_shared<connection>(std::move(socket));
+    auto context = context_of(socket.get_executor());
+    auto conn = std::make_shared<connection>(std::move(socket), context);
     conn->address = remote.address().to_string();
     auto id = connections.open(conn->address, [weak = std::weak_ptr<connection>(conn)] {
         auto c = weak.lock();
@@ -633,7 +677,7 @@ asio::awaitable<void> http_server::impl::drain() {
         timer.expires_after(10ms);
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    io.stop();
+    for (auto& context : contexts) context->stop();
 }
 
 void http_server::impl::begin_stop() {
@@ -682,9 +726,13 @@ void http_server::run() {
     impl_->connections.on_room(
         [this] { asio::post(impl_->accept_strand, [this] { impl_->room_timer.cancel(); }); });
     asio::co_spawn(impl_->accept_strand, impl_->accept_loop(), asio::detached);
+    // Each context runs until the drain stops it, with or without connections.
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+    for (auto& context : impl_->contexts) keep_running.push_back(asio::make_work_guard(*context));
     std::vector<std::thread> threads;
-    auto n = impl_->io_thread_count();
-    for (unsigned i = 1; i < n; ++i) threads.emplace_back([this] { impl_->io.run(); });
+    for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
+        threads.emplace_back([this, i] { impl_->contexts[i]->run(); });
+    }
     impl_->io.run();
     for (auto& t : threads) t.join();
     impl_->connections.on_room(nullptr);  // the io_context runs no more

@@ -49,6 +49,12 @@ struct server_options {
     /// least 2 (one busy principal keeps nearly the whole pool when alone; measured: a quarter
     /// of the workers cost 15-20% of one client's uncached GraphQL throughput).
     unsigned max_requests_per_principal = 0;
+    /// GraphQL queries are first tried on the I/O thread that read them, for at most this
+    /// long (router::handle_inline); one that needs more, or must write or wait, goes to the
+    /// worker pool. It saves the two thread switches of the hop for cheap reads; the I/O
+    /// threads stop trying a request that overran lately, and for the rest of a second once
+    /// overruns cost them a tenth of it (inline_reads.hpp). 0: only cached answers inline.
+    std::chrono::microseconds inline_read_budget{1000};
     /// Open connections; at the cap the server sheds idle connections (oldest first) or stops
     /// accepting until one closes. 0: RLIMIT_NOFILE minus a reserve for database files (a
     /// quarter of it, or half of it up to 256 when that is more), between 8 and 10000.

@@ -105,6 +105,16 @@ int main(int argc, char** argv) {
                    "wait their turn); 0 = all workers but one, at least 2")
         ->envname("AIRSQL_MAX_REQUESTS_PER_PRINCIPAL")
         ->capture_default_str();
+    app.add_option_function<std::int64_t>(
+           "--inline-read-budget-us",
+           [&](std::int64_t us) {
+               server_opts.inline_read_budget = std::chrono::microseconds(us);
+           },
+           "how long a GraphQL query may run on the I/O thread that read it before it goes "
+           "to the worker pool instead; 0 = queries always run on the workers")
+        ->envname("AIRSQL_INLINE_READ_BUDGET_US")
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1000000}))
+        ->default_str(std::to_string(server_opts.inline_read_budget.count()));
     app.add_option("--max-connections", server_opts.max_connections,
                    "open connections (idle ones are shed beyond); 0 = from the open-files limit")
         ->envname("AIRSQL_MAX_CONNECTIONS")

@@ -225,11 +225,23 @@ namespace {
 struct not_inline {};
 }  // namespace
 
-std::optional<http_response> router::handle_from_memory(const http_request& req) const noexcept {
-    // Inline answers come from the GraphQL response cache; without it there are none.
-    if (eng_.config().graphql_response_cache_bytes == 0) return std::nullopt;
+std::optional<http_response> router::handle_inline(const http_request& req,
+                                                   std::chrono::microseconds read_budget) const noexcept {
+    // A mutation is refused by the library only once parsed and validated, then parsed again
+    // on a worker: the word alone sends it there at once (a query that merely contains it
+    // loses nothing but the inline attempt).
+    bool reads = read_budget.count() > 0 && req.body.size() <= inline_body_limit &&
+                 req.body.find("mutation") == std::string::npos;
+    // Without reads, inline answers come from the GraphQL response cache alone.
+    if (!reads && eng_.config().graphql_response_cache_bytes == 0) return std::nullopt;
     try {
-        memory_only_scope scope;
+        std::optional<memory_only_scope> memory_only;
+        std::optional<inline_read_scope> inline_reads;
+        if (reads) {
+            inline_reads.emplace(read_budget);
+        } else {
+            memory_only.emplace();
+        }
         auto res = dispatch(req, true);
         add_cors(res);
         if (req.method == "HEAD") res.body.clear();

@@ -5,6 +5,7 @@
 
 #include <boost/json/value.hpp>
 #include <boost/json/value_to.hpp>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -140,8 +141,16 @@ public:
     http_response handle(const http_request& req) const noexcept;
 
     /// Answers the request only if its route is marked try_inline and the library can answer
-    /// from memory alone (no SQLite, no hashing); nullopt means: call handle() on a worker.
-    std::optional<http_response> handle_from_memory(const http_request& req) const noexcept;
+    /// it on the calling (I/O) thread: from memory alone when `read_budget` is 0 (cached
+    /// GraphQL responses), else also GraphQL queries whose reads end within `read_budget`
+    /// (airsql::inline_read_scope). nullopt means: call handle() on a worker; nothing was
+    /// changed. Bodies over inline_body_limit, and documents that name `mutation`, are not
+    /// tried with reads.
+    std::optional<http_response> handle_inline(const http_request& req,
+                                               std::chrono::microseconds read_budget) const noexcept;
+
+    /// The largest body handle_inline tries with reads (parsing a larger one is real work).
+    static constexpr std::size_t inline_body_limit = 16 * 1024;
 
     const std::vector<route>& routes() const noexcept { return routes_; }
 

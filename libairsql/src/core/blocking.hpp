@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The choke points of blocking work call this first (SQLite connections and pools, the
-// database registry, password hashing), so a memory_only_scope can refuse them up front.
+// database registry, password hashing), so a memory_only_scope or an inline_read_scope can
+// refuse them up front.
 #pragma once
 
 #include "airsql/error.hpp"
@@ -8,8 +9,14 @@
 
 namespace airsql::core {
 
-inline void about_to_block() {
-    if (memory_only_scope::active()) {
+enum class blocking {
+    any,           ///< may wait for locks, files or the CPU without bound
+    bounded_read,  ///< a read of a hosted database under a deadline (inline_read_scope may run it)
+};
+
+inline void about_to_block(blocking kind = blocking::any) {
+    if (memory_only_scope::active() ||
+        (inline_read_scope::active() && kind != blocking::bounded_read)) {
         throw error(errc::would_block, "this needs blocking work; run it off the I/O thread");
     }
 }

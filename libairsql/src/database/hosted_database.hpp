@@ -124,7 +124,9 @@ class hosted_database {
         return schema_version_.load(std::memory_order_acquire);
     }
     /// A reader connection (`query_only`), borrowed from the pool.
-    sqlite::reader_pool::lease reader() { return readers_.acquire(); }
+    sqlite::reader_pool::lease reader(core::blocking kind = core::blocking::any) {
+        return readers_.acquire(kind);
+    }
 
     /// Group commit's counters (null when every commit syncs by itself).
     const group_commit* group_commit_state() const noexcept { return group_commit_.get(); }

@@ -259,7 +259,8 @@ private:
             data_null_ = true;
             return result();
         }
-        auto conn = db_.reader();
+        // Every read below runs under the deadline, so an inline_read_scope may run it.
+        auto conn = db_.reader(core::blocking::bounded_read);
         sqlite::deadline guard(*conn, std::chrono::steady_clock::now() + settings_.timeout);
         std::optional<sqlite::transaction> tx;
         if (fields.size() > 1) tx.emplace(*conn, sqlite::transaction::kind::deferred);
@@ -335,6 +336,7 @@ private:
                 field_error(f, e.what());
                 null_field(f.key, non_null);
             } catch (const error& e) {
+                if (e.code() == errc::would_block) throw;  // an inline read: runs again elsewhere
                 if (e.code() == errc::payload_too_large && !guard.expired()) {
                     response_too_large(sh.loc);
                 } else {

@@ -60,8 +60,9 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
         cache_key += request.query;
         if (auto hit = e.graphql_responses.get(cache_key)) return {std::move(*hit), false, false};
     }
-    // Everything below may read the database: not on an I/O thread.
-    core::about_to_block();
+    // Everything below may read the database: not on an I/O thread, unless an
+    // inline_read_scope allows a query's reads under its deadline.
+    core::about_to_block(core::blocking::bounded_read);
 
     auto prepared = graphql::prepare_operation(e, schema, request);
     if (!prepared.errors.empty()) return request_error(request, std::move(prepared.errors));
@@ -79,6 +80,9 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
         auto r = request_error(request, {{"Only queries may be sent with GET; send mutations with POST.", {op->loc}, {}}});
         r.mutation_refused = true;
         return r;
+    }
+    if (inline_read_scope::active() && op->type != graphql::operation_type::query) {
+        throw error(errc::would_block, "only queries run inline");
     }
     auto variables = graphql::coerce_variables(*schema, *op, request.variables, errors);
     if (!errors.empty()) return request_error(request, std::move(errors));

@@ -3,6 +3,8 @@
 
 #include "sqlite/sql_allowlist.hpp"
 
+#include "airsql/memory_only.hpp"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -273,7 +275,12 @@ int confinement::check_pragma(const std::string& name, bool has_argument, bool w
     return deny(fmt::format("PRAGMA {} is not allowed: {}", name, rule->reason));
 }
 
-deadline::deadline(connection& conn, clock::time_point until) : conn_(conn), until_(until) {
+deadline::deadline(connection& conn, clock::time_point until)
+    : conn_(conn), until_(until), outer_until_(until), inline_(inline_read_scope::active()) {
+    if (inline_) {
+        until_ = std::min(until_, inline_read_scope::deadline());
+        sqlite3_busy_timeout(conn_.handle(), 0);
+    }
     sqlite3_progress_handler(conn_.handle(), 1000, &deadline::progress, this);
     saved_function_deadline_ = conn_.function_deadline().until;
     conn_.function_deadline().until = until_;
@@ -281,12 +288,24 @@ deadline::deadline(connection& conn, clock::time_point until) : conn_(conn), unt
 
 deadline::~deadline() {
     sqlite3_progress_handler(conn_.handle(), 0, nullptr, nullptr);
+    if (inline_) sqlite3_busy_timeout(conn_.handle(), connection::busy_timeout_ms);
     conn_.function_deadline().until = saved_function_deadline_;
 }
 
 int deadline::progress(void* self) {
     auto* d = static_cast<deadline*>(self);
-    if (clock::now() < d->until_) return 0;
+    auto now = clock::now();
+    if (now < d->until_) return 0;
+    if (d->inline_ && now < d->outer_until_) {
+        // The inline budget is CPU time: a thread preempted meanwhile has some left.
+        auto left = inline_read_scope::budget() - inline_read_scope::cpu_used();
+        if (left > left.zero()) {
+            d->until_ = std::min(d->outer_until_,
+                                 now + std::chrono::duration_cast<clock::duration>(left));
+            return 0;
+        }
+        inline_read_scope::note_overrun();
+    }
     d->expired_ = true;
     return 1;
 }

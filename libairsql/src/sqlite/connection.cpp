@@ -15,6 +15,17 @@ namespace airsql::sqlite {
 namespace {
 
 errc code_for(int extended_code) {
+    // An inline read stopped by its budget or a lock: it runs again off the I/O thread.
+    if (inline_read_scope::active()) {
+        switch (extended_code & 0xff) {
+            case SQLITE_BUSY:
+            case SQLITE_LOCKED:
+            case SQLITE_INTERRUPT:
+                return errc::would_block;
+            default:
+                break;
+        }
+    }
     switch (extended_code & 0xff) {
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
@@ -178,7 +189,7 @@ connection::connection(const std::filesystem::path& file, mode m) {
             flags |= SQLITE_OPEN_READONLY;
             break;
     }
-    db_ = translated([&] { return std::make_unique<SQLite::Database>(file, flags, 5000); });
+    db_ = translated([&] { return std::make_unique<SQLite::Database>(file, flags, busy_timeout_ms); });
     sqlite3* h = db_->getHandle();
     sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
     sqlite3_extended_result_codes(h, 1);

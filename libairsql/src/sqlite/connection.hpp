@@ -94,7 +94,11 @@ class connection {
 public:
     enum class mode { read_write_create, read_write, read_only };
 
-    /// Opens `file` with a busy timeout of 5 s, foreign keys on, extension loading off.
+    /// How long a statement waits for another connection's lock before SQLITE_BUSY.
+    static constexpr int busy_timeout_ms = 5000;
+
+    /// Opens `file` with a busy timeout of busy_timeout_ms, foreign keys on, extension
+    /// loading off.
     connection(const std::filesystem::path& file, mode m);
     ~connection();
     connection(const connection&) = delete;

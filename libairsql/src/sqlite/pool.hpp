@@ -38,8 +38,10 @@ public:
         std::unique_ptr<connection> conn_;
     };
 
-    lease acquire() {
-        core::about_to_block();
+    /// `kind` bounded_read: for a read under a deadline, which an inline_read_scope may run
+    /// on an idle connection (opening one is blocking work).
+    lease acquire(core::blocking kind = core::blocking::any) {
+        core::about_to_block(kind);
         {
             std::lock_guard lock(mutex_);
             if (!idle_.empty()) {
@@ -48,6 +50,7 @@ public:
                 return lease(*this, std::move(conn));
             }
         }
+        core::about_to_block();
         return lease(*this, open_());
     }
 
