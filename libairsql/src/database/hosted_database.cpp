@@ -13,6 +13,7 @@
 #include "sqlite/confinement.hpp"
 #include "sqlite/regexp.hpp"
 #include "sqlite/similar_to.hpp"
+#include "sqlite/value_checks.hpp"
 
 namespace airsql::database {
 
@@ -30,6 +31,7 @@ std::unique_ptr<sqlite::connection> open_hosted_connection(const std::filesystem
     sqlite::register_bounded_functions(h, &conn->function_deadline());
     sqlite::register_similar_to(h, &conn->function_deadline());
     sqlite::register_regexp(h, &conn->function_deadline());
+    sqlite::register_value_checks(h);
     sqlite::install_authorizer(*conn);
     sqlite3_limit(h, SQLITE_LIMIT_ATTACHED, 0);
     auto page_size = std::max<std::int64_t>(conn->pragma_int("page_size"), 512);

@@ -211,36 +211,26 @@ std::string sql_compiler::value_expr(level& lv, std::size_t column) {
         }
         return file_url_expr(lv, column);
     }
-    auto mismatch = [&](std::string_view scalar) {
-        return marker("'the ' || typeof(" + x + ") || ' value of column ' || " +
-                      sql_string("\"" + c.name + "\"") + " || ' cannot be represented as " +
-                      std::string(scalar) + "'");
-    };
-    std::string expr;
+    // One call checks the value's storage class against the column's GraphQL scalar
+    // (sqlite/value_checks.hpp): a wrong one, or NULL in a non-null field, becomes a marker.
+    const char* check = "";
     switch (c.scalar) {
         case column_scalar::int_:
-            expr = "CASE typeof(" + x + ") WHEN 'integer' THEN " + x + " WHEN 'null' THEN NULL WHEN 'real' THEN IIF(" +
-                   x + " = CAST(" + x + " AS INTEGER), CAST(" + x + " AS INTEGER), " + mismatch("Int") + ") ELSE " +
-                   mismatch("Int") + " END";
+            check = "airsql_int";
             break;
         case column_scalar::float_:
-            expr = "CASE typeof(" + x + ") WHEN 'real' THEN " + x + " WHEN 'integer' THEN " + x +
-                   " WHEN 'null' THEN NULL ELSE " + mismatch("Float") + " END";
+            check = "airsql_float";
             break;
         case column_scalar::boolean:
-            expr = "CASE typeof(" + x + ") WHEN 'integer' THEN IIF(" + x + ", json('true'), json('false')) WHEN 'null' THEN NULL WHEN 'real' THEN IIF(" +
-                   x + ", json('true'), json('false')) ELSE " + mismatch("Boolean") + " END";
+            check = "airsql_boolean";
             break;
         case column_scalar::string:
         case column_scalar::file:
-            expr = "CASE typeof(" + x + ") WHEN 'text' THEN " + x + " WHEN 'null' THEN NULL WHEN 'blob' THEN " +
-                   mismatch("String") + " ELSE CAST(" + x + " AS TEXT) END";
+            check = "airsql_string";
             break;
     }
-    if (c.nullable_in_storage) {
-        expr = "coalesce(" + expr + ", " + marker(sql_string("column \"" + c.name + "\" is NULL in a row, but its GraphQL type is non-null")) + ")";
-    }
-    return expr;
+    return std::string(check) + "(" + x + ", " + sql_string(c.name) + ", " +
+           (c.nullable_in_storage ? "1" : "0") + ")";
 }
 
 // ---- objects ----

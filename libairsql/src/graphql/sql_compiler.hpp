@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "graphql/field_collection.hpp"
+#include "sqlite/value_checks.hpp"
 
 namespace airsql::graphql {
 
@@ -56,7 +57,7 @@ public:
 };
 
 /// The key SQLite-built JSON uses to mark a value it could not produce.
-inline constexpr std::string_view error_marker_key = "__airsql_error";
+inline constexpr std::string_view error_marker_key = sqlite::error_marker_key;
 
 /// Most relationships one field may nest: SQLite's SQL parser (a 100-entry stack) cannot
 /// take statements nested much deeper.
