@@ -121,7 +121,7 @@ struct http_server::impl {
 
     unsigned io_thread_count() const {
         return opts.io_threads ? opts.io_threads
-                               : std::max(1u, std::thread::hardware_concurrency());
+                               : 2 * std::max(1u, std::thread::hardware_concurrency());
     }
 
     router& routes;

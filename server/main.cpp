@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
     app.add_option("--data-dir", data_dir, "folder of catalog.sqlite and databases/")
         ->envname("AIRSQL_DATA_DIR")
         ->capture_default_str();
-    app.add_option("--threads", server_opts.io_threads, "I/O threads; 0 = one per core")
+    app.add_option("--threads", server_opts.io_threads, "I/O threads; 0 = two per core")
         ->envname("AIRSQL_THREADS")
         ->capture_default_str();
     app.add_option("--workers", server_opts.worker_threads,
