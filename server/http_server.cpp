@@ -109,15 +109,8 @@ struct http_server::impl {
         return out;
     }
 
-    /// The context of the next connection, in turn.
-    asio::io_context& next_io() { return *contexts[next_context++ % contexts.size()]; }
-    /// The index of the context running `ex`.
-    std::size_t context_of(const tcp::socket::executor_type& ex) const {
-        for (std::size_t i = 0; i < contexts.size(); ++i) {
-            if (&asio::query(ex, asio::execution::context) == contexts[i].get()) return i;
-        }
-        return 0;
-    }
+    /// The index of the context of the next connection, in turn.
+    std::size_t next_context_index() { return next_context++ % contexts.size(); }
 
     unsigned io_thread_count() const {
         return opts.io_threads ? opts.io_threads
@@ -149,7 +142,7 @@ struct http_server::impl {
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<bool> backoff_after(const beast::error_code& ec);
-    void start_session(tcp::socket socket);
+    void start_session(tcp::socket socket, std::size_t context);
     asio::awaitable<void> session(std::shared_ptr<connection> conn);
     asio::awaitable<bool> wait_for_request(connection& conn, std::chrono::seconds timeout);
     template <class Result, class Work>
@@ -609,14 +602,15 @@ asio::awaitable<void> http_server::impl::accept_loop() {
             room_timer.expires_after(1s);
             co_await room_timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }
-        auto [ec, socket] = co_await acceptor.async_accept(next_io(),
+        auto context = next_context_index();
+        auto [ec, socket] = co_await acceptor.async_accept(*contexts[context],
                                                            asio::as_tuple(asio::use_awaitable));
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
             if (!co_await backoff_after(ec)) co_return;
             continue;
         }
-        start_session(std::move(socket));
+        start_session(std::move(socket), context);
         // Over the cap now: make room by shedding the connection idle the longest (the new one
         // itself when every other is busy).
         if (connections.over_cap()) connections.shed_oldest_idle();
@@ -644,12 +638,11 @@ asio::awaitable<bool> http_server::impl::backoff_after(const beast::error_code& 
 }
 
 // Registers a new connection (or closes it at its address's cap) and starts its session.
-void http_server::impl::start_session(tcp::socket socket) {
+void http_server::impl::start_session(tcp::socket socket, std::size_t context) {
     beast::error_code ec;
     auto remote = socket.remote_endpoint(ec);
     if (ec) return;  // already gone
     socket.set_option(tcp::no_delay(true), ec);
-    auto context = context_of(socket.get_executor());
     auto conn = std::make_shared<connection>(std::move(socket), context);
     conn->address = remote.address().to_string();
     auto id = connections.open(conn->address, [weak = std::weak_ptr<connection>(conn)] {
