@@ -81,8 +81,16 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
         r.mutation_refused = true;
         return r;
     }
-    if (inline_read_scope::active() && op->type != graphql::operation_type::query) {
-        throw error(errc::would_block, "only queries run inline");
+    if (inline_read_scope::active()) {
+        if (op->type != graphql::operation_type::query) {
+            throw error(errc::would_block, "only queries run inline");
+        }
+        // Parsing and validating a large document (not cached yet) is CPU work too: it counts
+        // against the budget. Small documents cannot cost much, so they skip the clock read.
+        if (request.query.size() > 2048 && inline_read_scope::cpu_used() > inline_read_scope::budget()) {
+            inline_read_scope::note_overrun();
+            throw error(errc::would_block, "the document took the inline budget to validate");
+        }
     }
     auto variables = graphql::coerce_variables(*schema, *op, request.variables, errors);
     if (!errors.empty()) return request_error(request, std::move(errors));

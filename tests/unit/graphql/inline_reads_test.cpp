@@ -120,3 +120,18 @@ TEST_CASE("time an inline read spends preempted does not count against its budge
     CHECK(execute_graphql(fx.eng, fx.ann, db, r).body == expected);
     CHECK_FALSE(inline_read_scope::last_overran());
 }
+
+TEST_CASE("validating a large document counts against the inline budget", "[graphql][inline]") {
+    uncached fx;
+    auto db = create_database(fx.eng, fx.ann, {"db", "ann", "CREATE TABLE t (id INTEGER PRIMARY KEY);", {}}).id;
+    // 300 fragments and no table field: no read at all, only parsing and validation.
+    std::string doc = "query {";
+    for (int i = 0; i < 300; ++i) doc += " ...F" + std::to_string(i);
+    doc += " }";
+    for (int i = 0; i < 300; ++i) doc += " fragment F" + std::to_string(i) + " on Query { __typename }";
+    execute_graphql(fx.eng, fx.ann, db, query("{ t { id } }"));  // the reader is open
+    CHECK(inline_answer(fx.eng, fx.ann, db, query(doc), 1us) == "would_block");
+    CHECK(inline_read_scope::last_overran());
+    CHECK(inline_answer(fx.eng, fx.ann, db, query(doc + " "), 10s) == R"({"data":{"__typename":"Query"}})");
+    CHECK_FALSE(inline_read_scope::last_overran());
+}
