@@ -26,6 +26,7 @@
 #include "airsql/subscriptions.hpp"
 #include "beast_request.hpp"
 #include "connection_registry.hpp"
+#include "commit_waiter.hpp"
 #include "fair_scheduler.hpp"
 #include "graphql_stream.hpp"
 #include "http_error.hpp"
@@ -91,7 +92,7 @@ struct http_server::impl {
           requests(opts.max_requests_per_address),
           contexts(make_contexts(io_thread_count())),
           io(*contexts.front()),
-          inline_policies(contexts.size(), inline_reads_policy(opts.inline_read_budget)),
+          inline_policies(contexts.size(), inline_reads_policy(opts.inline_budget)),
           accept_strand(asio::make_strand(io)),
           acceptor(accept_strand),
           room_timer(accept_strand),
@@ -133,6 +134,7 @@ struct http_server::impl {
     asio::steady_timer room_timer;  ///< the accept loop's wait for room below the cap
     asio::signal_set signals;
     fair_scheduler workers;  ///< destroyed (stopped) before the io_context its jobs post to
+    commit_waiter committer;  ///< inline writes wait here for the disk; posts to the contexts
     open_streams streams;    ///< GraphQL WebSockets and event streams, closed on stop
     stream_env env;
     std::atomic<bool> stopping{false};
@@ -148,6 +150,7 @@ struct http_server::impl {
     template <class Result, class Work>
     asio::awaitable<Result> on_workers(std::string key, bool cheap, Work work);
     asio::awaitable<http_response> run_on_workers(std::string key, const http_request& request);
+    asio::awaitable<void> until_durable(pending_commits commits);
     asio::awaitable<std::optional<http_response>> refuse_upload_early(std::string key,
                                                                       const http_request& head);
     asio::awaitable<void> drain();
@@ -294,6 +297,24 @@ asio::awaitable<http_response> http_server::impl::run_on_workers(std::string key
                                                                  const http_request& request) {
     return on_workers<http_response>(std::move(key), is_cheap(request),
                                      [this, &request] { return routes.handle(request); });
+}
+
+// Resumes once an inline write's commits are on disk (waiting on the commit waiter's thread
+// unless they are already) and live queries heard of them.
+asio::awaitable<void> http_server::impl::until_durable(pending_commits commits) {
+    if (commits.durable()) {
+        commits.wait();  // tells live queries; no sync left to wait for
+        co_return;
+    }
+    co_await asio::async_initiate<const asio::use_awaitable_t<>, void()>(
+        [&](auto handler) {
+            auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+            committer.submit(std::move(commits), [this, resume] {
+                auto ex = asio::get_associated_executor(*resume, io.get_executor());
+                asio::post(ex, [resume] { std::move (*resume)(); });
+            });
+        },
+        asio::use_awaitable);
 }
 
 // Authenticates the sender of an upload from its header alone, on the workers (it reads the
@@ -508,20 +529,24 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             response = too_many_requests(opts.max_requests_per_address);
         } else {
             auto& policy = inline_policies[conn->context];
-            std::optional<http_response> inline_answer;
+            std::optional<router::inline_answer> inline_answer;
             auto tried = std::chrono::steady_clock::now();
             std::uint64_t key = 0;
             if (request.body.size() <= router::inline_body_limit &&
                 policy.should_try(key = inline_reads_policy::key_of(request.target, request.body),
                                   tried)) {
-                inline_answer = routes.handle_inline(request, policy.budget());
+                inline_answer = routes.handle_inline(request, policy.budget(), opts.inline_writes);
                 if (!inline_answer) {
                     auto now = std::chrono::steady_clock::now();
-                    policy.refused(key, inline_read_scope::last_overran(), now - tried, now);
+                    policy.refused(key, inline_scope::last_overran(), now - tried, now);
                 }
             }
             if (inline_answer) {
-                response = std::move(*inline_answer);
+                // A write is answered once on disk (group commit's shared sync).
+                if (!inline_answer->commits.empty()) {
+                    co_await until_durable(std::move(inline_answer->commits));
+                }
+                response = std::move(inline_answer->response);
                 answered_inline = true;
             } else {
                 response = co_await run_on_workers(principal_key(request, conn->address), request);
@@ -700,6 +725,7 @@ http_server::~http_server() {
     set_subscription_dispatcher(impl_->routes.engine_ref(), nullptr);
     end_all_subscriptions(impl_->routes.engine_ref());
     impl_->workers.stop();
+    impl_->committer.stop();
 }
 
 unsigned short http_server::listen() {

@@ -34,7 +34,7 @@ struct stream_options {
 struct server_options {
     std::string host = "127.0.0.1";
     unsigned short port = 4189;   ///< 0 picks a free port
-    /// 0: two per core. Cheap reads run on them (inline_read_budget): with more threads than
+    /// 0: two per core. Cheap reads run on them (inline_budget): with more threads than
     /// cores, a preempted thread's connections are the only ones that wait (measured on 2
     /// cores: 4 threads served a and c 15-24% faster than 2; 6 and 8 no better than 4).
     unsigned io_threads = 0;
@@ -52,12 +52,17 @@ struct server_options {
     /// least 2 (one busy principal keeps nearly the whole pool when alone; measured: a quarter
     /// of the workers cost 15-20% of one client's uncached GraphQL throughput).
     unsigned max_requests_per_principal = 0;
-    /// GraphQL queries are first tried on the I/O thread that read them, for at most this
-    /// long (router::handle_inline); one that needs more, or must write or wait, goes to the
-    /// worker pool. It saves the two thread switches of the hop for cheap reads; the I/O
-    /// threads stop trying a request that overran lately, and for the rest of a second once
-    /// overruns cost them a tenth of it (inline_reads.hpp). 0: only cached answers inline.
-    std::chrono::microseconds inline_read_budget{1000};
+    /// GraphQL queries (and with inline_writes, mutations) are first tried on the I/O thread
+    /// that read them, for at most this much CPU time (router::handle_inline); one that needs
+    /// more, or must wait, goes to the worker pool. It saves the thread switches of the hop
+    /// for cheap requests; the I/O threads stop trying a request that overran lately, and for
+    /// the rest of a second once overruns cost them a tenth of it (inline_reads.hpp). 0: only
+    /// cached answers inline.
+    std::chrono::microseconds inline_budget{1000};
+    /// Whether mutations are tried inline too: the transaction runs on the I/O thread when the
+    /// database's writer is free, and the answer waits for group commit's sync on the commit
+    /// waiter's thread (commit_waiter.hpp), never on the I/O thread.
+    bool inline_writes = true;
     /// Open connections; at the cap the server sheds idle connections (oldest first) or stops
     /// accepting until one closes. 0: RLIMIT_NOFILE minus a reserve for database files (a
     /// quarter of it, or half of it up to 256 when that is more), between 8 and 10000.

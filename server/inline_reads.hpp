@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// When an I/O thread tries a request inline (airsql::inline_read_scope: cheap GraphQL reads
+// When an I/O thread tries a request inline (airsql::inline_scope: cheap GraphQL reads
 // without the hop to the worker pool) and when it hands the request straight to the workers.
 #pragma once
 
@@ -31,7 +31,7 @@ public:
     bool should_try(std::uint64_t key, clock::time_point now) noexcept;
 
     /// After an attempt that ended without an answer, `took` long; `overran`: it was stopped
-    /// at the budget (inline_read_scope::last_overran), not refused up front.
+    /// at the budget (inline_scope::last_overran), not refused up front.
     void refused(std::uint64_t key, bool overran, clock::duration took,
                  clock::time_point now) noexcept;
 

@@ -106,15 +106,16 @@ int main(int argc, char** argv) {
         ->envname("AIRSQL_MAX_REQUESTS_PER_PRINCIPAL")
         ->capture_default_str();
     app.add_option_function<std::int64_t>(
-           "--inline-read-budget-us",
+           "--inline-budget-us,--inline-read-budget-us",
            [&](std::int64_t us) {
-               server_opts.inline_read_budget = std::chrono::microseconds(us);
+               server_opts.inline_budget = std::chrono::microseconds(us);
            },
-           "how long a GraphQL query may run on the I/O thread that read it before it goes "
-           "to the worker pool instead; 0 = queries always run on the workers")
-        ->envname("AIRSQL_INLINE_READ_BUDGET_US")
+           "CPU time a GraphQL query or mutation may take on the I/O thread that read it "
+           "before it goes to the worker pool instead (a mutation is rolled back first); 0 = "
+           "only cached answers on the I/O threads")
+        ->envname("AIRSQL_INLINE_BUDGET_US")
         ->check(CLI::Range(std::int64_t{0}, std::int64_t{1000000}))
-        ->default_str(std::to_string(server_opts.inline_read_budget.count()));
+        ->default_str(std::to_string(server_opts.inline_budget.count()));
     app.add_option("--max-connections", server_opts.max_connections,
                    "open connections (idle ones are shed beyond); 0 = from the open-files limit")
         ->envname("AIRSQL_MAX_CONNECTIONS")
@@ -322,6 +323,9 @@ int main(int argc, char** argv) {
                  "with --synchronous FULL, sync the WAL inside every commit instead of sharing "
                  "one sync among concurrent writers")
         ->envname("AIRSQL_GROUP_COMMIT");
+    app.add_flag("!--no-inline-writes", server_opts.inline_writes,
+                 "run every GraphQL mutation on the worker pool, none on the I/O threads")
+        ->envname("AIRSQL_NO_INLINE_WRITES");
     app.add_flag("!--no-access-log", server_opts.access_log, "do not log each request")
         ->envname("AIRSQL_ACCESS_LOG");
     app.add_option_function<std::int64_t>(

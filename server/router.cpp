@@ -225,30 +225,43 @@ namespace {
 struct not_inline {};
 }  // namespace
 
-std::optional<http_response> router::handle_inline(const http_request& req,
-                                                   std::chrono::microseconds read_budget) const noexcept {
-    // A mutation is refused by the library only once parsed and validated, then parsed again
-    // on a worker: the word alone sends it there at once (a query that merely contains it
-    // loses nothing but the inline attempt).
-    bool reads = read_budget.count() > 0 && req.body.size() <= inline_body_limit &&
-                 req.body.find("mutation") == std::string::npos;
+std::optional<router::inline_answer> router::handle_inline(const http_request& req,
+                                                           std::chrono::microseconds budget,
+                                                           bool writes) const noexcept {
+    // Without writes, a mutation is refused by the library only once parsed and validated,
+    // then parsed again on a worker: the word alone sends it there at once (a query that
+    // merely contains it loses nothing but the inline attempt).
+    bool work = budget.count() > 0 && req.body.size() <= inline_body_limit &&
+                (writes || req.body.find("mutation") == std::string::npos);
     // Without reads, inline answers come from the GraphQL response cache alone.
-    if (!reads && eng_.config().graphql_response_cache_bytes == 0) return std::nullopt;
+    if (!work && eng_.config().graphql_response_cache_bytes == 0) return std::nullopt;
+    std::optional<memory_only_scope> memory_only;
+    std::optional<inline_scope> scope;
     try {
-        std::optional<memory_only_scope> memory_only;
-        std::optional<inline_read_scope> inline_reads;
-        if (reads) {
-            inline_reads.emplace(read_budget);
+        if (work) {
+            scope.emplace(budget,
+                          writes ? inline_scope::writes::allowed : inline_scope::writes::refused);
         } else {
             memory_only.emplace();
         }
         auto res = dispatch(req, true);
         add_cors(res);
         if (req.method == "HEAD") res.body.clear();
-        return res;
+        return inline_answer{std::move(res),
+                             scope ? scope->take_pending_commits() : pending_commits()};
     } catch (...) {
-        // would_block, a route that is not marked, or any failure: the worker path answers.
-        return std::nullopt;
+        // would_block, a route that is not marked, or any failure: the worker path answers,
+        // unless a write committed already (it must not run twice).
+        if (!scope || !scope->committed()) return std::nullopt;
+        try {
+            auto res = error_response(500, "internal", "internal error");
+            add_cors(res);
+            return inline_answer{std::move(res), scope->take_pending_commits()};
+        } catch (...) {
+            http_response bare;  // no memory for a body
+            bare.status = 500;
+            return inline_answer{std::move(bare), scope->take_pending_commits()};
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "airsql/engine.hpp"
+#include "airsql/memory_only.hpp"
 #include "airsql/principal.hpp"
 #include "http_types.hpp"
 
@@ -140,14 +141,24 @@ public:
     /// Answers one request; never throws. Errors become JSON error responses.
     http_response handle(const http_request& req) const noexcept;
 
+    /// What handle_inline answered: the response, and the commits it must wait for (off the
+    /// I/O thread unless commits.durable()) before the response may be sent.
+    struct inline_answer {
+        http_response response;
+        pending_commits commits;
+    };
+
     /// Answers the request only if its route is marked try_inline and the library can answer
-    /// it on the calling (I/O) thread: from memory alone when `read_budget` is 0 (cached
-    /// GraphQL responses), else also GraphQL queries whose reads end within `read_budget`
-    /// (airsql::inline_read_scope). nullopt means: call handle() on a worker; nothing was
-    /// changed. Bodies over inline_body_limit, and documents that name `mutation`, are not
-    /// tried with reads.
-    std::optional<http_response> handle_inline(const http_request& req,
-                                               std::chrono::microseconds read_budget) const noexcept;
+    /// it on the calling (I/O) thread: from memory alone when `budget` is 0 (cached GraphQL
+    /// responses), else also GraphQL queries whose reads end within `budget` of CPU time, and
+    /// with `writes` GraphQL mutations whose transaction does (airsql::inline_scope). nullopt
+    /// means: call handle() on a worker; nothing was changed. A request that committed is
+    /// never handed back (an internal failure after its commit answers 500). Bodies over
+    /// inline_body_limit are not tried with reads, nor documents that name `mutation` when
+    /// writes are refused.
+    std::optional<inline_answer> handle_inline(const http_request& req,
+                                               std::chrono::microseconds budget,
+                                               bool writes) const noexcept;
 
     /// The largest body handle_inline tries with reads (parsing a larger one is real work).
     static constexpr std::size_t inline_body_limit = 16 * 1024;

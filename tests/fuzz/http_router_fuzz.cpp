@@ -232,10 +232,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const bool keep_alive = beast_request.keep_alive();
         auto request = airsql::server::to_request(std::move(beast_request));
 
-        // As the session does: on the I/O thread if possible (cached answers, queries within
-        // the default inline read budget), else on a worker.
-        auto inline_answer = w.router->handle_inline(request, std::chrono::microseconds(1000));
-        auto response = inline_answer ? std::move(*inline_answer) : w.router->handle(request);
+        // As the session does: on the I/O thread if possible (cached answers, queries and
+        // mutations within the default inline budget; commits waited for), else on a worker.
+        auto inline_answer =
+            w.router->handle_inline(request, std::chrono::microseconds(1000), true);
+        if (inline_answer) inline_answer->commits.wait();
+        auto response =
+            inline_answer ? std::move(inline_answer->response) : w.router->handle(request);
         if (trace) {
             std::fprintf(stderr, "%s %s -> %d %.200s\n", request.method.c_str(),
                          request.target.c_str(), response.status, response.body.c_str());

@@ -1,9 +1,10 @@
-"""Inline reads (issue 8, part 5): the server tries GraphQL queries on the I/O thread that read
-them, within a budget of CPU time (--inline-read-budget-us), and hands everything else to the
-worker pool: mutations, queries that outgrow the budget, requests whose database is not open
-yet. What is answered inline is marked "inline" in the access log. Whichever path answers, the
-answer must be the same and fresh (the response cache is off here), and an expensive query
-must not stay on an I/O thread."""
+"""Inline reads and writes (issue 8, part 5): the server tries GraphQL queries and mutations on
+the I/O thread that read them, within a budget of CPU time (--inline-budget-us), and hands
+everything else to the worker pool: requests that outgrow the budget (a mutation is rolled back
+first), writes that find the writer busy, requests whose database is not open yet. What is
+answered inline is marked "inline" in the access log. Whichever path answers, the answer must
+be the same and fresh (the response cache is off here), a write must apply exactly once, and an
+expensive request must not stay on an I/O thread."""
 
 import threading
 import time
@@ -35,7 +36,8 @@ class AccessLog:
             time.sleep(0.02)
 
 
-class InlineReadsTest(AccessLog, ServerModuleTest):
+class OneDatabase(AccessLog, ServerModuleTest):
+    """A server without the response cache, and one user's database of SCHEMA."""
     server_args = ("--graphql-cache-bytes", "0")
 
     @classmethod
@@ -49,6 +51,9 @@ class InlineReadsTest(AccessLog, ServerModuleTest):
         self.assertStatus(res, 200)
         return res.body
 
+
+class InlineReadsTest(OneDatabase):
+
     def test_cheap_queries_run_inline_and_see_every_write(self):
         # The first query opens the reader (worker); later ones run inline.
         for i in range(1, 6):
@@ -58,9 +63,9 @@ class InlineReadsTest(AccessLog, ServerModuleTest):
             self.assertEqual(body, {"data": {"items": [{"id": k, "name": f"n{k}"} for k in range(1, i + 1)]}})
         graphql_lines = self.access_log(f"POST /dbs/{self.db}/graphql 200", at_least=10)
         inline = [line for line in graphql_lines if line.endswith(" inline")]
-        self.assertGreaterEqual(len(inline), 3, "\n".join(graphql_lines))
-        # Mutations never run inline.
-        self.assertGreaterEqual(len(graphql_lines) - len(inline), 5, "\n".join(graphql_lines))
+        self.assertGreaterEqual(len(inline), 6, "\n".join(graphql_lines))
+        # The first write switches the file to WAL mode: on a worker. Later ones may run inline.
+        self.assertFalse(graphql_lines[0].endswith(" inline"), "\n".join(graphql_lines))
 
     def test_an_expensive_query_goes_to_the_workers_and_answers_the_same(self):
         marker = f"/dbs/{self.db}/graphql"
@@ -128,8 +133,56 @@ class InlineReadsTest(AccessLog, ServerModuleTest):
         self.assertFalse([line for line in hostile_lines if line.endswith(" inline")])
 
 
+class InlineWritesTest(OneDatabase):
+    def count(self, where):
+        body = self.gql(f"{{ items_aggregate(where: {where}) {{ aggregate {{ count }} }} }}")
+        return body["data"]["items_aggregate"]["aggregate"]["count"]
+
+    def test_concurrent_writes_apply_exactly_once(self):
+        # 8 clients insert 40 rows each at once: inline when the writer is free, on a worker
+        # when it is busy; every row once, every answer right.
+        errors = []
+
+        def client_thread(n):
+            client = self.server.client()
+            for i in range(40):
+                row = 10_000 + n * 100 + i
+                res = client.post(f"/dbs/{self.db}/graphql",
+                                  {"query": f'mutation {{ insert_items(objects: [{{id: {row}, name: "c{n}"}}]) {{ returning {{ id }} }} }}'},
+                                  token=self.token)
+                if res.status != 200 or res.body != {"data": {"insert_items": {"returning": [{"id": row}]}}}:
+                    errors.append(res.describe())
+
+        before = len(self.server.stderr_lines)
+        threads = [threading.Thread(target=client_thread, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertEqual(errors, [])
+        self.assertEqual(self.count("{id: {_gte: 10000}}"), 320)
+        lines = self.access_log(f"POST /dbs/{self.db}/graphql 200", before, at_least=320)
+        self.assertTrue([line for line in lines if line.endswith(" inline")], "no write ran inline")
+
+    def test_an_expensive_mutation_is_rolled_back_and_runs_once_on_a_worker(self):
+        self.gql('mutation { insert_items(objects: [{id: 1, name: "warm"}]) { affected_rows } }')
+        before = len(self.server.stderr_lines)
+        # A cheap first field, then a rewrite of 200,000 rows (far over the 1 ms budget).
+        body = self.gql('mutation { a: insert_items(objects: [{id: 2, name: "once"}]) { affected_rows } '
+                        'b: update_t(where: {v: {_like: "value%"}}, set: {v: "w"}) { affected_rows } }')
+        self.assertEqual(body, {"data": {"a": {"affected_rows": 1}, "b": {"affected_rows": ROWS}}})
+        self.assertEqual(self.count('{name: {_eq: "once"}}'), 1)
+        lines = self.access_log(f"POST /dbs/{self.db}/graphql 200", before, at_least=1)
+        self.assertFalse(lines[0].endswith(" inline"), lines[0])
+        # A cheap write right after still runs inline (only that document is remembered).
+        before = len(self.server.stderr_lines)
+        self.gql('mutation { insert_items(objects: [{id: 3, name: "cheap"}]) { affected_rows } }')
+        lines = self.access_log(f"POST /dbs/{self.db}/graphql 200", before, at_least=1)
+        self.assertTrue(lines[0].endswith(" inline"), lines[0])
+
+
 class InlineReadsFlagTest(AccessLog, ServerModuleTest):
-    server_args = ("--graphql-cache-bytes", "0", "--inline-read-budget-us", "0")
+    server_args = ("--graphql-cache-bytes", "0", "--inline-read-budget-us", "0")  # the old name
 
     def test_budget_zero_runs_every_query_on_the_workers(self):
         user, token = new_user(self.client)
@@ -143,12 +196,32 @@ class InlineReadsFlagTest(AccessLog, ServerModuleTest):
         self.assertFalse([line for line in lines if line.endswith(" inline")])
 
     def test_a_negative_budget_is_refused_at_start(self):
-        server = Server(extra_args=["--inline-read-budget-us", "-1"])
+        server = Server(extra_args=["--inline-budget-us", "-1"])
         try:
             with self.assertRaises(Exception):
                 server.start()
-            self.assertIn("inline-read-budget-us", server.stderr_tail() + "\n".join(server.stdout_lines))
+            self.assertIn("inline-budget-us", server.stderr_tail() + "\n".join(server.stdout_lines))
         finally:
             if server.proc is not None and server.proc.poll() is None:
                 server.kill()
             server.cleanup()
+
+
+class NoInlineWritesFlagTest(AccessLog, ServerModuleTest):
+    server_args = ("--graphql-cache-bytes", "0", "--no-inline-writes")
+
+    def test_every_mutation_runs_on_the_workers(self):
+        user, token = new_user(self.client)
+        db = new_db(self.client, token, user, "CREATE TABLE items (id INTEGER PRIMARY KEY);")
+        for i in range(6):
+            res = self.client.post(f"/dbs/{db}/graphql", {"query": f"mutation {{ insert_items(objects: [{{id: {i}}}]) {{ affected_rows }} }}"}, token=token)
+            self.assertStatus(res, 200)
+            self.assertEqual(res.body, {"data": {"insert_items": {"affected_rows": 1}}})
+            res = self.client.post(f"/dbs/{db}/graphql", {"query": "{ items_aggregate { aggregate { count } } }"}, token=token)
+            self.assertEqual(res.body, {"data": {"items_aggregate": {"aggregate": {"count": i + 1}}}})
+        lines = self.access_log(f"/dbs/{db}/graphql", at_least=12)
+        mutations = lines[0::2]
+        self.assertEqual(len(mutations), 6)
+        self.assertFalse([line for line in mutations if line.endswith(" inline")], "\n".join(lines))
+        # Queries still may.
+        self.assertTrue([line for line in lines[1::2] if line.endswith(" inline")], "\n".join(lines))

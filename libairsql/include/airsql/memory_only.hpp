@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 
 namespace airsql {
 
@@ -11,7 +12,7 @@ namespace airsql {
 /// cheap requests (cached GraphQL responses) inline and hand everything else to a worker
 /// pool, so no blocking work ever runs on them. Scopes nest; not copyable.
 class memory_only_scope {
-public:
+  public:
     memory_only_scope() noexcept;
     ~memory_only_scope();
     memory_only_scope(const memory_only_scope&) = delete;
@@ -21,36 +22,81 @@ public:
     static bool active() noexcept;
 };
 
+/// Commits an inline_scope let through whose sync to disk has not been seen yet. With group
+/// commit a commit is in the WAL when the write ends and one `fdatasync`, shared by the
+/// commits made meanwhile, makes it durable. Whoever reports the writes done must call
+/// `wait()` first; it also tells live queries (subscriptions) about the writes. Movable; one
+/// destroyed before `wait()` waits in its destructor.
+class pending_commits {
+  public:
+    struct state;
+
+    pending_commits() noexcept;
+    explicit pending_commits(std::unique_ptr<state> s) noexcept;
+    pending_commits(pending_commits&&) noexcept;
+    pending_commits& operator=(pending_commits&&) noexcept;
+    ~pending_commits();
+
+    /// Nothing was committed (or wait() ran).
+    bool empty() const noexcept;
+    /// Whether every commit is on disk already, so wait() only tells live queries.
+    bool durable() const;
+    /// Blocks until every commit is on disk (running the sync or sharing one under way), then
+    /// tells live queries. Blocking work: not on an I/O thread unless durable().
+    void wait();
+
+  private:
+    std::unique_ptr<state> state_;
+};
+
 /// Like memory_only_scope, but GraphQL queries may also read their database, for `budget`
 /// of the thread's CPU time at most (time the thread waits preempted does not count), on a
-/// reader connection that is open and idle already. Everything else that would
-/// block (a mutation, opening a database or a connection, a catalog read the caches do not
-/// answer, hashing) throws `error(errc::would_block)` before any side effect, and so does a
-/// read that outgrows the budget or meets a lock (it is stopped; reads change nothing). The
+/// reader connection that is open and idle already; with `writes::allowed`, a GraphQL
+/// mutation may also write, in one transaction, when the database's writer is free, under the
+/// same budget. Everything else that would block (opening a database or a connection, a
+/// catalog read the caches do not answer, hashing, a busy writer, an audited database)
+/// throws `error(errc::would_block)` before any side effect, and so does a read or a write
+/// that outgrows the budget or meets a lock (it is stopped, and a write rolled back). The
 /// caller then runs the request again where blocking is fine. A server's I/O threads use it
-/// to answer cheap reads without the hop to a worker pool, while no request can hold an I/O
-/// thread for longer than the budget. Scopes do not nest; not copyable.
-class inline_read_scope {
-public:
-    explicit inline_read_scope(std::chrono::microseconds budget) noexcept;
-    ~inline_read_scope();
-    inline_read_scope(const inline_read_scope&) = delete;
-    inline_read_scope& operator=(const inline_read_scope&) = delete;
+/// to answer cheap requests without the hop to a worker pool, while no request can hold an
+/// I/O thread for longer than the budget.
+///
+/// A write that committed is never refused afterwards: a request that committed (committed())
+/// must not run again, and its answer waits for `take_pending_commits().wait()` (off the I/O
+/// thread unless durable()). Scopes do not nest; not copyable.
+class inline_scope {
+  public:
+    enum class writes { refused, allowed };
 
-    /// Whether a scope is active on the calling thread.
+    explicit inline_scope(std::chrono::microseconds budget, writes w = writes::refused) noexcept;
+    /// Waits for commits not taken (blocking): take them first.
+    ~inline_scope();
+    inline_scope(const inline_scope&) = delete;
+    inline_scope& operator=(const inline_scope&) = delete;
+
+    /// Whether a scope is active on the calling thread, and whether it lets writes through.
     static bool active() noexcept;
-    /// When the active scope's reads must have ended if the thread ran all along (meaningful
+    static bool writes_allowed() noexcept;
+    /// When the active scope's work must have ended if the thread ran all along (meaningful
     /// only while active()).
     static std::chrono::steady_clock::time_point deadline() noexcept;
     /// The active scope's budget, and the CPU time the thread has used since it began.
     static std::chrono::microseconds budget() noexcept;
     static std::chrono::nanoseconds cpu_used() noexcept;
 
-    /// Whether the last scope on this thread stopped a read at its deadline (rather than
-    /// refusing other work up front).
+    /// Whether the last scope on this thread stopped a read or a write at its deadline
+    /// (rather than refusing other work up front).
     static bool last_overran() noexcept;
-    /// Called by the library when it stops a read at the scope's deadline.
+    /// Called by the library when it stops work at the scope's deadline.
     static void note_overrun() noexcept;
+
+    /// Whether a write committed in this scope.
+    bool committed() const noexcept;
+    /// This scope's commits, to wait for before answering.
+    pending_commits take_pending_commits() noexcept;
+
+  private:
+    std::unique_ptr<pending_commits::state> pending_;
 };
 
 }  // namespace airsql

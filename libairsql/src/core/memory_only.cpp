@@ -3,15 +3,19 @@
 
 #include <time.h>
 
+#include "core/pending_commits.hpp"
+
 namespace airsql {
 
 namespace {
 thread_local int depth = 0;
-thread_local bool inline_reads = false;
+thread_local bool inline_active = false;
+thread_local bool inline_writes = false;
 thread_local std::chrono::steady_clock::time_point inline_deadline{};
 thread_local bool inline_overran = false;
 thread_local std::chrono::microseconds inline_budget{};
 thread_local std::chrono::nanoseconds inline_cpu_start{};
+thread_local pending_commits::state* inline_pending = nullptr;
 
 std::chrono::nanoseconds thread_cpu_time() noexcept {
     timespec ts{};
@@ -24,23 +28,96 @@ memory_only_scope::memory_only_scope() noexcept { ++depth; }
 memory_only_scope::~memory_only_scope() { --depth; }
 bool memory_only_scope::active() noexcept { return depth > 0; }
 
-inline_read_scope::inline_read_scope(std::chrono::microseconds budget) noexcept {
-    inline_reads = true;
+// ---- pending_commits ----
+
+pending_commits::pending_commits() noexcept = default;
+pending_commits::pending_commits(std::unique_ptr<state> s) noexcept : state_(std::move(s)) {}
+pending_commits::pending_commits(pending_commits&&) noexcept = default;
+pending_commits& pending_commits::operator=(pending_commits&& other) noexcept {
+    if (this != &other) {
+        wait();
+        state_ = std::move(other.state_);
+    }
+    return *this;
+}
+pending_commits::~pending_commits() { wait(); }
+
+bool pending_commits::empty() const noexcept { return !state_ || state_->commits.empty(); }
+
+bool pending_commits::durable() const {
+    if (!state_) return true;
+    for (const auto& c : state_->commits) {
+        if (!c.durable()) return false;
+    }
+    return true;
+}
+
+void pending_commits::wait() {
+    if (!state_) return;
+    auto commits = std::move(state_->commits);
+    state_.reset();
+    for (auto& c : commits) c.finish();  // noexcept in practice: failures are logged inside
+}
+
+// ---- inline_scope ----
+
+inline_scope::inline_scope(std::chrono::microseconds budget, writes w) noexcept {
+    inline_active = true;
+    inline_writes = w == writes::allowed;
     inline_overran = false;
     inline_budget = budget;
     inline_cpu_start = thread_cpu_time();
     inline_deadline = std::chrono::steady_clock::now() + budget;
+    try {
+        pending_ = std::make_unique<pending_commits::state>();
+    } catch (...) {
+        inline_writes = false;  // nowhere to keep commits: no writes then
+    }
+    inline_pending = pending_.get();
 }
-inline_read_scope::~inline_read_scope() { inline_reads = false; }
-bool inline_read_scope::active() noexcept { return inline_reads; }
-std::chrono::steady_clock::time_point inline_read_scope::deadline() noexcept {
-    return inline_deadline;
+
+inline_scope::~inline_scope() {
+    inline_active = false;
+    inline_writes = false;
+    inline_pending = nullptr;
+    pending_commits(std::move(pending_)).wait();
 }
-std::chrono::microseconds inline_read_scope::budget() noexcept { return inline_budget; }
-std::chrono::nanoseconds inline_read_scope::cpu_used() noexcept {
+
+bool inline_scope::active() noexcept { return inline_active; }
+bool inline_scope::writes_allowed() noexcept { return inline_active && inline_writes; }
+std::chrono::steady_clock::time_point inline_scope::deadline() noexcept { return inline_deadline; }
+std::chrono::microseconds inline_scope::budget() noexcept { return inline_budget; }
+std::chrono::nanoseconds inline_scope::cpu_used() noexcept {
     return thread_cpu_time() - inline_cpu_start;
 }
-bool inline_read_scope::last_overran() noexcept { return inline_overran; }
-void inline_read_scope::note_overrun() noexcept { inline_overran = true; }
+bool inline_scope::last_overran() noexcept { return inline_overran; }
+void inline_scope::note_overrun() noexcept { inline_overran = true; }
+
+bool inline_scope::committed() const noexcept { return pending_ && !pending_->commits.empty(); }
+
+pending_commits inline_scope::take_pending_commits() noexcept {
+    auto taken = pending_commits(std::move(pending_));
+    try {
+        pending_ = std::make_unique<pending_commits::state>();
+    } catch (...) {
+        inline_writes = false;
+    }
+    inline_pending = pending_.get();
+    return taken;
+}
+
+namespace core {
+
+void defer_commit(pending_commits::state::commit c) {
+    // inline_pending is set whenever writes are allowed (they are refused without it).
+    inline_pending->commits.push_back(std::move(c));
+}
+
+inline_writes_refused::inline_writes_refused() noexcept : saved_(inline_writes) {
+    inline_writes = false;
+}
+inline_writes_refused::~inline_writes_refused() { inline_writes = saved_; }
+
+}  // namespace core
 
 }  // namespace airsql

@@ -45,6 +45,11 @@ bool group_commit::wait_durable(std::uint64_t ticket) {
     return ticket > failed_through_;
 }
 
+bool group_commit::durable(std::uint64_t ticket) const {
+    std::lock_guard lock(mutex_);
+    return durable_ >= ticket;
+}
+
 bool group_commit::failed() const {
     std::lock_guard lock(mutex_);
     return failed_;

@@ -32,6 +32,9 @@ class group_commit {
     /// makes it, and later leases fall back to SQLite's own sync (`failed()`).
     bool wait_durable(std::uint64_t ticket);
 
+    /// Whether the commit of `ticket` is on disk already (does not block on a sync).
+    bool durable(std::uint64_t ticket) const;
+
     /// Whether a sync failed once; the database's writer then syncs inside each commit.
     bool failed() const;
 

@@ -10,6 +10,8 @@
 #include <cstdio>
 
 #include "airsql/error.hpp"
+#include "airsql/memory_only.hpp"
+#include "core/pending_commits.hpp"
 #include "sqlite/confinement.hpp"
 #include "sqlite/regexp.hpp"
 #include "sqlite/similar_to.hpp"
@@ -71,8 +73,8 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
     if (opts.synchronous != "NORMAL" && opts.group_commit) {
         // SQLite writes the WAL at commit; the write lease syncs it after letting the writer go.
         w->exec("PRAGMA synchronous = NORMAL");
-        group_commit_ = std::make_unique<group_commit>(
-            std::filesystem::path(file_.string() + "-wal"));
+        group_commit_ =
+            std::make_shared<group_commit>(std::filesystem::path(file_.string() + "-wal"));
         // Counts the lease's commits (any commit may have written WAL frames). Called under
         // the writer lock.
         sqlite3_commit_hook(
@@ -83,6 +85,7 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
             },
             this);
     }
+    install_wal_hook(*w);
     triggers_ = triggers;
     // SQLite refuses ALTER TABLE … DROP COLUMN while a trigger names the column: the event
     // triggers step aside for each ALTER (inside its transaction) and come back right after
@@ -109,7 +112,46 @@ hosted_database::hosted_database(std::string id, std::filesystem::path file, con
         this);
 }
 
+int hosted_database::on_wal_commit(void* self, sqlite3* h, const char* db_name, int frames) {
+    auto* db = static_cast<hosted_database*>(self);
+    db->wal_frames_ = frames;
+    // A checkpoint syncs the WAL and the database file: not on an I/O thread. Inline writes are
+    // refused while the WAL is this long, so the next write, off it, checkpoints.
+    if (frames >= wal_checkpoint_frames && !inline_scope::active()) {
+        sqlite3_wal_checkpoint(h, db_name);
+    }
+    return SQLITE_OK;
+}
+
+void hosted_database::install_wal_hook(sqlite::connection& writer) {
+    sqlite3_wal_hook(writer.handle(), &hosted_database::on_wal_commit, this);
+}
+
 hosted_database::write_lease::notice::~notice() {
+    if (deferred && durability_ticket != 0) {
+        // An inline write: the scope's caller waits for the sync and tells the listener, off
+        // the I/O thread. Copies, so that waiting here stays possible if handing over fails.
+        pending_commits::state::commit c;
+        auto gc = db->group_commit_;
+        auto ticket = durability_ticket;
+        c.durable = [gc, ticket] { return gc->durable(ticket); };
+        c.finish = [gc, ticket, listener = any ? db->listener_ : nullptr, id = db->id_,
+                    touched_copy = touched] {
+            gc->wait_durable(ticket);
+            if (!listener || !*listener) return;
+            try {
+                (*listener)(id, touched_copy);
+            } catch (...) {
+                // Subscribers are told at the next write; the write itself succeeded.
+            }
+        };
+        try {
+            core::defer_commit(std::move(c));
+            return;
+        } catch (...) {
+            // No memory to hand it over: wait right here instead.
+        }
+    }
     if (db && durability_ticket != 0) {
         // The writer is released: the next write runs while this one's sync is under way.
         db->group_commit_->wait_durable(durability_ticket);
@@ -122,9 +164,26 @@ hosted_database::write_lease::notice::~notice() {
     }
 }
 
-hosted_database::write_lease::write_lease(hosted_database& db, audit::context audit)
-    : db_(&db), lease_(db.writer_.acquire()), audit_(std::move(audit)) {
+hosted_database::write_lease::write_lease(hosted_database& db, audit::context audit,
+                                          core::blocking kind)
+    : db_(&db), lease_(db.writer_.acquire(kind)), audit_(std::move(audit)) {
     notice_.db = &db;
+    if (inline_scope::active()) {
+        // On an I/O thread (the writer was free): only a write with nothing below that could
+        // block or read the catalog, and whose commit will not checkpoint (on_wal_commit).
+        auto moved = [](const std::atomic<std::uint64_t>& generation, std::uint64_t applied) {
+            return generation.load(std::memory_order_acquire) != applied;
+        };
+        bool plain = db.wal_ && db.group_commit_ && !db.group_commit_fallback_ && !audit_.enabled &&
+                     db.unflushed_audit_.empty() && db.wal_frames_ < wal_checkpoint_frames &&
+                     !(db.limits_ && db.limits_->max_bytes_for &&
+                       moved(db.limits_->generation, db.applied_limit_generation_)) &&
+                     !(db.triggers_ && db.triggers_->specs_for &&
+                       (moved(db.triggers_->generation, db.applied_trigger_generation_) ||
+                        !db.trigger_specs_.empty() || db.installed_triggers_ > 0));
+        if (!plain) throw error(errc::would_block, "this write runs off the I/O thread");
+        notice_.deferred = true;
+    }
     db.hooked_tables_.clear();
     db.hooked_changes_ = 0;
     db.commits_in_lease_ = 0;
@@ -323,13 +382,17 @@ hosted_database::write_lease::~write_lease() {
                                  db_->id_.c_str(), recorder_->pending_changes());
                 }
                 recorder_.reset();  // hooks off before the names are looked up below
+                db_->install_wal_hook(*lease_);
                 rows = audit::to_rows(audit_, std::move(committed), *lease_);
             }
         } catch (const std::exception& ex) {
             std::fprintf(stderr, "airsql: audit log of database %s: entries lost: %s\n",
                          db_->id_.c_str(), ex.what());
         }
-        recorder_.reset();
+        if (recorder_) {
+            recorder_.reset();
+            db_->install_wal_hook(*lease_);
+        }
         audit::append(audit_, std::move(rows), db_->unflushed_audit_);
     }
     db_->data_generation_.fetch_add(1, std::memory_order_acq_rel);

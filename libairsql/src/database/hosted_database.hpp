@@ -16,6 +16,8 @@
 #include "database/group_commit.hpp"
 #include "sqlite/pool.hpp"
 
+struct sqlite3;
+
 namespace airsql::database {
 
 /// One hosted SQLite file and its connections: a single writer (writes are serialised with
@@ -60,6 +62,10 @@ struct commit_touch {
 /// Told after a write lease ended (its commit durable, the writer released) that changed rows.
 using commit_listener = std::function<void(const std::string& db_id, const commit_touch&)>;
 
+/// WAL frames past which a commit checkpoints the WAL into the database (SQLite's default
+/// automatic checkpoint; the audit recorder's WAL hook uses the same number).
+constexpr int wal_checkpoint_frames = 1000;
+
 class hosted_database {
   public:
     /// `listener` (may be null; must outlive the database) hears of every write lease that
@@ -82,7 +88,10 @@ class hosted_database {
     /// came in, so an unwritten upload downloads byte for byte).
     class write_lease {
       public:
-        write_lease(hosted_database& db, audit::context audit);
+        /// `kind` bounded_write: a GraphQL mutation's transaction under a deadline, which an
+        /// inline_scope that allows writes may run (see the constructor for when it refuses).
+        write_lease(hosted_database& db, audit::context audit,
+                    core::blocking kind = core::blocking::any);
         ~write_lease();
         write_lease(const write_lease&) = delete;
         write_lease& operator=(const write_lease&) = delete;
@@ -95,10 +104,13 @@ class hosted_database {
         // Declared first, destroyed last: tells the listener after the writer is released.
         // Waits for group commit's sync first (`durability_ticket`), so neither the caller
         // nor subscribers hear of a commit before it is on disk.
+        // Inside an inline_scope (`deferred`) the wait and the telling go to the scope's
+        // pending commits instead, for its caller to run off the I/O thread.
         struct notice {
             hosted_database* db = nullptr;
             commit_touch touched;
             bool any = false;
+            bool deferred = false;
             std::uint64_t durability_ticket = 0;
             ~notice();
         };
@@ -111,7 +123,9 @@ class hosted_database {
     };
     /// Every writer says whom it writes for: audit::context_for(engine, principal, record),
     /// or audit::context::off() where no principal's write is audited.
-    write_lease writer(audit::context audit) { return write_lease(*this, std::move(audit)); }
+    write_lease writer(audit::context audit, core::blocking kind = core::blocking::any) {
+        return write_lease(*this, std::move(audit), kind);
+    }
 
     /// Moves after every write lease (after its transaction committed): results read at an
     /// earlier generation may be stale.
@@ -156,9 +170,15 @@ class hosted_database {
     std::int64_t hooked_changes_ = 0;
     const commit_listener* listener_ = nullptr;
     // Null when SQLite syncs inside each commit (synchronous NORMAL, or group commit off).
-    std::unique_ptr<group_commit> group_commit_;
+    // Shared with the pending commits of inline scopes, which may outlive the database.
+    std::shared_ptr<group_commit> group_commit_;
     bool group_commit_fallback_ = false;  // under the writer lock: a sync failed, back to FULL
     std::int64_t commits_in_lease_ = 0;   // under the writer lock (SQLite's commit hook)
+    // Under the writer lock: the WAL's length in frames after the last commit (WAL hook).
+    int wal_frames_ = 0;
+    // The writer's WAL hook: SQLite's automatic checkpoint, but never on an I/O thread.
+    static int on_wal_commit(void* self, sqlite3* h, const char* db_name, int frames);
+    void install_wal_hook(sqlite::connection& writer);
     // Event triggers, under the writer lock: the specs as of `applied_trigger_generation_`,
     // and the schema version and number of TEMP triggers when they were last installed.
     const event_trigger_source* triggers_ = nullptr;

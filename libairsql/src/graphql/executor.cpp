@@ -259,7 +259,7 @@ private:
             data_null_ = true;
             return result();
         }
-        // Every read below runs under the deadline, so an inline_read_scope may run it.
+        // Every read below runs under the deadline, so an inline_scope may run it.
         auto conn = db_.reader(core::blocking::bounded_read);
         sqlite::deadline guard(*conn, std::chrono::steady_clock::now() + settings_.timeout);
         std::optional<sqlite::transaction> tx;
@@ -472,7 +472,9 @@ private:
     std::string run_mutation(const operation& op) {
         const auto& s = ctx_.s;
         auto fields = collect_fields(ctx_, *s.find(s.mutation_type), {&op.selections});
-        auto conn = db_.writer(settings_.audit);
+        // An inline_scope that allows writes may run it: under its deadline, rolled back
+        // whole when stopped (would_block), never partly committed.
+        auto conn = db_.writer(settings_.audit, core::blocking::bounded_write);
         sqlite::deadline guard(*conn, std::chrono::steady_clock::now() + settings_.timeout);
         // One transaction for the whole operation (Hasura's semantics): root fields run in
         // order and see each other's writes, and a failing one rolls back them all.
@@ -499,6 +501,7 @@ private:
                 data_null_ = true;
                 break;
             } catch (const error& e) {
+                if (e.code() == errc::would_block) throw;  // inline: rolled back, runs again
                 field_error(f, guard.expired() ? "The mutation ran longer than the time limit and was stopped"
                                                 : e.what());
                 data_null_ = true;
@@ -509,6 +512,7 @@ private:
             try {
                 tx.commit();  // deferred foreign key checks can still fail here
             } catch (const error& e) {
+                if (e.code() == errc::would_block) throw;
                 errors_.push_back({e.what(), {op.loc}, {}});
                 data_null_ = true;
             }

@@ -9,6 +9,7 @@
 #include "audit/context.hpp"
 #include "auth/access.hpp"
 #include "core/blocking.hpp"
+#include "core/pending_commits.hpp"
 #include "graphql/executor.hpp"
 #include "graphql/input_values.hpp"
 #include "graphql/parser.hpp"
@@ -61,7 +62,7 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
         if (auto hit = e.graphql_responses.get(cache_key)) return {std::move(*hit), false, false};
     }
     // Everything below may read the database: not on an I/O thread, unless an
-    // inline_read_scope allows a query's reads under its deadline.
+    // inline_scope allows a query's reads under its deadline.
     core::about_to_block(core::blocking::bounded_read);
 
     auto prepared = graphql::prepare_operation(e, schema, request);
@@ -81,14 +82,15 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
         r.mutation_refused = true;
         return r;
     }
-    if (inline_read_scope::active()) {
-        if (op->type != graphql::operation_type::query) {
-            throw error(errc::would_block, "only queries run inline");
+    if (inline_scope::active()) {
+        bool may_write = op->type == graphql::operation_type::mutation && inline_scope::writes_allowed();
+        if (op->type != graphql::operation_type::query && !may_write) {
+            throw error(errc::would_block, "this operation does not run inline");
         }
         // Parsing and validating a large document (not cached yet) is CPU work too: it counts
         // against the budget. Small documents cannot cost much, so they skip the clock read.
-        if (request.query.size() > 2048 && inline_read_scope::cpu_used() > inline_read_scope::budget()) {
-            inline_read_scope::note_overrun();
+        if (request.query.size() > 2048 && inline_scope::cpu_used() > inline_scope::budget()) {
+            inline_scope::note_overrun();
             throw error(errc::would_block, "the document took the inline budget to validate");
         }
     }
@@ -241,6 +243,10 @@ std::vector<graphql_response> execute_graphql_batch(engine& eng, const principal
     std::size_t total_bytes = 0;
     std::vector<graphql_response> out;
     out.reserve(batch.size());
+    // Inline, a later element refused after an earlier one committed would run the batch again
+    // elsewhere: a batch of several writes nothing inline.
+    std::optional<core::inline_writes_refused> reads_only;
+    if (batch.size() > 1) reads_only.emplace();
     for (const auto& element : batch) {
         graphql_request request;
         request.view = view;

@@ -276,9 +276,9 @@ int confinement::check_pragma(const std::string& name, bool has_argument, bool w
 }
 
 deadline::deadline(connection& conn, clock::time_point until)
-    : conn_(conn), until_(until), outer_until_(until), inline_(inline_read_scope::active()) {
+    : conn_(conn), until_(until), outer_until_(until), inline_(inline_scope::active()) {
     if (inline_) {
-        until_ = std::min(until_, inline_read_scope::deadline());
+        until_ = std::min(until_, inline_scope::deadline());
         sqlite3_busy_timeout(conn_.handle(), 0);
     }
     sqlite3_progress_handler(conn_.handle(), 1000, &deadline::progress, this);
@@ -298,13 +298,13 @@ int deadline::progress(void* self) {
     if (now < d->until_) return 0;
     if (d->inline_ && now < d->outer_until_) {
         // The inline budget is CPU time: a thread preempted meanwhile has some left.
-        auto left = inline_read_scope::budget() - inline_read_scope::cpu_used();
+        auto left = inline_scope::budget() - inline_scope::cpu_used();
         if (left > left.zero()) {
             d->until_ = std::min(d->outer_until_,
                                  now + std::chrono::duration_cast<clock::duration>(left));
             return 0;
         }
-        inline_read_scope::note_overrun();
+        inline_scope::note_overrun();
     }
     d->expired_ = true;
     return 1;

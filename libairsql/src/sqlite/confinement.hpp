@@ -80,7 +80,7 @@ private:
 void install_authorizer(connection& conn);
 
 /// While alive, interrupts any statement on `conn` that runs past `deadline` (for SQL that
-/// airsql generates itself, which needs no authorizer). Inside an inline_read_scope, the
+/// airsql generates itself, which needs no authorizer). Inside an inline_scope, the
 /// scope's budget of CPU time applies when it ends earlier, and a lock is not waited for
 /// (SQLITE_BUSY at once): either ends the statement with `would_block`.
 class deadline {
@@ -99,7 +99,7 @@ private:
     clock::time_point outer_until_;  ///< the deadline the caller gave
     clock::time_point saved_function_deadline_;
     bool expired_ = false;
-    bool inline_ = false;  ///< inside an inline_read_scope: no busy waits meanwhile
+    bool inline_ = false;  ///< inside an inline_scope: no busy waits meanwhile
 };
 
 }  // namespace airsql::sqlite

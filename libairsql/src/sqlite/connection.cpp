@@ -16,7 +16,7 @@ namespace {
 
 errc code_for(int extended_code) {
     // An inline read stopped by its budget or a lock: it runs again off the I/O thread.
-    if (inline_read_scope::active()) {
+    if (inline_scope::active()) {
         switch (extended_code & 0xff) {
             case SQLITE_BUSY:
             case SQLITE_LOCKED:

@@ -38,7 +38,7 @@ public:
         std::unique_ptr<connection> conn_;
     };
 
-    /// `kind` bounded_read: for a read under a deadline, which an inline_read_scope may run
+    /// `kind` bounded_read: for a read under a deadline, which an inline_scope may run
     /// on an idle connection (opening one is blocking work).
     lease acquire(core::blocking kind = core::blocking::any) {
         core::about_to_block(kind);
@@ -80,6 +80,8 @@ public:
     class lease {
     public:
         lease(std::mutex& m, connection& c) : lock_(m), conn_(&c) {}
+        lease(std::unique_lock<std::mutex> held, connection& c)
+            : lock_(std::move(held)), conn_(&c) {}
         connection& operator*() const noexcept { return *conn_; }
         connection* operator->() const noexcept { return conn_; }
 
@@ -88,8 +90,17 @@ public:
         connection* conn_;
     };
 
-    lease acquire() {
-        core::about_to_block();
+    /// `kind` bounded_write: for a write under a deadline, which an inline_scope that allows
+    /// writes may run when the writer is free (it never waits for it).
+    lease acquire(core::blocking kind = core::blocking::any) {
+        core::about_to_block(kind);
+        if (inline_scope::active()) {
+            std::unique_lock held(mutex_, std::try_to_lock);
+            if (!held.owns_lock()) {
+                throw error(errc::would_block, "the writer is busy; write off the I/O thread");
+            }
+            return lease(std::move(held), *conn_);
+        }
         return lease(mutex_, *conn_);
     }
 
