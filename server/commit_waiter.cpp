@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commit_waiter.hpp"
 
+#include <algorithm>
+
 namespace airsql::server {
 
-commit_waiter::commit_waiter() : thread_([this] { run(); }) {}
+commit_waiter::commit_waiter(unsigned threads) {
+    for (unsigned i = 0; i < std::max(threads, 1u); ++i) threads_.emplace_back([this] { run(); });
+}
 
 commit_waiter::~commit_waiter() { stop(); }
 
@@ -25,9 +29,9 @@ void commit_waiter::stop() {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
         stopping_ = true;
-        wake_.notify_one();
+        wake_.notify_all();
     }
-    if (thread_.joinable()) thread_.join();
+    for (auto& t : threads_) t.join();
 }
 
 void commit_waiter::run() {

@@ -10,17 +10,21 @@
 #include <mutex>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "airsql/memory_only.hpp"
 
 namespace airsql::server {
 
-/// One thread that runs `pending_commits::wait()` for the I/O threads, in order. Group commit
-/// makes one sync cover every commit made before it began, so commits queued behind a sync
-/// find themselves durable when their turn comes. Thread-safe.
+/// Threads that run `pending_commits::wait()` for the I/O threads, in order of submission.
+/// Group commit makes one sync cover every commit of its database made before it began, so
+/// commits queued behind a sync find themselves durable when their turn comes; several
+/// threads let databases sync side by side, so a tenant that writes to many databases at
+/// once does not queue everyone else's answers behind its syncs. Thread-safe.
 class commit_waiter {
   public:
-    commit_waiter();
+    /// At least one thread.
+    explicit commit_waiter(unsigned threads);
     /// Calls stop().
     ~commit_waiter();
     commit_waiter(const commit_waiter&) = delete;
@@ -30,7 +34,7 @@ class commit_waiter {
     /// stopped). `done` must not throw or block: it posts the answer back to an I/O thread.
     void submit(pending_commits commits, std::function<void()> done);
 
-    /// Finishes what is queued and joins the thread. Idempotent.
+    /// Finishes what is queued and joins the threads. Idempotent.
     void stop();
 
   private:
@@ -40,7 +44,7 @@ class commit_waiter {
     std::condition_variable wake_;
     std::deque<std::pair<pending_commits, std::function<void()>>> queue_;
     bool stopping_ = false;
-    std::thread thread_;
+    std::vector<std::thread> threads_;
 };
 
 }  // namespace airsql::server

@@ -9,11 +9,15 @@ phases of --duration seconds each, in the same run:
   hostile  the same, while 4 hostile users each keep --concurrency requests running: runaway
            SQL (a recursive CTE that runs until --sql-timeout-ms) alternating with large,
            uncacheable GraphQL queries
-Prints p50/p99 of the fifth user's logins and reads in both phases and the ratio hostile/quiet.
-Standard library only.
+With --attack writes the hostile users instead flood the server with cheap one-row GraphQL
+inserts spread over --flood-dbs databases each (every commit needs its own database's
+fdatasync: this attacks group commit and the server's commit waiter), and the fifth user also
+inserts a row per loop.
+Prints p50/p99 of the fifth user's logins, reads (and writes) in both phases and the ratio
+hostile/quiet. Standard library only.
 
 Usage: hostile_load.py --server PATH [--duration 20] [--sql-timeout-ms 3000] [--concurrency 4]
-                       [--server-arg=--workers=8 ...]
+                       [--attack runaway|writes] [--flood-dbs 8] [--server-arg=--workers=8 ...]
 """
 import argparse
 import http.client
@@ -100,9 +104,34 @@ def hostile(api, token, db, stop, counts):
         counts[key] = counts.get(key, 0) + 1
 
 
-def victim(api, user, token, db, seconds):
-    """The fifth user's loop: a login, a small SQL read, a small GraphQL read; latencies in ms."""
-    out = {"login": [], "sql read": [], "graphql read": [], "failures": 0, "slowest": (0, "", 0)}
+def new_db(api, token, team):
+    status, body = api.call("POST", "/api/dbs", {"name": "flood", "team": team, "query": SETUP}, token)
+    if status != 201:
+        sys.exit(f"create database failed: {status} {body}")
+    return body["id"]
+
+
+def flooder(api, token, dbs, stop, counts):
+    """One-row inserts into `dbs` in turn until `stop` (a fresh value each: nothing to remember)."""
+    turn = 0
+    while not stop.is_set():
+        db = dbs[turn % len(dbs)]
+        turn += 1
+        body = {"query": f'mutation {{ insert_items(objects: [{{name: "f{turn}", n: {turn}}}]) '
+                         "{ affected_rows } }"}
+        try:
+            status, _ = api.call("POST", f"/dbs/{db}/graphql", body, token, timeout=120)
+        except OSError as e:
+            status = type(e).__name__
+        key = f"insert {status}"
+        counts[key] = counts.get(key, 0) + 1
+
+
+def victim(api, user, token, db, seconds, writes):
+    """The fifth user's loop: a login, a small SQL read, a small GraphQL read (and a one-row
+    GraphQL insert when `writes`); latencies in ms."""
+    out = {"login": [], "sql read": [], "graphql read": [], "graphql write": [], "failures": 0,
+           "slowest": (0, "", 0)}
     started = time.monotonic()
     deadline = started + seconds
     n = 0
@@ -114,6 +143,10 @@ def victim(api, user, token, db, seconds):
                  ("graphql read", "POST", f"/dbs/{db}/graphql",
                   {"query": f"{{ items(where: {{id: {{_eq: {n % 10000 + 1}}}}}) {{ id name }} }}"},
                   token, 200)]
+        if writes:
+            steps.append(("graphql write", "POST", f"/dbs/{db}/graphql",
+                          {"query": f'mutation {{ insert_items(objects: [{{name: "v{n}", n: {n}}}]) '
+                                    "{ affected_rows } }"}, token, 200))
         for name, method, path, body, tok, expected in steps:
             t0 = time.perf_counter()
             try:
@@ -142,6 +175,10 @@ def main():
     ap.add_argument("--sql-timeout-ms", type=int, default=3000)
     ap.add_argument("--hostile", type=int, default=4, help="hostile principals")
     ap.add_argument("--concurrency", type=int, default=4, help="requests per hostile principal")
+    ap.add_argument("--attack", choices=("runaway", "writes"), default="runaway",
+                    help="runaway SQL and large GraphQL reads, or a flood of one-row inserts")
+    ap.add_argument("--flood-dbs", type=int, default=8,
+                    help="with --attack writes: databases each hostile user writes to")
     ap.add_argument("--server-arg", action="append", default=[],
                     help="extra server argument, e.g. --server-arg=--workers=8")
     args = ap.parse_args()
@@ -156,29 +193,40 @@ def main():
         principals = [new_user(api, u) for u in users]
         me, (my_token, my_db) = users[-1], principals[-1]
 
+        writes = args.attack == "writes"
         results = {}
-        results["quiet"] = victim(api, me, my_token, my_db, args.duration)
+        results["quiet"] = victim(api, me, my_token, my_db, args.duration, writes)
 
         stop = threading.Event()
         counts = {}
-        threads = [threading.Thread(target=hostile, args=(api, tok, db, stop, counts), daemon=True)
-                   for tok, db in principals[:-1] for _ in range(args.concurrency)]
+        if writes:
+            threads = []
+            for user, (tok, db) in zip(users, principals[:-1]):
+                dbs = [db] + [new_db(api, tok, user) for _ in range(args.flood_dbs - 1)]
+                threads += [threading.Thread(target=flooder, args=(api, tok, dbs, stop, counts),
+                                             daemon=True) for _ in range(args.concurrency)]
+        else:
+            threads = [threading.Thread(target=hostile, args=(api, tok, db, stop, counts), daemon=True)
+                       for tok, db in principals[:-1] for _ in range(args.concurrency)]
         for t in threads:
             t.start()
         time.sleep(0.5)  # let the hostile requests take their workers
-        results["hostile"] = victim(api, me, my_token, my_db, args.duration)
+        results["hostile"] = victim(api, me, my_token, my_db, args.duration, writes)
         stop.set()
         for t in threads:
             t.join(args.sql_timeout_ms / 1000 + 30)
 
-        print(f"{args.hostile} hostile principals x {args.concurrency} requests "
-              f"(runaway SQL to {args.sql_timeout_ms} ms, large GraphQL); {args.duration:g} s "
-              f"per phase; server args: {' '.join(args.server_arg) or '(defaults)'}")
+        attack = (f"one-row inserts into {args.flood_dbs} databases each" if writes else
+                  f"runaway SQL to {args.sql_timeout_ms} ms, large GraphQL")
+        print(f"{args.hostile} hostile principals x {args.concurrency} requests ({attack}); "
+              f"{args.duration:g} s per phase; server args: "
+              f"{' '.join(args.server_arg) or '(defaults)'}")
         print("hostile requests completed: " +
               ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
         print(f"{'fifth principal':<14} {'phase':<8} {'n':>5} {'p50 ms':>9} {'p99 ms':>9} "
               f"{'max ms':>9}")
-        for name in ("login", "sql read", "graphql read"):
+        names = ("login", "sql read", "graphql read") + (("graphql write",) if writes else ())
+        for name in names:
             for phase in ("quiet", "hostile"):
                 v = results[phase][name]
                 print(f"{name:<14} {phase:<8} {len(v):>5} {pct(v, 50):>9.1f} {pct(v, 99):>9.1f} "
@@ -191,7 +239,7 @@ def main():
             print(f"slowest in the {phase} phase: {name} {ms:.1f} ms, {at:.1f} s into the phase")
         failures = results["quiet"]["failures"] + results["hostile"]["failures"]
         print(f"fifth principal's failed requests: {failures}")
-        worst = max(pct(results["hostile"][n], 99) for n in ("login", "sql read", "graphql read"))
+        worst = max(pct(results["hostile"][n], 99) for n in names)
         print(f"worst p99 under hostile load: {worst:.1f} ms (target < 200 ms)")
     finally:
         proc.terminate()
