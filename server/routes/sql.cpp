@@ -18,7 +18,8 @@ void add_sql_routes(router& r) {
               auto request = c.body_as<sql_request>();
               return json_response(
                   boost::json::value_from(run_sql(c.eng, c.who(), c.param("dbId"), request)));
-          });
+          },
+          true);
 }
 
 }  // namespace airsql::server

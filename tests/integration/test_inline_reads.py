@@ -76,6 +76,29 @@ class InlineReadsTest(OneDatabase):
         self.assertEqual(len(lines), 4, "\n".join(lines))
         self.assertFalse([line for line in lines if line.endswith(" inline")], "\n".join(lines))
 
+    def test_sql_reads_run_inline_and_expensive_ones_on_the_workers(self):
+        marker = f"POST /dbs/{self.db}/sql 200"
+        before = len(self.server.stderr_lines)
+        for _ in range(4):
+            res = self.client.post(f"/dbs/{self.db}/sql", {"query": "SELECT id, v FROM t WHERE id <= 2 ORDER BY id"},
+                                   token=self.token)
+            self.assertStatus(res, 200)
+            self.assertEqual(res.body["rows"], [{"id": 1, "v": "value 1"}, {"id": 2, "v": "value 2"}])
+            self.assertEqual(res.body["errors"], [])
+        lines = self.access_log(marker, before, at_least=4)
+        self.assertGreaterEqual(len([line for line in lines if line.endswith(" inline")]), 3, "\n".join(lines))
+        # A scan of 200,000 rows with LIKE, and a write: on the workers, with the right answers.
+        before = len(self.server.stderr_lines)
+        res = self.client.post(f"/dbs/{self.db}/sql", {"query": "SELECT count(*) AS n FROM t WHERE v LIKE '%99999%'"},
+                               token=self.token)
+        self.assertEqual(res.body["rows"], [{"n": 2}])
+        res = self.client.post(f"/dbs/{self.db}/sql", {"query": "INSERT INTO t (id, v) VALUES (300000, 'sql')"},
+                               token=self.token)
+        self.assertEqual((res.body["errors"], res.body["numChanges"]), ([], 1))
+        lines = self.access_log(marker, before, at_least=2)
+        self.assertEqual(len(lines), 2, "\n".join(lines))
+        self.assertFalse([line for line in lines if line.endswith(" inline")], "\n".join(lines))
+
     def test_mixed_load_from_several_tenants_stays_correct(self):
         # Another tenant's expensive reads, a writer and cheap readers at once: every answer
         # is right, and the cheap readers see the writer's rows in order.
@@ -174,11 +197,13 @@ class InlineWritesTest(OneDatabase):
         self.assertEqual(self.count('{name: {_eq: "once"}}'), 1)
         lines = self.access_log(f"POST /dbs/{self.db}/graphql 200", before, at_least=1)
         self.assertFalse(lines[0].endswith(" inline"), lines[0])
-        # A cheap write right after still runs inline (only that document is remembered).
+        # Cheap writes right after still run inline (only that document is remembered), once
+        # one of them has checkpointed the WAL the big write filled, off the I/O thread.
         before = len(self.server.stderr_lines)
-        self.gql('mutation { insert_items(objects: [{id: 3, name: "cheap"}]) { affected_rows } }')
-        lines = self.access_log(f"POST /dbs/{self.db}/graphql 200", before, at_least=1)
-        self.assertTrue(lines[0].endswith(" inline"), lines[0])
+        for i in range(3, 6):
+            self.gql(f'mutation {{ insert_items(objects: [{{id: {i}, name: "cheap"}}]) {{ affected_rows }} }}')
+        lines = self.access_log(f"POST /dbs/{self.db}/graphql 200", before, at_least=3)
+        self.assertTrue(lines[-1].endswith(" inline"), "\n".join(lines))
 
 
 class InlineReadsFlagTest(AccessLog, ServerModuleTest):

@@ -5,6 +5,7 @@
 #include "airsql/sql.hpp"
 #include "audit/context.hpp"
 #include "auth/access.hpp"
+#include "core/blocking.hpp"
 #include "core/engine_impl.hpp"
 #include "sql/script_execution.hpp"
 #include "sqlite/script.hpp"
@@ -25,8 +26,9 @@ sql_result run_sql(engine& eng, const principal& who, std::string_view db_id,
     auto hosted = e.databases.open(db.record.id);
     if (db.access.schema) {
         // A single read-only statement (the common SELECT) runs on a pooled reader, in parallel
-        // with other readers, instead of queueing for the one writer.
-        auto reader = hosted->reader();
+        // with other readers, instead of queueing for the one writer. Reads are bounded by the
+        // time limit (and an inline_scope's budget): an I/O thread may run them.
+        auto reader = hosted->reader(core::blocking::bounded_read);
         bool single_read = false;
         {
             sqlite::confinement guard(*reader, sqlite::sql_rights::read_only,
@@ -44,7 +46,7 @@ sql_result run_sql(engine& eng, const principal& who, std::string_view db_id,
         return sql::execute_script(*conn, request.query, settings);
     }
     settings.rights = sqlite::sql_rights::read_only;
-    auto conn = hosted->reader();
+    auto conn = hosted->reader(core::blocking::bounded_read);
     return sql::execute_script(*conn, request.query, settings);
 }
 

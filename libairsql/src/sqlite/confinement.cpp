@@ -57,9 +57,38 @@ bool equal_ascii_case_insensitive_sv(std::string_view x, std::string_view y) {
 
 }  // namespace
 
+namespace {
+
+// Whether a statement under an inline_scope may go on once the wall clock passed `until`
+// (and then when to look again): the budget is the thread's CPU time, so time spent preempted
+// does not count. Notes the overrun when the budget is spent.
+bool inline_budget_left(std::chrono::steady_clock::time_point now,
+                        std::chrono::steady_clock::time_point outer,
+                        std::chrono::steady_clock::time_point& until) {
+    if (now >= outer) return false;
+    auto left = inline_scope::budget() - inline_scope::cpu_used();
+    if (left > left.zero()) {
+        until = std::min(
+            outer, now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
+        return true;
+    }
+    inline_scope::note_overrun();
+    return false;
+}
+
+}  // namespace
+
 confinement::confinement(connection& conn, sql_rights rights, clock::time_point deadline)
-    : conn_(conn), rights_(rights), deadline_(deadline) {
+    : conn_(conn),
+      rights_(rights),
+      deadline_(deadline),
+      outer_deadline_(deadline),
+      inline_(inline_scope::active()) {
     sqlite3* h = conn_.handle();
+    if (inline_) {
+        deadline_ = std::min(deadline_, inline_scope::deadline());
+        sqlite3_busy_timeout(h, 0);
+    }
     for (std::size_t i = 0; i < strict_limits.size(); ++i) {
         saved_limits_[i] = sqlite3_limit(h, strict_limits[i].id, strict_limits[i].strict);
     }
@@ -74,6 +103,7 @@ confinement::confinement(connection& conn, sql_rights rights, clock::time_point 
 confinement::~confinement() {
     sqlite3* h = conn_.handle();
     sqlite3_progress_handler(h, 0, nullptr, nullptr);
+    if (inline_) sqlite3_busy_timeout(h, connection::busy_timeout_ms);
     conn_.set_confined_by(outer_);
     conn_.function_deadline().until = saved_function_deadline_;
     for (std::size_t i = 0; i < strict_limits.size(); ++i) {
@@ -83,7 +113,9 @@ confinement::~confinement() {
 
 int confinement::progress(void* self) {
     auto* c = static_cast<confinement*>(self);
-    if (clock::now() < c->deadline_) return 0;
+    auto now = clock::now();
+    if (now < c->deadline_) return 0;
+    if (c->inline_ && inline_budget_left(now, c->outer_deadline_, c->deadline_)) return 0;
     c->timed_out_ = true;
     return 1;
 }
@@ -296,16 +328,7 @@ int deadline::progress(void* self) {
     auto* d = static_cast<deadline*>(self);
     auto now = clock::now();
     if (now < d->until_) return 0;
-    if (d->inline_ && now < d->outer_until_) {
-        // The inline budget is CPU time: a thread preempted meanwhile has some left.
-        auto left = inline_scope::budget() - inline_scope::cpu_used();
-        if (left > left.zero()) {
-            d->until_ = std::min(d->outer_until_,
-                                 now + std::chrono::duration_cast<clock::duration>(left));
-            return 0;
-        }
-        inline_scope::note_overrun();
-    }
+    if (d->inline_ && inline_budget_left(now, d->outer_until_, d->until_)) return 0;
     d->expired_ = true;
     return 1;
 }

@@ -29,7 +29,8 @@ enum class sql_rights {
 /// strict limit profile; the destructor restores the relaxed profile used for SQL that airsql
 /// generates itself. Always denied: ATTACH/DETACH, transaction control, pragmas that change
 /// the connection, extension loading, virtual table modules other than FTS and R*Tree.
-/// Not thread-safe (like the connection).
+/// Inside an inline_scope the scope's budget of CPU time applies as for `deadline` below, and
+/// a lock is not waited for. Not thread-safe (like the connection).
 class confinement {
 public:
     using clock = std::chrono::steady_clock;
@@ -64,7 +65,9 @@ private:
 
     connection& conn_;
     sql_rights rights_;
-    clock::time_point deadline_;
+    clock::time_point deadline_;        ///< the next check of the limits
+    clock::time_point outer_deadline_;  ///< the deadline the caller gave
+    bool inline_ = false;               ///< inside an inline_scope: no busy waits meanwhile
     bool timed_out_ = false;
     std::string denial_;
     std::string schema_refusal_;  ///< "" unless refuse_schema_changes was called

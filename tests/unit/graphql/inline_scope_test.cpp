@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// inline_scope: GraphQL queries may read on the calling (I/O) thread within a budget of
-// CPU time; anything else, or a read that outgrows the budget, throws would_block before any
+// inline_scope: GraphQL queries (and the SQL endpoint's read-only scripts) may read on the
+// calling (I/O) thread within a budget of CPU time; anything else, or a read that outgrows the budget, throws would_block before any
 // side effect, and the same request then runs normally outside the scope. With writes
 // allowed, a GraphQL mutation may run its transaction there too when the database's writer is
 // free and the write is plain; it commits whole or is rolled back whole (would_block), and
@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "airsql/airsql.hpp"
@@ -120,7 +121,8 @@ TEST_CASE("inline reads refuse writes and other blocking work before any side ef
     {
         inline_scope scope(10ms);
         CHECK_THROWS_AS(login(fx.eng, {}, {"ann", "password-ann"}), error);
-        CHECK_THROWS_AS(run_sql(fx.eng, fx.ann, db, {"SELECT 1"}), error);
+        // The SQL endpoint's writes need the writer: refused (its reads may run, below).
+        CHECK_THROWS_AS(run_sql(fx.eng, fx.ann, db, {"INSERT INTO items (name) VALUES ('x')"}), error);
     }
     // The same mutation outside the scope runs.
     CHECK(execute_graphql(fx.eng, fx.ann, db, m).body == R"({"data":{"insert_items":{"affected_rows":1}}})");
@@ -293,4 +295,44 @@ TEST_CASE("inline writes are refused up front when the writer is busy, audited, 
         scope.take_pending_commits().wait();
     }
     CHECK(fx.count() >= 50001);
+}
+
+TEST_CASE("the SQL endpoint's reads run inline; its writes and overruns run elsewhere", "[sql][inline]") {
+    with_items fx;
+    auto count_sql = sql_request{"SELECT count(*) AS n FROM items WHERE name LIKE '%9999%'"};
+    auto expected = run_sql(fx.eng, fx.ann, fx.db, count_sql);  // opens the reader
+    REQUIRE(expected.errors.empty());
+    CHECK(expected.rows.at(0).as_object().at("n").as_int64() == 5);
+    auto in_scope = [&](const sql_request& r, std::chrono::microseconds budget) -> std::optional<sql_result> {
+        inline_scope scope(budget);
+        try {
+            return run_sql(fx.eng, fx.ann, fx.db, r);
+        } catch (const error& e) {
+            if (e.code() != errc::would_block) throw;
+            return std::nullopt;
+        }
+    };
+    // A cheap read: answered inline, the same rows.
+    auto cheap = sql_request{"SELECT id, name FROM items WHERE id IN (1, 2) ORDER BY id"};
+    auto inline_rows = in_scope(cheap, 10ms);
+    REQUIRE(inline_rows);
+    CHECK(inline_rows->rows == run_sql(fx.eng, fx.ann, fx.db, cheap).rows);
+    // A scan of 50,000 rows with LIKE: over a 100 µs budget, stopped; with 10 s, it completes.
+    CHECK_FALSE(in_scope(count_sql, 100us));
+    CHECK(inline_scope::last_overran());
+    auto slow = in_scope(count_sql, 10s);
+    REQUIRE(slow);
+    CHECK(slow->rows == expected.rows);
+    CHECK(slow->errors.empty());
+    // Writes, scripts of several statements and scripts that do not prepare (not known to be
+    // reads) take the writer's path: refused before anything runs.
+    CHECK_FALSE(in_scope(sql_request{"SELECT nope FROM items"}, 10ms));
+    CHECK_FALSE(in_scope(sql_request{"DELETE FROM items"}, 10ms));
+    CHECK_FALSE(in_scope(sql_request{"SELECT 1; SELECT 2"}, 10ms));
+    CHECK(fx.count() == 50000);
+    // A runaway query is stopped at the budget, not at the 20 s time limit.
+    auto started = std::chrono::steady_clock::now();
+    CHECK_FALSE(in_scope(sql_request{"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"}, 1ms));
+    CHECK(inline_scope::last_overran());
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
 }
