@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 #include <boost/asio.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -25,8 +24,8 @@
 #include "airsql/principal.hpp"
 #include "airsql/subscriptions.hpp"
 #include "beast_request.hpp"
-#include "connection_registry.hpp"
 #include "commit_waiter.hpp"
+#include "connection_registry.hpp"
 #include "fair_scheduler.hpp"
 #include "graphql_stream.hpp"
 #include "http_error.hpp"
@@ -78,9 +77,10 @@ struct connection {
     asio::steady_timer idle_timer;  ///< bounds the wait for a request's first byte
     std::string address;            ///< the client's IP address
     connection_registry::id id = 0;
-    std::size_t context;  ///< the index of its io_context (its I/O thread)
-    bool idle = true;   ///< waiting for the first byte of a request
-    bool shed = false;  ///< asked to close while idle (connection cap)
+    std::size_t context;      ///< the index of its io_context (its I/O thread)
+    bool idle = true;         ///< waiting for the first byte of a request
+    bool shed = false;        ///< asked to close while idle (connection cap)
+    std::uint64_t waits = 0;  ///< counts the waits for a request (stale idle-timer firings)
 };
 
 // Threads waiting for inline writes' syncs: databases sync side by side (the kernel runs
@@ -145,9 +145,9 @@ struct http_server::impl {
     tcp::acceptor acceptor;
     asio::steady_timer room_timer;  ///< the accept loop's wait for room below the cap
     asio::signal_set signals;
-    fair_scheduler workers;  ///< destroyed (stopped) before the io_context its jobs post to
+    fair_scheduler workers;   ///< destroyed (stopped) before the io_context its jobs post to
     commit_waiter committer;  ///< inline writes wait here for the disk; posts to the contexts
-    open_streams streams;    ///< GraphQL WebSockets and event streams, closed on stop
+    open_streams streams;     ///< GraphQL WebSockets and event streams, closed on stop
     stream_env env;
     std::atomic<bool> stopping{false};
     std::atomic<int> in_flight{0};
@@ -158,7 +158,8 @@ struct http_server::impl {
     asio::awaitable<bool> backoff_after(const beast::error_code& ec);
     void start_session(tcp::socket socket, std::size_t context);
     asio::awaitable<void> session(std::shared_ptr<connection> conn);
-    asio::awaitable<bool> wait_for_request(connection& conn, std::chrono::seconds timeout);
+    asio::awaitable<bool> wait_for_request(const std::shared_ptr<connection>& conn,
+                                           std::chrono::seconds timeout);
     template <class Result, class Work>
     asio::awaitable<Result> on_workers(std::string key, bool cheap, Work work);
     asio::awaitable<http_response> run_on_workers(std::string key, const http_request& request);
@@ -262,18 +263,30 @@ http_response too_many_requests(std::size_t limit) {
 // Waits for the first byte of a request without reading it. Meanwhile the connection is idle:
 // at the connection cap it may be shed. False when the connection should close (timeout,
 // shed, closed by the client).
-asio::awaitable<bool> http_server::impl::wait_for_request(connection& conn,
+asio::awaitable<bool> http_server::impl::wait_for_request(const std::shared_ptr<connection>& c,
                                                           std::chrono::seconds timeout) {
-    using namespace asio::experimental::awaitable_operators;
+    auto& conn = *c;
     conn.idle = true;
     connections.set_idle(conn.id, true);
     bool ready = false;
     if (!conn.shed) {
+        // The idle timer ends the wait by cancelling it (as a shed does): cheaper than a
+        // parallel group of the two waits, which spawned coroutines for every request. A
+        // firing that arrives after its wait ended is stale (`waits` moved on) and ignored.
+        auto wait = ++conn.waits;
         conn.idle_timer.expires_after(timeout);
-        auto result = co_await (conn.stream.socket().async_wait(
-                                    tcp::socket::wait_read, asio::as_tuple(asio::use_awaitable)) ||
-                                conn.idle_timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-        ready = result.index() == 0 && !std::get<0>(std::get<0>(result)) && !conn.shed;
+        conn.idle_timer.async_wait(
+            [weak = std::weak_ptr<connection>(c), wait](const beast::error_code& ec) {
+                auto c = weak.lock();
+                if (ec || !c || c->waits != wait) return;
+                beast::error_code ignored;
+                c->stream.socket().cancel(ignored);
+            });
+        auto [ec] = co_await conn.stream.socket().async_wait(tcp::socket::wait_read,
+                                                             asio::as_tuple(asio::use_awaitable));
+        ++conn.waits;  // a firing from now on is stale
+        conn.idle_timer.cancel();
+        ready = !ec && !conn.shed;
     }
     conn.idle = false;
     connections.set_idle(conn.id, false);
@@ -356,7 +369,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             beast::error_code aec;
             bool arrived = stream.socket().available(aec) > 0 && !aec;
             if (!arrived && !co_await wait_for_request(
-                                *conn, first ? opts.first_byte_timeout : opts.idle_timeout)) {
+                                conn, first ? opts.first_byte_timeout : opts.idle_timeout)) {
                 break;
             }
         }
@@ -392,10 +405,10 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
         auto file_limit =
             routes.body_file_limit(parser.get().method_string(), parser.get().target());
         bool to_file = file_limit.has_value();
-        std::uint64_t body_limit = !to_file ? opts.json_body_limit
-                                   : *file_limit != 0
-                                       ? std::min<std::uint64_t>(*file_limit, opts.upload_body_limit)
-                                       : opts.upload_body_limit;
+        std::uint64_t body_limit =
+            !to_file           ? opts.json_body_limit
+            : *file_limit != 0 ? std::min<std::uint64_t>(*file_limit, opts.upload_body_limit)
+                               : opts.upload_body_limit;
         if (auto length = parser.content_length(); length && *length > body_limit) {
             co_await write_error(stream, 413, "payload_too_large",
                                  fmt::format("request body is larger than {} bytes", body_limit));
@@ -464,9 +477,9 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                 std::error_code ignored;
                 std::filesystem::remove(path, ignored);
                 if (ec == http::error::body_limit) {
-                    co_await write_error(stream, 413, "payload_too_large",
-                                         fmt::format("request body is larger than {} bytes",
-                                                     body_limit));
+                    co_await write_error(
+                        stream, 413, "payload_too_large",
+                        fmt::format("request body is larger than {} bytes", body_limit));
                 } else if (ec != beast::error::timeout && ec != http::error::end_of_stream) {
                     co_await write_error(stream, 400, "bad_request",
                                          fmt::format("malformed HTTP request: {}", ec.message()));
@@ -507,20 +520,25 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                 // GraphQL over WebSocket (graphql-ws) on the GraphQL URLs; nothing else upgrades.
                 auto target = graphql_target_of(req.target());
                 if (!target || stopping) {
-                    co_await write_error(stream, target ? 503 : 404, target ? "unavailable" : "not_found",
-                                         target ? "the server is stopping" : "no WebSocket endpoint here");
+                    co_await write_error(
+                        stream, target ? 503 : 404, target ? "unavailable" : "not_found",
+                        target ? "the server is stopping" : "no WebSocket endpoint here");
                     break;
                 }
-                auto key = principal_key(to_request(http::request<http::string_body>(req)), conn->address);
-                if (opts.access_log) std::cerr << fmt::format("GET {} websocket\n", path_of(req.target()));
-                co_await serve_graphql_ws(stream, std::move(req), std::move(*target), env, std::move(key));
+                auto key =
+                    principal_key(to_request(http::request<http::string_body>(req)), conn->address);
+                if (opts.access_log)
+                    std::cerr << fmt::format("GET {} websocket\n", path_of(req.target()));
+                co_await serve_graphql_ws(stream, std::move(req), std::move(*target), env,
+                                          std::move(key));
                 break;
             }
             request = to_request(std::move(req));
             if (wants_event_stream(request)) {
                 if (auto target = graphql_target_of(request.target); target && !stopping) {
                     // GraphQL over Server-Sent Events: the stream owns the connection.
-                    if (opts.access_log) std::cerr << fmt::format("POST {} event-stream\n", path_of(request.target));
+                    if (opts.access_log)
+                        std::cerr << fmt::format("POST {} event-stream\n", path_of(request.target));
                     auto key = principal_key(request, conn->address);
                     co_await serve_graphql_sse(stream, std::move(request), std::move(*target), env,
                                                std::move(key));
@@ -620,8 +638,9 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                           .count();
             // One write(2) per line: no iostream lock shared by the I/O threads, and lines of
             // concurrent requests do not interleave. "inline": answered on the I/O thread.
-            auto line = fmt::format("{} {} {} {:.2f}ms{}\n", request.method, path_of(request.target),
-                                    status, ms, answered_inline ? " inline" : "");
+            auto line =
+                fmt::format("{} {} {} {:.2f}ms{}\n", request.method, path_of(request.target),
+                            status, ms, answered_inline ? " inline" : "");
             for (std::string_view rest = line; !rest.empty();) {
                 auto written = ::write(STDERR_FILENO, rest.data(), rest.size());
                 if (written < 0 && errno == EINTR) continue;
@@ -647,8 +666,8 @@ asio::awaitable<void> http_server::impl::accept_loop() {
             co_await room_timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }
         auto context = next_context_index();
-        auto [ec, socket] = co_await acceptor.async_accept(*contexts[context],
-                                                           asio::as_tuple(asio::use_awaitable));
+        auto [ec, socket] =
+            co_await acceptor.async_accept(*contexts[context], asio::as_tuple(asio::use_awaitable));
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
             if (!co_await backoff_after(ec)) co_return;
@@ -695,7 +714,8 @@ void http_server::impl::start_session(tcp::socket socket, std::size_t context) {
         asio::post(c->stream.get_executor(), [c] {
             if (!c->idle) return;  // a request started meanwhile: not idle any more
             c->shed = true;
-            c->idle_timer.cancel();
+            beast::error_code ignored;
+            c->stream.socket().cancel(ignored);  // ends the wait for a request
         });
     });
     if (!id) {
