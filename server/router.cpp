@@ -205,9 +205,18 @@ std::optional<std::uint64_t> router::body_file_limit(std::string_view method,
                           ? boost::urls::parse_origin_form(target)
                           : boost::urls::parse_absolute_uri(target);
         if (!parsed) return false;
+        // Most requests (GraphQL, SQL) match no upload route by method and segment count
+        // alone: that needs no decoded copy of the path.
+        auto count = std::max<std::size_t>(parsed->segments().size(), 1);
+        auto candidate = [&](const route& r) {
+            if (!r.body_to_file || r.method != method) return false;
+            bool tail = !r.segments.empty() && r.segments.back().starts_with('*');
+            return tail ? count >= r.segments.size() : count == r.segments.size();
+        };
+        if (std::none_of(routes_.begin(), routes_.end(), candidate)) return std::nullopt;
         auto segments = path_segments(*parsed);
         for (const auto& r : routes_) {
-            if (!r.body_to_file || r.method != method) continue;
+            if (!candidate(r)) continue;
             if (matches(r.segments, segments)) {
                 // The server settings' upload cap (maxUploadBytes) lowers the route's own.
                 auto cap = effective_upload_cap(eng_, UINT64_MAX);
