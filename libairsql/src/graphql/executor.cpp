@@ -161,7 +161,8 @@ public:
         : ctx_(s, doc, std::move(variables)),
           db_(db),
           settings_(settings),
-          compiler_(ctx_, {settings.file_url_id, settings.max_rows}) {}
+          compiler_(ctx_, {settings.file_url_id, settings.max_rows}),
+          fast_compiler_(ctx_, {settings.file_url_id, settings.max_rows, true}) {}
 
     bool reads_only_tables() const noexcept { return !touched_view_; }
     std::size_t stream_rows = 0;
@@ -297,27 +298,31 @@ private:
                 // Compiled by an earlier run of this operation, else now.
                 const query_plan::root* compiled =
                     plan && plan->fields[i] ? &*plan->fields[i] : nullptr;
-                query_plan::root fresh;
-                if (!compiled) {
-                    fresh.result = sh;
+                auto compile = [&](sql_compiler& with, query_plan::root& out) {
+                    out.result = sh;
                     switch (f.def->role) {
                         case field_role::table_list:
-                            fresh.query = compiler_.list_field(f, fresh.result);
-                            break;
+                            out.query = with.list_field(f, out.result);
+                            return true;
                         case field_role::table_by_pk:
-                            fresh.query = compiler_.by_pk_field(f, fresh.result);
-                            break;
+                            out.query = with.by_pk_field(f, out.result);
+                            return true;
                         case field_role::table_aggregate:
-                            fresh.query = compiler_.aggregate_field(f, fresh.result);
-                            break;
+                            out.query = with.aggregate_field(f, out.result);
+                            return true;
                         case field_role::table_stream:
                             // Its SQL holds the moving cursor: never part of a plan.
-                            fresh.query = stream_field(f, fresh.result);
+                            out.query = stream_field(f, out.result);
                             plan_failed_ = true;
-                            break;
+                            return true;
                         default:
-                            continue;
+                            return false;
                     }
+                };
+                query_plan::root fresh;
+                query_plan::root checked;
+                if (!compiled) {
+                    if (!compile(fast_compiler_, fresh)) continue;
                     compiled = &fresh;
                 }
                 std::string text;
@@ -326,11 +331,21 @@ private:
                     // the room left: a filter may read long values that are not returned).
                     const auto bytes = settings_.max_response_bytes;
                     length_limit cap(*conn, std::max(bytes, bytes + 1));  // + 1, saturating
-                    text = run_json(*conn, compiled->query);
+                    try {
+                        text = run_json(*conn, compiled->query);
+                    } catch (const error& e) {
+                        // A BLOB in a TEXT column the fast SQL read unchecked: again with every
+                        // value checked (the BLOB becomes a field error), and remembered so.
+                        if (!is_blob_in_json(e.what()) || guard.expired()) throw;
+                        compile(compiler_, checked);
+                        text = run_json(*conn, checked.query);
+                        compiled = &checked;
+                    }
                 }
                 if (f.def->role == field_role::table_stream) text = take_stream_cursor(std::move(text));
                 if (!finish_field(std::move(text), compiled->result, non_null)) data_null_ = true;
                 if (plan_out_ && compiled == &fresh) plan_out_->fields[i] = std::move(fresh);
+                if (plan_out_ && compiled == &checked) plan_out_->fields[i] = std::move(checked);
             } catch (const field_failure& e) {
                 plan_failed_ = true;
                 field_error(f, e.what());
@@ -908,6 +923,9 @@ private:
     database::hosted_database& db_;
     const execution_settings& settings_;
     sql_compiler compiler_;
+    // For queries' root fields: TEXT columns read without a check (compile_settings::
+    // unchecked_text); compiler_ again when SQLite meets a BLOB there.
+    sql_compiler fast_compiler_;
     std::string data_;
     bool data_null_ = false;
     bool too_large_ = false;

@@ -198,12 +198,35 @@ std::string sql_compiler::file_url_expr(level& lv, std::size_t column) {
            std::to_string(*key_column) + " || '\"}')";
 }
 
+namespace {
+
+// SQLite's column affinity rules 1 and 2 (a declared type containing "INT" is INTEGER first).
+bool has_text_affinity(std::string_view declared_type) {
+    std::string upper;
+    for (char ch : declared_type) {
+        upper += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+    if (upper.find("INT") != std::string::npos) return false;
+    return upper.find("CHAR") != std::string::npos || upper.find("CLOB") != std::string::npos ||
+           upper.find("TEXT") != std::string::npos;
+}
+
+}  // namespace
+
+bool is_blob_in_json(std::string_view message) {
+    return message.find("JSON cannot hold BLOB values") != std::string_view::npos;
+}
+
 std::string sql_compiler::value_expr(level& lv, std::size_t column) {
     const auto& t = m_.tables[lv.table];
     const auto& c = t.columns[column];
     lv.needed.insert(column);
     std::string x = lv.src + ".c" + std::to_string(column);
     if (c.synthetic_rowid || c.rowid_alias) return x;
+    if (settings_.unchecked_text && c.scalar == column_scalar::string && !t.is_view &&
+        !c.nullable_in_storage && has_text_affinity(c.declared_type)) {
+        return x;
+    }
     if (c.scalar == column_scalar::file) {
         if (t.is_view) {
             return "IIF(" + x + " IS NULL, NULL, " +

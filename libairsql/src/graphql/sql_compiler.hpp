@@ -66,7 +66,16 @@ inline constexpr int max_relationship_depth = 5;
 struct compile_settings {
     std::string file_url_id;  ///< the id in file URLs (the database's read-only id)
     std::size_t max_rows = 10'000;
+    /// Read String columns of TEXT affinity in tables (not views) as they are, without the
+    /// airsql_string check, where GraphQL allows every NULL they can hold: SQLite stores only
+    /// TEXT, NULL or BLOB there, and a BLOB makes its JSON functions fail ("JSON cannot hold
+    /// BLOB values"). The caller then compiles again without it (`is_blob_in_json`), and the
+    /// check turns the BLOB into a field error as before.
+    bool unchecked_text = false;
 };
+
+/// Whether `message` is SQLite's refusal of a BLOB inside JSON (see unchecked_text).
+bool is_blob_in_json(std::string_view message);
 
 class sql_compiler {
 public:

@@ -75,3 +75,36 @@ TEST_CASE("NULL stored in a field the schema declares non-null becomes a field e
     auto body = boost::json::parse(execute_graphql(fx.eng, fx.ann, fx.db, r).body);
     CHECK(first_error(body) == "column \"email\" is NULL in a row, but its GraphQL type is non-null");
 }
+
+TEST_CASE("TEXT columns are read unchecked until a BLOB turns up, nested too, on every run", "[graphql][values]") {
+    // Queries read TEXT-affinity columns of tables without airsql_string (they hold only TEXT,
+    // NULL or BLOB); a BLOB makes SQLite's JSON functions fail and the field is compiled again
+    // with every value checked, so the answer is the same field error as always.
+    test::engine_fixture fx;
+    auto ann = fx.user("ann");
+    auto db = fx.database(ann, "ann",
+        "CREATE TABLE artists (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL);"
+        "CREATE TABLE albums (id INTEGER PRIMARY KEY, title TEXT, artist_id INTEGER REFERENCES artists(id));"
+        "CREATE VIEW titles AS SELECT id, title FROM albums UNION ALL SELECT 99, 12;"
+        "INSERT INTO artists VALUES (1, 'Ann'), (2, 'Bob');"
+        "INSERT INTO albums VALUES (10, 'First', 1), (11, 'Second', 2);");
+    graphql_request r;
+    r.query = "{ artists(order_by: [{id: ASC}]) { id name albums { id title } } }";
+    auto clean = R"({"data":{"artists":[{"id":1,"name":"Ann","albums":[{"id":10,"title":"First"}]},)"
+                 R"({"id":2,"name":"Bob","albums":[{"id":11,"title":"Second"}]}]}})";
+    CHECK(execute_graphql(fx.eng, ann, db, r).body == clean);
+    run_sql(fx.eng, ann, db, {"UPDATE albums SET title = x'00ff' WHERE id = 11"});
+    for (int run = 0; run < 3; ++run) {  // the first run compiles, later ones reuse the plan
+        auto body = boost::json::parse(execute_graphql(fx.eng, ann, db, r).body);
+        CHECK(first_error(body) == "the blob value of column \"title\" cannot be represented as String");
+        CHECK(body.at("data").at("artists").at(0).at("albums").at(0).at("title") == "First");
+        CHECK(body.at("data").at("artists").at(1).at("albums").at(0).at("title").is_null());
+    }
+    run_sql(fx.eng, ann, db, {"UPDATE albums SET title = 'Second' WHERE id = 11"});
+    CHECK(execute_graphql(fx.eng, ann, db, r).body == clean);
+    // A view's TEXT column is checked always: its second arm gives an integer, as text.
+    graphql_request v;
+    v.query = "{ titles(order_by: [{id: ASC}]) { id title } }";
+    CHECK(execute_graphql(fx.eng, ann, db, v).body ==
+          R"({"data":{"titles":[{"id":10,"title":"First"},{"id":11,"title":"Second"},{"id":99,"title":"12"}]}})");
+}
