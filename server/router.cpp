@@ -171,11 +171,18 @@ std::vector<std::string> path_segments(const boost::urls::url_view& url) {
     return segments;
 }
 
+// Whether a pattern can match a path of `segments` segments: as many, or with a last `*name`
+// at least as many.
+bool fits_length(const std::vector<std::string>& pattern, std::size_t segments) {
+    bool tail = !pattern.empty() && pattern.back().starts_with('*');
+    return tail ? segments >= pattern.size() : segments == pattern.size();
+}
+
 // Whether a route's pattern matches a path: literal segments equal, `:name` any non-empty
 // segment, and a last `*name` the rest of the path (one segment or more).
 bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& path) {
+    if (!fits_length(pattern, path.size())) return false;
     bool tail = !pattern.empty() && pattern.back().starts_with('*');
-    if (tail ? path.size() < pattern.size() : path.size() != pattern.size()) return false;
     for (std::size_t i = 0; i < pattern.size(); ++i) {
         const auto& p = pattern[i];
         if (tail && i + 1 == pattern.size()) return true;
@@ -209,9 +216,7 @@ std::optional<std::uint64_t> router::body_file_limit(std::string_view method,
         // alone: that needs no decoded copy of the path.
         auto count = std::max<std::size_t>(parsed->segments().size(), 1);
         auto candidate = [&](const route& r) {
-            if (!r.body_to_file || r.method != method) return false;
-            bool tail = !r.segments.empty() && r.segments.back().starts_with('*');
-            return tail ? count >= r.segments.size() : count == r.segments.size();
+            return r.body_to_file && r.method == method && fits_length(r.segments, count);
         };
         if (std::none_of(routes_.begin(), routes_.end(), candidate)) return std::nullopt;
         auto segments = path_segments(*parsed);

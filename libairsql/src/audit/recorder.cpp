@@ -16,10 +16,6 @@ namespace airsql::audit {
 
 namespace {
 
-// SQLite's default auto-checkpoint threshold, which installing a WAL hook switches off: our
-// hook checkpoints at the same point, and removing it restores the default.
-constexpr int auto_checkpoint_frames = 1000;
-
 // Bytes a change costs besides its text values (for the transaction's byte cap).
 constexpr std::size_t change_overhead = 64;
 
@@ -109,7 +105,7 @@ recorder::~recorder() {
     sqlite3* h = conn_.handle();
     sqlite3_preupdate_hook(h, nullptr, nullptr);
     sqlite3_rollback_hook(h, nullptr, nullptr);
-    sqlite3_wal_autocheckpoint(h, auto_checkpoint_frames);  // also removes our WAL hook
+    sqlite3_wal_autocheckpoint(h, sqlite::wal_checkpoint_frames);  // also removes our WAL hook
 }
 
 std::vector<committed_transaction> recorder::take_committed() {
@@ -150,7 +146,7 @@ int recorder::on_wal_commit(void* self, sqlite3* db, const char* db_name, int fr
         r->pending_ = {};
         r->pending_bytes_ = 0;
     }
-    if (frames >= auto_checkpoint_frames) sqlite3_wal_checkpoint(db, db_name);
+    if (frames >= sqlite::wal_checkpoint_frames) sqlite3_wal_checkpoint(db, db_name);
     return SQLITE_OK;
 }
 

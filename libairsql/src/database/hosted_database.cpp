@@ -117,7 +117,7 @@ int hosted_database::on_wal_commit(void* self, sqlite3* h, const char* db_name, 
     db->wal_frames_ = frames;
     // A checkpoint syncs the WAL and the database file: not on an I/O thread. Inline writes are
     // refused while the WAL is this long, so the next write, off it, checkpoints.
-    if (frames >= wal_checkpoint_frames && !inline_scope::active()) {
+    if (frames >= sqlite::wal_checkpoint_frames && !inline_scope::active()) {
         sqlite3_wal_checkpoint(h, db_name);
     }
     return SQLITE_OK;
@@ -175,7 +175,7 @@ hosted_database::write_lease::write_lease(hosted_database& db, audit::context au
             return generation.load(std::memory_order_acquire) != applied;
         };
         bool plain = db.wal_ && db.group_commit_ && !db.group_commit_fallback_ && !audit_.enabled &&
-                     db.unflushed_audit_.empty() && db.wal_frames_ < wal_checkpoint_frames &&
+                     db.unflushed_audit_.empty() && db.wal_frames_ < sqlite::wal_checkpoint_frames &&
                      !(db.limits_ && db.limits_->max_bytes_for &&
                        moved(db.limits_->generation, db.applied_limit_generation_)) &&
                      !(db.triggers_ && db.triggers_->specs_for &&

@@ -62,10 +62,6 @@ struct commit_touch {
 /// Told after a write lease ended (its commit durable, the writer released) that changed rows.
 using commit_listener = std::function<void(const std::string& db_id, const commit_touch&)>;
 
-/// WAL frames past which a commit checkpoints the WAL into the database (SQLite's default
-/// automatic checkpoint; the audit recorder's WAL hook uses the same number).
-constexpr int wal_checkpoint_frames = 1000;
-
 class hosted_database {
   public:
     /// `listener` (may be null; must outlive the database) hears of every write lease that

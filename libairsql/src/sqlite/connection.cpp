@@ -12,20 +12,23 @@
 
 namespace airsql::sqlite {
 
+bool stops_inline_work(int extended_code) noexcept {
+    if (!inline_scope::active()) return false;
+    switch (extended_code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_INTERRUPT:
+            return true;
+        default:
+            return false;
+    }
+}
+
 namespace {
 
 errc code_for(int extended_code) {
-    // An inline read stopped by its budget or a lock: it runs again off the I/O thread.
-    if (inline_scope::active()) {
-        switch (extended_code & 0xff) {
-            case SQLITE_BUSY:
-            case SQLITE_LOCKED:
-            case SQLITE_INTERRUPT:
-                return errc::would_block;
-            default:
-                break;
-        }
-    }
+    // Inline work stopped by its budget or a lock: it runs again off the I/O thread.
+    if (stops_inline_work(extended_code)) return errc::would_block;
     switch (extended_code & 0xff) {
         case SQLITE_BUSY:
         case SQLITE_LOCKED:

@@ -89,6 +89,14 @@ private:
     int* borrows_;
 };
 
+/// WAL frames past which a commit checkpoints the WAL into the database (SQLite's default
+/// automatic checkpoint): the hosted databases' and the audit recorder's WAL hooks.
+constexpr int wal_checkpoint_frames = 1000;
+
+/// Inside an inline_scope: whether an SQLite result code stopped the work for the budget or a
+/// lock, so that it must run again off the I/O thread (errc::would_block).
+bool stops_inline_work(int extended_code) noexcept;
+
 /// One SQLite connection. Not thread-safe: use it from one thread at a time.
 class connection {
 public:

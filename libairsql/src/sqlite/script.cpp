@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "airsql/error.hpp"
-#include "airsql/memory_only.hpp"
 
 namespace airsql::sqlite {
 
@@ -22,16 +21,7 @@ using stmt_ptr = std::unique_ptr<sqlite3_stmt, finalizer>;
 std::string failure(sqlite3* h, const confinement& guard, int rc) {
     // Inside an inline_scope, a statement stopped by the budget or a lock runs again off the
     // I/O thread (whatever it read is discarded with the answer).
-    if (inline_scope::active()) {
-        switch (rc & 0xff) {
-            case SQLITE_BUSY:
-            case SQLITE_LOCKED:
-            case SQLITE_INTERRUPT:
-                throw error(errc::would_block, "run this script off the I/O thread");
-            default:
-                break;
-        }
-    }
+    if (stops_inline_work(rc)) throw error(errc::would_block, "run this script off the I/O thread");
     if (guard.timed_out() || (rc & 0xff) == SQLITE_INTERRUPT) {
         return "SQL query execution timed out: it ran longer than the time limit";
     }
