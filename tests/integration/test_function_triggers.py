@@ -331,8 +331,9 @@ class KillDuringDeliveryTest(TriggerMixin, ServerModuleTest):
             rows = wait_for(lambda: self.seen(c, owner, db), timeout=60)
             self.assertTrue(rows, "the interrupted delivery is made again")
             self.assertEqual(rows[0]["event"], "insert")
-            self.assertEqual([i["state"] for i in self.invocations(c, owner, db, fn["id"])],
-                             ["delivered"])
+            # The function's own write comes before its delivery is recorded: wait for that.
+            states = wait_for(lambda: [i["state"] for i in self.invocations(c, owner, db, fn["id"])])
+            self.assertEqual(states, ["delivered"])
         finally:
             second.stop()
             second.cleanup()
