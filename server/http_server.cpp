@@ -159,6 +159,7 @@ struct http_server::impl {
     void start_session(tcp::socket socket, std::size_t context);
     asio::awaitable<void> session(std::shared_ptr<connection> conn);
     asio::awaitable<bool> wait_for_request(const std::shared_ptr<connection>& conn,
+                                           beast::flat_buffer& buffer,
                                            std::chrono::seconds timeout);
     template <class Result, class Work>
     asio::awaitable<Result> on_workers(std::string key, bool cheap, Work work);
@@ -260,10 +261,15 @@ http_response too_many_requests(std::size_t limit) {
 
 }  // namespace
 
-// Waits for the first byte of a request without reading it. Meanwhile the connection is idle:
-// at the connection cap it may be shed. False when the connection should close (timeout,
-// shed, closed by the client).
+// Waits for the first bytes of a request and reads what has arrived into `buffer`. Meanwhile
+// the connection is idle: at the connection cap it may be shed. False when the connection
+// should close (timeout, shed, closed by the client).
+//
+// A read rather than a readiness wait: asio reads at once when bytes are there and otherwise
+// waits on the registration the socket already has, where a readiness wait re-arms the
+// registration (epoll_ctl) and the check before it asks the kernel (ioctl) on every request.
 asio::awaitable<bool> http_server::impl::wait_for_request(const std::shared_ptr<connection>& c,
+                                                          beast::flat_buffer& buffer,
                                                           std::chrono::seconds timeout) {
     auto& conn = *c;
     conn.idle = true;
@@ -282,11 +288,12 @@ asio::awaitable<bool> http_server::impl::wait_for_request(const std::shared_ptr<
                 beast::error_code ignored;
                 c->stream.socket().cancel(ignored);
             });
-        auto [ec] = co_await conn.stream.socket().async_wait(tcp::socket::wait_read,
-                                                             asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] = co_await conn.stream.socket().async_read_some(
+            buffer.prepare(beast::read_size(buffer, 65536)), asio::as_tuple(asio::use_awaitable));
+        buffer.commit(n);
         ++conn.waits;  // a firing from now on is stale
         conn.idle_timer.cancel();
-        ready = !ec && !conn.shed;
+        ready = !ec && n > 0 && !conn.shed;
     }
     conn.idle = false;
     connections.set_idle(conn.id, false);
@@ -363,15 +370,10 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
 
         // Wait for the next request (unless pipelined bytes are here already), then read its
         // header.
-        // A request already in the socket (the usual case under load) needs no wait: the
-        // wait costs a reactor registration, a timer and a parallel group per request.
-        if (buffer.size() == 0) {
-            beast::error_code aec;
-            bool arrived = stream.socket().available(aec) > 0 && !aec;
-            if (!arrived && !co_await wait_for_request(
-                                conn, first ? opts.first_byte_timeout : opts.idle_timeout)) {
-                break;
-            }
+        if (buffer.size() == 0 &&
+            !co_await wait_for_request(conn, buffer,
+                                       first ? opts.first_byte_timeout : opts.idle_timeout)) {
+            break;
         }
         first = false;
         stream.expires_after(opts.read_timeout);

@@ -155,6 +155,85 @@ class RequestLimits(ServerTestCase):
                 t.join(30)
 
 
+def read_responses(sock: socket.socket, n: int, within: float = 5.0) -> list[tuple[int, bytes]]:
+    """The next `n` HTTP responses on `sock` (status, body), each framed by Content-Length."""
+    sock.settimeout(within)
+    data = b""
+    out = []
+    while len(out) < n:
+        head_end = data.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = data[:head_end].decode("latin-1")
+            status = int(head.split(" ", 2)[1])
+            length = 0
+            for line in head.split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value)
+            if len(data) >= head_end + 4 + length:
+                out.append((status, data[head_end + 4:head_end + 4 + length]))
+                data = data[head_end + 4 + length:]
+                continue
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError(f"closed after {len(out)} of {n} responses")
+        data += chunk
+    return out
+
+
+class KeepAlive(ServerTestCase):
+    """One connection carries many requests: several sent at once, one split across sends with
+    pauses, and one after the connection sat idle."""
+
+    STATUS = b"GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    def setUp(self):
+        self.server = Server()
+        self.server.__enter__()
+
+    def tearDown(self):
+        self.server.__exit__(None, None, None)
+
+    def connect(self) -> socket.socket:
+        return socket.create_connection((self.server.host, self.server.port), timeout=5)
+
+    def test_pipelined_requests_are_answered_in_order(self):
+        client = self.server.client()
+        user, token = new_user(client)
+        db = new_db(client, token, user)
+        sql = b'{"query": "SELECT 7 AS n"}'
+        bad = b'{"query": '  # not JSON: 400
+
+        def post(body: bytes) -> bytes:
+            return (b"POST /dbs/" + db.encode() + b"/sql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + token.encode() + b"\r\nContent-Type: application/json\r\n"
+                    + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+        with self.connect() as sock:
+            sock.sendall(self.STATUS + post(sql) + post(bad) + self.STATUS + post(sql))
+            answers = read_responses(sock, 5)
+        self.assertEqual([status for status, _ in answers], [200, 200, 400, 200, 200], answers)
+        self.assertTrue(answers[0][1].startswith(b"{"), answers[0])
+        self.assertIn(b'"n":7', answers[1][1].replace(b" ", b""))
+        self.assertIn(b'"errors"', answers[2][1])
+        self.assertIn(b'"n":7', answers[4][1].replace(b" ", b""))
+
+    def test_a_request_split_across_sends_and_one_after_an_idle_pause(self):
+        with self.connect() as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            # The first read of the connection finds only part of the header.
+            for piece in (b"GE", b"T /api/sta", b"tus HTTP/1.1\r\nHo", b"st: x\r\n", b"\r\n"):
+                sock.sendall(piece)
+                time.sleep(0.15)
+            [(status, body)] = read_responses(sock, 1)
+            self.assertEqual(status, 200, body)
+            time.sleep(1.5)  # idle on a kept-alive connection
+            sock.sendall(self.STATUS)
+            [(status, body)] = read_responses(sock, 1)
+            self.assertEqual(status, 200, body)
+            self.assertTrue(body.startswith(b"{"), body)
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
