@@ -6,17 +6,21 @@
 namespace airsql::server {
 
 commit_waiter::commit_waiter(unsigned threads) {
-    for (unsigned i = 0; i < std::max(threads, 1u); ++i) threads_.emplace_back([this] { run(); });
+    for (unsigned i = 0; i < std::max(threads, 1u); ++i) {
+        lanes_.push_back(std::make_unique<lane>());
+    }
+    for (auto& l : lanes_) l->thread = std::thread([&l = *l] { run(l); });
 }
 
 commit_waiter::~commit_waiter() { stop(); }
 
 void commit_waiter::submit(pending_commits commits, std::function<void()> done) {
+    auto& l = *lanes_[commits.sync_key() % lanes_.size()];
     {
-        std::lock_guard lock(mutex_);
-        if (!stopping_) {
-            queue_.emplace_back(std::move(commits), std::move(done));
-            wake_.notify_one();
+        std::lock_guard lock(l.mutex);
+        if (!l.stopping) {
+            l.queue.emplace_back(std::move(commits), std::move(done));
+            l.wake.notify_one();
             return;
         }
     }
@@ -25,22 +29,23 @@ void commit_waiter::submit(pending_commits commits, std::function<void()> done) 
 }
 
 void commit_waiter::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        if (stopping_) return;
-        stopping_ = true;
-        wake_.notify_all();
+    for (auto& l : lanes_) {
+        std::lock_guard lock(l->mutex);
+        l->stopping = true;
+        l->wake.notify_all();
     }
-    for (auto& t : threads_) t.join();
+    for (auto& l : lanes_) {
+        if (l->thread.joinable()) l->thread.join();
+    }
 }
 
-void commit_waiter::run() {
-    std::unique_lock lock(mutex_);
+void commit_waiter::run(lane& l) {
+    std::unique_lock lock(l.mutex);
     for (;;) {
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and nothing left
-        auto [commits, done] = std::move(queue_.front());
-        queue_.pop_front();
+        l.wake.wait(lock, [&l] { return l.stopping || !l.queue.empty(); });
+        if (l.queue.empty()) return;  // stopping, and nothing left
+        auto [commits, done] = std::move(l.queue.front());
+        l.queue.pop_front();
         lock.unlock();
         commits.wait();
         done();

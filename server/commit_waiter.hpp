@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -16,11 +17,14 @@
 
 namespace airsql::server {
 
-/// Threads that run `pending_commits::wait()` for the I/O threads, in order of submission.
-/// Group commit makes one sync cover every commit of its database made before it began, so
-/// commits queued behind a sync find themselves durable when their turn comes; several
-/// threads let databases sync side by side, so a tenant that writes to many databases at
-/// once does not queue everyone else's answers behind its syncs. Thread-safe.
+/// Threads that run `pending_commits::wait()` for the I/O threads. Each database's waits go
+/// to one thread (by `pending_commits::sync_key()`), in order of submission: group commit
+/// makes one sync cover every commit of its database made before it began, so the waits
+/// queued behind a sync find themselves durable when their turn comes, where several threads
+/// waiting on the same database would each be woken by its sync and mostly sleep again.
+/// Different databases sync side by side on different threads, and a busy database holds
+/// only its own thread, so a tenant that writes to many databases at once does not queue
+/// everyone else's answers behind its syncs. Thread-safe.
 class commit_waiter {
   public:
     /// At least one thread.
@@ -30,21 +34,26 @@ class commit_waiter {
     commit_waiter(const commit_waiter&) = delete;
     commit_waiter& operator=(const commit_waiter&) = delete;
 
-    /// Runs `commits.wait()`, then `done()`, on the waiter's thread (on the caller's once
-    /// stopped). `done` must not throw or block: it posts the answer back to an I/O thread.
+    /// Runs `commits.wait()`, then `done()`, on the thread of the commits' database (on the
+    /// caller's once stopped). `done` must not throw or block: it posts the answer back to an
+    /// I/O thread.
     void submit(pending_commits commits, std::function<void()> done);
 
     /// Finishes what is queued and joins the threads. Idempotent.
     void stop();
 
   private:
-    void run();
+    struct lane {
+        std::mutex mutex;
+        std::condition_variable wake;
+        std::deque<std::pair<pending_commits, std::function<void()>>> queue;
+        bool stopping = false;
+        std::thread thread;
+    };
 
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<std::pair<pending_commits, std::function<void()>>> queue_;
-    bool stopping_ = false;
-    std::vector<std::thread> threads_;
+    static void run(lane& l);
+
+    std::vector<std::unique_ptr<lane>> lanes_;
 };
 
 }  // namespace airsql::server

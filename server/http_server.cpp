@@ -83,9 +83,9 @@ struct connection {
     std::uint64_t waits = 0;  ///< counts the waits for a request (stale idle-timer firings)
 };
 
-// Threads waiting for inline writes' syncs: databases sync side by side (the kernel runs
-// fdatasync of different files in parallel), one tenant's many databases do not queue the
-// others' answers behind a single thread.
+// Threads waiting for inline writes' syncs, each database's on one of them: databases sync
+// side by side (the kernel runs fdatasync of different files in parallel), and one tenant's
+// many databases do not queue the others' answers behind a single thread.
 constexpr unsigned commit_waiter_threads = 4;
 // Inline writes of one principal at once (inline_write_slots). Workload m (16 connections, 1
 // insert per 10 requests) has about 2 in flight; a flood of one-row inserts from 4 principals

@@ -187,6 +187,45 @@ class InlineWritesTest(OneDatabase):
         lines = self.access_log(f"POST /dbs/{self.db}/graphql 200", before, at_least=320)
         self.assertTrue([line for line in lines if line.endswith(" inline")], "no write ran inline")
 
+    def test_writes_to_several_databases_at_once_each_apply_once(self):
+        # Each database's inline writes wait for its syncs on one commit-waiter thread; 6
+        # databases spread over the threads and share some. 6 clients each insert into every
+        # database in turn: every answer right, every row once in its own database.
+        dbs = [new_db(self.client, self.token, self.user,
+                      "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)") for _ in range(6)]
+        for db in dbs:  # the first write of a file switches it to WAL mode, on a worker
+            self.client.post(f"/dbs/{db}/graphql", {"query": 'mutation { insert_items(objects: '
+                             '[{id: 1, name: "first"}]) { affected_rows } }'}, token=self.token)
+        errors = []
+
+        def client_thread(n):
+            client = self.server.client()
+            for i in range(30):
+                db = dbs[(n + i) % len(dbs)]
+                row = 1_000 + n * 100 + i
+                res = client.post(f"/dbs/{db}/graphql",
+                                  {"query": f'mutation {{ insert_items(objects: [{{id: {row}, name: "c{n}"}}]) {{ returning {{ id }} }} }}'},
+                                  token=self.token)
+                if res.status != 200 or res.body != {"data": {"insert_items": {"returning": [{"id": row}]}}}:
+                    errors.append(res.describe())
+
+        before = len(self.server.stderr_lines)
+        threads = [threading.Thread(target=client_thread, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertEqual(errors, [])
+        for k, db in enumerate(dbs):
+            res = self.client.post(f"/dbs/{db}/graphql", {"query": "{ items(order_by: [{id: ASC}]) { id } }"},
+                                   token=self.token)
+            expected = [1] + sorted(1_000 + n * 100 + i for n in range(6) for i in range(30)
+                                    if (n + i) % len(dbs) == k)
+            self.assertEqual([r["id"] for r in res.body["data"]["items"]], expected, db)
+        lines = self.access_log(" 200", before, at_least=180)
+        self.assertTrue([line for line in lines if "/graphql 200" in line and line.endswith(" inline")],
+                        "no write ran inline")
+
     def test_an_expensive_mutation_is_rolled_back_and_runs_once_on_a_worker(self):
         self.gql('mutation { insert_items(objects: [{id: 1, name: "warm"}]) { affected_rows } }')
         before = len(self.server.stderr_lines)

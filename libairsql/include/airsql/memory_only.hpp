@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 
 namespace airsql {
@@ -44,6 +45,10 @@ class pending_commits {
     /// Blocks until every commit is on disk (running the sync or sharing one under way), then
     /// tells live queries. Blocking work: not on an I/O thread unless durable().
     void wait();
+    /// The same value for commits that wait on the same database's sync (that of the first
+    /// commit; 0 when empty), so that a caller with several waiting threads can keep each
+    /// database's waits on one of them: one sync covers them all anyway.
+    std::size_t sync_key() const noexcept;
 
   private:
     std::unique_ptr<state> state_;

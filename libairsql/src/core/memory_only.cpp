@@ -3,6 +3,8 @@
 
 #include <time.h>
 
+#include <cstdint>
+
 #include "core/pending_commits.hpp"
 
 namespace airsql {
@@ -50,6 +52,19 @@ bool pending_commits::durable() const {
         if (!c.durable()) return false;
     }
     return true;
+}
+
+std::size_t pending_commits::sync_key() const noexcept {
+    if (!state_ || state_->commits.empty()) return 0;
+    // The address of the database's group commit, its bits mixed (MurmurHash3's finalizer):
+    // allocations are aligned, so the low bits alone would send every database to one place.
+    auto x = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(state_->commits.front().sync));
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return static_cast<std::size_t>(x);
 }
 
 void pending_commits::wait() {

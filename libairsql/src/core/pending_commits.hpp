@@ -11,6 +11,7 @@ struct airsql::pending_commits::state {
     struct commit {
         std::function<bool()> durable;  ///< whether it is on disk already (does not block)
         std::function<void()> finish;   ///< waits until it is on disk, then tells listeners
+        const void* sync = nullptr;     ///< what it waits on: its database's group commit
     };
     std::vector<commit> commits;
 };

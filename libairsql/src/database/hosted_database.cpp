@@ -135,6 +135,7 @@ hosted_database::write_lease::notice::~notice() {
         auto gc = db->group_commit_;
         auto ticket = durability_ticket;
         c.durable = [gc, ticket] { return gc->durable(ticket); };
+        c.sync = gc.get();
         c.finish = [gc, ticket, listener = any ? db->listener_ : nullptr, id = db->id_,
                     touched_copy = touched] {
             gc->wait_durable(ticket);

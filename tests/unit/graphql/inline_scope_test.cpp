@@ -217,6 +217,32 @@ TEST_CASE("an inline write commits on the calling thread and hands its commit to
           R"({"data":{"items":[{"id":50003}]}})");
 }
 
+TEST_CASE("commits wait on their own database's sync, which their sync key names", "[graphql][inline]") {
+    with_items fx;
+    auto other = create_database(fx.eng, fx.ann, {"other", "ann", "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)", {}}).id;
+    // First writes off the I/O thread switch both files to WAL mode.
+    execute_graphql(fx.eng, fx.ann, fx.db, insert_one);
+    execute_graphql(fx.eng, fx.ann, other, insert_one);
+    auto commit_on = [&](const std::string& db) {
+        inline_scope scope(10ms, inline_scope::writes::allowed);
+        CHECK(execute_graphql(fx.eng, fx.ann, db, insert_one).body ==
+              R"({"data":{"insert_items":{"affected_rows":1}}})");
+        return scope.take_pending_commits();
+    };
+    auto first = commit_on(fx.db);
+    auto second = commit_on(fx.db);
+    auto elsewhere = commit_on(other);
+    CHECK_FALSE(first.empty());
+    CHECK(first.sync_key() == second.sync_key());
+    CHECK(first.sync_key() != elsewhere.sync_key());
+    first.wait();
+    second.wait();
+    elsewhere.wait();
+    CHECK(pending_commits().sync_key() == 0);
+    CHECK(first.sync_key() == 0);  // waited for: empty
+    CHECK(fx.count() == 50003);
+}
+
 TEST_CASE("an inline write that outgrows its budget is rolled back whole, then runs elsewhere", "[graphql][inline]") {
     with_items fx;
     execute_graphql(fx.eng, fx.ann, fx.db, insert_one);  // WAL mode, the writer is warm
