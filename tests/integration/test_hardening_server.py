@@ -218,6 +218,45 @@ class KeepAlive(ServerTestCase):
         self.assertIn(b'"errors"', answers[2][1])
         self.assertIn(b'"n":7', answers[4][1].replace(b" ", b""))
 
+    def test_responses_on_the_wire(self):
+        # The status line, "name: value" fields and the empty line, byte for byte, and a body
+        # exactly as long as its Content-Length; 204 has neither.
+        def exchange(raw: bytes) -> bytes:
+            with self.connect() as sock:
+                sock.sendall(raw)
+                sock.settimeout(5)
+                data = b""
+                while chunk := sock.recv(65536):  # HTTP/1.0 and "close": the server closes
+                    data += chunk
+                return data
+
+        for version in (b"1.1", b"1.0"):
+            data = exchange(b"GET /api/status HTTP/" + version + b"\r\nHost: x\r\n"
+                            b"Connection: close\r\n\r\n")
+            head, _, body = data.partition(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            self.assertEqual(lines[0], b"HTTP/" + version + b" 200 OK", data)
+            fields = dict(line.split(b": ", 1) for line in lines[1:])
+            self.assertEqual(fields[b"Server"], b"airsql", data)
+            self.assertEqual(fields[b"Content-Type"], b"application/json", data)
+            self.assertEqual(int(fields[b"Content-Length"]), len(body), data)
+            self.assertTrue(body.startswith(b'{"status":"ok"'), data)
+
+        data = exchange(b"GET /api/no-such-route HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head, _, body = data.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 404 Not Found\r\n"), data)
+        self.assertIn(b"\r\nContent-Length: " + str(len(body)).encode(), head)
+        self.assertIn(b'"errors"', body)
+
+        data = exchange(b"OPTIONS /api/status HTTP/1.1\r\nHost: x\r\nOrigin: http://a.example\r\n"
+                        b"Access-Control-Request-Method: GET\r\nConnection: close\r\n\r\n")
+        head, sep, body = data.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 204 No Content\r\n"), data)
+        self.assertEqual(sep, b"\r\n\r\n")
+        self.assertEqual(body, b"")
+        self.assertNotIn(b"Content-Length", head)
+        self.assertIn(b"\r\nAccess-Control-Allow-Methods: ", head)
+
     def test_a_request_split_across_sends_and_one_after_an_idle_pause(self):
         with self.connect() as sock:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
