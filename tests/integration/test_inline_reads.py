@@ -161,27 +161,34 @@ class InlineWritesTest(OneDatabase):
         body = self.gql(f"{{ items_aggregate(where: {where}) {{ aggregate {{ count }} }} }}")
         return body["data"]["items_aggregate"]["aggregate"]["count"]
 
-    def test_concurrent_writes_apply_exactly_once(self):
-        # 8 clients insert 40 rows each at once: inline when the writer is free, on a worker
-        # when it is busy; every row once, every answer right.
+    def insert_concurrently(self, clients, inserts, db_of, row_of):
+        """`clients` threads at once, client n inserting row row_of(n, i) into database
+        db_of(n, i) for each i below `inserts`; the answers that were not exactly right."""
         errors = []
 
         def client_thread(n):
             client = self.server.client()
-            for i in range(40):
-                row = 10_000 + n * 100 + i
-                res = client.post(f"/dbs/{self.db}/graphql",
+            for i in range(inserts):
+                row = row_of(n, i)
+                res = client.post(f"/dbs/{db_of(n, i)}/graphql",
                                   {"query": f'mutation {{ insert_items(objects: [{{id: {row}, name: "c{n}"}}]) {{ returning {{ id }} }} }}'},
                                   token=self.token)
                 if res.status != 200 or res.body != {"data": {"insert_items": {"returning": [{"id": row}]}}}:
                     errors.append(res.describe())
 
-        before = len(self.server.stderr_lines)
-        threads = [threading.Thread(target=client_thread, args=(n,)) for n in range(8)]
+        threads = [threading.Thread(target=client_thread, args=(n,)) for n in range(clients)]
         for t in threads:
             t.start()
         for t in threads:
             t.join(120)
+        return errors
+
+    def test_concurrent_writes_apply_exactly_once(self):
+        # 8 clients insert 40 rows each at once: inline when the writer is free, on a worker
+        # when it is busy; every row once, every answer right.
+        before = len(self.server.stderr_lines)
+        errors = self.insert_concurrently(8, 40, lambda n, i: self.db,
+                                          lambda n, i: 10_000 + n * 100 + i)
         self.assertEqual(errors, [])
         self.assertEqual(self.count("{id: {_gte: 10000}}"), 320)
         lines = self.access_log(f"POST /dbs/{self.db}/graphql 200", before, at_least=320)
@@ -196,25 +203,9 @@ class InlineWritesTest(OneDatabase):
         for db in dbs:  # the first write of a file switches it to WAL mode, on a worker
             self.client.post(f"/dbs/{db}/graphql", {"query": 'mutation { insert_items(objects: '
                              '[{id: 1, name: "first"}]) { affected_rows } }'}, token=self.token)
-        errors = []
-
-        def client_thread(n):
-            client = self.server.client()
-            for i in range(30):
-                db = dbs[(n + i) % len(dbs)]
-                row = 1_000 + n * 100 + i
-                res = client.post(f"/dbs/{db}/graphql",
-                                  {"query": f'mutation {{ insert_items(objects: [{{id: {row}, name: "c{n}"}}]) {{ returning {{ id }} }} }}'},
-                                  token=self.token)
-                if res.status != 200 or res.body != {"data": {"insert_items": {"returning": [{"id": row}]}}}:
-                    errors.append(res.describe())
-
         before = len(self.server.stderr_lines)
-        threads = [threading.Thread(target=client_thread, args=(n,)) for n in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
+        errors = self.insert_concurrently(6, 30, lambda n, i: dbs[(n + i) % len(dbs)],
+                                          lambda n, i: 1_000 + n * 100 + i)
         self.assertEqual(errors, [])
         for k, db in enumerate(dbs):
             res = self.client.post(f"/dbs/{db}/graphql", {"query": "{ items(order_by: [{id: ASC}]) { id } }"},
