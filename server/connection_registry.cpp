@@ -83,20 +83,20 @@ std::size_t connection_registry::size() const {
     return open_.size();
 }
 
-bool request_limiter::try_begin(const std::string& address) {
+bool request_limiter::try_begin(const std::string& key) {
     std::lock_guard lock(mutex_);
-    auto& count = in_progress_[address];
-    if (count >= per_address_) {
-        if (count == 0) in_progress_.erase(address);
+    auto& count = in_progress_[key];
+    if (count >= per_key_) {
+        if (count == 0) in_progress_.erase(key);
         return false;
     }
     ++count;
     return true;
 }
 
-void request_limiter::end(const std::string& address) {
+void request_limiter::end(const std::string& key) {
     std::lock_guard lock(mutex_);
-    auto it = in_progress_.find(address);
+    auto it = in_progress_.find(key);
     if (it == in_progress_.end()) return;
     if (--it->second == 0) in_progress_.erase(it);
 }

@@ -76,18 +76,19 @@ class connection_registry {
     std::function<void()> on_room_;
 };
 
-/// The requests each client address has in progress, refused beyond a limit. Thread-safe.
+/// What each key has in progress, refused beyond a limit: the requests of each client
+/// address, the inline writes of each principal. Thread-safe.
 class request_limiter {
   public:
-    explicit request_limiter(std::size_t per_address) : per_address_(per_address) {}
+    explicit request_limiter(std::size_t per_key) : per_key_(per_key) {}
 
-    /// Counts one more request of `address`; false (and nothing counted) at the limit.
-    bool try_begin(const std::string& address);
-    /// The end of a request counted by try_begin.
-    void end(const std::string& address);
+    /// Counts one more for `key`; false (and nothing counted) at the limit.
+    bool try_begin(const std::string& key);
+    /// The end of one counted by try_begin.
+    void end(const std::string& key);
 
   private:
-    std::size_t per_address_;
+    std::size_t per_key_;
     std::mutex mutex_;
     std::unordered_map<std::string, std::size_t> in_progress_;
 };

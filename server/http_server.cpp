@@ -88,7 +88,9 @@ struct connection {
 // side by side (the kernel runs fdatasync of different files in parallel), and one tenant's
 // many databases do not queue the others' answers behind a single thread.
 constexpr unsigned commit_waiter_threads = 4;
-// Inline writes of one principal at once (inline_write_slots). Workload m (16 connections, 1
+// Inline writes of one principal at once, running on an I/O thread or waiting for their
+// sync (write_slots); past it, its mutations go to the worker pool, fair between principals.
+// Workload m (16 connections, 1
 // insert per 10 requests) has about 2 in flight; a flood of one-row inserts from 4 principals
 // x 4 connections slowed another principal's reads 2.5x and its writes 3x at the median when
 // every write could run inline.
@@ -141,7 +143,7 @@ struct http_server::impl {
     std::atomic<std::size_t> next_context{0};
     /// Per io_context, touched only by its thread.
     std::vector<inline_reads_policy> inline_policies;
-    inline_write_slots write_slots{inline_writes_per_principal};
+    request_limiter write_slots{inline_writes_per_principal};
     asio::strand<asio::io_context::executor_type> accept_strand;
     tcp::acceptor acceptor;
     asio::steady_timer room_timer;  ///< the accept loop's wait for room below the cap
@@ -607,7 +609,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                                   tried)) {
                 // Only a document naming `mutation` can write.
                 if (opts.inline_writes && request.body.find("mutation") != std::string::npos &&
-                    !write_slots.try_take(writer = principal_key(request, conn->address))) {
+                    !write_slots.try_begin(writer = principal_key(request, conn->address))) {
                     writer.clear();
                 }
                 inline_answer = routes.handle_inline(request, policy.budget(), !writer.empty());
@@ -626,7 +628,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             } else {
                 response = co_await run_on_workers(principal_key(request, conn->address), request);
             }
-            if (!writer.empty()) write_slots.give_back(writer);
+            if (!writer.empty()) write_slots.end(writer);
             requests.end(conn->address);
         }
 

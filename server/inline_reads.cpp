@@ -30,19 +30,4 @@ void inline_reads_policy::refused(std::uint64_t key, bool overran, clock::durati
     spent_this_second_ += took;
 }
 
-bool inline_write_slots::try_take(const std::string& principal) {
-    std::lock_guard lock(mutex_);
-    auto& held = held_[principal];
-    if (held >= per_principal_) return false;
-    ++held;
-    return true;
-}
-
-void inline_write_slots::give_back(const std::string& principal) {
-    std::lock_guard lock(mutex_);
-    auto it = held_.find(principal);
-    if (it == held_.end()) return;
-    if (--it->second == 0) held_.erase(it);
-}
-
 }  // namespace airsql::server

@@ -6,10 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <mutex>
-#include <string>
 #include <string_view>
-#include <unordered_map>
 
 namespace airsql::server {
 
@@ -50,25 +47,6 @@ private:
     std::array<overrun, slots> overruns_{};  ///< direct-mapped by key; a clash forgets one
     clock::time_point second_start_{};
     clock::duration spent_this_second_{};
-};
-
-/// Shared by the I/O threads (thread-safe): the inline writes of each principal running on an
-/// I/O thread or waiting for their sync. Past `per_principal`, its mutations go to the worker
-/// pool, fair between principals: a tenant flooding the server with cheap writes gets no more
-/// of the I/O threads than a few writes' worth, while a client whose writes are a share of its
-/// requests keeps them inline.
-class inline_write_slots {
-public:
-    explicit inline_write_slots(unsigned per_principal) : per_principal_(per_principal) {}
-
-    /// Whether `principal` may write inline now; if so, give_back() once its answer is sent.
-    bool try_take(const std::string& principal);
-    void give_back(const std::string& principal);
-
-private:
-    std::mutex mutex_;
-    std::unordered_map<std::string, unsigned> held_;
-    unsigned per_principal_;
 };
 
 }  // namespace airsql::server
