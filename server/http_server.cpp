@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -21,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "airsql/http_fields.hpp"
 #include "airsql/memory_only.hpp"
 #include "airsql/principal.hpp"
 #include "airsql/subscriptions.hpp"
@@ -221,6 +223,15 @@ asio::awaitable<beast::error_code> write_in_memory(beast::tcp_stream& stream,
     stream.expires_after(timeout);
     auto [ec, n] = co_await asio::async_write(stream, pieces, asio::as_tuple(asio::use_awaitable));
     co_return ec;
+}
+
+// Whether every header field of `res` may go on the wire as it is (airsql/http_fields.hpp).
+// Beast writes names and values as given, CR and LF included.
+bool fields_allowed(const http_response& res) {
+    return is_http_field_value(res.content_type) &&
+           std::all_of(res.headers.begin(), res.headers.end(), [](const auto& field) {
+               return is_http_field_name(field.first) && is_http_field_value(field.second);
+           });
 }
 
 // The header fields of a response, without its body.
@@ -635,6 +646,18 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
         if (!request.body_file.empty()) {
             std::error_code ignored;  // gone already when the handler kept the file
             std::filesystem::remove(request.body_file, ignored);
+        }
+        if (!fields_allowed(response)) {
+            // A handler let through bytes that would end a header field early or be no field
+            // at all (the library checks what users hand back): none of that answer goes out.
+            std::cerr << fmt::format("airsql: {} {}: the answer had a header field HTTP does not "
+                                     "allow; answered 500 instead\n",
+                                     request.method, path_of(request.target));
+            if (response.delete_body_file) {
+                std::error_code ignored;
+                std::filesystem::remove(response.body_file, ignored);
+            }
+            response = error_response(500, "internal", "internal error");
         }
 
         int status = response.status;

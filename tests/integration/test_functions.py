@@ -408,6 +408,55 @@ class FunctionsTest(ServerModuleTest):
         self.assertTrue(r.header("content-type").startswith("text/plain"))
         self.assertIsNone(r.header("set-cookie"), "functions cannot set airsql's cookies")
 
+    def test_a_forged_response_cannot_set_cookies_or_smuggle_header_fields(self):
+        # Hostile code can hand back an object that only claims to be a Response, with header
+        # pairs no Headers object would hold. The server checks them itself.
+        forged = """export default async function () {{
+  return Object.create(Response.prototype, {{
+    status: {{value: 200}},
+    headers: {{value: {pairs}}},
+    arrayBuffer: {{value: async () => new TextEncoder().encode("forged").buffer}},
+  }})
+}}
+"""
+        fn = self.create(forged.format(pairs='[["Set-Cookie", "airsql_session=evil"], '
+                                             '["X-Kept", "yes"], ["CONNECTION", "close"]]'))
+        r = self.as_("owner").post(f"/fns/{fn['id']}")
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual(r.raw, b"forged")
+        self.assertEqual(r.header("x-kept"), "yes")
+        self.assertIsNone(r.header("set-cookie"), "a capitalised Set-Cookie is still airsql's")
+        self.assertLessEqual(len(r.header_all("connection")), 1, "CONNECTION is the server's")
+
+        for pairs, what in (('[["x-split", "a\\r\\nSet-Cookie: airsql_session=evil"]]', "CR LF in a value"),
+                            ('[["x-nul", "a\\u0000b"]]', "NUL in a value"),
+                            ('[["x bad", "v"]]', "a space in a name"),
+                            ('[["x-a\\r\\nSet-Cookie", "evil"]]', "CR LF in a name"),
+                            ('[["", "v"]]', "an empty name")):
+            with self.subTest(what):
+                fn = self.create(forged.format(pairs=pairs))
+                r = self.as_("owner").post(f"/fns/{fn['id']}")
+                self.assertEqual(r.status, 500, r.describe())   # like a function that threw
+                self.assertIn("application/json", r.header("content-type"))
+                self.assertIn("header field", r.body["errors"][0]["message"])
+                self.assertIsNone(r.header("set-cookie"))
+                self.assertIsNone(r.header("x-split"))
+                self.assertIsNone(r.header("x-nul"))
+                record = self.invocations(fn["id"])[0]
+                self.assertEqual(record["status"], 500)
+                self.assertIn("header", record["error"])
+
+        # More header fields than any real answer needs.
+        fn = self.create(forged.format(pairs='Array.from({length: 65}, (_, i) => ["x-h" + i, "v"])'))
+        self.assertJsonError(self.as_("owner").post(f"/fns/{fn['id']}"), 413)
+        fn = self.create(forged.format(pairs='[["x-big", "v".repeat(20000)]]'))
+        self.assertJsonError(self.as_("owner").post(f"/fns/{fn['id']}"), 413)
+        # 64 fields are fine.
+        fn = self.create(forged.format(pairs='Array.from({length: 64}, (_, i) => ["x-h" + i, "v"])'))
+        r = self.as_("owner").post(f"/fns/{fn['id']}")
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual(r.header("x-h63"), "v")
+
     def test_calls_are_isolated(self):
         fn = self.create("""globalThis.count = (globalThis.count ?? 0) + 1
 let calls = 0

@@ -323,6 +323,28 @@ async def main(context):
         self.assertEqual(r.header("x-custom"), "yes")
         self.assertTrue(r.header("content-type").startswith("text/plain"))
         self.assertIsNone(r.header("set-cookie"), "functions cannot set airsql's cookies")
+        # Hostile code can replace the checked pairs after the fact; the server checks again.
+        fn = self.create("""from airsql import Response
+
+async def main(context):
+    r = Response(200, {}, "forged")
+    r.headers = [["Set-Cookie", "airsql_session=evil"], ["X-Kept", "yes"]]
+    return r
+""")
+        r = self.call(fn["id"])
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual(r.header("x-kept"), "yes")
+        self.assertIsNone(r.header("set-cookie"), "a capitalised Set-Cookie is still airsql's")
+        fn = self.create("""from airsql import Response
+
+async def main(context):
+    return Response(200, {"x-split": "a\\r\\nSet-Cookie: airsql_session=evil"}, "x")
+""")
+        r = self.call(fn["id"])
+        self.assertEqual(r.status, 500, r.describe())
+        self.assertIn("control character", r.body["errors"][0]["message"])
+        self.assertIsNone(r.header("set-cookie"))
+        self.assertIsNone(r.header("x-split"))
         fn = self.create("async def main(context):\n"
                          "    return Response(status=418, body={'teapot': True})\n")
         r = self.call(fn["id"])

@@ -16,6 +16,7 @@
 #include "airsql/form_urlencoded.hpp"
 #include "airsql/graphql.hpp"
 #include "airsql/html.hpp"
+#include "airsql/http_fields.hpp"
 #include "airsql/json.hpp"
 #include "airsql/mail.hpp"
 #include "airsql/memory_only.hpp"

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "airsql/http_fields.hpp"
 #include "json/utf8.hpp"
 
 namespace airsql::files {
@@ -72,12 +73,6 @@ private:
     magic_t cookie_ = nullptr;
 };
 
-bool is_token_char(unsigned char c) {
-    // RFC 9110 tchar
-    return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                  std::string_view::npos;
-}
-
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -100,7 +95,7 @@ std::optional<std::string> clean_media_type(std::string_view given) {
         return std::nullopt;
     }
     for (std::size_t i = 0; i < essence.size(); ++i) {
-        if (i != slash && !is_token_char(static_cast<unsigned char>(essence[i]))) {
+        if (i != slash && !is_http_token_char(static_cast<unsigned char>(essence[i]))) {
             return std::nullopt;
         }
     }

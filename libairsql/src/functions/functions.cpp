@@ -7,11 +7,13 @@
 #include <boost/json/value_from.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 
 #include "airsql/error.hpp"
 #include "airsql/graphql.hpp"
+#include "airsql/http_fields.hpp"
 #include "airsql/principal.hpp"
 #include "airsql/sql.hpp"
 #include "auth/access.hpp"
@@ -300,6 +302,69 @@ bj::value caller_json(const principal& who) {
 
 bj::value error_body(errc code, const std::string& message) {
     return {{"errors", bj::array{bj::object{{"message", message}, {"code", to_string(code)}}}}};
+}
+
+// ---- a function's own HTTP answer ----
+
+constexpr std::size_t max_response_fields = 64;  // clients cap a head (Python: 100 lines)
+constexpr std::size_t max_response_field_bytes = 16 * 1024;  // names and values together
+
+// Fields a function's answer may not set: airsql's cookies, and the fields that frame the
+// message on the connection, which are the server's to write.
+bool reserved_response_field(std::string_view lower_name) {
+    static constexpr std::string_view reserved[] = {
+        "set-cookie", "set-cookie2", "content-length", "transfer-encoding", "connection",
+        "keep-alive", "upgrade",     "te",             "trailer",           "proxy-connection"};
+    return std::find(std::begin(reserved), std::end(reserved), lower_name) != std::end(reserved);
+}
+
+// The header fields of a function's Response ([name, value] pairs): its content type and the
+// fields to send, names lower-cased. The runners hand back what a Headers object holds, but
+// the code they run can forge any pairs, so every one is checked here; pairs that are not two
+// strings are skipped. The error for a field HTTP does not allow, or for too many.
+std::optional<error> take_response_fields(const bj::array& pairs, function_response& out) {
+    if (pairs.size() > max_response_fields) {
+        return error(errc::payload_too_large,
+                     fmt::format("the function's response has {} header fields, more than {}",
+                                 pairs.size(), max_response_fields));
+    }
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        const auto* pair = pairs[i].if_array();
+        if (!pair || pair->size() != 2 || !(*pair)[0].is_string() || !(*pair)[1].is_string()) {
+            continue;
+        }
+        std::string name((*pair)[0].get_string());
+        std::string_view value = (*pair)[1].get_string();
+        bytes += name.size() + value.size();
+        if (bytes > max_response_field_bytes) {
+            return error(errc::payload_too_large,
+                         fmt::format("the function's response header fields take more than {} "
+                                     "bytes",
+                                     max_response_field_bytes));
+        }
+        if (!is_http_field_name(name)) {
+            return error(errc::internal,
+                         fmt::format("the function failed: the name of its response header field "
+                                     "#{} is not an HTTP token (1 to {} letters, digits or "
+                                     "!#$%&'*+-.^_`|~)",
+                                     i + 1, max_http_field_name_bytes));
+        }
+        if (!is_http_field_value(value)) {
+            return error(errc::internal,
+                         fmt::format("the function failed: the value of its response header "
+                                     "field \"{}\" has a control character (CR, LF, NUL, …)",
+                                     name));
+        }
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (name == "content-type") {
+            out.content_type = value;
+        } else if (!reserved_response_field(name)) {
+            out.headers.emplace_back(std::move(name), value);
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -691,19 +756,8 @@ invoke_result invoke(engine& eng, const principal& who, const catalog::function_
             }
             response.content_type = "text/plain;charset=utf-8";
             if (auto* hs = r.if_contains("headers"); hs && hs->is_array()) {
-                for (const auto& h : hs->as_array()) {
-                    if (!h.is_array() || h.as_array().size() != 2) continue;
-                    const auto& pair = h.as_array();
-                    if (!pair[0].is_string() || !pair[1].is_string()) continue;
-                    std::string name(pair[0].as_string());
-                    std::string value(pair[1].as_string());
-                    if (name == "content-type") {
-                        response.content_type = value;
-                    } else if (name != "set-cookie" && name != "content-length" &&
-                               name != "transfer-encoding" && name != "connection") {
-                        response.headers.emplace_back(name, value);
-                    }
-                }
+                failure = take_response_fields(hs->as_array(), response);
+                if (failure) error_text = failure->what();
             }
             std::string decoded;
             if (auto* b = r.if_contains("body"); b && b->is_string()) {
