@@ -146,10 +146,88 @@ private:
     int saved_;
 };
 
-// Runs a compiled query and returns its single JSON cell ("null" when there is no row).
+// Appends `s` as a JSON string the way SQLite's JSON functions write TEXT (json.c,
+// jsonAppendString): '"' and '\\' escaped, \\b \\t \\n \\f \\r, other bytes below 0x20 as
+// \\u00xx (lower-case hex), every other byte as it is.
+void append_json_text(std::string& out, std::string_view s) {
+    out += '"';
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (c < 0x20) {
+            static constexpr char special[32] = {0,   0,   0, 0,   0,   0, 0, 0, 'b', 't', 'n',
+                                                 0,   'f', 'r', 0, 0, 0, 0, 0,   0,   0, 0,
+                                                 0,   0,   0, 0,   0,   0, 0, 0, 0,   0};
+            out += '\\';
+            if (special[c]) {
+                out += special[c];
+            } else {
+                out += "u00";
+                out += "0123456789abcdef"[c >> 4];
+                out += "0123456789abcdef"[c & 0xf];
+            }
+        } else {
+            out += ch;
+        }
+    }
+    out += '"';
+}
+
+// The JSON of a query compiled with `rows` (sql_query): json_group_array(json_object(key,
+// column, …)) written here. Its columns are rowids, TEXT read unchecked and constants: NULL,
+// INTEGER or TEXT; a BLOB fails as SQLite's JSON functions fail on one, so that the caller
+// compiles again with checks. The whole text is held to SQLite's length limit, as the
+// aggregate would be.
+std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max_bytes) {
+    std::string out = "[";
+    std::int64_t rows = 0;
+    while (st.step()) {
+        if (q.row_cap >= 0 && ++rows > q.row_cap) {
+            out = "{";
+            append_json_text(out, error_marker_key);
+            out += ':';
+            append_json_text(out, q.cap_message);
+            out += '}';
+            return out;
+        }
+        out += out.size() > 1 ? ",{" : "{";
+        for (std::size_t i = 0; i < q.row_keys.size(); ++i) {
+            if (i) out += ',';
+            append_json_text(out, q.row_keys[i]);
+            out += ':';
+            int col = static_cast<int>(i);
+            switch (st.type(col)) {
+                case sqlite::column_type::null:
+                    out += "null";
+                    break;
+                case sqlite::column_type::integer:
+                    out += std::to_string(st.int64(col));
+                    break;
+                case sqlite::column_type::text:
+                    append_json_text(out, st.text_view(col));
+                    break;
+                default:  // never a REAL here (see sql_compiler::row_columns); BLOB
+                    throw error(errc::invalid_argument, "JSON cannot hold BLOB values");
+            }
+        }
+        out += '}';
+        if (out.size() > max_bytes) throw error(errc::payload_too_large, "string or blob too big");
+    }
+    out += ']';
+    return out;
+}
+
+// Runs a compiled query and returns its JSON: its single cell ("null" when there is no row),
+// or the array rows_json writes.
 std::string run_json(sqlite::connection& conn, const sql_query& q) {
     auto st = conn.cached(q.sql);
     bind_all(*st, q.params);
+    if (q.rows) {
+        auto limit = sqlite3_limit(conn.handle(), SQLITE_LIMIT_LENGTH, -1);
+        return rows_json(*st, q, static_cast<std::size_t>(std::max(limit, 0)));
+    }
     if (!st->step() || st->is_null(0)) return "null";
     return st->text(0);
 }

@@ -293,6 +293,48 @@ std::string sql_compiler::row_object(level& lv, const std::vector<field_node>& f
     return json_build(pairs);
 }
 
+// The fields of a row as plain result columns, when every one goes out as SQLite holds it
+// (a rowid, a TEXT column read unchecked, __typename): their keys and SQL expressions.
+// False, with nothing added, when a field needs SQL around its value (a check, a file URL,
+// a relationship).
+bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
+                               std::vector<shape>& shapes, std::vector<std::string>& keys,
+                               std::vector<std::string>& exprs) {
+    const auto& t = m_.tables[lv.table];
+    std::vector<shape> row_shapes;
+    for (const auto& f : fields) {
+        shape sh;
+        sh.key = f.key;
+        sh.loc = f.sel->loc;
+        if (f.sel->name == "__typename") {
+            sh.non_null = true;
+            keys.push_back(f.key);
+            exprs.push_back(sql_string(t.gql_name + "_row"));
+        } else if (f.def && f.def->role == field_role::column) {
+            sh.non_null = f.def->type.is_non_null();
+            auto bare = lv.src + ".c" + std::to_string(f.def->index);
+            auto expr = value_expr(lv, f.def->index);
+            if (expr != bare) {
+                keys.clear();
+                exprs.clear();
+                return false;
+            }
+            keys.push_back(f.key);
+            exprs.push_back(std::move(expr));
+        } else if (!f.def) {
+            continue;
+        } else {
+            keys.clear();
+            exprs.clear();
+            return false;
+        }
+        row_shapes.push_back(std::move(sh));
+    }
+    if (exprs.empty()) return false;
+    for (auto& sh : row_shapes) shapes.push_back(std::move(sh));
+    return true;
+}
+
 std::string sql_compiler::relation_list(level& parent, const relationship& rel, const field_node& node,
                                         shape& out, bool aggregate) {
     // A nested field that cannot be compiled is a field error at its own path, for every
@@ -781,7 +823,8 @@ std::string sql_compiler::distinct_source(std::size_t table, const std::vector<s
 
 std::string sql_compiler::list_query(std::size_t table, const boost::json::object& args,
                                      const std::vector<const selection_set*>& sets, const std::string& join,
-                                     level* parent, shape& out, bool aggregate, std::vector<bound_value>& params) {
+                                     level* parent, shape& out, bool aggregate, std::vector<bound_value>& params,
+                                     sql_query* rows_out) {
     const auto& t = m_.tables[table];
     auto lv = new_level(table);
     auto bind = [&](bound_value v) {
@@ -820,13 +863,23 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
         out.k = shape::kind::list;
         out.non_null = true;
         auto fields = collect_fields(ctx_, *s_.find(t.gql_name + "_row"), sets);
-        auto obj = row_object(lv, fields, out.fields);
-        select_expr = "json_group_array(" + obj + ")";
-        if (capped) {
-            select_expr = "CASE WHEN count(*) > " + std::to_string(max) + " THEN " +
-                          marker(sql_string("the query would return more than " + std::to_string(max) +
-                                            " rows, the maximum; add a limit, e.g. limit: 50")) +
-                          " ELSE " + select_expr + " END";
+        auto cap_message = "the query would return more than " + std::to_string(max) +
+                           " rows, the maximum; add a limit, e.g. limit: 50";
+        std::vector<std::string> exprs;
+        if (rows_out && row_columns(lv, fields, out.fields, rows_out->row_keys, exprs)) {
+            rows_out->rows = true;
+            for (std::size_t i = 0; i < exprs.size(); ++i) select_expr += (i ? ", " : "") + exprs[i];
+            if (capped) {
+                rows_out->row_cap = max;
+                rows_out->cap_message = std::move(cap_message);
+            }
+        } else {
+            auto obj = row_object(lv, fields, out.fields);
+            select_expr = "json_group_array(" + obj + ")";
+            if (capped) {
+                select_expr = "CASE WHEN count(*) > " + std::to_string(max) + " THEN " +
+                              marker(sql_string(cap_message)) + " ELSE " + select_expr + " END";
+            }
         }
     }
 
@@ -888,7 +941,7 @@ sql_query sql_compiler::root_list(const field_node& node, shape& out, bool aggre
     auto args = argument_values(s_, node.sel->arguments, node.def->args, ctx_.variables);
     out.key = node.key;
     out.loc = node.sel->loc;
-    q.sql = list_query(node.def->table, args, node.sub, "", nullptr, out, aggregate, q.params);
+    q.sql = list_query(node.def->table, args, node.sub, "", nullptr, out, aggregate, q.params, &q);
     return q;
 }
 

@@ -24,6 +24,16 @@ using bound_value = std::variant<std::monostate, std::int64_t, double, std::stri
 struct sql_query {
     std::string sql;
     std::vector<bound_value> params;
+    /// False: the SQL answers one cell, the field's JSON. True (a root list whose values all
+    /// go out as SQLite holds them): one row per item, one column per key of `row_keys`, and
+    /// the executor writes the array of objects itself (rows_json), byte for byte what
+    /// json_group_array(json_object(…)) would make, without its string building in SQLite.
+    bool rows = false;
+    std::vector<std::string> row_keys;
+    /// With `rows`: more rows than this make the field the error marker of `cap_message`
+    /// (-1: no cap).
+    std::int64_t row_cap = -1;
+    std::string cap_message;
 };
 
 /// What the JSON of a field looks like, so errors that SQLite reports as marker objects can
@@ -113,6 +123,8 @@ private:
     std::string next_alias(char prefix);
     level new_level(std::size_t table);
     std::string row_object(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes);
+    bool row_columns(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes,
+                     std::vector<std::string>& keys, std::vector<std::string>& exprs);
     std::string value_expr(level& lv, std::size_t column);
     std::string relation_list(level& parent, const relationship& rel, const field_node& node,
                               shape& out, bool aggregate);
@@ -120,7 +132,8 @@ private:
                              shape& out, bool aggregate);
     std::string list_query(std::size_t table, const boost::json::object& args,
                            const std::vector<const selection_set*>& sets, const std::string& join,
-                           level* parent, shape& out, bool aggregate, std::vector<bound_value>& params);
+                           level* parent, shape& out, bool aggregate, std::vector<bound_value>& params,
+                           sql_query* rows_out = nullptr);
     static std::string aggregate_expr(field_role role, const std::string& x);
     std::string aggregate_object(level& lv, const std::vector<field_node>& fields, shape& out,
                                  bool& nodes_selected, bool capped);

@@ -167,6 +167,11 @@ std::string statement::text(int index) const {
     auto col = st_->getColumn(index);
     return std::string(static_cast<const char*>(col.getBlob()), static_cast<size_t>(col.getBytes()));
 }
+std::string_view statement::text_view(int index) const {
+    auto col = st_->getColumn(index);
+    const char* data = col.getText(nullptr);
+    return data ? std::string_view(data, static_cast<std::size_t>(col.getBytes())) : std::string_view();
+}
 std::optional<std::string> statement::optional_text(int index) const {
     if (is_null(index)) return std::nullopt;
     return text(index);

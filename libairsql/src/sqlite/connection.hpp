@@ -63,6 +63,9 @@ public:
     std::int64_t int64(int index) const;
     double real(int index) const;
     std::string text(int index) const;
+    /// The column's text (TEXT as stored; other values converted as sqlite3_column_text does),
+    /// valid until the next step or reset.
+    std::string_view text_view(int index) const;
     std::optional<std::string> optional_text(int index) const;
     std::optional<std::int64_t> optional_int64(int index) const;
 

@@ -2,11 +2,14 @@
 // Stored values against the GraphQL scalars of their columns (sqlite/value_checks.hpp): SQLite
 // keeps whatever storage class a value arrived with in most columns, so a field either gets a
 // value of its type or a field error naming the value's type and the column.
+#include <fmt/format.h>
+#include <sqlite3.h>
 #include <boost/json/parse.hpp>
 
 #include "airsql/airsql.hpp"
 #include "catch.hpp"
 #include "engine_fixture.hpp"
+#include "temp_dir.hpp"
 
 using namespace airsql;
 
@@ -107,4 +110,93 @@ TEST_CASE("TEXT columns are read unchecked until a BLOB turns up, nested too, on
     v.query = "{ titles(order_by: [{id: ASC}]) { id title } }";
     CHECK(execute_graphql(fx.eng, ann, db, v).body ==
           R"({"data":{"titles":[{"id":10,"title":"First"},{"id":11,"title":"Second"},{"id":99,"title":"12"}]}})");
+}
+
+namespace {
+
+// What SQLite's own JSON functions make of the same rows: the bytes the executor must match
+// when it writes a flat list itself (sql_query::rows).
+std::string sqlite_json_list(const std::string& setup, const std::string& select) {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(":memory:", &h) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h, setup.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, select.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    std::string out(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
+                    static_cast<std::size_t>(sqlite3_column_bytes(st, 0)));
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("flat root lists are written outside SQLite, byte for byte as its JSON functions would",
+          "[graphql][values]") {
+    // Every ASCII byte (the escapes), quotes, backslashes, multi-byte UTF-8, empty text, NULL,
+    // the int64 extremes; __typename and aliases; a list under the row cap and one over it.
+    std::string schema =
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT, n VARCHAR(10) NOT NULL DEFAULT 'x');";
+    std::string rows;
+    for (int b = 0; b < 128; ++b) {
+        rows += fmt::format("INSERT INTO t (id, s) VALUES ({}, CAST(x'41{:02x}5a' AS TEXT));", b + 1, b);
+    }
+    rows += "INSERT INTO t (id, s, n) VALUES (200, '\"q\" \\\\ \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80', ''),"
+            " (201, '', 'y'), (202, NULL, 'z'), (-9223372036854775808, 'min', 'a'),"
+            " (9223372036854775807, 'max', 'b');";
+    test::engine_fixture fx;
+    auto ann = fx.user("ann");
+    auto db = fx.database(ann, "ann", schema + rows);
+    graphql_request r;
+    r.query = "{ t(order_by: [{id: ASC}]) { __typename id text: s n } }";
+    auto body = execute_graphql(fx.eng, ann, db, r).body;
+    auto expected = sqlite_json_list(
+        schema + rows,
+        "SELECT json_group_array(json_object('__typename', 't_row', 'id', id, 'text', s, 'n', n)) "
+        "FROM (SELECT * FROM t ORDER BY id)");
+    CHECK(body == R"({"data":{"t":)" + expected + "}}");
+    CHECK(expected.find(R"("A\u0000Z")") != std::string::npos);  // the reference has the escapes
+    CHECK(expected.find(R"("A\tZ")") != std::string::npos);
+
+    // No rows, and a page of them.
+    r.query = "{ t(where: {id: {_gt: 9223372036854775806}}, limit: 0) { id } }";
+    CHECK(execute_graphql(fx.eng, ann, db, r).body == R"({"data":{"t":[]}})");
+    r.query = "{ t(order_by: [{id: DESC}], limit: 2, offset: 1) { id s } }";
+    CHECK(execute_graphql(fx.eng, ann, db, r).body ==
+          R"({"data":{"t":[{"id":202,"s":null},{"id":201,"s":""}]}})");
+
+    // A BLOB in the TEXT column: compiled again with checks, as for lists inside SQLite.
+    run_sql(fx.eng, ann, db, {"UPDATE t SET s = x'00ff' WHERE id = 201"});
+    r.query = "{ t(where: {id: {_in: [200, 201]}}) { id s } }";
+    for (int run = 0; run < 2; ++run) {
+        auto v = boost::json::parse(execute_graphql(fx.eng, ann, db, r).body);
+        CHECK(first_error(v) == "the blob value of column \"s\" cannot be represented as String");
+        CHECK(v.at("data").at("t").at(1).at("s").is_null());
+        CHECK(v.at("data").at("t").at(0).at("id") == 200);
+    }
+}
+
+TEST_CASE("a flat root list over the row cap is the cap's error, as inside SQLite", "[graphql][values]") {
+    test::temp_dir dir;
+    auto o = test::engine_fixture::make_options(dir);
+    o.graphql_max_rows = 3;
+    engine eng(o);
+    sign_up(eng, principal::anonymous(), {"ann", "ann@example.com", "password-ann"});
+    auto ann = authenticate(
+        eng, credentials{.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token});
+    auto db = create_database(eng, ann, {"db", "ann", "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);"
+                                                      "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c');",
+                                         std::nullopt})
+                  .id;
+    graphql_request r;
+    r.query = "{ t { id s } }";
+    CHECK(execute_graphql(eng, ann, db, r).body ==
+          R"({"data":{"t":[{"id":1,"s":"a"},{"id":2,"s":"b"},{"id":3,"s":"c"}]}})");
+    run_sql(eng, ann, db, {"INSERT INTO t VALUES (4, 'd')"});
+    auto v = boost::json::parse(execute_graphql(eng, ann, db, r).body);
+    CHECK(first_error(v) == "the query would return more than 3 rows, the maximum; add a limit, e.g. limit: 50");
+    CHECK(v.at("data").is_null());
+    r.query = "{ t(limit: 3) { id } }";
+    CHECK(execute_graphql(eng, ann, db, r).body == R"({"data":{"t":[{"id":1},{"id":2},{"id":3}]}})");
 }
