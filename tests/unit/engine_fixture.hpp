@@ -13,6 +13,18 @@ struct engine_fixture {
     temp_dir dir;
     engine eng{make_options(dir)};
 
+    engine_fixture() = default;
+    /// With the options changed by `tweak(options&)`: the limits a test crosses.
+    template <class Tweak>
+    explicit engine_fixture(Tweak tweak) : eng{tweaked(dir, tweak)} {}
+
+    template <class Tweak>
+    static options tweaked(const temp_dir& d, Tweak tweak) {
+        auto o = make_options(d);
+        tweak(o);
+        return o;
+    }
+
     static options make_options(const temp_dir& d) {
         options o;
         o.data_dir = d.path();

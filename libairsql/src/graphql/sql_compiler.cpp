@@ -258,15 +258,25 @@ std::string sql_compiler::value_expr(level& lv, std::size_t column) {
 
 // ---- objects ----
 
+namespace {
+
+// The shape of a field of a row: its key, where it stands, whether it is non-null.
+shape row_field_shape(const field_node& f) {
+    shape sh;
+    sh.key = f.key;
+    sh.loc = f.sel->loc;
+    sh.non_null = f.sel->name == "__typename" || (f.def && f.def->type.is_non_null());
+    return sh;
+}
+
+}  // namespace
+
 std::string sql_compiler::row_object(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes) {
     const auto& t = m_.tables[lv.table];
     std::vector<std::pair<std::string, std::string>> pairs;
     for (const auto& f : fields) {
-        shape sh;
-        sh.key = f.key;
-        sh.loc = f.sel->loc;
+        auto sh = row_field_shape(f);
         if (f.sel->name == "__typename") {
-            sh.non_null = true;
             pairs.emplace_back(f.key, sql_string(t.gql_name + "_row"));
             shapes.push_back(std::move(sh));
             continue;
@@ -274,13 +284,11 @@ std::string sql_compiler::row_object(level& lv, const std::vector<field_node>& f
         if (!f.def) continue;
         switch (f.def->role) {
             case field_role::column:
-                sh.non_null = f.def->type.is_non_null();
                 pairs.emplace_back(f.key, value_expr(lv, f.def->index));
                 break;
             case field_role::object_relationship:
             case field_role::array_relationship:
             case field_role::array_aggregate: {
-                sh.non_null = f.def->type.is_non_null();
                 const auto& rel = s_.relationships[lv.table][f.def->index];
                 pairs.emplace_back(f.key, relation_list(lv, rel, f, sh, f.def->role == field_role::array_aggregate));
                 break;
@@ -303,15 +311,10 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
     const auto& t = m_.tables[lv.table];
     std::vector<shape> row_shapes;
     for (const auto& f : fields) {
-        shape sh;
-        sh.key = f.key;
-        sh.loc = f.sel->loc;
         if (f.sel->name == "__typename") {
-            sh.non_null = true;
             keys.push_back(f.key);
             exprs.push_back(sql_string(t.gql_name + "_row"));
         } else if (f.def && f.def->role == field_role::column) {
-            sh.non_null = f.def->type.is_non_null();
             auto bare = lv.src + ".c" + std::to_string(f.def->index);
             auto expr = value_expr(lv, f.def->index);
             if (expr != bare) {
@@ -328,7 +331,7 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
             exprs.clear();
             return false;
         }
-        row_shapes.push_back(std::move(sh));
+        row_shapes.push_back(row_field_shape(f));
     }
     if (exprs.empty()) return false;
     for (auto& sh : row_shapes) shapes.push_back(std::move(sh));

@@ -9,7 +9,6 @@
 #include "airsql/airsql.hpp"
 #include "catch.hpp"
 #include "engine_fixture.hpp"
-#include "temp_dir.hpp"
 
 using namespace airsql;
 
@@ -178,17 +177,11 @@ TEST_CASE("flat root lists are written outside SQLite, byte for byte as its JSON
 }
 
 TEST_CASE("a flat root list over the row cap is the cap's error, as inside SQLite", "[graphql][values]") {
-    test::temp_dir dir;
-    auto o = test::engine_fixture::make_options(dir);
-    o.graphql_max_rows = 3;
-    engine eng(o);
-    sign_up(eng, principal::anonymous(), {"ann", "ann@example.com", "password-ann"});
-    auto ann = authenticate(
-        eng, credentials{.bearer = login(eng, principal::anonymous(), {"ann", "password-ann"}).session_token});
-    auto db = create_database(eng, ann, {"db", "ann", "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);"
-                                                      "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c');",
-                                         std::nullopt})
-                  .id;
+    test::engine_fixture fx([](options& o) { o.graphql_max_rows = 3; });
+    auto& eng = fx.eng;
+    auto ann = fx.user("ann");
+    auto db = fx.database(ann, "ann", "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);"
+                                      "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c');");
     graphql_request r;
     r.query = "{ t { id s } }";
     CHECK(execute_graphql(eng, ann, db, r).body ==
