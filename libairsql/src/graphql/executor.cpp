@@ -183,7 +183,9 @@ void append_json_text(std::string& out, std::string_view s) {
 std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max_bytes) {
     std::string out = "[";
     std::int64_t rows = 0;
+    std::optional<sqlite::row_reader> cells;
     while (st.step()) {
+        if (!cells) cells.emplace(st);
         if (q.row_cap >= 0 && ++rows > q.row_cap) {
             out = "{";
             append_json_text(out, error_marker_key);
@@ -198,15 +200,15 @@ std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max
             append_json_text(out, q.row_keys[i]);
             out += ':';
             int col = static_cast<int>(i);
-            switch (st.type(col)) {
+            switch (cells->type(col)) {
                 case sqlite::column_type::null:
                     out += "null";
                     break;
                 case sqlite::column_type::integer:
-                    out += std::to_string(st.int64(col));
+                    out += std::to_string(cells->int64(col));
                     break;
                 case sqlite::column_type::text:
-                    append_json_text(out, st.text_view(col));
+                    append_json_text(out, cells->text(col));
                     break;
                 default:  // never a REAL here (see sql_compiler::row_columns); BLOB
                     throw error(errc::invalid_argument, "JSON cannot hold BLOB values");

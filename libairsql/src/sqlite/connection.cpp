@@ -147,8 +147,10 @@ int statement::column_count() const { return st_->getColumnCount(); }
 std::string statement::column_name(int index) const {
     return translated([&] { return std::string(st_->getColumnName(index)); });
 }
-column_type statement::type(int index) const {
-    switch (st_->getColumn(index).getType()) {
+namespace {
+// The column_type of an SQLITE_* storage class.
+column_type type_of(int sqlite_type) {
+    switch (sqlite_type) {
         case SQLITE_INTEGER:
             return column_type::integer;
         case SQLITE_FLOAT:
@@ -161,16 +163,14 @@ column_type statement::type(int index) const {
             return column_type::null;
     }
 }
+}  // namespace
+
+column_type statement::type(int index) const { return type_of(st_->getColumn(index).getType()); }
 std::int64_t statement::int64(int index) const { return st_->getColumn(index).getInt64(); }
 double statement::real(int index) const { return st_->getColumn(index).getDouble(); }
 std::string statement::text(int index) const {
     auto col = st_->getColumn(index);
     return std::string(static_cast<const char*>(col.getBlob()), static_cast<size_t>(col.getBytes()));
-}
-std::string_view statement::text_view(int index) const {
-    auto col = st_->getColumn(index);
-    const char* data = col.getText(nullptr);
-    return data ? std::string_view(data, static_cast<std::size_t>(col.getBytes())) : std::string_view();
 }
 std::optional<std::string> statement::optional_text(int index) const {
     if (is_null(index)) return std::nullopt;
@@ -292,6 +292,31 @@ transaction::~transaction() {
 void transaction::commit() {
     conn_.exec("COMMIT");
     open_ = false;
+}
+
+// ---- row_reader ----
+
+struct row_reader::impl {
+    std::vector<SQLite::Column> columns;
+};
+
+row_reader::row_reader(const statement& st) : impl_(std::make_unique<impl>()) {
+    auto n = st.st_->getColumnCount();
+    impl_->columns.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) impl_->columns.push_back(st.st_->getColumn(i));
+}
+row_reader::~row_reader() = default;
+
+column_type row_reader::type(int index) const {
+    return type_of(impl_->columns[static_cast<std::size_t>(index)].getType());
+}
+std::int64_t row_reader::int64(int index) const {
+    return impl_->columns[static_cast<std::size_t>(index)].getInt64();
+}
+std::string_view row_reader::text(int index) const {
+    const auto& col = impl_->columns[static_cast<std::size_t>(index)];
+    const char* data = col.getText(nullptr);
+    return data ? std::string_view(data, static_cast<std::size_t>(col.getBytes())) : std::string_view();
 }
 
 }  // namespace airsql::sqlite

@@ -63,14 +63,34 @@ public:
     std::int64_t int64(int index) const;
     double real(int index) const;
     std::string text(int index) const;
-    /// The column's text (TEXT as stored; other values converted as sqlite3_column_text does),
-    /// valid until the next step or reset.
-    std::string_view text_view(int index) const;
     std::optional<std::string> optional_text(int index) const;
     std::optional<std::int64_t> optional_int64(int index) const;
 
 private:
+    friend class row_reader;
     std::unique_ptr<SQLite::Statement> st_;
+};
+
+/// Reads the cells of a statement's rows without copying SQLiteCpp's shared statement handle
+/// for every cell, as statement::type, int64 and text do: for loops over many rows. Made after
+/// a step that returned a row, it follows the statement's later rows; it must not outlive the
+/// statement.
+class row_reader {
+public:
+    explicit row_reader(const statement& st);
+    ~row_reader();
+    row_reader(const row_reader&) = delete;
+    row_reader& operator=(const row_reader&) = delete;
+
+    column_type type(int index) const;
+    std::int64_t int64(int index) const;
+    /// TEXT as stored (other values converted as sqlite3_column_text does), valid until the
+    /// next step or reset.
+    std::string_view text(int index) const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
 };
 
 /// A cached statement borrowed from its connection; reset when the borrow ends, so no read
