@@ -80,24 +80,15 @@ std::optional<graphql_target> graphql_target_of(std::string_view target) {
 
 namespace {
 
-bool contains_ci(std::string_view haystack, std::string_view needle) {
-    auto lower = [](std::string_view s) {
-        std::string out(s);
-        for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return out;
-    };
-    return lower(haystack).find(lower(needle)) != std::string::npos;
-}
-
 introspection_view view_of(const http_request& req) {
     auto header = req.header("X-Airsql-Schema");
     auto target = std::string_view(req.target);
     auto query = target.find('?') == std::string_view::npos ? std::string_view()
                                                             : target.substr(target.find('?'));
-    if (contains_ci(header, "airgql") || query.find("schema=airgql") != std::string_view::npos) {
+    if (contains_ascii_ci(header, "airgql") || query.find("schema=airgql") != std::string_view::npos) {
         return introspection_view::airgql_compatible;
     }
-    if (contains_ci(header, "current") || query.find("schema=current") != std::string_view::npos) {
+    if (contains_ascii_ci(header, "current") || query.find("schema=current") != std::string_view::npos) {
         return introspection_view::current;
     }
     return introspection_view::full;
@@ -105,7 +96,7 @@ introspection_view view_of(const http_request& req) {
 
 // "Bearer x" or "x" → "x".
 std::string bearer_of(std::string_view v) {
-    if (v.size() >= 7 && contains_ci(v.substr(0, 7), "bearer ")) v.remove_prefix(7);
+    if (v.size() >= 7 && contains_ascii_ci(v.substr(0, 7), "bearer ")) v.remove_prefix(7);
     while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
     while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
     return std::string(v);
@@ -636,7 +627,7 @@ asio::awaitable<void> serve_graphql_ws(beast::tcp_stream& stream,
 }
 
 bool wants_event_stream(const http_request& req) {
-    return req.method == "POST" && contains_ci(req.header("Accept"), "text/event-stream");
+    return req.method == "POST" && contains_ascii_ci(req.header("Accept"), "text/event-stream");
 }
 
 asio::awaitable<void> serve_graphql_sse(beast::tcp_stream& stream, http_request request,

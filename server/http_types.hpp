@@ -13,6 +13,12 @@ namespace airsql::server {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
+/// Whether `a` and `b` are equal ignoring ASCII case (header names, tokens): no locale.
+bool iequals_ascii(std::string_view a, std::string_view b) noexcept;
+
+/// Whether `haystack` contains `needle`, ignoring ASCII case.
+bool contains_ascii_ci(std::string_view haystack, std::string_view needle) noexcept;
+
 /// Case-insensitive header lookup; "" when absent.
 std::string_view find_header(const header_list& headers, std::string_view name);
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "airsql/error.hpp"
+#include "http_types.hpp"
 
 namespace airsql::server {
 
@@ -18,13 +19,6 @@ namespace {
 
 [[noreturn]] void bad(std::string_view message) {
     throw error(errc::invalid_argument, fmt::format("invalid multipart/form-data body: {}", message));
-}
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim(std::string_view s) {
@@ -75,8 +69,8 @@ void for_each_parameter(std::string_view value, Fn fn) {
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
-    c = lower(c);
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -87,7 +81,7 @@ std::optional<std::string> decode_ext_value(std::string_view v) {
     auto second = v.find('\'', first + 1);
     if (second == std::string_view::npos) return std::nullopt;
     auto charset = v.substr(0, first);
-    if (!iequals(charset, "utf-8") && !iequals(charset, "us-ascii")) return std::nullopt;
+    if (!iequals_ascii(charset, "utf-8") && !iequals_ascii(charset, "us-ascii")) return std::nullopt;
     std::string out;
     auto enc = v.substr(second + 1);
     for (std::size_t i = 0; i < enc.size(); ++i) {
@@ -172,7 +166,7 @@ std::uint64_t find_from(const source_view& src, std::uint64_t pos, std::string_v
 
 bool is_multipart_form_data(std::string_view content_type) {
     auto type = trim(content_type.substr(0, content_type.find(';')));
-    return iequals(type, "multipart/form-data");
+    return iequals_ascii(type, "multipart/form-data");
 }
 
 std::string multipart_boundary(std::string_view content_type) {
@@ -181,7 +175,7 @@ std::string multipart_boundary(std::string_view content_type) {
     }
     std::string boundary;
     for_each_parameter(content_type, [&](std::string_view name, std::string value) {
-        if (iequals(name, "boundary")) boundary = std::move(value);
+        if (iequals_ascii(name, "boundary")) boundary = std::move(value);
     });
     if (boundary.empty()) bad("the Content-Type has no boundary parameter");
     if (boundary.size() > 70) bad("the boundary is longer than 70 characters");
@@ -256,18 +250,18 @@ std::vector<multipart_part> parse_multipart(const byte_source& body, std::string
             if (colon == std::string_view::npos) bad("a part header line has no colon");
             auto name = trim(line.substr(0, colon));
             auto value = trim(line.substr(colon + 1));
-            if (iequals(name, "content-disposition")) {
+            if (iequals_ascii(name, "content-disposition")) {
                 auto type = trim(value.substr(0, value.find(';')));
-                if (!iequals(type, "form-data")) bad("a part's Content-Disposition is not form-data");
+                if (!iequals_ascii(type, "form-data")) bad("a part's Content-Disposition is not form-data");
                 disposition = true;
                 std::optional<std::string> extended;
                 for_each_parameter(value, [&](std::string_view pname, std::string pvalue) {
-                    if (iequals(pname, "name")) {
+                    if (iequals_ascii(pname, "name")) {
                         part.name = std::move(pvalue);
-                    } else if (iequals(pname, "filename")) {
+                    } else if (iequals_ascii(pname, "filename")) {
                         part.file_name = std::move(pvalue);
                         part.has_file_name = true;
-                    } else if (iequals(pname, "filename*")) {
+                    } else if (iequals_ascii(pname, "filename*")) {
                         extended = decode_ext_value(pvalue);
                     }
                 });
@@ -275,7 +269,7 @@ std::vector<multipart_part> parse_multipart(const byte_source& body, std::string
                     part.file_name = std::move(*extended);
                     part.has_file_name = true;
                 }
-            } else if (iequals(name, "content-type")) {
+            } else if (iequals_ascii(name, "content-type")) {
                 part.content_type = std::string(value);
             }
         }

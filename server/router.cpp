@@ -24,15 +24,27 @@
 
 namespace airsql::server {
 
+namespace {
+constexpr char fold_ascii(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+}  // namespace
+
+bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return fold_ascii(x) == fold_ascii(y);
+           });
+}
+
+bool contains_ascii_ci(std::string_view haystack, std::string_view needle) noexcept {
+    return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                       [](char x, char y) { return fold_ascii(x) == fold_ascii(y); }) !=
+           haystack.end();
+}
+
 std::string_view find_header(const header_list& headers, std::string_view name) {
     for (const auto& [k, v] : headers) {
-        if (k.size() == name.size() &&
-            std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-                return std::tolower(static_cast<unsigned char>(a)) ==
-                       std::tolower(static_cast<unsigned char>(b));
-            })) {
-            return v;
-        }
+        if (iequals_ascii(k, name)) return v;
     }
     return {};
 }
@@ -111,11 +123,7 @@ credentials credentials_of(const http_request& req, bool state_changing) {
     credentials c;
     auto auth = req.header("Authorization");
     if (!auth.empty()) {
-        if (auth.size() < 7 ||
-            !std::equal(auth.begin(), auth.begin() + 7, "Bearer ", [](char a, char b) {
-                return std::tolower(static_cast<unsigned char>(a)) ==
-                       std::tolower(static_cast<unsigned char>(b));
-            })) {
+        if (!iequals_ascii(auth.substr(0, 7), "Bearer ")) {
             throw error(errc::unauthenticated,
                         "the Authorization header must be \"Bearer <token>\"");
         }

@@ -22,15 +22,6 @@ namespace {
 
 constexpr const char* graphql_response_type = "application/graphql-response+json";
 
-bool contains_ci(std::string_view haystack, std::string_view needle) {
-    auto lower = [](std::string_view s) {
-        std::string out(s);
-        for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return out;
-    };
-    return lower(haystack).find(lower(needle)) != std::string::npos;
-}
-
 // Whether the client asked for application/graphql-response+json (before application/json).
 bool wants_graphql_response(std::string_view accept) {
     auto gr = accept.find(graphql_response_type);
@@ -43,7 +34,7 @@ bool wants_graphql_response(std::string_view accept) {
 // Accept header at all means anything. A client that names only JSON types is an API client:
 // it gets a JSON answer, never the playground's HTML.
 bool accepts_html(std::string_view accept) {
-    return accept.empty() || contains_ci(accept, "text/html") || accept.find("*/*") != accept.npos;
+    return accept.empty() || contains_ascii_ci(accept, "text/html") || accept.find("*/*") != accept.npos;
 }
 
 // The full schema unless the request asks for AirGQL's own view (`X-Airsql-Schema: airgql` or
@@ -52,10 +43,10 @@ bool accepts_html(std::string_view accept) {
 introspection_view view_of(route_context& c) {
     auto header = c.req.header("X-Airsql-Schema");
     auto query = c.query("schema");
-    if (contains_ci(header, "airgql") || query == std::optional<std::string>("airgql")) {
+    if (contains_ascii_ci(header, "airgql") || query == std::optional<std::string>("airgql")) {
         return introspection_view::airgql_compatible;
     }
-    if (contains_ci(header, "current") || query == std::optional<std::string>("current")) {
+    if (contains_ascii_ci(header, "current") || query == std::optional<std::string>("current")) {
         return introspection_view::current;
     }
     return introspection_view::full;
@@ -77,7 +68,7 @@ http_response render(graphql_response res, bool graphql_media_type) {
 // A POST body: one request object, or an array of them (a batch).
 boost::json::value body_of(route_context& c) {
     auto type = c.req.header("Content-Type");
-    if (!type.empty() && !contains_ci(type, "json")) {
+    if (!type.empty() && !contains_ascii_ci(type, "json")) {
         throw error(errc::invalid_argument,
                     "send GraphQL requests as JSON (Content-Type: application/json)");
     }
