@@ -146,20 +146,24 @@ private:
     int saved_;
 };
 
+[[noreturn]] void throw_too_big() { throw error(errc::payload_too_large, "string or blob too big"); }
+
 // Appends `s` as a JSON string the way SQLite's JSON functions write TEXT (json.c,
 // jsonAppendString): '"' and '\\' escaped, \\b \\t \\n \\f \\r, other bytes below 0x20 as
-// \\u00xx (lower-case hex), every other byte as it is.
-void append_json_text(std::string& out, std::string_view s) {
+// \\u00xx (lower-case hex), every other byte as it is. Throws payload_too_large as soon as
+// `out` passes `max_bytes` (escapes can make a value six times longer).
+void append_json_text(std::string& out, std::string_view s, std::size_t max_bytes) {
+    static constexpr char special[32] = {0, 0, 0, 0,   0,   0,   0, 0, 'b', 't', 'n',
+                                         0, 'f', 'r', 0, 0, 0, 0, 0,   0,   0,   0,
+                                         0, 0,   0,   0, 0, 0, 0, 0,   0,   0};
     out += '"';
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if ((i & 1023) == 0 && out.size() > max_bytes) throw_too_big();
+        auto c = static_cast<unsigned char>(s[i]);
         if (c == '"' || c == '\\') {
             out += '\\';
-            out += ch;
+            out += s[i];
         } else if (c < 0x20) {
-            static constexpr char special[32] = {0,   0,   0, 0,   0,   0, 0, 0, 'b', 't', 'n',
-                                                 0,   'f', 'r', 0, 0, 0, 0, 0,   0,   0, 0,
-                                                 0,   0,   0, 0,   0,   0, 0, 0, 0,   0};
             out += '\\';
             if (special[c]) {
                 out += special[c];
@@ -169,10 +173,11 @@ void append_json_text(std::string& out, std::string_view s) {
                 out += "0123456789abcdef"[c & 0xf];
             }
         } else {
-            out += ch;
+            out += s[i];
         }
     }
     out += '"';
+    if (out.size() > max_bytes) throw_too_big();
 }
 
 // The JSON of a query compiled with `rows` (sql_query): json_group_array(json_object(key,
@@ -188,16 +193,16 @@ std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max
         if (!cells) cells.emplace(st);
         if (q.row_cap >= 0 && ++rows > q.row_cap) {
             out = "{";
-            append_json_text(out, error_marker_key);
+            append_json_text(out, error_marker_key, max_bytes);
             out += ':';
-            append_json_text(out, q.cap_message);
+            append_json_text(out, q.cap_message, max_bytes);
             out += '}';
             return out;
         }
         out += out.size() > 1 ? ",{" : "{";
         for (std::size_t i = 0; i < q.row_keys.size(); ++i) {
             if (i) out += ',';
-            append_json_text(out, q.row_keys[i]);
+            append_json_text(out, q.row_keys[i], max_bytes);
             out += ':';
             int col = static_cast<int>(i);
             switch (cells->type(col)) {
@@ -208,14 +213,14 @@ std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max
                     out += std::to_string(cells->int64(col));
                     break;
                 case sqlite::column_type::text:
-                    append_json_text(out, cells->text(col));
+                    append_json_text(out, cells->text(col), max_bytes);
                     break;
                 default:  // never a REAL here (see sql_compiler::row_columns); BLOB
                     throw error(errc::invalid_argument, "JSON cannot hold BLOB values");
             }
         }
         out += '}';
-        if (out.size() > max_bytes) throw error(errc::payload_too_large, "string or blob too big");
+        if (out.size() > max_bytes) throw_too_big();
     }
     out += ']';
     return out;
