@@ -183,7 +183,8 @@ void append_json_text(std::string& out, std::string_view s, std::size_t max_byte
 // The JSON of a query compiled with `rows` (sql_query): json_group_array(json_object(key,
 // column, …)) written here. Its columns are rowids, TEXT read unchecked and constants: NULL,
 // INTEGER or TEXT; a BLOB fails as SQLite's JSON functions fail on one, so that the caller
-// compiles again with checks. The whole text is held to SQLite's length limit, as the
+// compiles again with checks (tests/unit/graphql/value_checks_test.cpp compares the bytes
+// with the linked SQLite's). The whole text is held to SQLite's length limit, as the
 // aggregate would be.
 std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max_bytes) {
     std::string out = "[";
@@ -212,10 +213,15 @@ std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max
                 case sqlite::column_type::integer:
                     out += std::to_string(cells->int64(col));
                     break;
+                case sqlite::column_type::real:
+                    // Not expected in these columns; SQLite 3.40's JSON writes a REAL as its
+                    // text ("0.1", "1.0e-300", "Inf"), as sqlite3_column_text gives it.
+                    out += cells->text(col);
+                    break;
                 case sqlite::column_type::text:
                     append_json_text(out, cells->text(col), max_bytes);
                     break;
-                default:  // never a REAL here (see sql_compiler::row_columns); BLOB
+                case sqlite::column_type::blob:
                     throw error(errc::invalid_argument, "JSON cannot hold BLOB values");
             }
         }
