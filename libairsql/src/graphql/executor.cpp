@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -150,34 +151,40 @@ private:
 
 // Appends `s` as a JSON string the way SQLite's JSON functions write TEXT (json.c,
 // jsonAppendString): '"' and '\\' escaped, \\b \\t \\n \\f \\r, other bytes below 0x20 as
-// \\u00xx (lower-case hex), every other byte as it is. Throws payload_too_large as soon as
-// `out` passes `max_bytes` (escapes can make a value six times longer).
+// \\u00xx (lower-case hex), every other byte as it is; runs without escapes are copied whole.
+// Throws payload_too_large before `out` would pass `max_bytes` (escapes can make a value six
+// times longer than SQLite let it be read).
 void append_json_text(std::string& out, std::string_view s, std::size_t max_bytes) {
     static constexpr char special[32] = {0, 0, 0, 0,   0,   0,   0, 0, 'b', 't', 'n',
                                          0, 'f', 'r', 0, 0, 0, 0, 0,   0,   0,   0,
                                          0, 0,   0,   0, 0, 0, 0, 0,   0,   0};
-    out += '"';
+    auto append = [&](const char* data, std::size_t n) {
+        if (out.size() + n > max_bytes) throw_too_big();
+        out.append(data, n);
+    };
+    append("\"", 1);
+    std::size_t run = 0;  // start of the bytes not yet copied
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if ((i & 1023) == 0 && out.size() > max_bytes) throw_too_big();
         auto c = static_cast<unsigned char>(s[i]);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        append(s.data() + run, i - run);
+        run = i + 1;
+        char escape[6] = {'\\', static_cast<char>(c), 0, 0, 0, 0};
+        std::size_t n = 2;
+        if (c < 0x20 && special[c]) {
+            escape[1] = special[c];
         } else if (c < 0x20) {
-            out += '\\';
-            if (special[c]) {
-                out += special[c];
-            } else {
-                out += "u00";
-                out += "0123456789abcdef"[c >> 4];
-                out += "0123456789abcdef"[c & 0xf];
-            }
-        } else {
-            out += s[i];
+            escape[1] = 'u';
+            escape[2] = '0';
+            escape[3] = '0';
+            escape[4] = "0123456789abcdef"[c >> 4];
+            escape[5] = "0123456789abcdef"[c & 0xf];
+            n = 6;
         }
+        append(escape, n);
     }
-    out += '"';
-    if (out.size() > max_bytes) throw_too_big();
+    append(s.data() + run, s.size() - run);
+    append("\"", 1);
 }
 
 // The JSON of a query compiled with `rows` (sql_query): json_group_array(json_object(key,
@@ -187,7 +194,9 @@ void append_json_text(std::string& out, std::string_view s, std::size_t max_byte
 // with the linked SQLite's). The whole text is held to SQLite's length limit, as the
 // aggregate would be.
 std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max_bytes) {
-    std::string out = "[";
+    std::string out;
+    out.reserve(4096);  // the size of most pages of rows: no regrowth on the way
+    out += '[';
     std::int64_t rows = 0;
     std::optional<sqlite::row_reader> cells;
     while (st.step()) {
@@ -210,9 +219,12 @@ std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max
                 case sqlite::column_type::null:
                     out += "null";
                     break;
-                case sqlite::column_type::integer:
-                    out += std::to_string(cells->int64(col));
+                case sqlite::column_type::integer: {
+                    char digits[24];
+                    auto end = std::to_chars(digits, digits + sizeof digits, cells->int64(col)).ptr;
+                    out.append(digits, static_cast<std::size_t>(end - digits));
                     break;
+                }
                 case sqlite::column_type::real:
                     // Not expected in these columns; SQLite 3.40's JSON writes a REAL as its
                     // text ("0.1", "1.0e-300", "Inf"), as sqlite3_column_text gives it.
