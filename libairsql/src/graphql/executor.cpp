@@ -187,7 +187,7 @@ void append_json_text(std::string& out, std::string_view s, std::size_t max_byte
     append("\"", 1);
 }
 
-// The JSON of a query compiled with `rows` (sql_query): json_group_array(json_object(key,
+// The JSON of a query compiled with `row_keys` (sql_query): json_group_array(json_object(key,
 // column, …)) written here. Its columns are rowids, TEXT read unchecked and constants: NULL,
 // INTEGER or TEXT; a BLOB fails as SQLite's JSON functions fail on one, so that the caller
 // compiles again with checks (tests/unit/graphql/value_checks_test.cpp compares the bytes
@@ -249,7 +249,7 @@ std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max
 std::string run_json(sqlite::connection& conn, const sql_query& q) {
     auto st = conn.cached(q.sql);
     bind_all(*st, q.params);
-    if (q.rows) {
+    if (!q.row_keys.empty()) {
         auto limit = sqlite3_limit(conn.handle(), SQLITE_LIMIT_LENGTH, -1);
         return rows_json(*st, q, static_cast<std::size_t>(std::max(limit, 0)));
     }

@@ -217,16 +217,20 @@ bool is_blob_in_json(std::string_view message) {
     return message.find("JSON cannot hold BLOB values") != std::string_view::npos;
 }
 
+bool sql_compiler::read_bare(std::size_t table, std::size_t column) const {
+    const auto& t = m_.tables[table];
+    const auto& c = t.columns[column];
+    if (c.synthetic_rowid || c.rowid_alias) return true;
+    return settings_.unchecked_text && c.scalar == column_scalar::string && !t.is_view &&
+           !c.nullable_in_storage && has_text_affinity(c.declared_type);
+}
+
 std::string sql_compiler::value_expr(level& lv, std::size_t column) {
     const auto& t = m_.tables[lv.table];
     const auto& c = t.columns[column];
     lv.needed.insert(column);
     std::string x = lv.src + ".c" + std::to_string(column);
-    if (c.synthetic_rowid || c.rowid_alias) return x;
-    if (settings_.unchecked_text && c.scalar == column_scalar::string && !t.is_view &&
-        !c.nullable_in_storage && has_text_affinity(c.declared_type)) {
-        return x;
-    }
+    if (read_bare(lv.table, column)) return x;
     if (c.scalar == column_scalar::file) {
         if (t.is_view) {
             return "IIF(" + x + " IS NULL, NULL, " +
@@ -314,16 +318,9 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
         if (f.sel->name == "__typename") {
             keys.push_back(f.key);
             exprs.push_back(sql_string(t.gql_name + "_row"));
-        } else if (f.def && f.def->role == field_role::column) {
-            auto bare = lv.src + ".c" + std::to_string(f.def->index);
-            auto expr = value_expr(lv, f.def->index);
-            if (expr != bare) {
-                keys.clear();
-                exprs.clear();
-                return false;
-            }
+        } else if (f.def && f.def->role == field_role::column && read_bare(lv.table, f.def->index)) {
             keys.push_back(f.key);
-            exprs.push_back(std::move(expr));
+            exprs.push_back(value_expr(lv, f.def->index));
         } else if (!f.def) {
             continue;
         } else {
@@ -870,7 +867,6 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
                            " rows, the maximum; add a limit, e.g. limit: 50";
         std::vector<std::string> exprs;
         if (rows_out && row_columns(lv, fields, out.fields, rows_out->row_keys, exprs)) {
-            rows_out->rows = true;
             for (std::size_t i = 0; i < exprs.size(); ++i) select_expr += (i ? ", " : "") + exprs[i];
             if (capped) {
                 rows_out->row_cap = max;

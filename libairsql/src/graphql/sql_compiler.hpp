@@ -24,13 +24,12 @@ using bound_value = std::variant<std::monostate, std::int64_t, double, std::stri
 struct sql_query {
     std::string sql;
     std::vector<bound_value> params;
-    /// False: the SQL answers one cell, the field's JSON. True (a root list whose values all
-    /// go out as SQLite holds them): one row per item, one column per key of `row_keys`, and
-    /// the executor writes the array of objects itself (rows_json), byte for byte what
+    /// Empty: the SQL answers one cell, the field's JSON. Otherwise (a root list whose values
+    /// all go out as SQLite holds them): one row per item, one column per key, and the
+    /// executor writes the array of objects itself (rows_json), byte for byte what
     /// json_group_array(json_object(…)) would make, without its string building in SQLite.
-    bool rows = false;
     std::vector<std::string> row_keys;
-    /// With `rows`: more rows than this make the field the error marker of `cap_message`
+    /// With row_keys: more rows than this make the field the error marker of `cap_message`
     /// (-1: no cap).
     std::int64_t row_cap = -1;
     std::string cap_message;
@@ -126,6 +125,8 @@ private:
     bool row_columns(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes,
                      std::vector<std::string>& keys, std::vector<std::string>& exprs);
     std::string value_expr(level& lv, std::size_t column);
+    /// Whether value_expr reads the column as SQLite holds it, without SQL around it.
+    bool read_bare(std::size_t table, std::size_t column) const;
     std::string relation_list(level& parent, const relationship& rel, const field_node& node,
                               shape& out, bool aggregate);
     std::string relation_sql(level& parent, const relationship& rel, const field_node& node,
