@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commit_waiter.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+
+#include "airsql/thread_name.hpp"
 
 namespace airsql::server {
 
@@ -9,7 +13,12 @@ commit_waiter::commit_waiter(unsigned threads) {
     for (unsigned i = 0; i < std::max(threads, 1u); ++i) {
         lanes_.push_back(std::make_unique<lane>());
     }
-    for (auto& l : lanes_) l->thread = std::thread([&l = *l] { run(l); });
+    for (std::size_t i = 0; i < lanes_.size(); ++i) {
+        lanes_[i]->thread = std::thread([&l = *lanes_[i], i] {
+            name_this_thread(fmt::format("airsql-commit-{}", i));
+            run(l);
+        });
+    }
 }
 
 commit_waiter::~commit_waiter() { stop(); }

@@ -5,8 +5,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <optional>
+
+#include "airsql/thread_name.hpp"
 
 namespace airsql::server {
 
@@ -30,7 +34,11 @@ fair_scheduler::fair_scheduler(fair_scheduler_options opts) : opts_(opts) {
         lane kind = i < opts_.workers                         ? lane::worker
                     : i < opts_.workers + opts_.spare_workers ? lane::spare
                                                               : lane::cheap;
-        threads_.emplace_back([this, kind] {
+        threads_.emplace_back([this, kind, i] {
+            name_this_thread(fmt::format("airsql-{}-{}", kind == lane::worker  ? "work"
+                                                           : kind == lane::spare ? "spare"
+                                                                                 : "cheap",
+                                         i));
             // Best effort: a failure leaves the thread at the process's priority.
             if (kind == lane::worker && opts_.worker_nice != 0) {
                 setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()),
@@ -96,7 +104,10 @@ void fair_scheduler::add_spare_if_held(const key_state& state, clock::time_point
                       [&](clock::time_point started) { return now - started > opts_.long_job; });
     if (held == 0) return;
     ++extra_spares_;
-    threads_.emplace_back([this] { work(lane::spare); });
+    threads_.emplace_back([this, n = threads_.size()] {
+        name_this_thread(fmt::format("airsql-spare-{}", n));
+        work(lane::spare);
+    });
 }
 
 // Idle keys are remembered for a while (light or heavy), then dropped; all idle ones when

@@ -26,6 +26,7 @@
 #include "airsql/memory_only.hpp"
 #include "airsql/principal.hpp"
 #include "airsql/subscriptions.hpp"
+#include "airsql/thread_name.hpp"
 #include "beast_request.hpp"
 #include "commit_waiter.hpp"
 #include "connection_registry.hpp"
@@ -851,8 +852,12 @@ void http_server::run() {
     for (auto& context : impl_->contexts) keep_running.push_back(asio::make_work_guard(*context));
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
-        threads.emplace_back([this, i] { impl_->contexts[i]->run(); });
+        threads.emplace_back([this, i] {
+            name_this_thread(fmt::format("airsql-io-{}", i));
+            impl_->contexts[i]->run();
+        });
     }
+    name_this_thread("airsql-io-0");
     impl_->io.run();
     for (auto& t : threads) t.join();
     impl_->connections.on_room(nullptr);  // the io_context runs no more

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "airsql/thread_name.hpp"
+
 namespace airsql::core {
 
 /// Runs a function on its own thread every `interval` until destroyed (which waits for a run
@@ -20,6 +22,7 @@ class periodic_task {
 
     void start(std::chrono::milliseconds interval, std::function<void()> fn) {
         thread_ = std::thread([this, interval, fn = std::move(fn)] {
+            name_this_thread("airsql-periodic");
             std::unique_lock lock(mutex_);
             while (!wake_.wait_for(lock, interval, [&] { return stopping_; })) {
                 lock.unlock();

@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "airsql/error.hpp"
+#include "airsql/thread_name.hpp"
 
 namespace airsql::functions {
 
@@ -82,7 +83,10 @@ deno_host::deno_host(const options& opts, const std::filesystem::path& module_fi
     child_ = std::make_unique<child_process>(
         opts.deno_executable, args,
         deno_environment(module_file.parent_path().parent_path().parent_path()), cl, true);
-    reader_ = std::thread([this] { read_loop(); });
+    reader_ = std::thread([this] {
+        name_this_thread("airsql-deno-out");
+        read_loop();
+    });
     auto deadline = clock::now() + start_timeout;
     if (!write_all(child_->input_fd(), secret_ + "\n", deadline)) {
         mark_dead(call_outcome::kind::crashed, "the function runtime did not start");

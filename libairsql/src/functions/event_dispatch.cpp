@@ -11,6 +11,7 @@
 #include "airsql/engine.hpp"
 #include "airsql/error.hpp"
 #include "airsql/functions.hpp"
+#include "airsql/thread_name.hpp"
 #include "auth/principal_access.hpp"
 #include "core/engine_impl.hpp"
 #include "functions/invoke.hpp"
@@ -77,7 +78,10 @@ void event_dispatcher::start(engine& eng) {
         for (const auto& id : e.catalog.databases_with_triggers()) dbs_[id];
     }
     auto n = std::max<std::size_t>(e.opts.event_delivery_threads, 1);
-    for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { run(); });
+    for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] {
+        name_this_thread("airsql-events");
+        run();
+    });
 }
 
 void event_dispatcher::stop() {

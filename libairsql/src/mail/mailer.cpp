@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "airsql/thread_name.hpp"
 #include "core/clock.hpp"
 #include "core/engine_impl.hpp"
 #include "settings/server_settings_store.hpp"
@@ -26,7 +27,10 @@ mailer::~mailer() {
 
 void mailer::start() {
     pending_ = true;  // mail queued before a restart
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("airsql-mail");
+        run();
+    });
 }
 
 void mailer::send(const message& m) {
