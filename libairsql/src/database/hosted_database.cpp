@@ -167,7 +167,10 @@ hosted_database::write_lease::notice::~notice() {
 
 hosted_database::write_lease::write_lease(hosted_database& db, audit::context audit,
                                           core::blocking kind)
-    : db_(&db), lease_(db.writer_.acquire(kind)), audit_(std::move(audit)) {
+    : db_(&db),
+      lease_(db.writer_.acquire(kind)),
+      schema_unchanged_(kind == core::blocking::bounded_write),
+      audit_(std::move(audit)) {
     notice_.db = &db;
     if (inline_scope::active()) {
         // On an I/O thread (the writer was free): only a write with nothing below that could
@@ -398,10 +401,13 @@ hosted_database::write_lease::~write_lease() {
     }
     db_->data_generation_.fetch_add(1, std::memory_order_acq_rel);
     auto version_before = db_->schema_version_.load(std::memory_order_acquire);
-    try {
-        db_->schema_version_.store(lease_->pragma_int("schema_version"), std::memory_order_release);
-    } catch (...) {
-        // The connection failed; the next lease reads the version again.
+    if (!schema_unchanged_) {
+        try {
+            db_->schema_version_.store(lease_->pragma_int("schema_version"),
+                                       std::memory_order_release);
+        } catch (...) {
+            // The connection failed; the next lease reads the version again.
+        }
     }
     // What changed, for the listener (told by notice_ once the writer is released). More
     // changes than the update hook saw: a table it does not report was written, so all.

@@ -114,6 +114,9 @@ class hosted_database {
         hosted_database* db_;
         sqlite::writer_slot::lease lease_;
         std::int64_t changes_before_ = 0;
+        /// A GraphQL mutation's lease (blocking::bounded_write) runs INSERT, UPDATE and
+        /// DELETE only: the schema it ends with is the one it began with.
+        bool schema_unchanged_ = false;
         audit::context audit_;
         std::unique_ptr<audit::recorder> recorder_;
     };
@@ -129,7 +132,8 @@ class hosted_database {
         return data_generation_.load(std::memory_order_acquire);
     }
 
-    /// `PRAGMA schema_version` as of the last write lease (cheap: no SQLite call).
+    /// `PRAGMA schema_version` as of the last write lease that could change it (not a GraphQL
+    /// mutation's); cheap: no SQLite call.
     std::int64_t schema_version() const noexcept {
         return schema_version_.load(std::memory_order_acquire);
     }

@@ -279,8 +279,9 @@ std::string connection::pragma_text(const std::string& name) {
 
 // ---- transaction ----
 
+// BEGIN and COMMIT run as cached statements: sqlite3_exec would parse them on every write.
 transaction::transaction(connection& conn, kind k) : conn_(conn) {
-    conn_.exec(k == kind::immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+    conn_.cached(k == kind::immediate ? "BEGIN IMMEDIATE" : "BEGIN")->step();
 }
 
 transaction::~transaction() {
@@ -290,7 +291,7 @@ transaction::~transaction() {
 }
 
 void transaction::commit() {
-    conn_.exec("COMMIT");
+    conn_.cached("COMMIT")->step();
     open_ = false;
 }
 
