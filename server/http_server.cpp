@@ -71,21 +71,63 @@ fair_scheduler_options scheduler_options(const server_options& opts) {
 
 }  // namespace
 
-// One accepted connection. Owned by its session coroutine (and, briefly, by a shed request);
-// `idle` and `shed` are only touched on the connection's strand.
-struct connection {
-    connection(tcp::socket socket, std::size_t context)
-        : stream(std::move(socket)), idle_timer(stream.get_executor()), context(context) {}
+using steady_time = std::chrono::steady_clock::time_point;
 
-    beast::tcp_stream stream;
-    asio::steady_timer idle_timer;  ///< bounds the wait for a request's first byte
-    std::string address;            ///< the client's IP address
+// One accepted connection. Owned by its session coroutine (and, briefly, by a shed request);
+// everything but `stream`'s socket is only touched on the connection's strand.
+struct connection : std::enable_shared_from_this<connection> {
+    connection(tcp::socket socket, std::size_t context)
+        : stream(std::move(socket)), watchdog(stream.get_executor()), context(context) {}
+
+    beast::tcp_stream stream;  ///< Beast's own timeouts off: `deadline` bounds its operations
+    asio::steady_timer watchdog;
+    steady_time deadline = steady_time::max();     ///< see expire_after
+    steady_time watch_until = steady_time::max();  ///< when the watchdog wakes (max: not waiting)
+    std::string address;                           ///< the client's IP address
     connection_registry::id id = 0;
-    std::size_t context;      ///< the index of its io_context (its I/O thread)
-    bool idle = true;         ///< waiting for the first byte of a request
-    bool shed = false;        ///< asked to close while idle (connection cap)
-    std::uint64_t waits = 0;  ///< counts the waits for a request (stale idle-timer firings)
+    std::size_t context;     ///< the index of its io_context (its I/O thread)
+    bool idle = true;        ///< waiting for the first byte of a request
+    bool shed = false;       ///< asked to close while idle (connection cap)
+    bool timed_out = false;  ///< the watchdog closed the socket: `deadline` passed
 };
+
+void watch(connection& c);
+
+// Bounds what the connection waits for next (a request, the rest of one, the client taking an
+// answer) by `timeout` from now, until the next call: then the watchdog closes the socket
+// (operations end with operation_aborted; `timed_out` says why).
+//
+// Beast's tcp_stream timeouts arm and cancel a timer for every read and write, three times a
+// request with the wait for the next one: schedule_timer, cancel_timer and timerfd_settime
+// took about 2% of the server's CPU under workload m. Here a request only moves `deadline`;
+// the watchdog is re-armed when a deadline comes before its wake-up, and otherwise, when it
+// wakes early, sleeps again until the deadline that moved on.
+void expire_after(connection& c, std::chrono::steady_clock::duration timeout) {
+    c.deadline = std::chrono::steady_clock::now() + timeout;
+    if (c.deadline < c.watch_until) watch(c);
+}
+
+// Nothing the connection does is bounded any more (a handler runs; a stream took it over).
+void expire_never(connection& c) { c.deadline = steady_time::max(); }
+
+void watch(connection& c) {
+    c.watch_until = c.deadline;
+    c.watchdog.expires_at(c.watch_until);  // ends an earlier wait: it finds watch_until moved
+    c.watchdog.async_wait(
+        [weak = c.weak_from_this(), until = c.watch_until](const beast::error_code& ec) {
+            auto c = weak.lock();
+            if (!c || c->watch_until != until) return;  // gone, or re-armed earlier
+            c->watch_until = steady_time::max();
+            if (ec || c->deadline == steady_time::max()) return;
+            if (std::chrono::steady_clock::now() < c->deadline) {
+                watch(*c);
+                return;
+            }
+            c->timed_out = true;
+            beast::error_code ignored;
+            c->stream.socket().close(ignored);
+        });
+}
 
 // Threads waiting for inline writes' syncs, each database's on one of them: databases sync
 // side by side (the kernel runs fdatasync of different files in parallel), and one tenant's
@@ -216,13 +258,14 @@ std::string wire_header(const http::response<http::string_body>& res) {
 // gathered write, within `timeout`. Beast's serializer writes the same bytes but walks its
 // nested buffer sequences for every response: about a fifth of the server's CPU for a cached
 // GraphQL answer (docs/decisions.md). Beast still builds the message and its fields.
-asio::awaitable<beast::error_code> write_in_memory(beast::tcp_stream& stream,
+asio::awaitable<beast::error_code> write_in_memory(connection& conn,
                                                    const http::response<http::string_body>& res,
                                                    std::chrono::seconds timeout) {
     auto header = wire_header(res);
     std::array<asio::const_buffer, 2> pieces{asio::buffer(header), asio::buffer(res.body())};
-    stream.expires_after(timeout);
-    auto [ec, n] = co_await asio::async_write(stream, pieces, asio::as_tuple(asio::use_awaitable));
+    expire_after(conn, timeout);
+    auto [ec, n] =
+        co_await asio::async_write(conn.stream, pieces, asio::as_tuple(asio::use_awaitable));
     co_return ec;
 }
 
@@ -247,13 +290,13 @@ void set_header(http::response<Body>& out, const http_response& res, bool keep_a
 // Writes a message piece by piece, each piece within `timeout`: a large download may take
 // long in total, but a client that stops reading is dropped.
 template <class Message>
-asio::awaitable<beast::error_code> write_in_pieces(beast::tcp_stream& stream, Message& message,
+asio::awaitable<beast::error_code> write_in_pieces(connection& conn, Message& message,
                                                    std::chrono::seconds timeout) {
     http::serializer<false, typename Message::body_type, typename Message::fields_type> sr{message};
     while (!sr.is_done()) {
-        stream.expires_after(timeout);
+        expire_after(conn, timeout);
         auto [ec, n] =
-            co_await http::async_write_some(stream, sr, asio::as_tuple(asio::use_awaitable));
+            co_await http::async_write_some(conn.stream, sr, asio::as_tuple(asio::use_awaitable));
         if (ec) co_return ec;
     }
     co_return beast::error_code{};
@@ -327,24 +370,12 @@ asio::awaitable<bool> http_server::impl::wait_for_request(const std::shared_ptr<
     connections.set_idle(conn.id, true);
     bool ready = false;
     if (!conn.shed) {
-        // The idle timer ends the wait by cancelling it (as a shed does): cheaper than a
-        // parallel group of the two waits, which spawned coroutines for every request. A
-        // firing that arrives after its wait ended is stale (`waits` moved on) and ignored.
-        auto wait = ++conn.waits;
-        conn.idle_timer.expires_after(timeout);
-        conn.idle_timer.async_wait(
-            [weak = std::weak_ptr<connection>(c), wait](const beast::error_code& ec) {
-                auto c = weak.lock();
-                if (ec || !c || c->waits != wait) return;
-                beast::error_code ignored;
-                c->stream.socket().cancel(ignored);
-            });
+        // The watchdog ends the wait by closing the socket, a shed by cancelling the read.
+        expire_after(conn, timeout);
         auto [ec, n] = co_await conn.stream.socket().async_read_some(
             buffer.prepare(beast::read_size(buffer, 65536)), asio::as_tuple(asio::use_awaitable));
         buffer.commit(n);
-        ++conn.waits;  // a firing from now on is stale
-        conn.idle_timer.cancel();
-        ready = !ec && n > 0 && !conn.shed;
+        ready = !ec && n > 0 && !conn.shed && !conn.timed_out;
     }
     conn.idle = false;
     connections.set_idle(conn.id, false);
@@ -427,7 +458,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             break;
         }
         first = false;
-        stream.expires_after(opts.read_timeout);
+        expire_after(*conn, opts.read_timeout);
         auto [ec, n] = co_await http::async_read_header(stream, buffer, parser,
                                                         asio::as_tuple(asio::use_awaitable));
         if (ec == http::error::body_limit) {
@@ -440,7 +471,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             co_await write_error(stream, 431, "header_too_large", "request headers are too large");
             break;
         }
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        if (ec == http::error::end_of_stream || conn->timed_out ||
             ec == asio::error::operation_aborted) {
             break;
         }
@@ -478,10 +509,11 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                 head.headers.emplace_back(std::string(field.name_string()),
                                           std::string(field.value()));
             }
+            expire_never(*conn);  // the check runs on the workers
             if (auto refusal =
                     co_await refuse_upload_early(principal_key(head, conn->address), head)) {
                 auto res = to_beast(std::move(*refusal), parser.get().version(), false);
-                stream.expires_after(opts.write_timeout);
+                expire_after(*conn, opts.write_timeout);
                 co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
                 break;
             }
@@ -489,7 +521,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
         // Honour "Expect: 100-continue" before reading a body.
         if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
             http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
-            stream.expires_after(opts.write_timeout);
+            expire_after(*conn, opts.write_timeout);
             auto [wec, wn] =
                 co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
             if (wec) break;
@@ -521,7 +553,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                 break;
             }
             while (!ec && !file_parser.is_done()) {
-                stream.expires_after(opts.read_timeout);
+                expire_after(*conn, opts.read_timeout);
                 std::tie(ec, n) = co_await http::async_read_some(
                     stream, buffer, file_parser, asio::as_tuple(asio::use_awaitable));
             }
@@ -533,7 +565,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                     co_await write_error(
                         stream, 413, "payload_too_large",
                         fmt::format("request body is larger than {} bytes", body_limit));
-                } else if (ec != beast::error::timeout && ec != http::error::end_of_stream) {
+                } else if (!conn->timed_out && ec != http::error::end_of_stream) {
                     co_await write_error(stream, 400, "bad_request",
                                          fmt::format("malformed HTTP request: {}", ec.message()));
                 }
@@ -550,7 +582,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             }
             request.body_file = path;
         } else {
-            stream.expires_after(opts.read_timeout);
+            expire_after(*conn, opts.read_timeout);
             std::tie(ec, n) = co_await http::async_read(stream, buffer, parser,
                                                         asio::as_tuple(asio::use_awaitable));
             if (ec == http::error::body_limit) {
@@ -560,7 +592,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                 break;
             }
             if (ec) {
-                if (ec != beast::error::timeout && ec != http::error::end_of_stream) {
+                if (!conn->timed_out && ec != http::error::end_of_stream) {
                     co_await write_error(stream, 400, "bad_request",
                                          fmt::format("malformed HTTP request: {}", ec.message()));
                 }
@@ -582,6 +614,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                     principal_key(to_request(http::request<http::string_body>(req)), conn->address);
                 if (opts.access_log)
                     std::cerr << fmt::format("GET {} websocket\n", path_of(req.target()));
+                expire_never(*conn);  // the WebSocket keeps its own time
                 co_await serve_graphql_ws(stream, std::move(req), std::move(*target), env,
                                           std::move(key));
                 break;
@@ -593,6 +626,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                     if (opts.access_log)
                         std::cerr << fmt::format("POST {} event-stream\n", path_of(request.target));
                     auto key = principal_key(request, conn->address);
+                    expire_never(*conn);  // the event stream keeps its own time
                     co_await serve_graphql_sse(stream, std::move(request), std::move(*target), env,
                                                std::move(key));
                     break;
@@ -600,6 +634,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             }
         }
         request.client_address = conn->address;
+        expire_never(*conn);  // read; answering it takes the handler's own time limits
 
         // Refuse beyond the address's concurrent requests. Else answer right here if the
         // library can (cached GraphQL responses; queries within the inline read budget; not
@@ -684,14 +719,14 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             res.prepare_payload();
             if (request.method == "HEAD") {
                 http::response<http::empty_body> head{res.base()};
-                wec = co_await write_in_pieces(stream, head, opts.write_timeout);
+                wec = co_await write_in_pieces(*conn, head, opts.write_timeout);
             } else {
-                wec = co_await write_in_pieces(stream, res, opts.write_timeout);
+                wec = co_await write_in_pieces(*conn, res, opts.write_timeout);
             }
             keep = keep && res.keep_alive();
         } else {
             auto res = to_beast(std::move(response), version, keep);
-            wec = co_await write_in_memory(stream, res, opts.write_timeout);
+            wec = co_await write_in_memory(*conn, res, opts.write_timeout);
             keep = keep && res.keep_alive();
         }
         --in_flight;

@@ -134,6 +134,28 @@ int main(int argc, char** argv) {
            "how long a new connection may stay silent before its first request")
         ->envname("AIRSQL_FIRST_BYTE_TIMEOUT_S")
         ->default_str(std::to_string(server_opts.first_byte_timeout.count()));
+    app.add_option_function<std::int64_t>(
+           "--idle-timeout-s",
+           [&](std::int64_t s) { server_opts.idle_timeout = std::chrono::seconds(s); },
+           "how long a kept-alive connection may wait for its next request")
+        ->envname("AIRSQL_IDLE_TIMEOUT_S")
+        ->check(CLI::PositiveNumber)
+        ->default_str(std::to_string(server_opts.idle_timeout.count()));
+    app.add_option_function<std::int64_t>(
+           "--read-timeout-s",
+           [&](std::int64_t s) { server_opts.read_timeout = std::chrono::seconds(s); },
+           "how long reading a request's header, or each piece of its body, may take")
+        ->envname("AIRSQL_READ_TIMEOUT_S")
+        ->check(CLI::PositiveNumber)
+        ->default_str(std::to_string(server_opts.read_timeout.count()));
+    app.add_option_function<std::int64_t>(
+           "--write-timeout-s",
+           [&](std::int64_t s) { server_opts.write_timeout = std::chrono::seconds(s); },
+           "how long the client may take to receive an answer held in memory, or each piece "
+           "of one sent from a file")
+        ->envname("AIRSQL_WRITE_TIMEOUT_S")
+        ->check(CLI::PositiveNumber)
+        ->default_str(std::to_string(server_opts.write_timeout.count()));
     app.add_option("--max-body-bytes", server_opts.json_body_limit, "largest JSON request body")
         ->envname("AIRSQL_MAX_BODY_BYTES")
         ->capture_default_str();

@@ -89,6 +89,67 @@ class ConnectionLimits(ServerTestCase):
                 self.assertTrue(closed_by_server(sock, 4.0), "still open after 4s")
                 self.assertLess(time.monotonic() - t0, 3.0)
 
+    def test_a_kept_alive_connection_is_closed_after_the_idle_timeout(self):
+        with Server(extra_args=("--idle-timeout-s", "1")) as server:
+            with socket.create_connection((server.host, server.port), timeout=5) as sock:
+                for _ in range(3):  # within the timeout the connection carries requests
+                    sock.sendall(b"GET /api/status HTTP/1.1\r\nHost: x\r\n\r\n")
+                    self.assertEqual(read_responses(sock, 1)[0][0], 200)
+                    time.sleep(0.4)
+                t0 = time.monotonic()
+                self.assertTrue(closed_by_server(sock, 4.0), "still open after 4s idle")
+                self.assertLess(time.monotonic() - t0, 3.0)
+
+    def test_a_request_head_sent_too_slowly_is_dropped_after_the_read_timeout(self):
+        with Server(extra_args=("--read-timeout-s", "1")) as server:
+            with socket.create_connection((server.host, server.port), timeout=5) as sock:
+                # Slowloris: a byte now and then keeps the header unfinished.
+                sock.sendall(b"GET /api/status HTTP/1.1\r\n")
+                t0 = time.monotonic()
+                closed = False
+                for piece in [b"X-Slow: 1\r\n"] * 8:
+                    time.sleep(0.4)
+                    try:
+                        sock.sendall(piece)
+                    except (BrokenPipeError, ConnectionResetError):
+                        closed = True
+                        break
+                    if closed_by_server(sock, 0.01):
+                        closed = True
+                        break
+                self.assertTrue(closed, "a header trickled for 3.2s was still being read")
+                self.assertLess(time.monotonic() - t0, 2.5)
+            # Others are served meanwhile and after.
+            self.assertStatus(server.client().get("/api/status", token=None, timeout=5), 200)
+
+    def test_a_client_that_stops_reading_is_dropped_after_the_write_timeout(self):
+        with Server(extra_args=("--write-timeout-s", "1")) as server:
+            client = server.client()
+            user, token = new_user(client)
+            db = new_db(client, token, user)
+            body = b'{"query": "SELECT hex(zeroblob(8000000)) AS x"}'  # a 16 MB answer
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.settimeout(10)
+            with sock:
+                sock.connect((server.host, server.port))
+                sock.sendall(b"POST /dbs/" + db.encode() + b"/sql HTTP/1.1\r\nHost: x\r\n"
+                             b"Authorization: Bearer " + token.encode() + b"\r\n"
+                             b"Content-Type: application/json\r\n"
+                             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+                time.sleep(3)  # not reading: the server's send stalls
+                received = 0
+                try:
+                    while chunk := sock.recv(1 << 20):
+                        received += len(chunk)
+                except ConnectionResetError:
+                    pass
+                except socket.timeout:
+                    self.fail(f"still open 13s later, {received} bytes received")
+            self.assertGreater(received, 0)
+            self.assertLess(received, 16_000_000, "the whole answer arrived: nothing timed out")
+            self.assertStatus(client.get("/api/status", token=None, timeout=5), 200)
+
     def test_connections_per_address_are_capped(self):
         with Server(extra_args=("--max-connections-per-address", "5")) as server:
             sockets = silent_sockets(server, 5)
