@@ -211,7 +211,8 @@ struct http_server::impl {
                                            std::chrono::seconds timeout);
     template <class Result, class Work>
     asio::awaitable<Result> on_workers(std::string key, bool cheap, Work work);
-    asio::awaitable<http_response> run_on_workers(std::string key, const http_request& request);
+    asio::awaitable<http_response> run_on_workers(std::string key, const http_request& request,
+                                                  std::chrono::steady_clock::duration& took);
     asio::awaitable<void> until_durable(pending_commits commits);
     asio::awaitable<std::optional<http_response>> refuse_upload_early(std::string key,
                                                                       const http_request& head);
@@ -406,11 +407,16 @@ asio::awaitable<Result> http_server::impl::on_workers(std::string key, bool chea
     co_return result;
 }
 
-// Runs the router on the workers, in the queue of the request's principal.
-asio::awaitable<http_response> http_server::impl::run_on_workers(std::string key,
-                                                                 const http_request& request) {
-    return on_workers<http_response>(std::move(key), is_cheap(request),
-                                     [this, &request] { return routes.handle(request); });
+// Runs the router on the workers, in the queue of the request's principal; `took` is how long
+// the router took there.
+asio::awaitable<http_response> http_server::impl::run_on_workers(
+    std::string key, const http_request& request, std::chrono::steady_clock::duration& took) {
+    return on_workers<http_response>(std::move(key), is_cheap(request), [this, &request, &took] {
+        auto started = std::chrono::steady_clock::now();
+        auto response = routes.handle(request);
+        took = std::chrono::steady_clock::now() - started;
+        return response;
+    });
 }
 
 // Resumes once an inline write's commits are on disk (waiting on the commit waiter's thread
@@ -673,7 +679,10 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                 response = std::move(inline_answer->response);
                 answered_inline = true;
             } else {
-                response = co_await run_on_workers(principal_key(request, conn->address), request);
+                std::chrono::steady_clock::duration took{};
+                response = co_await run_on_workers(principal_key(request, conn->address), request,
+                                                   took);
+                if (key != 0) policy.answered_by_workers(key, took);
             }
             if (!writer.empty()) write_slots.end(writer);
             requests.end(conn->address);

@@ -30,4 +30,9 @@ void inline_reads_policy::refused(std::uint64_t key, bool overran, clock::durati
     spent_this_second_ += took;
 }
 
+void inline_reads_policy::answered_by_workers(std::uint64_t key, clock::duration took) noexcept {
+    auto& slot = overruns_[key % slots];
+    if (slot.key == key && took < budget_ / 2) slot = {};
+}
+
 }  // namespace airsql::server

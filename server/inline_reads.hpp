@@ -11,9 +11,9 @@
 namespace airsql::server {
 
 /// One per I/O thread (not thread-safe). A request whose inline attempt overran the budget is
-/// sent straight to the workers for a while (remembered by a hash of its target and body),
-/// and a thread whose overruns cost it a tenth of the current second stops trying until the
-/// next: a tenant sending only expensive reads costs the I/O threads at most that, and no
+/// sent straight to the workers for a while (remembered by a hash of its target and body) or
+/// until they answer it well within the budget, and a thread whose overruns cost it a tenth
+/// of the current second stops trying until the next: a tenant sending only expensive reads costs the I/O threads at most that, and no
 /// request holds an I/O thread longer than the budget.
 class inline_reads_policy {
 public:
@@ -34,6 +34,12 @@ public:
     /// at the budget (inline_scope::last_overran), not refused up front.
     void refused(std::uint64_t key, bool overran, clock::duration took,
                  clock::time_point now) noexcept;
+    /// After the workers answered a request with this key, their handler taking `took` (wall
+    /// time, its wait in the queue not counted). Well within the budget there, a remembered
+    /// overrun was the moment's (a cold page cache, a checkpoint, a preempted thread), not the
+    /// request's: the key is tried inline again. One overrun of a hot query otherwise sent a
+    /// quarter of workload m's reads to the workers for 10 s.
+    void answered_by_workers(std::uint64_t key, clock::duration took) noexcept;
 
 private:
     struct overrun {
