@@ -13,6 +13,8 @@ With --attack writes the hostile users instead flood the server with cheap one-r
 inserts spread over --flood-dbs databases each (every commit needs its own database's
 fdatasync: this attacks group commit and the server's commit waiter), and the fifth user also
 inserts a row per loop.
+Each hostile user runs in a process of its own (its requests on threads), so the fifth user's
+timings hold no wait for the attackers' Python interpreter lock.
 Prints p50/p99 of the fifth user's logins, reads (and writes) in both phases and the ratio
 hostile/quiet. Standard library only.
 
@@ -22,6 +24,7 @@ Usage: hostile_load.py --server PATH [--duration 20] [--sql-timeout-ms 3000] [--
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import shutil
@@ -127,6 +130,21 @@ def flooder(api, token, dbs, stop, counts):
         counts[key] = counts.get(key, 0) + 1
 
 
+def attacker(work, api, token, dbs_or_db, concurrency, stop, results):
+    """One hostile principal in a process of its own: `concurrency` threads of `work` until
+    `stop`, then its request counts on `results`. A process per principal, so the fifth
+    principal's timings never wait for a Python lock held by the attackers' threads."""
+    counts = {}
+    threads = [threading.Thread(target=work, args=(api, token, dbs_or_db, stop, counts), daemon=True)
+               for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    stop.wait()
+    for t in threads:
+        t.join(150)
+    results.put(counts)
+
+
 def victim(api, user, token, db, seconds, writes):
     """The fifth user's loop: a login, a small SQL read, a small GraphQL read (and a one-row
     GraphQL insert when `writes`); latencies in ms."""
@@ -197,24 +215,27 @@ def main():
         results = {}
         results["quiet"] = victim(api, me, my_token, my_db, args.duration, writes)
 
-        stop = threading.Event()
-        counts = {}
+        stop = multiprocessing.Event()
+        reports = multiprocessing.Queue()
         if writes:
-            threads = []
-            for user, (tok, db) in zip(users, principals[:-1]):
-                dbs = [db] + [new_db(api, tok, user) for _ in range(args.flood_dbs - 1)]
-                threads += [threading.Thread(target=flooder, args=(api, tok, dbs, stop, counts),
-                                             daemon=True) for _ in range(args.concurrency)]
+            jobs = [(flooder, tok, [db] + [new_db(api, tok, user) for _ in range(args.flood_dbs - 1)])
+                    for user, (tok, db) in zip(users, principals[:-1])]
         else:
-            threads = [threading.Thread(target=hostile, args=(api, tok, db, stop, counts), daemon=True)
-                       for tok, db in principals[:-1] for _ in range(args.concurrency)]
-        for t in threads:
-            t.start()
+            jobs = [(hostile, tok, db) for tok, db in principals[:-1]]
+        procs = [multiprocessing.Process(target=attacker, daemon=True,
+                                         args=(work, api, tok, target, args.concurrency, stop, reports))
+                 for work, tok, target in jobs]
+        for p in procs:
+            p.start()
         time.sleep(0.5)  # let the hostile requests take their workers
         results["hostile"] = victim(api, me, my_token, my_db, args.duration, writes)
         stop.set()
-        for t in threads:
-            t.join(args.sql_timeout_ms / 1000 + 30)
+        counts = {}
+        for _ in procs:
+            for key, n in reports.get(timeout=args.sql_timeout_ms / 1000 + 60).items():
+                counts[key] = counts.get(key, 0) + n
+        for p in procs:
+            p.join(30)
 
         attack = (f"one-row inserts into {args.flood_dbs} databases each" if writes else
                   f"runaway SQL to {args.sql_timeout_ms} ms, large GraphQL")
