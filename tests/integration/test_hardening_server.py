@@ -122,6 +122,20 @@ class ConnectionLimits(ServerTestCase):
             # Others are served meanwhile and after.
             self.assertStatus(server.client().get("/api/status", token=None, timeout=5), 200)
 
+    def test_a_handler_may_take_longer_than_the_read_and_write_timeouts(self):
+        # The timeouts bound the client, not the answer's work: a 2 s query (the SQL time
+        # limit) on a connection with 1 s read, write and idle timeouts is answered.
+        with Server(extra_args=("--read-timeout-s", "1", "--write-timeout-s", "1",
+                                "--idle-timeout-s", "1", "--sql-timeout-ms", "2000")) as server:
+            client = server.client()
+            user, token = new_user(client)
+            db = new_db(client, token, user)
+            t0 = time.monotonic()
+            r = client.sql(db, RUNAWAY, token=token, timeout=20)
+            self.assertStatus(r, 200)
+            self.assertIn("timed out", str(r.body.get("errors")))
+            self.assertGreater(time.monotonic() - t0, 1.9)
+
     def test_a_client_that_stops_reading_is_dropped_after_the_write_timeout(self):
         with Server(extra_args=("--write-timeout-s", "1")) as server:
             client = server.client()
