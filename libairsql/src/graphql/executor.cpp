@@ -193,28 +193,44 @@ void append_json_text(std::string& out, std::string_view s, std::size_t max_byte
 // compiles again with checks (tests/unit/graphql/value_checks_test.cpp compares the bytes
 // with the linked SQLite's). The whole text is held to SQLite's length limit, as the
 // aggregate would be.
-std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max_bytes) {
-    std::string out;
-    out.reserve(4096);  // the size of most pages of rows: no regrowth on the way
+// Nested lists (sql_query::nested_list) are written the same way, each from its statement run
+// for the row. False, with `out` as it was, when the rows pass q.row_cap.
+bool append_rows_json(std::string& out, sqlite::connection& conn, sqlite::statement& st,
+                      const sql_query& q, std::size_t max_bytes) {
+    const auto start = out.size();
     out += '[';
     std::int64_t rows = 0;
     std::optional<sqlite::row_reader> cells;
+    std::vector<std::unique_ptr<sqlite::statement_ref>> nested;
+    for (const auto& list : q.nested_lists) {
+        // Direct initialization from the borrow: statement_ref cannot move.
+        nested.emplace_back(new sqlite::statement_ref(conn.cached(list.query->sql)));
+    }
     while (st.step()) {
         if (!cells) cells.emplace(st);
         if (q.row_cap >= 0 && ++rows > q.row_cap) {
-            out = "{";
-            append_json_text(out, error_marker_key, max_bytes);
-            out += ':';
-            append_json_text(out, q.cap_message, max_bytes);
-            out += '}';
-            return out;
+            out.resize(start);
+            return false;
         }
-        out += out.size() > 1 ? ",{" : "{";
+        out += out.size() > start + 1 ? ",{" : "{";
+        std::size_t next_list = 0;
         for (std::size_t i = 0; i < q.row_keys.size(); ++i) {
             if (i) out += ',';
             append_json_text(out, q.row_keys[i], max_bytes);
             out += ':';
             int col = static_cast<int>(i);
+            if (next_list < q.nested_lists.size() && q.nested_lists[next_list].key_index == i) {
+                const auto& list = q.nested_lists[next_list];
+                auto& related = **nested[next_list];
+                ++next_list;
+                related.reset_quietly();
+                bind_all(related, list.query->params);
+                for (std::size_t k = 0; k < list.key_columns.size(); ++k) {
+                    cells->bind_cell(related, static_cast<int>(k + 1), list.key_columns[k]);
+                }
+                append_rows_json(out, conn, related, *list.query, max_bytes);
+                continue;
+            }
             switch (cells->type(col)) {
                 case sqlite::column_type::null:
                     out += "null";
@@ -241,6 +257,20 @@ std::string rows_json(sqlite::statement& st, const sql_query& q, std::size_t max
         if (out.size() > max_bytes) throw_too_big();
     }
     out += ']';
+    return true;
+}
+
+std::string rows_json(sqlite::connection& conn, sqlite::statement& st, const sql_query& q,
+                      std::size_t max_bytes) {
+    std::string out;
+    out.reserve(4096);  // the size of most pages of rows: no regrowth on the way
+    if (!append_rows_json(out, conn, st, q, max_bytes)) {
+        out = "{";
+        append_json_text(out, error_marker_key, max_bytes);
+        out += ':';
+        append_json_text(out, q.cap_message, max_bytes);
+        out += '}';
+    }
     return out;
 }
 
@@ -251,7 +281,7 @@ std::string run_json(sqlite::connection& conn, const sql_query& q) {
     bind_all(*st, q.params);
     if (!q.row_keys.empty()) {
         auto limit = sqlite3_limit(conn.handle(), SQLITE_LIMIT_LENGTH, -1);
-        return rows_json(*st, q, static_cast<std::size_t>(std::max(limit, 0)));
+        return rows_json(conn, *st, q, static_cast<std::size_t>(std::max(limit, 0)));
     }
     if (!st->step() || st->is_null(0)) return "null";
     return st->text(0);

@@ -306,15 +306,26 @@ std::string sql_compiler::row_object(level& lv, const std::vector<field_node>& f
 }
 
 // The fields of a row as plain result columns, when every one goes out as SQLite holds it
-// (a rowid, a TEXT column read unchecked, __typename): their keys and SQL expressions.
-// False, with nothing added, when a field needs SQL around its value (a check, a file URL,
-// a relationship).
+// (a rowid, a TEXT column read unchecked, __typename): their keys and SQL expressions. With
+// `nested`, an array relationship whose own fields are all such columns is a nested list
+// (sql_query::nested_list): a NULL column here, its join key in hidden columns after the
+// others. False, with nothing added, when a field needs SQL around its value (a check, a file
+// URL, another relationship, an argument that fails).
 bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
                                std::vector<shape>& shapes, std::vector<std::string>& keys,
-                               std::vector<std::string>& exprs) {
+                               std::vector<std::string>& exprs,
+                               std::vector<sql_query::nested_list>* nested) {
     const auto& t = m_.tables[lv.table];
     std::vector<shape> row_shapes;
+    std::vector<sql_query::nested_list> lists;
+    std::vector<std::string> hidden;  // the nested lists' join keys
+    auto fail = [&] {
+        keys.clear();
+        exprs.clear();
+        return false;
+    };
     for (const auto& f : fields) {
+        auto sh = row_field_shape(f);
         if (f.sel->name == "__typename") {
             keys.push_back(f.key);
             exprs.push_back(sql_string(t.gql_name + "_row"));
@@ -323,16 +334,67 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
             exprs.push_back(value_expr(lv, f.def->index));
         } else if (!f.def) {
             continue;
+        } else if (nested && f.def->role == field_role::array_relationship) {
+            const auto& rel = s_.relationships[lv.table][f.def->index];
+            auto list = nested_rows(lv, rel, f, sh);
+            if (!list) return fail();
+            const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
+            for (auto c : fk.to) {
+                list->key_columns.push_back(static_cast<int>(hidden.size()));  // offset for now
+                hidden.push_back(lv.src + ".c" + std::to_string(c));
+            }
+            keys.push_back(f.key);
+            exprs.push_back("NULL");
+            list->key_index = keys.size() - 1;
+            lists.push_back(std::move(*list));
         } else {
-            keys.clear();
-            exprs.clear();
-            return false;
+            return fail();
         }
-        row_shapes.push_back(row_field_shape(f));
+        row_shapes.push_back(std::move(sh));
     }
-    if (exprs.empty()) return false;
+    if (exprs.empty()) return fail();
+    for (auto& list : lists) {
+        for (auto& c : list.key_columns) c += static_cast<int>(exprs.size());
+    }
+    exprs.insert(exprs.end(), hidden.begin(), hidden.end());
     for (auto& sh : row_shapes) shapes.push_back(std::move(sh));
+    if (nested) *nested = std::move(lists);
     return true;
+}
+
+// An array relationship of a root list's row as a statement of its own in the rows form,
+// its join key the first parameters (sql_query::nested_list); nullopt when that list cannot
+// be in the rows form.
+std::optional<sql_query::nested_list> sql_compiler::nested_rows(level& parent, const relationship& rel,
+                                                                const field_node& node, shape& out) {
+    const auto& child = m_.tables[rel.child];
+    const auto& fk = child.foreign_keys[rel.foreign_key];
+    auto q = std::make_shared<sql_query>();
+    std::string join;  // with a placeholder alias "\x01" for the child's base alias
+    for (std::size_t i = 0; i < fk.from.size(); ++i) {
+        parent.needed.insert(fk.to[i]);
+        q->params.emplace_back();  // the parent row's key, bound for each row
+        const auto& c = child.columns[fk.from[i]];
+        join += (i ? " AND " : "") + std::string("\x01") + "." +
+                (c.synthetic_rowid ? c.name : sqlite::quote_identifier(c.name)) + " = ?" + std::to_string(i + 1);
+    }
+    auto* outer_params = params_;
+    params_ = &q->params;
+    struct restore {
+        std::vector<bound_value>*& to;
+        std::vector<bound_value>* from;
+        ~restore() { to = from; }
+    } restore_params{params_, outer_params};
+    try {
+        auto args = argument_values(s_, node.sel->arguments, node.def->args, ctx_.variables);
+        q->sql = list_query(rel.child, args, node.sub, join, &parent, out, false, q->params, q.get());
+    } catch (const field_failure&) {
+        return std::nullopt;  // the SQL form makes it an error at its own path
+    }
+    if (q->row_keys.empty()) return std::nullopt;
+    sql_query::nested_list list;
+    list.query = std::move(q);
+    return list;
 }
 
 std::string sql_compiler::relation_list(level& parent, const relationship& rel, const field_node& node,
@@ -866,7 +928,8 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
         auto cap_message = "the query would return more than " + std::to_string(max) +
                            " rows, the maximum; add a limit, e.g. limit: 50";
         std::vector<std::string> exprs;
-        if (rows_out && row_columns(lv, fields, out.fields, rows_out->row_keys, exprs)) {
+        if (rows_out && row_columns(lv, fields, out.fields, rows_out->row_keys, exprs,
+                                    parent == nullptr ? &rows_out->nested_lists : nullptr)) {
             for (std::size_t i = 0; i < exprs.size(); ++i) select_expr += (i ? ", " : "") + exprs[i];
             if (capped) {
                 rows_out->row_cap = max;

@@ -7,6 +7,7 @@
 
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,19 @@ struct sql_query {
     /// (-1: no cap).
     std::int64_t row_cap = -1;
     std::string cap_message;
+    /// With row_keys, on a root list: the lists of related rows among the keys (array
+    /// relationships whose fields all go out as SQLite holds them). Each is a statement of its
+    /// own in the rows form, run once per row of this one with the row's `key_columns` (hidden
+    /// columns after the keys) bound to its first parameters; the key's own column holds NULL.
+    /// In SQLite, json_object per related row cost more than the rows themselves: b's
+    /// statement took 128 µs, a statement per artist with the JSON written here 80 µs. Both
+    /// read one snapshot: this statement's stays open while the others run.
+    struct nested_list {
+        std::size_t key_index = 0;
+        std::vector<int> key_columns;
+        std::shared_ptr<const sql_query> query;
+    };
+    std::vector<nested_list> nested_lists;
 };
 
 /// What the JSON of a field looks like, so errors that SQLite reports as marker objects can
@@ -123,7 +137,10 @@ private:
     level new_level(std::size_t table);
     std::string row_object(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes);
     bool row_columns(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes,
-                     std::vector<std::string>& keys, std::vector<std::string>& exprs);
+                     std::vector<std::string>& keys, std::vector<std::string>& exprs,
+                     std::vector<sql_query::nested_list>* nested);
+    std::optional<sql_query::nested_list> nested_rows(level& parent, const relationship& rel,
+                                                       const field_node& node, shape& out);
     std::string value_expr(level& lv, std::size_t column);
     /// Whether value_expr reads the column as SQLite holds it, without SQL around it.
     bool read_bare(std::size_t table, std::size_t column) const;

@@ -320,4 +320,25 @@ std::string_view row_reader::text(int index) const {
     return data ? std::string_view(data, static_cast<std::size_t>(col.getBytes())) : std::string_view();
 }
 
+void row_reader::bind_cell(statement& to, int param, int index) const {
+    const auto& col = impl_->columns[static_cast<std::size_t>(index)];
+    switch (type_of(col.getType())) {
+        case column_type::integer:
+            to.bind(param, static_cast<std::int64_t>(col.getInt64()));
+            break;
+        case column_type::real:
+            to.bind(param, col.getDouble());
+            break;
+        case column_type::text:
+            to.bind(param, std::string(text(index)));
+            break;
+        case column_type::blob:
+            to.bind_blob(param, col.getBlob(), col.getBytes());
+            break;
+        case column_type::null:
+            to.bind_null(param);
+            break;
+    }
+}
+
 }  // namespace airsql::sqlite

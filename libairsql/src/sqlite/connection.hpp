@@ -87,6 +87,8 @@ public:
     /// TEXT as stored (other values converted as sqlite3_column_text does), valid until the
     /// next step or reset.
     std::string_view text(int index) const;
+    /// Binds the cell to parameter `param` of `to`, with its storage class.
+    void bind_cell(statement& to, int param, int index) const;
 
 private:
     struct impl;

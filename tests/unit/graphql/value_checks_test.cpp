@@ -192,4 +192,80 @@ TEST_CASE("a flat root list over the row cap is the cap's error, as inside SQLit
     CHECK(v.at("data").is_null());
     r.query = "{ t(limit: 3) { id } }";
     CHECK(execute_graphql(eng, ann, db, r).body == R"({"data":{"t":[{"id":1},{"id":2},{"id":3}]}})");
+    // With a nested list (its own statement per row): the same cap, and nested lists have none.
+    run_sql(eng, ann, db, {"CREATE TABLE u (id INTEGER PRIMARY KEY, t_id INTEGER REFERENCES t(id));"
+                           "INSERT INTO u VALUES (1, 1), (2, 1), (3, 1), (4, 1), (5, 2);"});
+    r.query = "{ t { id u { id } } }";
+    v = boost::json::parse(execute_graphql(eng, ann, db, r).body);
+    CHECK(first_error(v) == "the query would return more than 3 rows, the maximum; add a limit, e.g. limit: 50");
+    r.query = "{ t(limit: 2) { id u { id } } }";
+    CHECK(execute_graphql(eng, ann, db, r).body ==
+          R"({"data":{"t":[{"id":1,"u":[{"id":1},{"id":2},{"id":3},{"id":4}]},{"id":2,"u":[{"id":5}]}]}})");
+}
+
+TEST_CASE("nested lists of a flat root list are written outside SQLite too, byte for byte",
+          "[graphql][values]") {
+    // Array relationships whose fields go out as SQLite holds them run as statements of their
+    // own, once per row (sql_query::nested_list); the answer must be what the correlated
+    // subquery with SQLite's JSON functions makes: keys in selection order, empty lists, rows
+    // without a parent, a TEXT join key, the nested list's arguments, __typename.
+    std::string schema =
+        "CREATE TABLE artists (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+        "CREATE TABLE albums (id INTEGER PRIMARY KEY, title TEXT NOT NULL,"
+        " artist_id INTEGER REFERENCES artists(id), price REAL);"
+        "CREATE TABLE labels (code TEXT PRIMARY KEY, label TEXT NOT NULL);"
+        "CREATE TABLE releases (id INTEGER PRIMARY KEY, label_code TEXT REFERENCES labels(code));";
+    std::string rows =
+        "INSERT INTO artists VALUES (1, 'A \"q\" \\\\ \xc3\xa9'), (2, 'B'), (3, 'no albums'), (4, 'tab\tx');"
+        "INSERT INTO albums VALUES (10, 'a1', 1, 1.5), (11, 'a2', 1, NULL), (12, 'b1', 2, 2.0),"
+        " (13, 'orphan', NULL, 0.1), (14, 'a3', 1, 3.25), (15, 'd1', 4, 9.0), (16, 'aa', 1, 1.0);"
+        "INSERT INTO labels VALUES ('x', 'X'), ('y', 'Y'), ('z', 'none');"
+        "INSERT INTO releases VALUES (1, 'y'), (2, 'x'), (3, 'y'), (4, NULL);";
+    test::engine_fixture fx;
+    auto ann = fx.user("ann");
+    auto db = fx.database(ann, "ann", schema + rows);
+    auto same = [&](const std::string& query, const std::string& root, const std::string& reference) {
+        graphql_request r;
+        r.query = query;
+        CHECK(execute_graphql(fx.eng, ann, db, r).body ==
+              R"({"data":{")" + root + R"(":)" + sqlite_json_list(schema + rows, reference) + "}}");
+    };
+    same("{ artists(order_by: [{id: ASC}]) { id albums { id title } name } }", "artists",
+         "SELECT json_group_array(json_object('id', a.id, 'albums', (SELECT json_group_array("
+         "json_object('id', b.id, 'title', b.title)) FROM (SELECT * FROM albums b WHERE b.artist_id = a.id"
+         " ORDER BY b.id) b), 'name', a.name)) FROM (SELECT * FROM artists ORDER BY id) a");
+    same("{ artists(order_by: [{id: DESC}], limit: 3) { "
+         "albums(where: {title: {_like: \"a%\"}}, order_by: [{id: DESC}], limit: 2, offset: 1) { __typename id } "
+         "first: albums(limit: 1) { t: title } } }", "artists",
+         "SELECT json_group_array(json_object('albums', (SELECT json_group_array(json_object("
+         "'__typename', 'albums_row', 'id', b.id)) FROM (SELECT * FROM albums b WHERE b.artist_id = a.id"
+         " AND b.title LIKE 'a%' ORDER BY b.id DESC LIMIT 2 OFFSET 1) b), 'first', (SELECT json_group_array("
+         "json_object('t', b.title)) FROM (SELECT * FROM albums b WHERE b.artist_id = a.id ORDER BY b.id"
+         " LIMIT 1) b))) FROM (SELECT * FROM artists ORDER BY id DESC LIMIT 3) a");
+    same("{ labels(order_by: [{code: ASC}]) { code releases { id } } }", "labels",
+         "SELECT json_group_array(json_object('code', l.code, 'releases', (SELECT json_group_array("
+         "json_object('id', r.id)) FROM (SELECT * FROM releases r WHERE r.label_code = l.code ORDER BY r.id)"
+         " r))) FROM (SELECT * FROM labels l ORDER BY code) l");
+    // A nested field that needs SQL around its value (REAL is checked): the list inside SQLite,
+    // the same answer.
+    same("{ artists(order_by: [{id: ASC}], limit: 2) { id albums { id price } } }", "artists",
+         "SELECT json_group_array(json_object('id', a.id, 'albums', (SELECT json_group_array("
+         "json_object('id', b.id, 'price', b.price)) FROM (SELECT * FROM albums b WHERE b.artist_id = a.id"
+         " ORDER BY b.id) b))) FROM (SELECT * FROM artists ORDER BY id LIMIT 2) a");
+    // A nested argument that fails is an error at its own path (the list inside SQLite); the
+    // non-null list makes the whole answer null, as always.
+    graphql_request r;
+    r.query = "{ artists(order_by: [{id: ASC}], limit: 2) { id albums(limit: -1) { id } } }";
+    CHECK(execute_graphql(fx.eng, ann, db, r).body ==
+          R"({"data":null,"errors":[{"message":"The limit must be positive or zero, not -1",)"
+          R"("locations":[{"line":1,"column":49}],"path":["artists",0,"albums"]}]})");
+    // A BLOB in a nested TEXT column: compiled again with checks, the error at its path.
+    run_sql(fx.eng, ann, db, {"UPDATE albums SET title = x'00ff' WHERE id = 12"});
+    r.query = "{ artists(order_by: [{id: ASC}], limit: 2) { id albums { id title } } }";
+    for (int run = 0; run < 2; ++run) {
+        auto b = boost::json::parse(execute_graphql(fx.eng, ann, db, r).body);
+        CHECK(first_error(b) == "the blob value of column \"title\" cannot be represented as String");
+        CHECK(b.at("errors").at(0).at("path") ==
+              boost::json::parse(R"(["artists",1,"albums",0,"title"])"));
+    }
 }
