@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Compiles GraphQL selections on generated types into SQLite statements that build the
 // response JSON inside SQLite (json_object / json_group_array, correlated subqueries for
-// relationships): one statement per root field, whatever the nesting. Every value is bound,
-// every identifier quoted.
+// relationships): one statement per root field, whatever the nesting. The exception is a
+// root list whose values all go out as SQLite holds them: plain rows, its nested lists
+// statements of their own (sql_query). Every value is bound, every identifier quoted.
 #pragma once
 
 #include <boost/json/value.hpp>
