@@ -367,17 +367,10 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
 // be in the rows form.
 std::optional<sql_query::nested_list> sql_compiler::nested_rows(level& parent, const relationship& rel,
                                                                 const field_node& node, shape& out) {
-    const auto& child = m_.tables[rel.child];
-    const auto& fk = child.foreign_keys[rel.foreign_key];
+    const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
     auto q = std::make_shared<sql_query>();
-    std::string join;  // with a placeholder alias "\x01" for the child's base alias
-    for (std::size_t i = 0; i < fk.from.size(); ++i) {
-        parent.needed.insert(fk.to[i]);
-        q->params.emplace_back();  // the parent row's key, bound for each row
-        const auto& c = child.columns[fk.from[i]];
-        join += (i ? " AND " : "") + std::string("\x01") + "." +
-                (c.synthetic_rowid ? c.name : sqlite::quote_identifier(c.name)) + " = ?" + std::to_string(i + 1);
-    }
+    auto join = child_join(parent, rel, true);
+    q->params.resize(fk.from.size());  // the parent row's key, bound for each row
     auto* outer_params = params_;
     params_ = &q->params;
     struct restore {
@@ -440,16 +433,27 @@ std::string sql_compiler::relation_sql(level& parent, const relationship& rel, c
                " LIMIT 1) AS " + lv.src + ")";
     }
     // One-to-many: the referencing rows.
-    std::string join_template;  // with a placeholder alias "\x01" for the child's base alias
+    return "(" + list_query(rel.child, args, node.sub, child_join(parent, rel, false), &parent, out, aggregate,
+                            *params_) +
+           ")";
+}
+
+// The condition joining a one-to-many relationship's rows to their parent row, with a
+// placeholder alias "\x01" for the child's base alias (list_query puts it in). The parent's
+// key is its derived columns, or with `bound` the first parameters (?1, ?2, …) of a statement
+// of its own; either way the parent level selects the key.
+std::string sql_compiler::child_join(level& parent, const relationship& rel, bool bound) {
+    const auto& child = m_.tables[rel.child];
+    const auto& fk = child.foreign_keys[rel.foreign_key];
+    std::string join;
     for (std::size_t i = 0; i < fk.from.size(); ++i) {
         parent.needed.insert(fk.to[i]);
-        join_template += (i ? " AND " : "") + std::string("\x01") + "." +
-                         (m_.tables[rel.child].columns[fk.from[i]].synthetic_rowid
-                              ? m_.tables[rel.child].columns[fk.from[i]].name
-                              : sqlite::quote_identifier(m_.tables[rel.child].columns[fk.from[i]].name)) +
-                         " = " + parent.src + ".c" + std::to_string(fk.to[i]);
+        const auto& c = child.columns[fk.from[i]];
+        join += (i ? " AND " : "") + std::string("\x01") + "." +
+                (c.synthetic_rowid ? c.name : sqlite::quote_identifier(c.name)) + " = " +
+                (bound ? "?" + std::to_string(i + 1) : parent.src + ".c" + std::to_string(fk.to[i]));
     }
-    return "(" + list_query(rel.child, args, node.sub, join_template, &parent, out, aggregate, *params_) + ")";
+    return join;
 }
 
 std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_node>& fields, shape& out,

@@ -147,6 +147,7 @@ private:
     bool read_bare(std::size_t table, std::size_t column) const;
     std::string relation_list(level& parent, const relationship& rel, const field_node& node,
                               shape& out, bool aggregate);
+    std::string child_join(level& parent, const relationship& rel, bool bound);
     std::string relation_sql(level& parent, const relationship& rel, const field_node& node,
                              shape& out, bool aggregate);
     std::string list_query(std::size_t table, const boost::json::object& args,
