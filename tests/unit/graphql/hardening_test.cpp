@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <chrono>
 #include <string>
 
 #include "airsql/airsql.hpp"
@@ -170,6 +171,36 @@ TEST_CASE("one root field larger than the response limit is stopped while it is 
                   .at("count") == 1);
         CHECK(api.run("{ t { id } }").at("data").at("t").at(0).at("id") == 1);
     }
+}
+
+TEST_CASE("nested lists run as statements of their own keep the time and size limits",
+          "[graphql][hardening]") {
+    // 2,000 parents; each nested list scans 20,000 unindexed children for its key: 40 million
+    // rows, far past a 300 ms limit. The same lists with every child selected make 2,000 x 10
+    // rows of 60 bytes, past a 200 KB response.
+    std::string sql =
+        "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE kids (id INTEGER PRIMARY KEY, v TEXT NOT NULL, p_id INTEGER REFERENCES p(id));"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+        "INSERT INTO p SELECT i FROM n;"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+        "INSERT INTO kids SELECT i, printf('%.50c', 'k'), i % 2000 + 1 FROM n;";
+    hardened api(sql, [](options& o) {
+        o.graphql_timeout = std::chrono::milliseconds(300);
+        o.graphql_max_response_bytes = 200'000;
+    });
+    auto started = std::chrono::steady_clock::now();
+    auto slow = api.run("{ p(limit: 2000) { id kids(where: {v: {_like: \"%zz%\"}}) { id } } }");
+    auto took = std::chrono::steady_clock::now() - started;
+    CHECK(slow.at("data").is_null());
+    CHECK_THAT(only_message(slow), Catch::Contains("time limit"));
+    CHECK(took < std::chrono::seconds(3));
+    auto big = api.run("{ p(limit: 2000) { id kids { id v } } }");
+    CHECK(big.at("data").is_null());
+    CHECK(only_message(big) == "the response is larger than 200000 bytes; select fewer rows or fields");
+    // A page of it is answered.
+    auto page = api.run("{ p(limit: 2) { id kids(limit: 1) { id } } }");
+    CHECK(bj::serialize(page) == R"({"data":{"p":[{"id":1,"kids":[{"id":2000}]},{"id":2,"kids":[{"id":1}]}]}})");
 }
 
 TEST_CASE("invalid UTF-8 in stored text reaches GraphQL clients as U+FFFD",
