@@ -187,25 +187,67 @@ void append_json_text(std::string& out, std::string_view s, std::size_t max_byte
     append("\"", 1);
 }
 
+// The statements of a rows-form query's nested lists (sql_query::nested_list), at every
+// depth, prepared once for a run and laid out like the lists. The compiler's aliases make each
+// list's SQL differ from the lists above it; should two ever be the same text, the inner one
+// gets a fresh statement, since the cached one (a single object) is still stepping above.
+class nested_statements {
+  public:
+    nested_statements(sqlite::connection& conn, const sql_query& root) {
+        std::vector<const std::string*> in_use{&root.sql};
+        children_ = add(conn, root, in_use);
+    }
+    nested_statements(const nested_statements&) = delete;
+    nested_statements& operator=(const nested_statements&) = delete;
+
+    struct node {
+        sqlite::statement* st = nullptr;
+        std::vector<node> children;  ///< the nested lists of this list's rows
+    };
+    const std::vector<node>& children() const noexcept { return children_; }
+
+  private:
+    std::vector<node> add(sqlite::connection& conn, const sql_query& q,
+                          std::vector<const std::string*>& in_use) {
+        std::vector<node> nodes;
+        for (const auto& list : q.nested_lists) {
+            const auto& sql = list.query->sql;
+            node n;
+            if (std::any_of(in_use.begin(), in_use.end(),
+                            [&](const std::string* used) { return *used == sql; })) {
+                n.st = &fresh_.emplace_back(conn.prepare(sql));
+            } else {
+                // Direct initialization from the borrow: statement_ref cannot move.
+                n.st = &**borrowed_.emplace_back(new sqlite::statement_ref(conn.cached(sql)));
+            }
+            in_use.push_back(&sql);
+            n.children = add(conn, *list.query, in_use);
+            in_use.pop_back();
+            nodes.push_back(std::move(n));
+        }
+        return nodes;
+    }
+
+    std::vector<std::unique_ptr<sqlite::statement_ref>> borrowed_;
+    std::deque<sqlite::statement> fresh_;
+    std::vector<node> children_;
+};
+
 // The JSON of a query compiled with `row_keys` (sql_query): json_group_array(json_object(key,
 // column, …)) written here. Its columns are rowids, TEXT read unchecked and constants: NULL,
 // INTEGER or TEXT; a BLOB fails as SQLite's JSON functions fail on one, so that the caller
 // compiles again with checks (tests/unit/graphql/value_checks_test.cpp compares the bytes
 // with the linked SQLite's). The whole text is held to SQLite's length limit, as the
 // aggregate would be.
-// Nested lists (sql_query::nested_list) are written the same way, each from its statement run
-// for the row. False, with `out` as it was, when the rows pass q.row_cap.
-bool append_rows_json(std::string& out, sqlite::connection& conn, sqlite::statement& st,
-                      const sql_query& q, std::size_t max_bytes) {
+// Nested lists (sql_query::nested_list) are written the same way, each from its statement
+// (`lists`, laid out like q.nested_lists) run for the row. False, with `out` as it was, when
+// the rows pass q.row_cap.
+bool append_rows_json(std::string& out, sqlite::statement& st, const sql_query& q,
+                      const std::vector<nested_statements::node>& lists, std::size_t max_bytes) {
     const auto start = out.size();
     out += '[';
     std::int64_t rows = 0;
     std::optional<sqlite::row_reader> cells;
-    std::vector<std::unique_ptr<sqlite::statement_ref>> nested;
-    for (const auto& list : q.nested_lists) {
-        // Direct initialization from the borrow: statement_ref cannot move.
-        nested.emplace_back(new sqlite::statement_ref(conn.cached(list.query->sql)));
-    }
     while (st.step()) {
         if (!cells) cells.emplace(st);
         if (q.row_cap >= 0 && ++rows > q.row_cap) {
@@ -221,14 +263,14 @@ bool append_rows_json(std::string& out, sqlite::connection& conn, sqlite::statem
             int col = static_cast<int>(i);
             if (next_list < q.nested_lists.size() && q.nested_lists[next_list].key_index == i) {
                 const auto& list = q.nested_lists[next_list];
-                auto& related = **nested[next_list];
+                const auto& related = lists[next_list];
                 ++next_list;
-                related.reset_quietly();
-                bind_all(related, list.query->params);
+                related.st->reset_quietly();
+                bind_all(*related.st, list.query->params);
                 for (std::size_t k = 0; k < list.key_columns.size(); ++k) {
-                    cells->bind_cell(related, static_cast<int>(k + 1), list.key_columns[k]);
+                    cells->bind_cell(*related.st, static_cast<int>(k + 1), list.key_columns[k]);
                 }
-                append_rows_json(out, conn, related, *list.query, max_bytes);
+                append_rows_json(out, *related.st, *list.query, related.children, max_bytes);
                 continue;
             }
             switch (cells->type(col)) {
@@ -264,7 +306,8 @@ std::string rows_json(sqlite::connection& conn, sqlite::statement& st, const sql
                       std::size_t max_bytes) {
     std::string out;
     out.reserve(4096);  // the size of most pages of rows: no regrowth on the way
-    if (!append_rows_json(out, conn, st, q, max_bytes)) {
+    nested_statements lists(conn, q);
+    if (!append_rows_json(out, st, q, lists.children(), max_bytes)) {
         out = "{";
         append_json_text(out, error_marker_key, max_bytes);
         out += ':';

@@ -273,6 +273,18 @@ shape row_field_shape(const field_node& f) {
     return sh;
 }
 
+// Counts a relationship level for as long as it is being compiled (max_relationship_depth).
+class one_level_deeper {
+  public:
+    explicit one_level_deeper(int& depth) : depth_(depth) { ++depth_; }
+    ~one_level_deeper() { --depth_; }
+    one_level_deeper(const one_level_deeper&) = delete;
+    one_level_deeper& operator=(const one_level_deeper&) = delete;
+
+  private:
+    int& depth_;
+};
+
 }  // namespace
 
 std::string sql_compiler::row_object(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes) {
@@ -362,11 +374,14 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
     return true;
 }
 
-// An array relationship of a root list's row as a statement of its own in the rows form,
-// its join key the first parameters (sql_query::nested_list); nullopt when that list cannot
-// be in the rows form.
+// An array relationship of a rows-form list's row as a statement of its own in the rows
+// form, its join key the first parameters (sql_query::nested_list); nullopt when that list
+// cannot be in the rows form, or nests as deep as relation_list allows (the SQL form then
+// makes that a field error).
 std::optional<sql_query::nested_list> sql_compiler::nested_rows(level& parent, const relationship& rel,
                                                                 const field_node& node, shape& out) {
+    if (relationship_depth_ >= max_relationship_depth) return std::nullopt;
+    one_level_deeper guard(relationship_depth_);
     const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
     auto q = std::make_shared<sql_query>();
     auto join = child_join(parent, rel, true);
@@ -398,11 +413,7 @@ std::string sql_compiler::relation_list(level& parent, const relationship& rel, 
         return marker(sql_string("relationships nest more than " + std::to_string(max_relationship_depth) +
                                  " levels deep here; SQLite cannot run deeper statements, so split the query"));
     }
-    ++relationship_depth_;
-    struct depth_guard {
-        int& d;
-        ~depth_guard() { --d; }
-    } guard{relationship_depth_};
+    one_level_deeper guard(relationship_depth_);
     try {
         return relation_sql(parent, rel, node, out, aggregate);
     } catch (const field_failure& e) {
@@ -933,7 +944,7 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
                            " rows, the maximum; add a limit, e.g. limit: 50";
         std::vector<std::string> exprs;
         if (rows_out && row_columns(lv, fields, out.fields, rows_out->row_keys, exprs,
-                                    parent == nullptr ? &rows_out->nested_lists : nullptr)) {
+                                    &rows_out->nested_lists)) {
             for (std::size_t i = 0; i < exprs.size(); ++i) select_expr += (i ? ", " : "") + exprs[i];
             if (capped) {
                 rows_out->row_cap = max;

@@ -2,8 +2,8 @@
 // Compiles GraphQL selections on generated types into SQLite statements that build the
 // response JSON inside SQLite (json_object / json_group_array, correlated subqueries for
 // relationships): one statement per root field, whatever the nesting. The exception is a
-// root list whose values all go out as SQLite holds them: plain rows, its nested lists
-// statements of their own (sql_query). Every value is bound, every identifier quoted.
+// root list whose values all go out as SQLite holds them: plain rows, its nested lists (at
+// any depth) statements of their own (sql_query). Every value is bound, every identifier quoted.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -35,10 +35,11 @@ struct sql_query {
     /// (-1: no cap).
     std::int64_t row_cap = -1;
     std::string cap_message;
-    /// With row_keys, on a root list: the lists of related rows among the keys (array
-    /// relationships whose fields all go out as SQLite holds them). Each is a statement of its
-    /// own in the rows form, run once per row of this one with the row's `key_columns` (hidden
-    /// columns after the keys) bound to its first parameters; the key's own column holds NULL.
+    /// With row_keys: the lists of related rows among the keys (array relationships whose
+    /// fields all go out as SQLite holds them, or are such lists in turn, down to
+    /// max_relationship_depth). Each is a statement of its own in the rows form, run once per
+    /// row of this one with the row's `key_columns` (hidden columns after the keys) bound to
+    /// its first parameters; the key's own column holds NULL.
     /// In SQLite, json_object per related row cost more than the rows themselves: b's
     /// statement took 128 µs, a statement per artist with the JSON written here 80 µs. Both
     /// read one snapshot: this statement's stays open while the others run.

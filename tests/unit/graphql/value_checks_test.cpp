@@ -129,6 +129,18 @@ std::string sqlite_json_list(const std::string& setup, const std::string& select
     return out;
 }
 
+std::string graphql_body(test::engine_fixture& fx, const principal& who, const std::string& db,
+                         const std::string& query) {
+    graphql_request r;
+    r.query = query;
+    return execute_graphql(fx.eng, who, db, r).body;
+}
+
+// The answer {"data": {root: list}}.
+std::string data_of(const std::string& root, const std::string& list) {
+    return R"({"data":{")" + root + R"(":)" + list + "}}";
+}
+
 }  // namespace
 
 TEST_CASE("flat root lists are written outside SQLite, byte for byte as its JSON functions would",
@@ -225,10 +237,7 @@ TEST_CASE("nested lists of a flat root list are written outside SQLite too, byte
     auto ann = fx.user("ann");
     auto db = fx.database(ann, "ann", schema + rows);
     auto same = [&](const std::string& query, const std::string& root, const std::string& reference) {
-        graphql_request r;
-        r.query = query;
-        CHECK(execute_graphql(fx.eng, ann, db, r).body ==
-              R"({"data":{")" + root + R"(":)" + sqlite_json_list(schema + rows, reference) + "}}");
+        CHECK(graphql_body(fx, ann, db, query) == data_of(root, sqlite_json_list(schema + rows, reference)));
     };
     same("{ artists(order_by: [{id: ASC}]) { id albums { id title } name } }", "artists",
          "SELECT json_group_array(json_object('id', a.id, 'albums', (SELECT json_group_array("
@@ -268,4 +277,53 @@ TEST_CASE("nested lists of a flat root list are written outside SQLite too, byte
         CHECK(b.at("errors").at(0).at("path") ==
               boost::json::parse(R"(["artists",1,"albums",0,"title"])"));
     }
+}
+
+TEST_CASE("nested lists at every depth are statements of their own, byte for byte",
+          "[graphql][values]") {
+    // Lists inside nested lists run as statements of their own too, once per row of the list
+    // above: three tables deep, and a table's relationship to itself at two depths (statements
+    // of the same table running at once). Past max_relationship_depth, the field error of the
+    // SQL form.
+    std::string schema =
+        "CREATE TABLE artists (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+        "CREATE TABLE albums (id INTEGER PRIMARY KEY, title TEXT, artist_id INTEGER REFERENCES artists(id));"
+        "CREATE TABLE tracks (id INTEGER PRIMARY KEY, name TEXT, album_id INTEGER REFERENCES albums(id));"
+        "CREATE TABLE staff (id INTEGER PRIMARY KEY, name TEXT, boss INTEGER REFERENCES staff(id));";
+    std::string rows =
+        "INSERT INTO artists VALUES (1, 'A'), (2, 'B'), (3, 'none');"
+        "INSERT INTO albums VALUES (10, 'a1', 1), (11, 'a2', 1), (12, 'b1', 2), (13, 'empty', 2);"
+        "INSERT INTO tracks VALUES (100, 't\"1', 10), (101, 't2', 10), (102, 't3', 11), (103, 't4', 12),"
+        " (104, 'loose', NULL), (105, 't5', 10);"
+        "INSERT INTO staff VALUES (1, 'top', NULL), (2, 'm1', 1), (3, 'm2', 1), (4, 'w1', 2),"
+        " (5, 'w2', 2), (6, 'w3', 3), (7, 'x', 4), (8, 'y', 7), (9, 'z', 8), (10, 'zz', 9);";
+    test::engine_fixture fx;
+    auto ann = fx.user("ann");
+    auto db = fx.database(ann, "ann", schema + rows);
+    auto same = [&](const std::string& query, const std::string& root, const std::string& reference) {
+        CHECK(graphql_body(fx, ann, db, query) == data_of(root, sqlite_json_list(schema + rows, reference)));
+    };
+    same("{ artists(order_by: [{id: ASC}]) { id albums(order_by: [{id: DESC}]) { title "
+         "tracks(where: {id: {_gt: 100}}) { id name } } name } }",
+         "artists",
+         "SELECT json_group_array(json_object('id', a.id, 'albums', (SELECT json_group_array("
+         "json_object('title', b.title, 'tracks', (SELECT json_group_array(json_object('id', t.id, "
+         "'name', t.name)) FROM (SELECT * FROM tracks t WHERE t.album_id = b.id AND t.id > 100 "
+         "ORDER BY t.id) t))) FROM (SELECT * FROM albums b WHERE b.artist_id = a.id ORDER BY b.id DESC) b), "
+         "'name', a.name)) FROM (SELECT * FROM artists ORDER BY id) a");
+    same("{ staff(where: {id: {_lt: 4}}, order_by: [{id: ASC}]) { id staff_by_boss { id "
+         "staff_by_boss { id name } } } }",
+         "staff",
+         "SELECT json_group_array(json_object('id', s.id, 'staff_by_boss', (SELECT json_group_array("
+         "json_object('id', m.id, 'staff_by_boss', (SELECT json_group_array(json_object('id', w.id, "
+         "'name', w.name)) FROM (SELECT * FROM staff w WHERE w.boss = m.id ORDER BY w.id) w))) FROM "
+         "(SELECT * FROM staff m WHERE m.boss = s.id ORDER BY m.id) m))) FROM (SELECT * FROM staff "
+         "WHERE id < 4 ORDER BY id) s");
+    // One level more than max_relationship_depth allows, with rows down to it.
+    std::string deep = "id";
+    for (int level = 0; level < 6; ++level) deep = "id staff_by_boss { " + deep + " }";
+    graphql_request r;
+    r.query = "{ staff(limit: 1) { " + deep + " } }";
+    auto b = boost::json::parse(execute_graphql(fx.eng, ann, db, r).body);
+    CHECK(first_error(b).find("relationships nest more than 5 levels deep") == 0);
 }
