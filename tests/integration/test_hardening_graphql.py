@@ -3,6 +3,8 @@ fragments that double per level (exponential validation), too many fields or ali
 of gigabytes, invalid UTF-8 in stored text, and tables named like generated fields. Each test
 must end in a clear answer within seconds."""
 
+import threading
+import time
 import unittest
 
 from graphql_support import GraphQLTestCase
@@ -169,6 +171,62 @@ class GraphQLHardeningLoweredLimits(WithSmallDatabase):
         self.assertGqlErrors(r, "the response is larger than 100000 bytes", data=None, count=1)
         data = self.assertGqlData(self.gql(db, "{ t(limit: 1) { name } }"))
         self.assertEqual(data["t"][0]["name"], "x" * 50)
+
+
+# A tree of 30,000 nodes, ten children each, its parent key unindexed.
+TREE_SQL = """
+CREATE TABLE node (id INTEGER PRIMARY KEY, up INTEGER REFERENCES node(id), v TEXT NOT NULL);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000)
+INSERT INTO node SELECT i, IIF(i = 1, NULL, (i + 8) / 10), printf('%.60c', 'n') FROM n;
+"""
+
+
+def nested(levels: int, fields: str = "id") -> str:
+    inner = fields
+    for _ in range(levels):
+        inner = f"{fields} node_by_up {{ {inner} }}"
+    return "{ node(where: {id: {_eq: 1}}) { " + inner + " } }"
+
+
+class GraphQLHardeningNestedStatements(WithSmallDatabase):
+    """Lists nested four deep run as statements of their own, once per parent row: a query
+    that makes them scan 33 million rows stops at the time limit (it starts on an I/O thread,
+    goes to the workers past the inline budget), and another tenant's reads are answered
+    meanwhile."""
+
+    server_args = ("--graphql-timeout-ms", "300")
+
+    def test_deep_nested_lists_stop_at_the_time_limit(self):
+        tree = new_db(self.client, self.token, self.user, TREE_SQL)
+        other_user, other_token = new_user(self.client)
+        other_db = new_db(self.client, other_token, other_user, SMALL_SQL)
+        answers = []
+
+        def attack():
+            started = time.monotonic()
+            r = self.gql(tree, nested(4), timeout=REQUEST_TIMEOUT)
+            answers.append((r, time.monotonic() - started))
+
+        attackers = [threading.Thread(target=attack) for _ in range(4)]
+        for t in attackers:
+            t.start()
+        time.sleep(0.1)
+        started = time.monotonic()
+        self.assertGqlData(self.gql(other_db, "{ t(limit: 5) { id } }", token=other_token))
+        other_took = time.monotonic() - started
+        for t in attackers:
+            t.join()
+        for r, took in answers:
+            self.assertGqlErrors(r, "time limit", data=None, count=1)
+            self.assertLess(took, 3)
+        self.assertLess(other_took, 0.3)
+        # Indexed, the whole tree is answered.
+        self.assertSqlOk(self.client.sql(tree, "CREATE INDEX node_up ON node(up)"))
+        data = self.assertGqlData(self.gql(tree, nested(4), timeout=REQUEST_TIMEOUT))
+        leaf = data["node"][0]
+        for _ in range(4):
+            leaf = leaf["node_by_up"][9]
+        self.assertEqual(leaf["id"], 11111)
 
 
 if __name__ == "__main__":

@@ -203,6 +203,41 @@ TEST_CASE("nested lists run as statements of their own keep the time and size li
     CHECK(bj::serialize(page) == R"({"data":{"p":[{"id":1,"kids":[{"id":2000}]},{"id":2,"kids":[{"id":1}]}]}})");
 }
 
+TEST_CASE("lists nested several deep, each a statement per row, keep the time and size limits",
+          "[graphql][hardening]") {
+    // A tree of 30,000 nodes, ten children each, its parent key unindexed: four levels of
+    // nested lists under the root scan the whole table for each of 1,111 parents (33 million
+    // rows), past a 300 ms limit; with a 60-byte text on every level, past a 200 KB response.
+    std::string sql =
+        "CREATE TABLE node (id INTEGER PRIMARY KEY, up INTEGER REFERENCES node(id), v TEXT NOT NULL);"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000) "
+        "INSERT INTO node SELECT i, IIF(i = 1, NULL, (i + 8) / 10), printf('%.60c', 'n') FROM n;";
+    hardened api(sql, [](options& o) {
+        o.graphql_timeout = std::chrono::milliseconds(300);
+        o.graphql_max_response_bytes = 200'000;
+    });
+    std::string ids = "id", texts = "id v";
+    for (int level = 0; level < 4; ++level) {
+        ids = "id node_by_up { " + ids + " }";
+        texts = "id v node_by_up { " + texts + " }";
+    }
+    auto started = std::chrono::steady_clock::now();
+    auto slow = api.run("{ node(where: {id: {_eq: 1}}) { " + ids + " } }");
+    auto took = std::chrono::steady_clock::now() - started;
+    CHECK(slow.at("data").is_null());
+    CHECK_THAT(only_message(slow), Catch::Contains("time limit"));
+    CHECK(took < std::chrono::seconds(3));
+    run_sql(api.eng, api.owner, api.db, {"CREATE INDEX node_up ON node(up)"});
+    auto big = api.run("{ node(where: {id: {_eq: 1}}) { " + texts + " } }");
+    CHECK(big.at("data").is_null());
+    CHECK(only_message(big) == "the response is larger than 200000 bytes; select fewer rows or fields");
+    // With the index and without the texts, the whole tree is answered.
+    auto whole = api.run("{ node(where: {id: {_eq: 1}}) { " + ids + " } }");
+    CHECK(whole.at("data").at("node").at(0).at("node_by_up").as_array().size() == 10);
+    CHECK(whole.at("data").at("node").at(0).at("node_by_up").at(9).at("node_by_up").at(9)
+              .at("node_by_up").at(9).at("node_by_up").at(9).at("id") == 11111);
+}
+
 TEST_CASE("invalid UTF-8 in stored text reaches GraphQL clients as U+FFFD",
           "[graphql][hardening]") {
     hardened api(
