@@ -233,6 +233,33 @@ class nested_statements {
     std::vector<node> children_;
 };
 
+// A cell of a rows-form query (append_rows_json) as JSON, the way SQLite's JSON functions
+// write it.
+void append_cell_json(std::string& out, const sqlite::row_reader& cells, int col,
+                      std::size_t max_bytes) {
+    switch (cells.type(col)) {
+        case sqlite::column_type::null:
+            out += "null";
+            break;
+        case sqlite::column_type::integer: {
+            char digits[24];
+            auto end = std::to_chars(digits, digits + sizeof digits, cells.int64(col)).ptr;
+            out.append(digits, static_cast<std::size_t>(end - digits));
+            break;
+        }
+        case sqlite::column_type::real:
+            // Not expected in these columns; SQLite 3.40's JSON writes a REAL as its text
+            // ("0.1", "1.0e-300", "Inf"), as sqlite3_column_text gives it.
+            out += cells.text(col);
+            break;
+        case sqlite::column_type::text:
+            append_json_text(out, cells.text(col), max_bytes);
+            break;
+        case sqlite::column_type::blob:
+            throw error(errc::invalid_argument, "JSON cannot hold BLOB values");
+    }
+}
+
 // The JSON of a query compiled with `row_keys` (sql_query): json_group_array(json_object(key,
 // column, …)) written here. Its columns are rowids, TEXT read unchecked and constants: NULL,
 // INTEGER or TEXT; a BLOB fails as SQLite's JSON functions fail on one, so that the caller
@@ -240,7 +267,8 @@ class nested_statements {
 // with the linked SQLite's). The whole text is held to SQLite's length limit, as the
 // aggregate would be.
 // Nested lists (sql_query::nested_list) are written the same way, each from its statement
-// (`lists`, laid out like q.nested_lists) run for the row. False, with `out` as it was, when
+// (`lists`, laid out like q.nested_lists) run for the row, and joined objects from the row's
+// own columns. False, with `out` as it was, when
 // the rows pass q.row_cap.
 bool append_rows_json(std::string& out, sqlite::statement& st, const sql_query& q,
                       const std::vector<nested_statements::node>& lists, std::size_t max_bytes) {
@@ -256,11 +284,11 @@ bool append_rows_json(std::string& out, sqlite::statement& st, const sql_query& 
         }
         out += out.size() > start + 1 ? ",{" : "{";
         std::size_t next_list = 0;
+        std::size_t next_object = 0;
         for (std::size_t i = 0; i < q.row_keys.size(); ++i) {
             if (i) out += ',';
             append_json_text(out, q.row_keys[i], max_bytes);
             out += ':';
-            int col = static_cast<int>(i);
             if (next_list < q.nested_lists.size() && q.nested_lists[next_list].key_index == i) {
                 const auto& list = q.nested_lists[next_list];
                 const auto& related = lists[next_list];
@@ -271,28 +299,23 @@ bool append_rows_json(std::string& out, sqlite::statement& st, const sql_query& 
                     cells->bind_cell(*related.st, static_cast<int>(k + 1), list.key_columns[k]);
                 }
                 append_rows_json(out, *related.st, *list.query, related.children, max_bytes);
-                continue;
-            }
-            switch (cells->type(col)) {
-                case sqlite::column_type::null:
+            } else if (next_object < q.joined_objects.size() &&
+                       q.joined_objects[next_object].key_index == i) {
+                const auto& object = q.joined_objects[next_object++];
+                if (cells->type(object.present_column) == sqlite::column_type::null) {
                     out += "null";
-                    break;
-                case sqlite::column_type::integer: {
-                    char digits[24];
-                    auto end = std::to_chars(digits, digits + sizeof digits, cells->int64(col)).ptr;
-                    out.append(digits, static_cast<std::size_t>(end - digits));
-                    break;
+                    continue;
                 }
-                case sqlite::column_type::real:
-                    // Not expected in these columns; SQLite 3.40's JSON writes a REAL as its
-                    // text ("0.1", "1.0e-300", "Inf"), as sqlite3_column_text gives it.
-                    out += cells->text(col);
-                    break;
-                case sqlite::column_type::text:
-                    append_json_text(out, cells->text(col), max_bytes);
-                    break;
-                case sqlite::column_type::blob:
-                    throw error(errc::invalid_argument, "JSON cannot hold BLOB values");
+                out += '{';
+                for (std::size_t k = 0; k < object.keys.size(); ++k) {
+                    if (k) out += ',';
+                    append_json_text(out, object.keys[k], max_bytes);
+                    out += ':';
+                    append_cell_json(out, *cells, object.first_column + static_cast<int>(k), max_bytes);
+                }
+                out += '}';
+            } else {
+                append_cell_json(out, *cells, static_cast<int>(i), max_bytes);
             }
         }
         out += '}';

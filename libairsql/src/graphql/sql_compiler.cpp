@@ -102,6 +102,7 @@ struct sql_compiler::level {
     std::string base;  ///< alias of the table inside the derived select
     std::string src;   ///< alias of the derived select
     std::set<std::size_t> needed;
+    std::string joins;  ///< LEFT JOINs after the derived select (joined objects of the rows form)
 };
 
 sql_compiler::sql_compiler(const execution_context& ctx, compile_settings settings)
@@ -326,14 +327,17 @@ std::string sql_compiler::row_object(level& lv, const std::vector<field_node>& f
 bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
                                std::vector<shape>& shapes, std::vector<std::string>& keys,
                                std::vector<std::string>& exprs,
-                               std::vector<sql_query::nested_list>* nested) {
+                               std::vector<sql_query::nested_list>* nested,
+                               std::vector<sql_query::joined_object>* joined) {
     const auto& t = m_.tables[lv.table];
     std::vector<shape> row_shapes;
     std::vector<sql_query::nested_list> lists;
-    std::vector<std::string> hidden;  // the nested lists' join keys
+    std::vector<std::string> hidden;  // the nested lists' join keys, the joined objects' columns
+    std::vector<sql_query::joined_object> objects;
     auto fail = [&] {
         keys.clear();
         exprs.clear();
+        lv.joins.clear();
         return false;
     };
     for (const auto& f : fields) {
@@ -346,6 +350,14 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
             exprs.push_back(value_expr(lv, f.def->index));
         } else if (!f.def) {
             continue;
+        } else if (joined && f.def->role == field_role::object_relationship) {
+            const auto& rel = s_.relationships[lv.table][f.def->index];
+            auto object = joined_object(lv, rel, f, sh, hidden);
+            if (!object) return fail();
+            keys.push_back(f.key);
+            exprs.push_back("NULL");
+            object->key_index = keys.size() - 1;
+            objects.push_back(std::move(*object));
         } else if (nested && f.def->role == field_role::array_relationship) {
             const auto& rel = s_.relationships[lv.table][f.def->index];
             auto list = nested_rows(lv, rel, f, sh);
@@ -368,10 +380,64 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
     for (auto& list : lists) {
         for (auto& c : list.key_columns) c += static_cast<int>(exprs.size());
     }
+    for (auto& object : objects) {
+        object.present_column += static_cast<int>(exprs.size());
+        object.first_column += static_cast<int>(exprs.size());
+    }
     exprs.insert(exprs.end(), hidden.begin(), hidden.end());
     for (auto& sh : row_shapes) shapes.push_back(std::move(sh));
     if (nested) *nested = std::move(lists);
+    if (joined) *joined = std::move(objects);
     return true;
+}
+
+// An object relationship of a rows-form list's row as a LEFT JOIN of the referenced row
+// (sql_query::joined_object), added to lv.joins, its columns to `hidden` (offsets into it
+// for now). Only where the referenced columns are the table's primary key, so that the join
+// finds one row at most, and only for fields that go out as SQLite holds them; else nullopt
+// and the SQL form.
+std::optional<sql_query::joined_object> sql_compiler::joined_object(level& lv, const relationship& rel,
+                                                                    const field_node& node, shape& out,
+                                                                    std::vector<std::string>& hidden) {
+    if (relationship_depth_ >= max_relationship_depth) return std::nullopt;
+    const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
+    const auto& other = m_.tables[rel.other];
+    if (other.is_view || other.key.size() != fk.to.size() ||
+        !std::is_permutation(fk.to.begin(), fk.to.end(), other.key.begin())) {
+        return std::nullopt;
+    }
+    auto alias = next_alias('j');
+    sql_query::joined_object object;
+    std::vector<std::string> columns;
+    out.k = shape::kind::object;
+    out.non_null = false;
+    for (const auto& f : collect_fields(ctx_, *s_.find(other.gql_name + "_row"), node.sub)) {
+        if (f.sel->name == "__typename") {
+            columns.push_back(sql_string(other.gql_name + "_row"));
+        } else if (f.def && f.def->role == field_role::column && read_bare(rel.other, f.def->index)) {
+            columns.push_back(column_ref(rel.other, f.def->index, alias));
+        } else if (!f.def) {
+            continue;
+        } else {
+            out.fields.clear();
+            return std::nullopt;
+        }
+        object.keys.push_back(f.key);
+        out.fields.push_back(row_field_shape(f));
+    }
+    std::string on;
+    for (std::size_t i = 0; i < fk.from.size(); ++i) {
+        lv.needed.insert(fk.from[i]);
+        on += (i ? " AND " : "") + column_ref(rel.other, fk.to[i], alias) + " = " + lv.src + ".c" +
+              std::to_string(fk.from[i]);
+    }
+    lv.joins += " LEFT JOIN " + sqlite::quote_identifier(other.name) + " AS " + alias + " ON " + on;
+    // The key is never NULL in a joined row (it equals the row's non-NULL foreign key).
+    object.present_column = static_cast<int>(hidden.size());
+    hidden.push_back(column_ref(rel.other, fk.to[0], alias));
+    object.first_column = static_cast<int>(hidden.size());
+    hidden.insert(hidden.end(), columns.begin(), columns.end());
+    return object;
 }
 
 // An array relationship of a rows-form list's row as a statement of its own in the rows
@@ -944,7 +1010,7 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
                            " rows, the maximum; add a limit, e.g. limit: 50";
         std::vector<std::string> exprs;
         if (rows_out && row_columns(lv, fields, out.fields, rows_out->row_keys, exprs,
-                                    &rows_out->nested_lists)) {
+                                    &rows_out->nested_lists, &rows_out->joined_objects)) {
             for (std::size_t i = 0; i < exprs.size(); ++i) select_expr += (i ? ", " : "") + exprs[i];
             if (capped) {
                 rows_out->row_cap = max;
@@ -1002,6 +1068,9 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
         paging = " LIMIT " + bind(*limit);
     }
     if (offset) paging += (paging.empty() ? " LIMIT -1 OFFSET " : " OFFSET ") + bind(*offset);
+    // SQLite drops the ORDER BY of a FROM-clause subquery that is part of a join unless it
+    // has a LIMIT (select.c, "Condition (5)"): the joined objects must keep the rows' order.
+    if (!lv.joins.empty() && paging.empty()) paging = " LIMIT -1";
 
     std::string conditions;
     for (std::size_t i = 0; i < where.size(); ++i) conditions += (i ? " AND " : " WHERE ") + where[i];
@@ -1009,7 +1078,7 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
                              ? sqlite::quote_identifier(t.name) + " AS " + lv.base + conditions
                              : distinct_source(table, distinct, lv.base, conditions, order);
     return "SELECT " + select_expr + " FROM (" + derived_select(lv) + " FROM " + source + order + paging + ") AS " +
-           lv.src;
+           lv.src + lv.joins;
 }
 
 sql_query sql_compiler::root_list(const field_node& node, shape& out, bool aggregate) {

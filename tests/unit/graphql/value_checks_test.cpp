@@ -327,3 +327,59 @@ TEST_CASE("nested lists at every depth are statements of their own, byte for byt
     auto b = boost::json::parse(execute_graphql(fx.eng, ann, db, r).body);
     CHECK(first_error(b).find("relationships nest more than 5 levels deep") == 0);
 }
+
+TEST_CASE("object relationships of rows-form lists are joined, byte for byte", "[graphql][values]") {
+    // An object relationship whose referenced columns are the primary key and whose fields go
+    // out as SQLite holds them is a LEFT JOIN of the list's statement
+    // (sql_query::joined_object): null for a NULL foreign key (or part of one), aliases and
+    // __typename, inside a nested list, a composite key. Others keep the SQL form: a key
+    // that is only UNIQUE, a checked value.
+    std::string schema =
+        "CREATE TABLE artists (id INTEGER PRIMARY KEY, name TEXT NOT NULL, born REAL);"
+        "CREATE TABLE albums (id INTEGER PRIMARY KEY, title TEXT, artist_id INTEGER REFERENCES artists(id),"
+        " code TEXT UNIQUE);"
+        "CREATE TABLE tracks (id INTEGER PRIMARY KEY, name TEXT, album_id INTEGER REFERENCES albums(id),"
+        " album_code TEXT REFERENCES albums(code), artist INTEGER REFERENCES artists(id));"
+        "CREATE TABLE shelf (room TEXT, n INTEGER, label TEXT, PRIMARY KEY (room, n));"
+        "CREATE TABLE book (id INTEGER PRIMARY KEY, room TEXT, n INTEGER,"
+        " FOREIGN KEY (room, n) REFERENCES shelf(room, n));";
+    std::string rows =
+        "INSERT INTO artists VALUES (1, 'A \"q\"', 1.5), (2, 'B', NULL);"
+        "INSERT INTO albums VALUES (10, 'a1', 1, 'x'), (11, NULL, 2, 'y'), (12, 'orphan', NULL, 'z');"
+        "INSERT INTO tracks VALUES (100, 't1', 10, 'y', 1), (101, 't2', NULL, NULL, 1), (102, 't3', 11, 'x', 1),"
+        " (103, 't4', 12, NULL, 2), (104, 't5', 12, 'z', 1);"
+        "INSERT INTO shelf VALUES ('a', 1, 'first'), ('a', 2, 'second'), ('b', 1, 'third');"
+        "INSERT INTO book VALUES (1, 'a', 2), (2, 'b', 1), (3, 'a', 1), (4, NULL, 1);";
+    test::engine_fixture fx;
+    auto ann = fx.user("ann");
+    auto db = fx.database(ann, "ann", schema + rows);
+    auto same = [&](const std::string& query, const std::string& root, const std::string& reference) {
+        CHECK(graphql_body(fx, ann, db, query) == data_of(root, sqlite_json_list(schema + rows, reference)));
+    };
+    same("{ tracks(order_by: [{id: ASC}]) { id a: album { __typename title t: id } name } }", "tracks",
+         "SELECT json_group_array(json_object('id', t.id, 'a', (SELECT json_object('__typename', "
+         "'albums_row', 'title', b.title, 't', b.id) FROM albums b WHERE b.id = t.album_id), 'name', "
+         "t.name)) FROM (SELECT * FROM tracks ORDER BY id) t");
+    same("{ artists(order_by: [{id: ASC}]) { name albums { id artist { name } } } }", "artists",
+         "SELECT json_group_array(json_object('name', a.name, 'albums', (SELECT json_group_array("
+         "json_object('id', b.id, 'artist', (SELECT json_object('name', x.name) FROM artists x WHERE "
+         "x.id = b.artist_id))) FROM (SELECT * FROM albums b WHERE b.artist_id = a.id ORDER BY b.id) b)))"
+         " FROM (SELECT * FROM artists ORDER BY id) a");
+    // SQLite drops the ORDER BY of a subquery without LIMIT that is part of a join: a nested
+    // list's order must survive its joined objects.
+    same("{ artists(order_by: [{id: ASC}]) { tracks(order_by: [{name: DESC}]) { name album { title } } } }",
+         "artists",
+         "SELECT json_group_array(json_object('tracks', (SELECT json_group_array(json_object("
+         "'name', t.name, 'album', (SELECT json_object('title', b.title) FROM albums b WHERE b.id = "
+         "t.album_id))) FROM (SELECT * FROM tracks t WHERE t.artist = a.id ORDER BY t.name DESC) t)))"
+         " FROM (SELECT * FROM artists ORDER BY id) a");
+    same("{ book(order_by: [{id: ASC}]) { id shelf { label } } }", "book",
+         "SELECT json_group_array(json_object('id', k.id, 'shelf', (SELECT json_object('label', s.label) "
+         "FROM shelf s WHERE s.room = k.room AND s.n = k.n))) FROM (SELECT * FROM book ORDER BY id) k");
+    same("{ tracks(order_by: [{id: ASC}]) { id albums { title } album { artist { name born } } } }",
+         "tracks",
+         "SELECT json_group_array(json_object('id', t.id, 'albums', (SELECT json_object("
+         "'title', b.title) FROM albums b WHERE b.code = t.album_code), 'album', (SELECT json_object("
+         "'artist', (SELECT json_object('name', x.name, 'born', x.born) FROM artists x WHERE x.id = "
+         "b.artist_id)) FROM albums b WHERE b.id = t.album_id))) FROM (SELECT * FROM tracks ORDER BY id) t");
+}
