@@ -260,6 +260,28 @@ void append_cell_json(std::string& out, const sqlite::row_reader& cells, int col
     }
 }
 
+// An object joined into a rows-form query's row (sql_query::joined_object), or null.
+void append_joined_object(std::string& out, const sqlite::row_reader& cells,
+                          const sql_query::joined_object& object, std::size_t max_bytes) {
+    if (cells.type(object.present_column) == sqlite::column_type::null) {
+        out += "null";
+        return;
+    }
+    out += '{';
+    std::size_t next_object = 0;
+    for (std::size_t k = 0; k < object.keys.size(); ++k) {
+        if (k) out += ',';
+        append_json_text(out, object.keys[k], max_bytes);
+        out += ':';
+        if (object.columns[k] >= 0) {
+            append_cell_json(out, cells, object.columns[k], max_bytes);
+        } else {
+            append_joined_object(out, cells, object.objects[next_object++], max_bytes);
+        }
+    }
+    out += '}';
+}
+
 // The JSON of a query compiled with `row_keys` (sql_query): json_group_array(json_object(key,
 // column, …)) written here. Its columns are rowids, TEXT read unchecked and constants: NULL,
 // INTEGER or TEXT; a BLOB fails as SQLite's JSON functions fail on one, so that the caller
@@ -301,19 +323,7 @@ bool append_rows_json(std::string& out, sqlite::statement& st, const sql_query& 
                 append_rows_json(out, *related.st, *list.query, related.children, max_bytes);
             } else if (next_object < q.joined_objects.size() &&
                        q.joined_objects[next_object].key_index == i) {
-                const auto& object = q.joined_objects[next_object++];
-                if (cells->type(object.present_column) == sqlite::column_type::null) {
-                    out += "null";
-                    continue;
-                }
-                out += '{';
-                for (std::size_t k = 0; k < object.keys.size(); ++k) {
-                    if (k) out += ',';
-                    append_json_text(out, object.keys[k], max_bytes);
-                    out += ':';
-                    append_cell_json(out, *cells, object.first_column + static_cast<int>(k), max_bytes);
-                }
-                out += '}';
+                append_joined_object(out, *cells, q.joined_objects[next_object++], max_bytes);
             } else {
                 append_cell_json(out, *cells, static_cast<int>(i), max_bytes);
             }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cctype>
+#include <functional>
 #include <set>
 
 #include "graphql/input_values.hpp"
@@ -103,7 +104,17 @@ struct sql_compiler::level {
     std::string src;   ///< alias of the derived select
     std::set<std::size_t> needed;
     std::string joins;  ///< LEFT JOINs after the derived select (joined objects of the rows form)
+    int joined = 0;     ///< how many
 };
+
+namespace {
+// Joined objects in one statement at most: SQLite joins at most 64 tables; past this, the
+// list takes the SQL form (correlated subqueries, no such limit).
+constexpr int max_joined_objects = 32;
+// Result columns of a rows-form statement at most (SQLite refuses more than 2,000); past this,
+// the SQL form builds the JSON inside SQLite instead.
+constexpr std::size_t max_row_columns = 1000;
+}  // namespace
 
 sql_compiler::sql_compiler(const execution_context& ctx, compile_settings settings)
     : ctx_(ctx), s_(ctx.s), m_(*ctx.s.model), settings_(std::move(settings)) {}
@@ -338,6 +349,7 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
         keys.clear();
         exprs.clear();
         lv.joins.clear();
+        lv.joined = 0;
         return false;
     };
     for (const auto& f : fields) {
@@ -352,7 +364,7 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
             continue;
         } else if (joined && f.def->role == field_role::object_relationship) {
             const auto& rel = s_.relationships[lv.table][f.def->index];
-            auto object = joined_object(lv, rel, f, sh, hidden);
+            auto object = joined_object(lv, rel, f, sh, hidden, nullptr);
             if (!object) return fail();
             keys.push_back(f.key);
             exprs.push_back("NULL");
@@ -376,14 +388,18 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
         }
         row_shapes.push_back(std::move(sh));
     }
-    if (exprs.empty()) return fail();
+    if (exprs.empty() || exprs.size() + hidden.size() > max_row_columns) return fail();
     for (auto& list : lists) {
         for (auto& c : list.key_columns) c += static_cast<int>(exprs.size());
     }
-    for (auto& object : objects) {
+    std::function<void(sql_query::joined_object&)> shift = [&](sql_query::joined_object& object) {
         object.present_column += static_cast<int>(exprs.size());
-        object.first_column += static_cast<int>(exprs.size());
-    }
+        for (auto& c : object.columns) {
+            if (c >= 0) c += static_cast<int>(exprs.size());
+        }
+        for (auto& inner : object.objects) shift(inner);
+    };
+    for (auto& object : objects) shift(object);
     exprs.insert(exprs.end(), hidden.begin(), hidden.end());
     for (auto& sh : row_shapes) shapes.push_back(std::move(sh));
     if (nested) *nested = std::move(lists);
@@ -393,13 +409,18 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
 
 // An object relationship of a rows-form list's row as a LEFT JOIN of the referenced row
 // (sql_query::joined_object), added to lv.joins, its columns to `hidden` (offsets into it
-// for now). Only where the referenced columns are the table's primary key, so that the join
-// finds one row at most, and only for fields that go out as SQLite holds them; else nullopt
-// and the SQL form.
+// for now). The parent is the list's row, or with `parent_alias` the row of an object joined
+// before. Only where the referenced columns are the table's primary key, so that the join
+// finds one row at most, and only for fields that go out as SQLite holds them or are such
+// objects in turn; else nullopt and the SQL form.
 std::optional<sql_query::joined_object> sql_compiler::joined_object(level& lv, const relationship& rel,
                                                                     const field_node& node, shape& out,
-                                                                    std::vector<std::string>& hidden) {
-    if (relationship_depth_ >= max_relationship_depth) return std::nullopt;
+                                                                    std::vector<std::string>& hidden,
+                                                                    const std::string* parent_alias) {
+    if (relationship_depth_ >= max_relationship_depth || lv.joined >= max_joined_objects) {
+        return std::nullopt;
+    }
+    one_level_deeper guard(relationship_depth_);
     const auto& fk = m_.tables[rel.child].foreign_keys[rel.foreign_key];
     const auto& other = m_.tables[rel.other];
     if (other.is_view || other.key.size() != fk.to.size() ||
@@ -407,36 +428,49 @@ std::optional<sql_query::joined_object> sql_compiler::joined_object(level& lv, c
         return std::nullopt;
     }
     auto alias = next_alias('j');
-    sql_query::joined_object object;
-    std::vector<std::string> columns;
-    out.k = shape::kind::object;
-    out.non_null = false;
-    for (const auto& f : collect_fields(ctx_, *s_.find(other.gql_name + "_row"), node.sub)) {
-        if (f.sel->name == "__typename") {
-            columns.push_back(sql_string(other.gql_name + "_row"));
-        } else if (f.def && f.def->role == field_role::column && read_bare(rel.other, f.def->index)) {
-            columns.push_back(column_ref(rel.other, f.def->index, alias));
-        } else if (!f.def) {
-            continue;
-        } else {
-            out.fields.clear();
-            return std::nullopt;
-        }
-        object.keys.push_back(f.key);
-        out.fields.push_back(row_field_shape(f));
-    }
     std::string on;
     for (std::size_t i = 0; i < fk.from.size(); ++i) {
-        lv.needed.insert(fk.from[i]);
-        on += (i ? " AND " : "") + column_ref(rel.other, fk.to[i], alias) + " = " + lv.src + ".c" +
-              std::to_string(fk.from[i]);
+        std::string parent_column;
+        if (parent_alias) {
+            parent_column = column_ref(rel.child, fk.from[i], *parent_alias);
+        } else {
+            lv.needed.insert(fk.from[i]);
+            parent_column = lv.src + ".c" + std::to_string(fk.from[i]);
+        }
+        on += (i ? " AND " : "") + column_ref(rel.other, fk.to[i], alias) + " = " + parent_column;
     }
+    // Joined before the objects inside it, whose ON clauses name this one's alias.
     lv.joins += " LEFT JOIN " + sqlite::quote_identifier(other.name) + " AS " + alias + " ON " + on;
+    ++lv.joined;
+    sql_query::joined_object object;
     // The key is never NULL in a joined row (it equals the row's non-NULL foreign key).
     object.present_column = static_cast<int>(hidden.size());
     hidden.push_back(column_ref(rel.other, fk.to[0], alias));
-    object.first_column = static_cast<int>(hidden.size());
-    hidden.insert(hidden.end(), columns.begin(), columns.end());
+    out.k = shape::kind::object;
+    out.non_null = false;
+    for (const auto& f : collect_fields(ctx_, *s_.find(other.gql_name + "_row"), node.sub)) {
+        auto sh = row_field_shape(f);
+        if (f.sel->name == "__typename") {
+            object.columns.push_back(static_cast<int>(hidden.size()));
+            hidden.push_back(sql_string(other.gql_name + "_row"));
+        } else if (f.def && f.def->role == field_role::column && read_bare(rel.other, f.def->index)) {
+            object.columns.push_back(static_cast<int>(hidden.size()));
+            hidden.push_back(column_ref(rel.other, f.def->index, alias));
+        } else if (!f.def) {
+            continue;
+        } else if (f.def->role == field_role::object_relationship) {
+            const auto& inner_rel = s_.relationships[rel.other][f.def->index];
+            auto inner = joined_object(lv, inner_rel, f, sh, hidden, &alias);
+            if (!inner) return std::nullopt;  // row_columns drops lv.joins
+            inner->key_index = object.keys.size();
+            object.columns.push_back(-1);
+            object.objects.push_back(std::move(*inner));
+        } else {
+            return std::nullopt;
+        }
+        object.keys.push_back(f.key);
+        out.fields.push_back(std::move(sh));
+    }
     return object;
 }
 

@@ -51,16 +51,18 @@ struct sql_query {
     std::vector<nested_list> nested_lists;
     /// With row_keys: the objects of object relationships among the keys, LEFT JOINed in this
     /// statement (the referenced key is the primary key: one row at most) when their fields
-    /// all go out as SQLite holds them: `keys` are its fields, read from the columns from
-    /// `first_column` on, and a NULL in `present_column` (the referenced key) means no row.
-    /// The key's own column holds NULL. A correlated subquery with json_object for each row
-    /// cost 1.15x of the hand-written SQL on 50 tracks with their album; a statement of its
-    /// own per row more (1.3-1.5x).
+    /// all go out as SQLite holds them or are such objects in turn: `keys` are its fields,
+    /// each read from its column in `columns` (-1: the object in `objects` with that
+    /// key_index), and a NULL in `present_column` (the referenced key) means no row. The
+    /// object's own key column holds NULL. A correlated subquery with json_object for each
+    /// row cost 1.15x of the hand-written SQL on 50 tracks with their album; a statement of
+    /// its own per row more (1.3-1.5x).
     struct joined_object {
         std::size_t key_index = 0;
         int present_column = 0;
-        int first_column = 0;
         std::vector<std::string> keys;
+        std::vector<int> columns;
+        std::vector<joined_object> objects;
     };
     std::vector<joined_object> joined_objects;
 };
@@ -158,7 +160,8 @@ private:
                      std::vector<sql_query::joined_object>* joined);
     std::optional<sql_query::joined_object> joined_object(level& lv, const relationship& rel,
                                                           const field_node& node, shape& out,
-                                                          std::vector<std::string>& hidden);
+                                                          std::vector<std::string>& hidden,
+                                                          const std::string* parent_alias);
     std::optional<sql_query::nested_list> nested_rows(level& parent, const relationship& rel,
                                                        const field_node& node, shape& out);
     std::string value_expr(level& lv, std::size_t column);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "airsql/airsql.hpp"
 #include "catch.hpp"
@@ -332,8 +333,8 @@ TEST_CASE("object relationships of rows-form lists are joined, byte for byte", "
     // An object relationship whose referenced columns are the primary key and whose fields go
     // out as SQLite holds them is a LEFT JOIN of the list's statement
     // (sql_query::joined_object): null for a NULL foreign key (or part of one), aliases and
-    // __typename, inside a nested list, a composite key. Others keep the SQL form: a key
-    // that is only UNIQUE, a checked value.
+    // __typename, inside a nested list, inside another joined object, a composite key. Others
+    // keep the SQL form: a key that is only UNIQUE, a checked value.
     std::string schema =
         "CREATE TABLE artists (id INTEGER PRIMARY KEY, name TEXT NOT NULL, born REAL);"
         "CREATE TABLE albums (id INTEGER PRIMARY KEY, title TEXT, artist_id INTEGER REFERENCES artists(id),"
@@ -373,6 +374,12 @@ TEST_CASE("object relationships of rows-form lists are joined, byte for byte", "
          "'name', t.name, 'album', (SELECT json_object('title', b.title) FROM albums b WHERE b.id = "
          "t.album_id))) FROM (SELECT * FROM tracks t WHERE t.artist = a.id ORDER BY t.name DESC) t)))"
          " FROM (SELECT * FROM artists ORDER BY id) a");
+    // Objects inside joined objects: a chain of joins, null in the middle of it.
+    same("{ tracks(order_by: [{id: ASC}]) { id album { title artist { __typename n: name } } } }", "tracks",
+         "SELECT json_group_array(json_object('id', t.id, 'album', (SELECT json_object('title', b.title, "
+         "'artist', (SELECT json_object('__typename', 'artists_row', 'n', x.name) FROM artists x WHERE "
+         "x.id = b.artist_id)) FROM albums b WHERE b.id = t.album_id))) FROM (SELECT * FROM tracks "
+         "ORDER BY id) t");
     same("{ book(order_by: [{id: ASC}]) { id shelf { label } } }", "book",
          "SELECT json_group_array(json_object('id', k.id, 'shelf', (SELECT json_object('label', s.label) "
          "FROM shelf s WHERE s.room = k.room AND s.n = k.n))) FROM (SELECT * FROM book ORDER BY id) k");
@@ -382,4 +389,47 @@ TEST_CASE("object relationships of rows-form lists are joined, byte for byte", "
          "'title', b.title) FROM albums b WHERE b.code = t.album_code), 'album', (SELECT json_object("
          "'artist', (SELECT json_object('name', x.name, 'born', x.born) FROM artists x WHERE x.id = "
          "b.artist_id)) FROM albums b WHERE b.id = t.album_id))) FROM (SELECT * FROM tracks ORDER BY id) t");
+}
+
+TEST_CASE("many joined objects in one list stay within SQLite's join limit", "[graphql][values]") {
+    // SQLite joins at most 64 tables in one statement; 100 aliases of an object relationship
+    // (each a join in the rows form) must still be answered, as the SQL form answers them.
+    test::engine_fixture fx;
+    auto ann = fx.user("ann");
+    auto db = fx.database(ann, "ann",
+                          "CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT);"
+                          "CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a(id));"
+                          "INSERT INTO a VALUES (1, 'x'); INSERT INTO b VALUES (1, 1), (2, NULL);");
+    std::string fields = "id";
+    std::string expected_row1 = R"({"id":1)", expected_row2 = R"({"id":2)";
+    for (int i = 0; i < 100; ++i) {
+        fields += " o" + std::to_string(i) + ": a { name }";
+        expected_row1 += R"(,"o)" + std::to_string(i) + R"(":{"name":"x"})";
+        expected_row2 += R"(,"o)" + std::to_string(i) + R"(":null)";
+    }
+    CHECK(graphql_body(fx, ann, db, "{ b(order_by: [{id: ASC}]) { " + fields + " } }") ==
+          data_of("b", "[" + expected_row1 + "}," + expected_row2 + "}]"));
+}
+
+TEST_CASE("a rows-form list of more columns than SQLite returns takes the SQL form", "[graphql][values]") {
+    // SQLite returns at most 2,000 columns; two joined objects of a 1,200-column table would
+    // need 2,400.
+    std::string wide = "CREATE TABLE w (id INTEGER PRIMARY KEY";
+    std::string fields;
+    for (int i = 0; i < 1200; ++i) {
+        wide += ", c" + std::to_string(i) + " TEXT";
+        fields += " c" + std::to_string(i);
+    }
+    wide += ");";
+    test::engine_fixture fx;
+    auto ann = fx.user("ann");
+    auto db = fx.database(ann, "ann",
+                          wide + "CREATE TABLE b (id INTEGER PRIMARY KEY, w_id INTEGER REFERENCES w(id));"
+                                 "INSERT INTO w (id, c1199) VALUES (1, 'last'); INSERT INTO b VALUES (1, 1);");
+    auto body = boost::json::parse(
+        graphql_body(fx, ann, db, "{ b { x: w {" + fields + " } y: w {" + fields + " } } }"));
+    INFO(boost::json::serialize(body).substr(0, 300));
+    REQUIRE(body.as_object().if_contains("errors") == nullptr);
+    CHECK(body.at("data").at("b").at(0).at("y").at("c1199") == "last");
+    CHECK(body.at("data").at("b").at(0).at("x").at("c0").is_null());
 }
