@@ -289,9 +289,9 @@ void append_joined_object(std::string& out, const sqlite::row_reader& cells,
 // with the linked SQLite's). The whole text is held to SQLite's length limit, as the
 // aggregate would be.
 // Nested lists (sql_query::nested_list) are written the same way, each from its statement
-// (`lists`, laid out like q.nested_lists) run for the row, and joined objects from the row's
-// own columns. False, with `out` as it was, when
-// the rows pass q.row_cap.
+// (`lists`, laid out like q.nested_lists) run for the row, and joined objects
+// (sql_query::joined_object) from the row's own columns. False, with `out` as it was, when the
+// rows pass q.row_cap.
 bool append_rows_json(std::string& out, sqlite::statement& st, const sql_query& q,
                       const std::vector<nested_statements::node>& lists, std::size_t max_bytes) {
     const auto start = out.size();

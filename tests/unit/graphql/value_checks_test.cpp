@@ -389,6 +389,14 @@ TEST_CASE("object relationships of rows-form lists are joined, byte for byte", "
          "'title', b.title) FROM albums b WHERE b.code = t.album_code), 'album', (SELECT json_object("
          "'artist', (SELECT json_object('name', x.name, 'born', x.born) FROM artists x WHERE x.id = "
          "b.artist_id)) FROM albums b WHERE b.id = t.album_id))) FROM (SELECT * FROM tracks ORDER BY id) t");
+    // A BLOB in a joined TEXT column: compiled again with checks, the error at its path.
+    run_sql(fx.eng, ann, db, {"UPDATE albums SET title = x'00ff' WHERE id = 11"});
+    for (int run = 0; run < 2; ++run) {
+        auto b = boost::json::parse(
+            graphql_body(fx, ann, db, "{ tracks(order_by: [{id: ASC}]) { id album { title } } }"));
+        CHECK(first_error(b) == "the blob value of column \"title\" cannot be represented as String");
+        CHECK(b.at("errors").at(0).at("path") == boost::json::parse(R"(["tracks",2,"album","title"])"));
+    }
 }
 
 TEST_CASE("many joined objects in one list stay within SQLite's join limit", "[graphql][values]") {
