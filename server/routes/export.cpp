@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <boost/json/value_from.hpp>
-#include <cctype>
 #include <charconv>
 #include <fmt/format.h>
 
@@ -9,42 +8,13 @@
 #include "airsql/streams.hpp"
 #include "router.hpp"
 #include "routes/routes.hpp"
+#include "routes/uploads.hpp"
 
 namespace airsql::server {
 
 namespace bj = boost::json;
 
 namespace {
-
-// RFC 6266: a quoted ASCII file name (other bytes as "_"), plus filename* in UTF-8 when the
-// name is not plain ASCII.
-std::string content_disposition(std::string_view file_name) {
-    std::string ascii;
-    std::string encoded;
-    bool plain = true;
-    for (unsigned char c : file_name) {
-        bool printable = c >= 0x20 && c < 0x7f;
-        if (!printable) plain = false;
-        if (!printable) {
-            ascii.push_back('_');
-        } else if (c == '"' || c == '\\') {
-            ascii.push_back('\\');
-            ascii.push_back(static_cast<char>(c));
-        } else {
-            ascii.push_back(static_cast<char>(c));
-        }
-        // RFC 5987 attr-char; everything else percent-encoded.
-        if (std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) !=
-                                   std::string_view::npos) {
-            encoded.push_back(static_cast<char>(c));
-        } else {
-            encoded += fmt::format("%{:02X}", c);
-        }
-    }
-    auto value = fmt::format("attachment; filename=\"{}\"", ascii);
-    if (!plain) value += "; filename*=UTF-8''" + encoded;
-    return value;
-}
 
 std::size_t size_parameter(const route_context& c, std::string_view name, std::size_t fallback) {
     auto text = c.query(name);

@@ -73,20 +73,25 @@ upload read_upload(const route_context& c) {
 }
 
 std::string content_disposition(std::string_view file_name) {
-    std::string ascii;
-    std::string encoded;
-    for (unsigned char ch : file_name) {
-        bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                     ch == '.' || ch == '-' || ch == '_';
-        encoded += plain ? std::string(1, static_cast<char>(ch)) : fmt::format("%{:02X}", ch);
-        if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
-            ascii.push_back(static_cast<char>(ch));
+    std::string ascii;    // the quoted filename: printable ASCII, other bytes as "_"
+    std::string encoded;  // filename*: RFC 8187 attr-chars, other bytes percent-encoded
+    bool plain = true;    // every byte an attr-char: filename alone says it all
+    for (unsigned char c : file_name) {
+        bool printable = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+        ascii.push_back(printable ? static_cast<char>(c) : '_');
+        bool attr_char = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                         std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+        if (attr_char) {
+            encoded.push_back(static_cast<char>(c));
         } else {
-            ascii.push_back('_');
+            plain = false;
+            encoded += fmt::format("%{:02X}", c);
         }
     }
     if (ascii.empty()) ascii = "download";
-    return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
+    auto value = fmt::format("attachment; filename=\"{}\"", ascii);
+    if (!plain) value += "; filename*=UTF-8''" + encoded;
+    return value;
 }
 
 }  // namespace airsql::server

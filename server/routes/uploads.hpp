@@ -22,7 +22,9 @@ struct upload {
 /// no file or more than one.
 upload read_upload(const route_context& c);
 
-/// `attachment; filename="…"; filename*=UTF-8''…` for a download (RFC 6266 / 8187).
+/// `attachment; filename="…"` for a download (RFC 6266), the name in printable ASCII (other
+/// bytes, quotes and backslashes as "_"), plus `filename*=UTF-8''…` (RFC 8187) when the name
+/// has bytes other than attr-chars.
 std::string content_disposition(std::string_view file_name);
 
 }  // namespace airsql::server
