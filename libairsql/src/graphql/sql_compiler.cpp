@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cctype>
-#include <functional>
 #include <set>
 
 #include "graphql/input_values.hpp"
@@ -285,6 +284,16 @@ shape row_field_shape(const field_node& f) {
     return sh;
 }
 
+// Moves a joined object's columns (and those of the objects inside it) `by` columns on: they
+// were offsets into the hidden columns, which follow the visible ones.
+void shift_columns(sql_query::joined_object& object, int by) {
+    object.present_column += by;
+    for (auto& c : object.columns) {
+        if (c >= 0) c += by;
+    }
+    for (auto& inner : object.objects) shift_columns(inner, by);
+}
+
 // Counts a relationship level for as long as it is being compiled (max_relationship_depth).
 class one_level_deeper {
   public:
@@ -330,16 +339,17 @@ std::string sql_compiler::row_object(level& lv, const std::vector<field_node>& f
 }
 
 // The fields of a row as plain result columns, when every one goes out as SQLite holds it
-// (a rowid, a TEXT column read unchecked, __typename): their keys and SQL expressions. With
-// `nested`, an array relationship whose own fields are all such columns is a nested list
-// (sql_query::nested_list): a NULL column here, its join key in hidden columns after the
-// others. False, with nothing added, when a field needs SQL around its value (a check, a file
-// URL, another relationship, an argument that fails).
+// (a rowid, a TEXT column read unchecked, __typename): their keys and SQL expressions. An
+// array relationship whose own fields are all such columns (or such lists) is a nested list
+// (sql_query::nested_list), an object relationship a joined object
+// (sql_query::joined_object): a NULL column here, their join keys and joined columns in hidden
+// columns after the others. False, with nothing added, when a field needs SQL around its value
+// (a check, a file URL, another relationship, an argument that fails).
 bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
                                std::vector<shape>& shapes, std::vector<std::string>& keys,
                                std::vector<std::string>& exprs,
-                               std::vector<sql_query::nested_list>* nested,
-                               std::vector<sql_query::joined_object>* joined) {
+                               std::vector<sql_query::nested_list>& nested,
+                               std::vector<sql_query::joined_object>& joined) {
     const auto& t = m_.tables[lv.table];
     std::vector<shape> row_shapes;
     std::vector<sql_query::nested_list> lists;
@@ -362,7 +372,7 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
             exprs.push_back(value_expr(lv, f.def->index));
         } else if (!f.def) {
             continue;
-        } else if (joined && f.def->role == field_role::object_relationship) {
+        } else if (f.def->role == field_role::object_relationship) {
             const auto& rel = s_.relationships[lv.table][f.def->index];
             auto object = joined_object(lv, rel, f, sh, hidden, nullptr);
             if (!object) return fail();
@@ -370,7 +380,7 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
             exprs.push_back("NULL");
             object->key_index = keys.size() - 1;
             objects.push_back(std::move(*object));
-        } else if (nested && f.def->role == field_role::array_relationship) {
+        } else if (f.def->role == field_role::array_relationship) {
             const auto& rel = s_.relationships[lv.table][f.def->index];
             auto list = nested_rows(lv, rel, f, sh);
             if (!list) return fail();
@@ -392,18 +402,11 @@ bool sql_compiler::row_columns(level& lv, const std::vector<field_node>& fields,
     for (auto& list : lists) {
         for (auto& c : list.key_columns) c += static_cast<int>(exprs.size());
     }
-    std::function<void(sql_query::joined_object&)> shift = [&](sql_query::joined_object& object) {
-        object.present_column += static_cast<int>(exprs.size());
-        for (auto& c : object.columns) {
-            if (c >= 0) c += static_cast<int>(exprs.size());
-        }
-        for (auto& inner : object.objects) shift(inner);
-    };
-    for (auto& object : objects) shift(object);
+    for (auto& object : objects) shift_columns(object, static_cast<int>(exprs.size()));
     exprs.insert(exprs.end(), hidden.begin(), hidden.end());
     for (auto& sh : row_shapes) shapes.push_back(std::move(sh));
-    if (nested) *nested = std::move(lists);
-    if (joined) *joined = std::move(objects);
+    nested = std::move(lists);
+    joined = std::move(objects);
     return true;
 }
 
@@ -1044,7 +1047,7 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
                            " rows, the maximum; add a limit, e.g. limit: 50";
         std::vector<std::string> exprs;
         if (rows_out && row_columns(lv, fields, out.fields, rows_out->row_keys, exprs,
-                                    &rows_out->nested_lists, &rows_out->joined_objects)) {
+                                    rows_out->nested_lists, rows_out->joined_objects)) {
             for (std::size_t i = 0; i < exprs.size(); ++i) select_expr += (i ? ", " : "") + exprs[i];
             if (capped) {
                 rows_out->row_cap = max;

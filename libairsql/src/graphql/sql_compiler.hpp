@@ -156,8 +156,8 @@ private:
     std::string row_object(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes);
     bool row_columns(level& lv, const std::vector<field_node>& fields, std::vector<shape>& shapes,
                      std::vector<std::string>& keys, std::vector<std::string>& exprs,
-                     std::vector<sql_query::nested_list>* nested,
-                     std::vector<sql_query::joined_object>* joined);
+                     std::vector<sql_query::nested_list>& nested,
+                     std::vector<sql_query::joined_object>& joined);
     std::optional<sql_query::joined_object> joined_object(level& lv, const relationship& rel,
                                                           const field_node& node, shape& out,
                                                           std::vector<std::string>& hidden,

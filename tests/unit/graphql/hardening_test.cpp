@@ -173,6 +173,14 @@ TEST_CASE("one root field larger than the response limit is stopped while it is 
     }
 }
 
+namespace {
+// A 300 ms GraphQL time limit and a 200 KB response limit.
+void with_small_limits(options& o) {
+    o.graphql_timeout = std::chrono::milliseconds(300);
+    o.graphql_max_response_bytes = 200'000;
+}
+}  // namespace
+
 TEST_CASE("nested lists run as statements of their own keep the time and size limits",
           "[graphql][hardening]") {
     // 2,000 parents; each nested list scans 20,000 unindexed children for its key: 40 million
@@ -185,10 +193,7 @@ TEST_CASE("nested lists run as statements of their own keep the time and size li
         "INSERT INTO p SELECT i FROM n;"
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
         "INSERT INTO kids SELECT i, printf('%.50c', 'k'), i % 2000 + 1 FROM n;";
-    hardened api(sql, [](options& o) {
-        o.graphql_timeout = std::chrono::milliseconds(300);
-        o.graphql_max_response_bytes = 200'000;
-    });
+    hardened api(sql, with_small_limits);
     auto started = std::chrono::steady_clock::now();
     auto slow = api.run("{ p(limit: 2000) { id kids(where: {v: {_like: \"%zz%\"}}) { id } } }");
     auto took = std::chrono::steady_clock::now() - started;
@@ -214,10 +219,7 @@ TEST_CASE("lists nested several deep, each a statement per row, keep the time an
         "CREATE TABLE node (id INTEGER PRIMARY KEY, up INTEGER REFERENCES node(id), v TEXT NOT NULL);"
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000) "
         "INSERT INTO node SELECT i, IIF(i = 1, NULL, (i + 8) / 10), printf('%.60c', 'n') FROM n;";
-    hardened api(sql, [](options& o) {
-        o.graphql_timeout = std::chrono::milliseconds(300);
-        o.graphql_max_response_bytes = 200'000;
-    });
+    hardened api(sql, with_small_limits);
     std::string ids = "id", texts = "id v";
     for (int level = 0; level < 4; ++level) {
         ids = "id node_by_up { " + ids + " }";
