@@ -362,7 +362,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     void recheck() {
         checking_ = true;
         auto self = shared_from_this();
-        env_.submit(key_, [self] {
+        // A queue of its own: behind the client's own slow jobs the check could wait long.
+        env_.submit("recheck " + key_, [self] {
             std::optional<std::string> refused;
             try {
                 auto who = authorize(self->env_.eng, self->target_, self->creds_);

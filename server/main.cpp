@@ -248,6 +248,15 @@ int main(int argc, char** argv) {
                    "live GraphQL subscriptions open at once in the whole server")
         ->envname("AIRSQL_MAX_SUBSCRIPTIONS")
         ->capture_default_str();
+    app.add_option("--max-subscriptions-per-principal", engine_opts.max_subscriptions_per_principal,
+                   "live GraphQL subscriptions one user or API token (anonymous callers: one "
+                   "client address) may hold at once")
+        ->envname("AIRSQL_MAX_SUBSCRIPTIONS_PER_PRINCIPAL")
+        ->capture_default_str();
+    app.add_option("--max-live-result-bytes", engine_opts.max_live_result_bytes,
+                   "memory all live queries together may keep for their last results")
+        ->envname("AIRSQL_MAX_LIVE_RESULT_BYTES")
+        ->capture_default_str();
     app.add_option("--max-subscriptions-per-connection",
                    server_opts.streams.max_subscriptions_per_connection,
                    "GraphQL operations one WebSocket may run at once")
@@ -262,8 +271,11 @@ int main(int argc, char** argv) {
            "--stream-recheck-ms",
            [&](std::int64_t ms) {
                server_opts.streams.recheck_interval = std::chrono::milliseconds(ms);
+               engine_opts.subscription_recheck_interval = std::chrono::milliseconds(ms);
            },
-           "how often WebSocket credentials are checked again (expired or revoked: close 4403)")
+           "how often a stream's credentials are checked again: a WebSocket's (expired or "
+           "revoked: close 4403), and a subscriber's before a result goes to it (also at once "
+           "after any account, token or team change; then the subscription ends with an error)")
         ->envname("AIRSQL_STREAM_RECHECK_MS")
         ->default_str(std::to_string(server_opts.streams.recheck_interval.count()));
     app.add_option_function<std::int64_t>(

@@ -248,6 +248,63 @@ class GraphQLSubscriptionsTest(GraphQLTestCase):
         self.assertTrue(any(t.get("type") == "error" and "deleted" in json.dumps(t) for t in texts), texts)
         s.close()
 
+    def sse_socket(self, path, token, query="subscription { notes { body } }"):
+        """A raw graphql-sse request: the socket, and what came after the response head."""
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        body = json.dumps({"query": query}).encode()
+        s.sendall((f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                   f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                   + (f"Authorization: Bearer {token}\r\n" if token else "") + "\r\n").encode()
+                  + body)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += s.recv(4096)
+        self.assertTrue(data.startswith(b"HTTP/1.1 200"), data)
+        return s, data.split(b"\r\n\r\n", 1)[1]
+
+    @staticmethod
+    def sse_read(s, pending=b"", timeout=2.0):
+        """Everything the stream sends within `timeout` (or until it ends)."""
+        s.settimeout(timeout)
+        data = pending
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            data += chunk
+            if b"event: complete" in data:
+                break
+        return data.decode()
+
+    def test_event_streams_end_when_access_ends(self):
+        # graphql-sse streams have no socket-level check: the library checks each subscriber
+        # again before a result goes to it. A revoked token and a new read-only id each end
+        # their stream with an error instead of the new row.
+        db = self.fresh_db()
+        tok = create_token(self.client, self.token, self.user, [(db, "read")]).body
+        ro = self.client.get(f"/api/dbs/{db}").body
+        ro_id = ro.get("readonly_id") or ro.get("readonlyId")
+        streams = {}
+        streams["token"] = self.sse_socket(f"/dbs/{db}/graphql", tok["body"])
+        streams["readonly"] = self.sse_socket(f"/readonly/{ro_id}/graphql", None)
+        for name, (s, rest) in streams.items():
+            first = self.sse_read(s, rest, timeout=1.0)
+            self.assertIn('"body":"one"', first, name)
+        self.assertStatus(self.client.delete(f"/api/tokens/{tok['id']}"), 200)
+        self.assertStatus(self.client.post(f"/dbs/{db}/regenerate-readonly-id"), 200)
+        self.client.sql(db, "INSERT INTO notes (body) VALUES ('secret')")
+        for name, (s, _) in streams.items():
+            with self.subTest(name):
+                after = self.sse_read(s, b"", timeout=3.0)
+                self.assertNotIn("secret", after)
+                self.assertIn("access to this database ended or changed", after)
+                self.assertIn("event: complete", after)
+                s.close()
+
     def test_a_slow_consumer_is_dropped(self):
         # A client that never reads: the server's queue for it is capped (64 KiB here), then
         # it is dropped with 4413 instead of buffering without end.

@@ -100,6 +100,22 @@ struct options {
     /// with `resource_exhausted`).
     std::size_t max_subscriptions = 10'000;
 
+    /// Most live GraphQL subscriptions one principal (a user, an API token; anonymous callers
+    /// and read-only links by client address) may hold at once, so one tenant cannot take the
+    /// whole `max_subscriptions`.
+    std::size_t max_subscriptions_per_principal = 1'000;
+
+    /// Memory all live queries together may keep for their last results (each keeps one, to
+    /// skip unchanged results and to answer newcomers at once). A live query whose result
+    /// would pass it ends with `resource_exhausted`; one that starts past it is refused.
+    std::size_t max_live_result_bytes = 256u * 1024 * 1024;
+
+    /// A subscriber's credentials and access are checked again before a result goes to it
+    /// when the catalog changed since its last check (a logout, a revoked token, a new role,
+    /// a new read-only id) and at least this long after its last check otherwise (expiry).
+    /// A subscriber whose access ended or changed gets `permission_denied` and no more.
+    std::chrono::milliseconds subscription_recheck_interval{5'000};
+
     /// Memory for cached GraphQL responses of read-only operations (0 turns the cache off).
     /// A response is reused only until the next write to its database.
     std::size_t graphql_response_cache_bytes = 64u * 1024 * 1024;

@@ -32,6 +32,13 @@ struct resolved_database {
     database_access access;
 };
 
+/// `who` as the catalog holds it now, for a long-lived connection that authenticated a while
+/// ago: its session or token read again by id (a server admin flag may have changed).
+/// `unauthenticated` when the session ended (logout, password change, expiry) or the token was
+/// revoked or expired. Anonymous and read-only-link principals come back as they are (the
+/// database lookup checks a read-only id).
+principal refresh_principal(engine::impl& eng, const principal& who);
+
 /// The strongest role in a list; nullopt for an empty list.
 std::optional<team_role> strongest(const std::vector<team_role>& roles);
 

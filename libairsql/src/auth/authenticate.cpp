@@ -3,6 +3,7 @@
 
 #include "airsql/error.hpp"
 #include "airsql/principal.hpp"
+#include "auth/access.hpp"
 #include "auth/principal_access.hpp"
 #include "core/clock.hpp"
 #include "core/engine_impl.hpp"
@@ -38,6 +39,12 @@ void check_same_origin(const credentials& creds) {
 
 }  // namespace
 
+void refuse_cross_site(const credentials& creds) {
+    auto as_state_changing = creds;
+    as_state_changing.state_changing = true;
+    check_same_origin(as_state_changing);
+}
+
 principal principal::readonly_link(std::string readonly_id) {
     return principal_access::readonly(std::move(readonly_id));
 }
@@ -45,6 +52,39 @@ principal principal::readonly_link(std::string readonly_id) {
 namespace {
 principal resolve(engine& eng, const credentials& creds);
 }  // namespace
+
+namespace auth {
+
+principal refresh_principal(engine::impl& e, const principal& who) {
+    auto now = core::now_iso_utc();
+    switch (who.kind()) {
+        case principal_kind::anonymous:
+        case principal_kind::readonly_link:
+            return who;
+        case principal_kind::token: {
+            auto token = e.catalog.find_token(who.token_id());
+            if (!token || (token->expiration_utc && *token->expiration_utc <= now)) {
+                throw error(errc::unauthenticated, "the API token was revoked or has expired");
+            }
+            return who;
+        }
+        case principal_kind::user:
+        case principal_kind::app_session: {
+            auto session = e.catalog.find_session_by_id(who.session_id(), now);
+            if (!session) throw error(errc::unauthenticated, "the session ended; log in again");
+            auto fresh = who.kind() == principal_kind::user
+                             ? principal_access::user(session->user_id, session->username,
+                                                      session->server_admin, session->session_id)
+                             : principal_access::app_session(
+                                   session->user_id, session->username, session->server_admin,
+                                   session->session_id, session->db_scope);
+            return principal_access::with_address(std::move(fresh), who.client_address());
+        }
+    }
+    return who;
+}
+
+}  // namespace auth
 
 principal authenticate(engine& eng, const credentials& creds) {
     return principal_access::with_address(resolve(eng, creds), creds.client_address);

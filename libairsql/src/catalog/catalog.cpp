@@ -264,6 +264,18 @@ std::optional<session_record> catalog::find_session(std::string_view token_hash,
     return (*cached)->first;
 }
 
+std::optional<session_record> catalog::find_session_by_id(std::int64_t session_id,
+                                                          std::string_view now) {
+    auto r = readers_.acquire();
+    auto st = r->cached(
+        "SELECT s.id, u.id, u.username, u.is_server_admin, s.expires_utc, "
+        "coalesce(s.db_scope, '') FROM sessions s "
+        "JOIN users u ON u.id = s.user_id WHERE s.id = ?");
+    st->bind(1, session_id);
+    if (!st->step() || st->text(4) <= now) return std::nullopt;  // gone or expired
+    return session_record{st->int64(0), st->int64(1), st->text(2), st->int64(3) != 0, st->text(5)};
+}
+
 void catalog::delete_session(std::int64_t session_id) {
     auto w = writer_.acquire();
     auto st = w->cached("DELETE FROM sessions WHERE id = ?");

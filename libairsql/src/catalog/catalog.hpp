@@ -273,6 +273,9 @@ public:
                                 std::string_view db_scope = {});
     /// The session with this token hash, if it exists and has not expired at `now`.
     std::optional<session_record> find_session(std::string_view token_hash, std::string_view now);
+    /// The session with this id, if it has not expired at `now` (not cached: for re-checks of
+    /// long-lived connections).
+    std::optional<session_record> find_session_by_id(std::int64_t session_id, std::string_view now);
     void delete_session(std::int64_t session_id);
 
     // ---- teams ----
@@ -445,6 +448,10 @@ public:
                                                           std::string_view table_name,
                                                           std::string_view column_name,
                                                           std::int64_t row_id);
+
+    /// Counts the catalog's writes: it moves whenever an account, session, token, team or
+    /// database record may have changed (so access worked out before may be stale).
+    std::uint64_t write_generation() const noexcept { return generation(); }
 
 private:
     /// Called by every write after it committed: invalidates the read caches.

@@ -111,9 +111,32 @@ std::string live_spec::key() const {
                        boost::json::serialize(variables), query);
 }
 
+// Whose subscriptions count together against max_subscriptions_per_principal.
+std::string owner_of(const principal& who) {
+    switch (who.kind()) {
+        case principal_kind::token:
+            return fmt::format("token {}", who.token_id());
+        case principal_kind::user:
+        case principal_kind::app_session:
+            return fmt::format("user {}", who.user_id());
+        default:
+            return "address " + who.client_address();
+    }
+}
+
 struct subscription_hub::subscriber {
-    explicit subscriber(subscription_sink s) : sink(std::move(s)) {}
+    subscriber(subscription_sink s, subscriber_access a)
+        : sink(std::move(s)),
+          access(std::move(a)),
+          owner(owner_of(access.who)),
+          checked_generation(access.generation),
+          checked_at(std::chrono::steady_clock::now()) {}
     subscription_sink sink;
+    subscriber_access access;
+    std::string owner;
+    // Only by the thread running the live query:
+    std::uint64_t checked_generation;
+    std::chrono::steady_clock::time_point checked_at;
     std::weak_ptr<live_query> query;
     std::mutex mutex;
     bool ended = false;
@@ -153,9 +176,11 @@ struct subscription_hub::live_query {
     bool running = false;    ///< a run is under way or dispatched
     bool dirty = false;      ///< a write came during the run: run again
     bool ended = false;
+    bool listed = true;  ///< in queries_ (forget() clears it)
     std::uint64_t version = 0;
     std::size_t hash = 0;
     std::shared_ptr<const std::string> body;
+    std::size_t kept = 0;  ///< body's bytes as counted in kept_bytes_
     // Only by the thread running it:
     bool stream = false;  ///< a `<t>_stream` subscription: the cursor moves with each batch
     std::optional<boost::json::value> cursor;
@@ -201,9 +226,10 @@ class handle final : public graphql_subscription {
 subscription_hub::~subscription_hub() { *alive_ = false; }
 
 std::shared_ptr<graphql_subscription> subscription_hub::subscribe(live_spec spec,
+                                                                  subscriber_access access,
                                                                   subscription_sink sink) {
     auto key = spec.key();
-    auto sub = std::make_shared<subscriber>(std::move(sink));
+    auto sub = std::make_shared<subscriber>(std::move(sink), std::move(access));
     std::shared_ptr<live_query> q;
     bool fresh = false;
     std::shared_ptr<const std::string> body;
@@ -216,6 +242,19 @@ std::shared_ptr<graphql_subscription> subscription_hub::subscribe(live_spec spec
                 fmt::format("the server holds its maximum of {} subscriptions; try again later",
                             e_.opts.max_subscriptions));
         }
+        auto mine = per_owner_.find(sub->owner);
+        if (mine != per_owner_.end() && mine->second >= e_.opts.max_subscriptions_per_principal) {
+            throw error(errc::resource_exhausted,
+                        fmt::format("you hold the maximum of {} subscriptions; end some first",
+                                    e_.opts.max_subscriptions_per_principal));
+        }
+        auto existing = queries_.find(key);
+        if (existing == queries_.end() && kept_bytes_ >= e_.opts.max_live_result_bytes) {
+            throw error(errc::resource_exhausted,
+                        fmt::format("live queries keep the maximum of {} bytes of results; try "
+                                    "again later",
+                                    e_.opts.max_live_result_bytes));
+        }
         auto& slot = queries_[key];
         if (!slot) {
             slot = std::make_shared<live_query>(std::move(spec));
@@ -227,6 +266,7 @@ std::shared_ptr<graphql_subscription> subscription_hub::subscribe(live_spec spec
         sub->query = q;
         q->subs.push_back(sub);
         ++subscribers_;
+        ++per_owner_[sub->owner];
         body = q->body;
         version = q->version;
     }
@@ -253,17 +293,57 @@ void subscription_hub::remove(subscriber& s) {
     if (it == q->subs.end()) return;
     q->subs.erase(it);
     --subscribers_;
-    if (q->subs.empty() && !q->running) {
-        auto found = queries_.find(q->key);
-        if (found != queries_.end() && found->second == q) {
-            queries_.erase(found);
-            auto db = by_db_.find(q->spec.db_id);
-            if (db != by_db_.end()) {
-                db->second.erase(q->key);
-                if (db->second.empty()) by_db_.erase(db);
-            }
-        }
+    if (auto mine = per_owner_.find(s.owner); mine != per_owner_.end() && --mine->second == 0) {
+        per_owner_.erase(mine);
     }
+    if (q->subs.empty() && !q->running) forget(q);
+}
+
+void subscription_hub::forget(const std::shared_ptr<live_query>& q) {
+    if (!q->listed) return;
+    q->listed = false;
+    kept_bytes_ -= q->kept;
+    q->kept = 0;
+    auto found = queries_.find(q->key);
+    if (found != queries_.end() && found->second == q) queries_.erase(found);
+    auto db = by_db_.find(q->spec.db_id);
+    if (db != by_db_.end()) {
+        db->second.erase(q->key);
+        if (db->second.empty()) by_db_.erase(db);
+    }
+}
+
+bool subscription_hub::still_allowed(subscriber& s, std::unordered_map<std::string, bool>& memo) {
+    auto generation = e_.catalog.write_generation();
+    auto now = std::chrono::steady_clock::now();
+    if (generation == s.checked_generation &&
+        now - s.checked_at < e_.opts.subscription_recheck_interval) {
+        return true;
+    }
+    const auto& who = s.access.who;
+    auto key = fmt::format("{} {} {} {} {}\n{}\n{}", static_cast<int>(who.kind()),
+                           who.user_id(), who.session_id(), who.token_id(),
+                           who.client_address(), who.readonly_id(), s.access.db_id);
+    auto found = memo.find(key);
+    bool ok = false;
+    if (found != memo.end()) {
+        ok = found->second;
+    } else {
+        try {
+            auto fresh = auth::refresh_principal(e_, who);
+            auto db = auth::resolve_database(e_, fresh, s.access.db_id);
+            ok = static_cast<int>(mode_of(db.access.read, db.access.insert, db.access.modify)) ==
+                 s.access.access;
+        } catch (const error&) {
+            ok = false;  // the session ended, the token went, the database or the access did
+        }
+        memo.emplace(std::move(key), ok);
+    }
+    if (ok) {
+        s.checked_generation = generation;
+        s.checked_at = now;
+    }
+    return ok;
 }
 
 subscription_hub::outcome subscription_hub::execute(live_query& q) {
@@ -365,6 +445,7 @@ void subscription_hub::run(const std::shared_ptr<live_query>& q) {
     std::vector<std::shared_ptr<subscriber>> targets;
     std::shared_ptr<const std::string> shared;
     std::uint64_t version = 0;
+    bool too_big = false;
     {
         std::lock_guard lock(mutex_);
         if (result.again) q->dirty = true;
@@ -384,18 +465,47 @@ void subscription_hub::run(const std::shared_ptr<live_query>& q) {
         }
         // Nothing is sent when the result did not change.
         if (result.send && (!q->body || h != q->hash || *q->body != body)) {
-            q->hash = h;
-            q->body = std::make_shared<const std::string>(std::move(body));
-            ++q->version;
-            targets = q->subs;
-            shared = q->body;
-            version = q->version;
+            if (q->listed && kept_bytes_ - q->kept + body.size() > e_.opts.max_live_result_bytes) {
+                too_big = true;
+            } else {
+                if (q->listed) {
+                    kept_bytes_ = kept_bytes_ - q->kept + body.size();
+                    q->kept = body.size();
+                }
+                q->hash = h;
+                q->body = std::make_shared<const std::string>(std::move(body));
+                ++q->version;
+                targets = q->subs;
+                shared = q->body;
+                version = q->version;
+            }
         }
+    }
+    if (too_big) {
+        end_query(q, error_event(errc::resource_exhausted,
+                                 message_array(fmt::format(
+                                     "live queries may keep at most {} bytes of results in all, "
+                                     "and this result does not fit; select fewer rows or fields",
+                                     e_.opts.max_live_result_bytes))));
+        return;
     }
     subscription_event ev;
     ev.body = shared;
+    std::unordered_map<std::string, bool> verdicts;
+    std::vector<std::shared_ptr<subscriber>> denied;
     for (const auto& t : targets) {
+        if (!still_allowed(*t, verdicts)) {
+            denied.push_back(t);
+            continue;
+        }
         if (t->deliver(ev, version)) ++notifications_;
+    }
+    for (const auto& t : denied) {
+        t->deliver(error_event(errc::permission_denied,
+                               message_array("your access to this database ended or changed; "
+                                             "subscribe again")),
+                   0);
+        remove(*t);
     }
     bool again = false;
     {
@@ -406,17 +516,7 @@ void subscription_hub::run(const std::shared_ptr<live_query>& q) {
         } else {
             q->running = false;
             q->dirty = false;
-            if (q->subs.empty()) {
-                auto found = queries_.find(q->key);
-                if (found != queries_.end() && found->second == q) {
-                    queries_.erase(found);
-                    auto db = by_db_.find(q->spec.db_id);
-                    if (db != by_db_.end()) {
-                        db->second.erase(q->key);
-                        if (db->second.empty()) by_db_.erase(db);
-                    }
-                }
-            }
+            if (q->subs.empty()) forget(q);
         }
     }
     if (again) dispatch(q);
@@ -448,15 +548,11 @@ void subscription_hub::end_query(const std::shared_ptr<live_query>& q, subscript
         targets = std::move(q->subs);
         q->subs.clear();
         subscribers_ -= targets.size();
-        auto found = queries_.find(q->key);
-        if (found != queries_.end() && found->second == q) {
-            queries_.erase(found);
-            auto db = by_db_.find(q->spec.db_id);
-            if (db != by_db_.end()) {
-                db->second.erase(q->key);
-                if (db->second.empty()) by_db_.erase(db);
-            }
+        for (const auto& t : targets) {
+            auto mine = per_owner_.find(t->owner);
+            if (mine != per_owner_.end() && --mine->second == 0) per_owner_.erase(mine);
         }
+        forget(q);
     }
     for (const auto& t : targets) t->deliver(ev, 0);
 }
@@ -539,6 +635,9 @@ graphql_start start_graphql(engine& eng, const principal& who, std::string_view 
                     fmt::format("the GraphQL document is larger than {} bytes",
                                 e.opts.graphql_max_document_bytes));
     }
+    // Read before the access check: a catalog write after it makes the first delivery check
+    // again.
+    auto generation = e.catalog.write_generation();
     auto db = auth::resolve_database(e, who, db_id);
     auto mode = graphql::mode_of(db.access.read, db.access.insert, db.access.modify);
     core::about_to_block();
@@ -570,7 +669,9 @@ graphql_start start_graphql(engine& eng, const principal& who, std::string_view 
     spec.query = request.query;
     spec.operation_name = request.operation_name;
     spec.variables = request.variables;
-    out.subscription = e.subscriptions.subscribe(std::move(spec), std::move(sink));
+    graphql::subscriber_access access{who, std::string(db_id), static_cast<int>(mode), generation};
+    out.subscription =
+        e.subscriptions.subscribe(std::move(spec), std::move(access), std::move(sink));
     return out;
 }
 

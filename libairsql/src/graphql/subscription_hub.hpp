@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "airsql/engine.hpp"
+#include "airsql/principal.hpp"
 #include "airsql/subscriptions.hpp"
 #include "database/hosted_database.hpp"
 #include "graphql/introspection.hpp"
@@ -37,6 +38,15 @@ struct live_spec {
     std::string key() const;
 };
 
+/// Who subscribed, to check again later that they still may (see options'
+/// `subscription_recheck_interval`).
+struct subscriber_access {
+    principal who;
+    std::string db_id;  ///< as the subscriber named it (a read-only id for read-only links)
+    int access = -1;    ///< graphql_access at subscription
+    std::uint64_t generation = 0;  ///< the catalog's write generation read before that check
+};
+
 class subscription_hub {
   public:
     explicit subscription_hub(engine::impl& e) : e_(e) {}
@@ -44,7 +54,9 @@ class subscription_hub {
 
     /// Adds a subscriber to the live query of `spec` (made and run first if new; else the
     /// subscriber gets its last result). `resource_exhausted` beyond the engine's cap.
-    std::shared_ptr<graphql_subscription> subscribe(live_spec spec, subscription_sink sink);
+    /// `resource_exhausted` beyond the engine's caps (in all, per principal, result memory).
+    std::shared_ptr<graphql_subscription> subscribe(live_spec spec, subscriber_access access,
+                                                    subscription_sink sink);
 
     void on_commit(const std::string& db_id, const database::commit_touch& touched);
     void on_gone(const std::string& db_id);
@@ -67,6 +79,11 @@ class subscription_hub {
     };
     outcome execute(live_query& q);
     void end_query(const std::shared_ptr<live_query>& q, subscription_event ev);
+    // Drops q from the maps (and its kept result from the memory count). Needs mutex_.
+    void forget(const std::shared_ptr<live_query>& q);
+    // Whether s may still get results (checked again when due; `memo` shares one verdict per
+    // principal and database within a delivery).
+    bool still_allowed(subscriber& s, std::unordered_map<std::string, bool>& memo);
     void remove(subscriber& s);
     void dispatch(const std::shared_ptr<live_query>& q);
 
@@ -75,6 +92,8 @@ class subscription_hub {
     std::unordered_map<std::string, std::shared_ptr<live_query>> queries_;  ///< by key
     std::unordered_map<std::string, std::set<std::string>> by_db_;          ///< keys by database id
     std::size_t subscribers_ = 0;
+    std::unordered_map<std::string, std::size_t> per_owner_;  ///< subscribers by principal
+    std::size_t kept_bytes_ = 0;  ///< the live queries' last results
     std::function<void(std::string, std::function<void()>)> post_;
     std::atomic<std::uint64_t> executions_{0};
     std::atomic<std::uint64_t> notifications_{0};

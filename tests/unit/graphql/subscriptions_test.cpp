@@ -279,3 +279,108 @@ TEST_CASE("a _stream subscription sends the rows after its cursor, in batches",
     REQUIRE(bad.size() == 1);
     CHECK_THAT(*bad.events[0].body, Catch::Contains("exactly one column"));
 }
+
+TEST_CASE("a subscriber whose session ended or token went gets permission_denied, not data",
+          "[graphql][subscriptions][security]") {
+    test::engine_fixture fx;
+    auto ada = fx.user("ada");
+    auto db = fx.database(ada, "ada",
+                          "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); "
+                          "INSERT INTO t (v) VALUES ('a')");
+    // A second session of Ada's, and a read token of her team.
+    auto second = authenticate(
+        fx.eng, credentials{.bearer = login(fx.eng, principal::anonymous(), {"ada", "password-ada"})
+                                          .session_token});
+    create_token_request tr;
+    tr.name = "reader";
+    tr.team_name = "ada";
+    tr.permissions.push_back({db, "", token_access::read});
+    auto created = create_token(fx.eng, ada, tr);
+    auto token = authenticate(fx.eng, credentials{.bearer = created.body});
+    inbox kept, ended, revoked;
+    auto s1 = start_graphql(fx.eng, ada, db, req("subscription { t { v } }"), kept.sink());
+    auto s2 = start_graphql(fx.eng, second, db, req("subscription { t { v } }"), ended.sink());
+    auto s3 = start_graphql(fx.eng, token, db, req("subscription { t { v } }"), revoked.sink());
+    REQUIRE(ended.size() == 1);
+    REQUIRE(revoked.size() == 1);
+
+    logout(fx.eng, second);
+    delete_token(fx.eng, ada, created.id);
+    sql(fx, ada, db, "INSERT INTO t (v) VALUES ('secret')");
+
+    REQUIRE(kept.size() == 2);
+    CHECK(kept.last().at("data").at("t").as_array().size() == 2);
+    for (auto* box : {&ended, &revoked}) {
+        REQUIRE(box->size() == 2);
+        CHECK(box->last_kind() == subscription_event::kind::error);
+        CHECK(box->events.back().code == errc::permission_denied);
+        CHECK(box->events.back().body->find("secret") == std::string::npos);
+    }
+    auto stats = subscription_stats(fx.eng);
+    CHECK(stats.subscriptions == 1);
+    sql(fx, ada, db, "INSERT INTO t (v) VALUES ('more')");
+    CHECK(ended.size() == 2);
+    CHECK(revoked.size() == 2);
+    CHECK(kept.size() == 3);
+}
+
+TEST_CASE("a subscriber removed from the team, or whose role changed, stops getting data",
+          "[graphql][subscriptions][security]") {
+    test::engine_fixture fx;
+    auto ada = fx.user("ada");
+    auto bob = fx.user("bob");
+    auto cy = fx.user("cy");
+    create_team(fx.eng, ada, {"lab"});
+    set_member_roles(fx.eng, ada, "lab", "bob", {{team_role::editor}});
+    set_member_roles(fx.eng, ada, "lab", "cy", {{team_role::editor}});
+    auto db = fx.database(ada, "lab", "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+    inbox b, c;
+    auto sb = start_graphql(fx.eng, bob, db, req("subscription { t { v } }"), b.sink());
+    auto sc = start_graphql(fx.eng, cy, db, req("subscription { t { v } }"), c.sink());
+    remove_team_member(fx.eng, ada, "lab", "bob");
+    set_member_roles(fx.eng, ada, "lab", "cy", {{team_role::viewer}});
+    sql(fx, ada, db, "INSERT INTO t (v) VALUES ('after')");
+    REQUIRE(b.size() == 2);
+    CHECK(b.last_kind() == subscription_event::kind::error);
+    REQUIRE(c.size() == 2);
+    CHECK(c.last_kind() == subscription_event::kind::error);  // a new role: subscribe again
+    auto again = start_graphql(fx.eng, cy, db, req("subscription { t { v } }"), c.sink());
+    REQUIRE(c.size() == 3);
+    CHECK(c.last().at("data").at("t").as_array().size() == 1);
+}
+
+TEST_CASE("subscriptions are capped per principal and by the memory their results keep",
+          "[graphql][subscriptions][limits]") {
+    test::engine_fixture fx([](options& o) {
+        o.max_subscriptions_per_principal = 2;
+        o.max_live_result_bytes = 400;
+    });
+    auto ada = fx.user("ada");
+    auto bob = fx.user("bob");
+    auto db = fx.database(ada, "ada",
+                          "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); "
+                          "INSERT INTO t (v) VALUES ('a')");
+    inbox a1, a2, a3;
+    auto s1 = start_graphql(fx.eng, ada, db, req("subscription { t { id } }"), a1.sink());
+    auto s2 = start_graphql(fx.eng, ada, db, req("subscription { t { v } }"), a2.sink());
+    try {
+        start_graphql(fx.eng, ada, db, req("subscription { t { id v } }"), a3.sink());
+        FAIL("a third subscription of one principal was accepted");
+    } catch (const error& e) {
+        CHECK(e.code() == errc::resource_exhausted);
+        CHECK(std::string(e.what()).find("maximum of 2") != std::string::npos);
+    }
+    s1.subscription->cancel();
+    auto s3 = start_graphql(fx.eng, ada, db, req("subscription { t { id v } }"), a3.sink());
+    CHECK(s3.subscription);
+
+    // A result that would take the kept results past 400 bytes ends its live query.
+    sql(fx, ada, db, "INSERT INTO t (v) SELECT printf('%0300d', 1)");
+    INFO(*a2.events.back().body << " / " << *a3.events.back().body);
+    // The first of the two to run keeps its result; the second's does not fit.
+    CHECK(int(a2.last_kind() == subscription_event::kind::error) +
+              int(a3.last_kind() == subscription_event::kind::error) == 1);
+    auto& failed = a2.last_kind() == subscription_event::kind::error ? a2 : a3;
+    CHECK(failed.events.back().code == errc::resource_exhausted);
+    CHECK(failed.events.back().body->find("at most 400 bytes") != std::string::npos);
+}
