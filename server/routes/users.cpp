@@ -15,9 +15,13 @@ namespace bj = boost::json;
 
 namespace {
 
-std::string session_cookie(std::string_view value, long max_age_seconds) {
-    return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}", session_cookie_name,
-                       value, max_age_seconds);
+// `Secure` when the request came through HTTPS (a TLS-terminating proxy says so): browsers
+// then never send the cookie over plain HTTP. Without it, a server on plain HTTP (the default,
+// 127.0.0.1) could not set the cookie at all.
+std::string session_cookie(const http_request& req, std::string_view value, long max_age_seconds) {
+    bool https = contains_ascii_ci(req.header("X-Forwarded-Proto"), "https");
+    return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Lax{}; Max-Age={}", session_cookie_name,
+                       value, https ? "; Secure" : "", max_age_seconds);
 }
 
 }  // namespace
@@ -37,18 +41,20 @@ void add_user_routes(router& r) {
          R"({"password": "a long passphrase", "username": "john"})",
          R"({"sessionToken": "ANnlP4ZQt2CFcaKsCuuGVc0SNNjQ4Ujm", "teams": [{"billing": null, "name": "john", "numberOfDatabases": 1}], "username": "john"})"},
         [](route_context& c) {
+            // The answer sets the session cookie: not for another site's page.
+            refuse_cross_site(credentials_of(c.req, true));
             auto res = login(c.eng, principal::anonymous(c.req.client_address),
                              c.body_as<login_request>());
             auto out = json_response(bj::value_from(res));
             auto max_age = session_lifetime_seconds(c.eng);
-            out.headers.emplace_back("Set-Cookie", session_cookie(res.session_token, max_age));
+            out.headers.emplace_back("Set-Cookie", session_cookie(c.req, res.session_token, max_age));
             return out;
         });
     r.add("POST", "/api/logout", {"Users", "Log out: ends the session.", "{}", "{}"},
           [](route_context& c) {
               logout(c.eng, c.who());
               auto out = json_response(bj::object{});
-              out.headers.emplace_back("Set-Cookie", session_cookie("", 0));
+              out.headers.emplace_back("Set-Cookie", session_cookie(c.req, "", 0));
               return out;
           });
     r.add("GET", "/api/users/:username",

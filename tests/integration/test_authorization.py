@@ -148,6 +148,30 @@ class AuthorizationMatrix(ServerModuleTest):
         self.run_route("POST /api/login", expect(200), lambda p, c: c.post(
             "/api/login", {"username": owner, "password": "correct horse battery"}))
 
+    def test_login_from_another_site_is_refused(self):
+        # Login CSRF: another site's page must not sign the visitor into the attacker's
+        # account (the answer sets the session cookie). A text/plain form body counts too.
+        owner = self.names["owner"]
+        body = {"username": owner, "password": "correct horse battery"}
+        for headers in ({"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+                        {"Origin": "https://evil.example"},
+                        {"Sec-Fetch-Site": "same-site"},
+                        {"Origin": "https://evil.example", "Content-Type": "text/plain"}):
+            with self.subTest(headers):
+                r = self.client.post("/api/login", body, token=None, headers=headers)
+                self.assertJsonError(r, 403)
+                self.assertIsNone(r.header("Set-Cookie"), r.describe())
+        # Our own pages and non-browser clients log in as before; over HTTPS (a proxy says
+        # so) the cookie is Secure.
+        for headers in ({"Origin": f"http://127.0.0.1:{self.server.port}",
+                         "Sec-Fetch-Site": "same-origin"}, {}, {"X-Forwarded-Proto": "https"}):
+            with self.subTest(headers):
+                r = self.client.post("/api/login", body, token=None, headers=headers)
+                self.assertStatus(r, 200)
+                cookie = r.header("Set-Cookie") or ""
+                self.assertIn("HttpOnly; SameSite=Lax", cookie)
+                self.assertEqual("; Secure" in cookie, "X-Forwarded-Proto" in headers, cookie)
+
     def test_logout(self):
         def call(p, c):
             if p in USERS:  # log out a fresh session of that user, keep the shared one

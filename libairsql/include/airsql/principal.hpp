@@ -103,4 +103,10 @@ inline constexpr const char* session_cookie_name = "airsql_session";
 /// app's database-scoped session is only accepted as a bearer value.
 principal authenticate(engine& eng, const credentials& creds);
 
+/// Refuses (`permission_denied`) a request another site's page made in a browser, whatever
+/// its credentials: for requests that set the session cookie (a login), which another site
+/// must not do (login CSRF: the victim would work in the attacker's account). Requests
+/// without `Origin` and `Sec-Fetch-Site` (non-browser clients) pass.
+void refuse_cross_site(const credentials& creds);
+
 }  // namespace airsql
