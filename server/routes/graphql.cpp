@@ -2,9 +2,12 @@
 // GraphQL over HTTP (graphql-over-http spec): POST with JSON, GET for queries, both media
 // types; the GraphiQL playground served from the server's own assets (no CDN).
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
 #include <boost/json/value_to.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -120,6 +123,32 @@ graphql_request request_from_query(route_context& c) {
 // for every id and reveals nothing about which databases exist.
 enum class playground_mode { open, signed_in, signed_out };
 
+// `text` as a JavaScript string literal inside a <script> element: JSON's escapes, plus `<`,
+// `>`, `&` and the line separators U+2028/2029 as \u escapes, so nothing in it can end the
+// element or the string (HTML escaping is the wrong escaping there: it leaves `\` alone).
+std::string script_string(std::string_view text) {
+    auto json = boost::json::serialize(boost::json::string(text));
+    std::string out;
+    out.reserve(json.size());
+    for (std::size_t i = 0; i < json.size(); ++i) {
+        char c = json[i];
+        if (c == '<') {
+            out += "\\u003c";
+        } else if (c == '>') {
+            out += "\\u003e";
+        } else if (c == '&') {
+            out += "\\u0026";
+        } else if (c == '\xe2' && i + 2 < json.size() && json[i + 1] == '\x80' &&
+                   (json[i + 2] == '\xa8' || json[i + 2] == '\xa9')) {
+            out += json[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
+            i += 2;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 http_response playground(const router& r, std::string_view default_query_path,
                          playground_mode mode) {
     if (r.options().assets_dir.empty() ||
@@ -166,11 +195,23 @@ http_response playground(const router& r, std::string_view default_query_path,
 <script src="/graphiql/react.production.min.js"></script>
 <script src="/graphiql/react-dom.production.min.js"></script>
 <script src="/graphiql/graphiql.min.js"></script>
+<script src="/graphiql/graphql-ws.min.js"></script>
 <script>
   const mode = '{mode}';
-  const defaultQueryPath = '{path}';
-  const fetcher = GraphiQL.createFetcher({{ url: window.location.pathname }});
+  const defaultQueryPath = {path};
+  // The current view: the full schema with its Subscription type, without AirGQL's deprecated
+  // aliases. Subscriptions go over a WebSocket on the same URL (graphql-ws), authenticated by
+  // the token given here or the session cookie.
+  function makeFetcher(headers) {{
+    const ws = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host +
+      location.pathname;
+    const wsClient = window.graphqlWs ? graphqlWs.createClient({{
+      url: ws, lazy: true, connectionParams: () => (headers ? {{ ...headers }} : {{}}),
+    }}) : undefined;
+    return GraphiQL.createFetcher({{ url: location.pathname + '?schema=current', wsClient }});
+  }}
   function showPlayground(headers) {{
+    const fetcher = makeFetcher(headers);
     document.getElementById('signin').style.display = 'none';
     document.getElementById('graphiql').textContent = 'Loading the playground…';
     fetch(defaultQueryPath, {{ credentials: 'same-origin', headers: headers || {{}} }})
@@ -224,7 +265,7 @@ http_response playground(const router& r, std::string_view default_query_path,
                            fmt::arg("mode", mode == playground_mode::signed_out ? "signed_out"
                                             : mode == playground_mode::signed_in ? "signed_in"
                                                                                  : "open"),
-                           fmt::arg("path", escape_html(default_query_path)));
+                           fmt::arg("path", script_string(default_query_path)));
     return res;
 }
 
@@ -234,6 +275,7 @@ http_response serve_asset(const router& r, const std::string& name) {
         {"graphiql.min.css", "text/css; charset=utf-8"},
         {"react.production.min.js", "text/javascript; charset=utf-8"},
         {"react-dom.production.min.js", "text/javascript; charset=utf-8"},
+        {"graphql-ws.min.js", "text/javascript; charset=utf-8"},
     };
     for (const auto& [file, type] : files) {
         if (name != file) continue;
@@ -295,8 +337,15 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
                               "page is for browsers)");
               }
               if (!c.query("query")) {
-                  auto path = base.substr(0, base.find(':')) + c.param(id_param) +
-                              "/playground/default-query";
+                  // Ids are letters, digits, '-' and '_'; anything else (a decoded '/', '?',
+                  // '..') would let the page's own fetch reach another URL.
+                  const auto& id = c.param(id_param);
+                  bool plain = !id.empty() && std::all_of(id.begin(), id.end(), [](char ch) {
+                      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ||
+                             ch == '_';
+                  });
+                  if (!plain) throw error(errc::not_found, "no such database");
+                  auto path = base.substr(0, base.find(':')) + id + "/playground/default-query";
                   principal caller = principal::anonymous();
                   try {
                       caller = who(c);

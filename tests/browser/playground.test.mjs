@@ -3,7 +3,8 @@
 // playwright-core from tools/node): the read-only playground runs its default query, and the
 // authenticated playground (session cookie) runs a mutation whose row is then checked over HTTP;
 // a visitor without a session signs in on the page (wrong password first), runs the default
-// query, signs out; another uses an API token typed into the page.
+// query, signs out; another uses an API token typed into the page, and runs a subscription that
+// shows a row written afterwards.
 //
 // Usage: node tests/browser/playground.test.mjs [--server PATH] [--chromium PATH]
 //   server:   --server, else $AIRSQL_SERVER, else build/server/airsql-server
@@ -367,6 +368,27 @@ async function main() {
     const tokenResult = await runAndWait(withToken, (text) => text.includes('Come Together'), 'the songs');
     check(!/"errors"/.test(tokenResult), `the token's query returned errors:\n${tokenResult}`);
     log('with an API token: the playground runs the default query');
+
+    // 6. A subscription in the playground goes over the WebSocket (graphql-ws, the token as
+    // connectionParams): its first result, then a new one after a write.
+    await withToken.evaluate((sel) => {
+      document.querySelector(sel).CodeMirror.setValue('subscription songsLive { songs { title } }');
+    }, QUERY_EDITOR);
+    await withToken.waitForTimeout(500);  // GraphiQL takes the new operation's name after a pause
+    const firstLive = await runAndWait(withToken,
+      (text) => text.includes('Come Together') || /"errors"/.test(text), 'the live result');
+    check(!/"errors"/.test(firstLive), `the subscription returned errors:\n${firstLive}`);
+    await api(baseUrl, 'POST', `/dbs/${dbId}/sql`, {
+      token, body: { query: "INSERT INTO songs VALUES ('Here Comes the Sun', 1969)" } });
+    try {
+      await withToken.waitForFunction(
+        (sel) => (document.querySelector(sel)?.CodeMirror?.getValue() ?? '').includes('Here Comes the Sun'),
+        RESPONSE_EDITOR, { timeout: STEP_TIMEOUT_MS });
+    } catch {
+      throw new TestFailure('the subscription did not show the new row; the result pane shows:\n' +
+        `${await editorText(withToken, RESPONSE_EDITOR)}`);
+    }
+    log('a subscription in the playground: the new row arrived over the WebSocket');
     // The sign-in page itself answers 401, and so does the wrong password on purpose; anything
     // else is a problem.
     const expected401 = (p) => /\b401\b/.test(p) &&

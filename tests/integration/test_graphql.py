@@ -21,6 +21,7 @@ ASSETS = {
     "graphiql.min.css": "text/css",
     "react.production.min.js": "javascript",
     "react-dom.production.min.js": "javascript",
+    "graphql-ws.min.js": "javascript",
 }
 
 
@@ -225,6 +226,19 @@ class GraphQLEndpoints(GraphQLTestCase):
         # The data stays behind the API: a GraphQL request itself still needs access.
         self.assertJsonError(self.client.get(f"/dbs/{self.db}/graphql?query=%7Bartists%7Bname%7D%7D",
                                              token=None), 404)
+
+    def test_the_playground_page_takes_only_plain_database_ids(self):
+        # A decoded '/', '?' or '\\' in the id would aim the page's own fetch (which carries a
+        # pasted token) at another URL: such ids get a JSON 404, not the page.
+        for bad in ("..%2F..%2Fapi%2Ftokens%3F", "..%5Cx2f..%5Cx2ffns%5Cx2fF%5Cx3f", "a%27b", "a%3Cb"):
+            with self.subTest(bad):
+                self.assertJsonError(self.client.get(f"/dbs/{bad}/graphql", token=None,
+                                                     headers={"Accept": "text/html"}), 404)
+        r = self.client.get(f"/dbs/{self.db}/graphql", token=None)
+        if r.status == 503 and "assets" in r.text:
+            self.skipTest("this airsql-server has no GraphiQL assets installed")
+        # The path is a JSON string literal in the script.
+        self.assertIn(f'const defaultQueryPath = "/dbs/{self.db}/playground/default-query";', r.text)
 
     def test_json_clients_get_json_not_the_playground(self):
         # An API client that accepts only JSON gets a JSON answer from a GET without a query:
