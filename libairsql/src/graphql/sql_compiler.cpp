@@ -650,6 +650,12 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
                         } else if (h.def) {
                             lv.needed.insert(h.def->index);
                             cols.emplace_back(h.key, aggregate_expr(role, lv.src + ".c" + std::to_string(h.def->index)));
+                            // Where a marker (an infinite average, a sum past 64 bits) turns
+                            // into a field error.
+                            shape hs;
+                            hs.key = h.key;
+                            hs.loc = h.sel->loc;
+                            gs.fields.push_back(std::move(hs));
                         }
                     }
                     inner.emplace_back(g.key, json_build(cols));
@@ -665,31 +671,37 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
     return json_build(pairs);
 }
 
-// One aggregate of the values `x`. The statistics come from the count, the sum and the sum
-// of squares (total() sums in floating point, so large integers cannot overflow); rounding
-// may leave a tiny negative variance, which is clamped to 0. NULL values are skipped; too few
-// rows give NULL (Postgres: the sample statistics need two).
+// One aggregate of the values `x`, through airsql_number (sqlite/value_checks.hpp): reals as
+// the shortest text that reads back the same, and a field error for an infinite one. The sum
+// adds integers exactly (past 64 bits: a field error); the statistics use Welford's method
+// (the sum of squares minus the squared sum lost every digit for large values). NULL values
+// are skipped; too few rows give NULL (Postgres: the sample statistics need two).
 std::string sql_compiler::aggregate_expr(field_role role, const std::string& x) {
+    auto number = [](const std::string& expr, const char* label) {
+        return "airsql_number(" + expr + ", '" + label + "')";
+    };
     switch (role) {
         case field_role::sum:
-            return "sum(" + x + ")";
+            return number("airsql_sum(" + x + ")", "sum");
         case field_role::avg:
-            return "avg(" + x + ")";
+            return number("avg(" + x + ")", "average");
         case field_role::max:
-            return "max(" + x + ")";
+            return number("max(" + x + ")", "maximum");
         case field_role::min:
-            return "min(" + x + ")";
+            return number("min(" + x + ")", "minimum");
+        case field_role::stddev:
+        case field_role::stddev_samp:
+            return number("airsql_stddev_samp(" + x + ")", "standard deviation");
+        case field_role::stddev_pop:
+            return number("airsql_stddev_pop(" + x + ")", "standard deviation");
+        case field_role::variance:
+        case field_role::var_samp:
+            return number("airsql_var_samp(" + x + ")", "variance");
+        case field_role::var_pop:
+            return number("airsql_var_pop(" + x + ")", "variance");
         default:
-            break;
+            return "NULL";
     }
-    bool sample = role == field_role::stddev || role == field_role::stddev_samp || role == field_role::variance ||
-                  role == field_role::var_samp;
-    bool root = role == field_role::stddev || role == field_role::stddev_samp || role == field_role::stddev_pop;
-    std::string n = "count(" + x + ")";
-    std::string spread = "(total(" + x + " * " + x + ") - total(" + x + ") * total(" + x + ") / " + n + ")";
-    std::string variance = "max(" + spread + " / (" + n + (sample ? " - 1" : "") + "), 0.0)";
-    return "CASE WHEN " + n + (sample ? " >= 2" : " >= 1") + " THEN " + (root ? "sqrt(" + variance + ")" : variance) +
-           " END";
 }
 
 // ---- filters and ordering ----

@@ -15,11 +15,13 @@ using namespace std::string_view_literals;
 // like, glob, instr, replace and trim are airsql's bounded replacements (bounded_functions);
 // similar_to is airsql's own SIMILAR TO matcher (similar_to.hpp), linear in the text; regexp
 // is PCRE2 with bounded work (regexp.hpp); airsql_int, airsql_float, airsql_boolean and
-// airsql_string check stored values against GraphQL scalars for generated SQL
-// (value_checks.hpp), linear in the value.
+// airsql_string check stored values against GraphQL scalars for generated SQL, and
+// airsql_number, airsql_sum and the airsql_ variance aggregates write aggregates
+// (value_checks.hpp): linear in the value, constant work per row.
 constexpr std::array function_allowlist = {
     "->"sv, "->>"sv, "abs"sv, "acos"sv, "acosh"sv, "airsql_boolean"sv, "airsql_float"sv,
-    "airsql_int"sv, "airsql_string"sv, "asin"sv, "asinh"sv, "atan"sv, "atan2"sv,
+    "airsql_int"sv, "airsql_number"sv, "airsql_stddev_pop"sv, "airsql_stddev_samp"sv,
+    "airsql_string"sv, "airsql_sum"sv, "airsql_var_pop"sv, "airsql_var_samp"sv, "asin"sv, "asinh"sv, "atan"sv, "atan2"sv,
     "atanh"sv, "avg"sv, "bm25"sv, "ceil"sv, "ceiling"sv, "changes"sv, "char"sv, "coalesce"sv,
     "cos"sv, "cosh"sv, "count"sv, "cume_dist"sv, "current_date"sv, "current_time"sv,
     "current_timestamp"sv, "date"sv, "datetime"sv, "degrees"sv, "dense_rank"sv, "exp"sv,

@@ -555,6 +555,59 @@ TEST_CASE("integers keep all 64 bits in results, filters, variables and inserts"
           j(R"({"big_by_pk": {"n": 4611686018427387904}})"));
 }
 
+TEST_CASE("reals come out exact and finite; aggregates sum exactly and keep their digits",
+          "[graphql][values]") {
+    api a(
+        "CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER, w REAL);"
+        "INSERT INTO kv VALUES ('a', 1700000000, 0.30000000000000004), "
+        "('b', 1700000007, 1.0000000000000002), ('c', 1700000013, 123456789.12345678), "
+        "('d', 1700000029, 0.5);");
+    // Every REAL reads back as the same double; the usual ones keep SQLite's text.
+    auto raw = a.send(a.owner, a.db, a.request("{ kv { k w } }")).body;
+    CHECK(raw.find("0.30000000000000004") != std::string::npos);
+    CHECK(raw.find("1.0000000000000002") != std::string::npos);
+    CHECK(raw.find("123456789.12345678") != std::string::npos);
+    CHECK(raw.find("\"w\":0.5}") != std::string::npos);
+    // The value read is the value that filters find.
+    CHECK(ints(a.data("{ kv(where: {w: {_eq: 0.30000000000000004}}) { v } }").at("kv"), "v") ==
+          ids{1700000000});
+    // Statistics of large values (epoch seconds): the sum of squares lost every digit.
+    auto stats = a.data("{ kv_aggregate { aggregate { stddev { v } variance { v } var_pop { v } "
+                        "stddev_pop { v } var_samp { v } stddev_samp { v } } } }")
+                     .at("kv_aggregate").at("aggregate");
+    CHECK(stats.at("variance").at("v").to_number<double>() == Approx(152.9166666667));
+    CHECK(stats.at("var_samp").at("v").to_number<double>() == Approx(152.9166666667));
+    CHECK(stats.at("var_pop").at("v").to_number<double>() == Approx(114.6875));
+    CHECK(stats.at("stddev").at("v").to_number<double>() == Approx(12.3659478677));
+    CHECK(stats.at("stddev_samp").at("v").to_number<double>() == Approx(12.3659478677));
+    CHECK(stats.at("stddev_pop").at("v").to_number<double>() == Approx(10.7092249953));
+    CHECK(a.data("{ kv_aggregate(where: {k: {_eq: \"a\"}}) { aggregate { stddev { v } "
+                 "var_pop { v } } } }") ==
+          j(R"({"kv_aggregate": {"aggregate": {"stddev": {"v": null}, "var_pop": {"v": 0.0}}}})"));
+    CHECK(a.data("{ kv_aggregate { aggregate { sum { v } avg { w } } } }") ==
+          j(R"({"kv_aggregate": {"aggregate": {"sum": {"v": 6800000049},
+                "avg": {"w": 30864197.730864193}}}})"));
+
+    // An infinite REAL (SQL can store one) is a field error at its path, not `Inf` in the
+    // JSON; so is a sum past 64 bits, without losing the other fields.
+    a.sql("INSERT INTO kv VALUES ('inf', 9223372036854775807, 1e999), "
+          "('big', 9223372036854775807, 1)");
+    auto r = a.run("{ kv(where: {k: {_eq: \"inf\"}}) { k w } }");
+    CHECK(r.at("data") == j(R"({"kv": [{"k": "inf", "w": null}]})"));
+    CHECK(first_message(r).find("not a finite number") != std::string::npos);
+    CHECK(errors_of(r)[0].at("path") == j(R"(["kv", 0, "w"])"));
+    r = a.run("{ kv_aggregate { aggregate { sum { v } max { v } avg { w } count } } }");
+    INFO(json::serialize(r));
+    CHECK(r.at("data").at("kv_aggregate").at("aggregate").at("max") ==
+          j(R"({"v": 9223372036854775807})"));
+    CHECK(r.at("data").at("kv_aggregate").at("aggregate").at("count") == 6);
+    CHECK(r.at("data").at("kv_aggregate").at("aggregate").at("sum").at("v").is_null());
+    CHECK(r.at("data").at("kv_aggregate").at("aggregate").at("avg").at("w").is_null());
+    auto messages = json::serialize(errors_of(r));
+    CHECK(messages.find("beyond the 64-bit integer range") != std::string::npos);
+    CHECK(messages.find("average is not a finite number") != std::string::npos);
+}
+
 TEST_CASE("cells are converted per D1 or become field errors with a path", "[graphql]") {
     api a(R"(
 CREATE TABLE mixed (id INTEGER PRIMARY KEY, i INTEGER, b BOOLEAN, d DATE, js JSON, n NUMERIC,
