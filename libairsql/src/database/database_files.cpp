@@ -603,6 +603,9 @@ std::string regenerate_readonly_id(engine& eng, const principal& who, std::strin
     auto record = db.record;
     record.readonly_id = core::make_readonly_id();
     e.catalog.update_database(record);
+    // Live results hold file URLs with the read-only id: they run again with the new one
+    // (subscribers through the old id are refused at that delivery).
+    e.subscriptions.on_readonly_id(record.id, record.readonly_id);
     return record.readonly_id;
 }
 

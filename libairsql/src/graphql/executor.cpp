@@ -615,7 +615,8 @@ private:
     }
 
     // `<t>_stream(batch_size:, cursor:, where:)` runs as `<t>(where: {_and: [where, {col:
-    // {_gt: cursor}}]}, order_by: [{col: ASC}], limit: batch_size)` with the cursor column
+    // {_is_null: false}}, {col: {_gt: cursor}}]}, order_by: [{col: ASC}], limit: batch_size)`
+    // with the cursor column
     // selected under a hidden key (take_stream_cursor removes it).
     sql_query stream_field(const field_node& f, shape& sh) {
         const auto& s = ctx_.s;
@@ -643,6 +644,11 @@ private:
 
         boost::json::array all;
         if (const auto* w = args.if_contains("where"); w && !w->is_null()) all.push_back(*w);
+        // A row whose cursor column is NULL has no place after any cursor: it is never
+        // streamed. (Streamed in a batch, it would leave the cursor at NULL, after which
+        // nothing compares greater: the stream stalled for good.) A null initial_value starts
+        // at the first non-null value.
+        all.push_back(boost::json::object{{column, boost::json::object{{"_is_null", false}}}});
         if (!start.is_null()) {
             all.push_back(boost::json::object{{column, boost::json::object{{desc ? "_lt" : "_gt", start}}}});
         }

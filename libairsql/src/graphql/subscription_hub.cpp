@@ -596,6 +596,34 @@ void subscription_hub::on_gone(const std::string& db_id) {
     }
 }
 
+void subscription_hub::on_readonly_id(const std::string& db_id, const std::string& readonly_id) {
+    std::vector<std::shared_ptr<live_query>> due;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = by_db_.find(db_id);
+        if (it == by_db_.end()) return;
+        std::vector<std::shared_ptr<live_query>> all;
+        for (const auto& key : it->second) all.push_back(queries_.at(key));
+        static std::uint64_t renamed = 0;
+        for (auto& q : all) {
+            // A key of its own: a newcomer with the new id may already have one like it.
+            queries_.erase(q->key);
+            it->second.erase(q->key);
+            q->spec.file_url_id = readonly_id;
+            q->key = q->spec.key() + fmt::format("\n#read-only id {}", ++renamed);
+            queries_[q->key] = q;
+            it->second.insert(q->key);
+            if (q->running) {
+                q->dirty = true;
+            } else {
+                q->running = true;
+                due.push_back(q);
+            }
+        }
+    }
+    for (const auto& q : due) dispatch(q);
+}
+
 void subscription_hub::end_all() {
     std::vector<std::shared_ptr<live_query>> all;
     {

@@ -60,6 +60,9 @@ class subscription_hub {
 
     void on_commit(const std::string& db_id, const database::commit_touch& touched);
     void on_gone(const std::string& db_id);
+    /// The database's read-only id changed: its live queries (whose results may hold file
+    /// URLs with it) take the new one and run again.
+    void on_readonly_id(const std::string& db_id, const std::string& readonly_id);
     void end_all();
     void set_dispatcher(std::function<void(std::string, std::function<void()>)> post);
     subscription_statistics stats();

@@ -280,6 +280,71 @@ TEST_CASE("a _stream subscription sends the rows after its cursor, in batches",
     CHECK_THAT(*bad.events[0].body, Catch::Contains("exactly one column"));
 }
 
+TEST_CASE("a stream skips rows whose cursor column is NULL instead of stalling on them",
+          "[graphql][subscriptions]") {
+    test::engine_fixture fx;
+    auto ada = fx.user("ada");
+    auto db = fx.database(ada, "ada",
+                          "CREATE TABLE ev (id INTEGER PRIMARY KEY, k INTEGER); "
+                          "INSERT INTO ev (k) VALUES (1), (NULL), (2)");
+    for (const char* ordering : {"ASC", "DESC"}) {
+        INFO(ordering);
+        inbox box;
+        auto sub = start_graphql(fx.eng, ada, db,
+                                 req(std::string("subscription { ev_stream(batch_size: 1, cursor: "
+                                                 "{initial_value: {k: null}, ordering: ") +
+                                     ordering + "}) { id k } }"),
+                                 box.sink())
+                       .subscription;
+        REQUIRE(sub);
+        // One row per batch, each batch at once after the last: the NULL row never comes and
+        // the cursor never lands on NULL.
+        REQUIRE(box.size() == 2);
+        std::lock_guard lock(box.m);
+        bool asc = std::string_view(ordering) == "ASC";
+        CHECK(boost::json::parse(*box.events[0].body) ==
+              boost::json::parse(asc ? R"({"data":{"ev_stream":[{"id":1,"k":1}]}})"
+                                     : R"({"data":{"ev_stream":[{"id":3,"k":2}]}})"));
+        CHECK(boost::json::parse(*box.events[1].body) ==
+              boost::json::parse(asc ? R"({"data":{"ev_stream":[{"id":3,"k":2}]}})"
+                                     : R"({"data":{"ev_stream":[{"id":1,"k":1}]}})"));
+    }
+    inbox box;
+    auto sub = start_graphql(fx.eng, ada, db,
+                             req("subscription { ev_stream(batch_size: 1, cursor: {initial_value: "
+                                 "{k: null}, ordering: ASC}) { id k } }"),
+                             box.sink())
+                   .subscription;
+    sql(fx, ada, db, "INSERT INTO ev (k) VALUES (NULL), (100)");
+    REQUIRE(box.size() == 3);
+    CHECK(box.last() == boost::json::parse(R"({"data":{"ev_stream":[{"id":5,"k":100}]}})"));
+}
+
+TEST_CASE("a new read-only id runs live queries again: their file URLs carry the new id",
+          "[graphql][subscriptions]") {
+    test::engine_fixture fx;
+    auto ada = fx.user("ada");
+    auto db = fx.database(ada, "ada",
+                          "CREATE TABLE docs (id INTEGER PRIMARY KEY, content BLOB); "
+                          "INSERT INTO docs (content) VALUES (x'00ff')");
+    auto old_id = get_database(fx.eng, ada, db).readonly_id;
+    inbox box;
+    auto sub = start_graphql(fx.eng, ada, db, req("subscription { docs { id content } }"),
+                             box.sink())
+                   .subscription;
+    REQUIRE(box.size() == 1);
+    CHECK(box.events[0].body->find(old_id) != std::string::npos);
+    auto new_id = regenerate_readonly_id(fx.eng, ada, db);
+    REQUIRE(box.size() == 2);
+    CHECK(box.last_kind() == subscription_event::kind::next);
+    CHECK(box.events[1].body->find(new_id) != std::string::npos);
+    CHECK(box.events[1].body->find(old_id) == std::string::npos);
+    // It still follows writes.
+    sql(fx, ada, db, "INSERT INTO docs (content) VALUES (x'01')");
+    REQUIRE(box.size() == 3);
+    CHECK(box.events[2].body->find(new_id) != std::string::npos);
+}
+
 TEST_CASE("a subscriber whose session ended or token went gets permission_denied, not data",
           "[graphql][subscriptions][security]") {
     test::engine_fixture fx;
