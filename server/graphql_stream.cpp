@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_to.hpp>
+#include <boost/url/parse.hpp>
 
 #include <array>
 #include <deque>
@@ -628,8 +629,44 @@ asio::awaitable<void> serve_graphql_ws(beast::tcp_stream& stream,
 }
 
 bool wants_event_stream(const http_request& req) {
-    return req.method == "POST" && contains_ascii_ci(req.header("Accept"), "text/event-stream");
+    return (req.method == "POST" || req.method == "GET") &&
+           contains_ascii_ci(req.header("Accept"), "text/event-stream");
 }
+
+namespace {
+
+// The GraphQL request of an event-stream request: the JSON body of a POST, or a GET's
+// parameters as GraphQL over HTTP has them (`query`, `variables` and `extensions` as JSON,
+// `operationName`), which is what a browser's EventSource can send. A GET runs no mutation.
+graphql_request sse_request(const http_request& request) {
+    if (request.method != "GET") {
+        return boost::json::value_to<graphql_request>(boost::json::parse(request.body));
+    }
+    auto url = boost::urls::parse_origin_form(request.target);
+    if (!url) throw error(errc::invalid_argument, "malformed request target");
+    graphql_request r;
+    bool has_query = false;
+    for (auto p : url->params()) {
+        if (p.key == "query") {
+            r.query = p.value;
+            has_query = true;
+        } else if (p.key == "operationName" && !p.value.empty()) {
+            r.operation_name = p.value;
+        } else if (p.key == "variables" && !p.value.empty() && p.value != "null") {
+            boost::system::error_code ec;
+            auto v = boost::json::parse(p.value, ec);
+            if (ec || !v.is_object()) {
+                throw error(errc::invalid_argument, "the variables parameter must be a JSON object");
+            }
+            r.variables = v.get_object();
+        }
+    }
+    if (!has_query) throw error(errc::invalid_argument, "a GraphQL GET request needs a `query` parameter");
+    r.queries_only = true;
+    return r;
+}
+
+}  // namespace
 
 asio::awaitable<void> serve_graphql_sse(beast::tcp_stream& stream, http_request request,
                                         graphql_target target, stream_env& env,
@@ -663,8 +700,7 @@ asio::awaitable<void> serve_graphql_sse(beast::tcp_stream& stream, http_request 
                     });
                 };
                 try {
-                    auto body = boost::json::parse(request.body);
-                    auto req = boost::json::value_to<graphql_request>(body);
+                    auto req = sse_request(request);
                     req.view = view_of(request);
                     auto who = authorize(env.eng, target, credentials_of(request, true));
                     started = start_graphql(env.eng, who, target.db_id, req, sink);

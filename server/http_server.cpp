@@ -630,7 +630,8 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                 if (auto target = graphql_target_of(request.target); target && !stopping) {
                     // GraphQL over Server-Sent Events: the stream owns the connection.
                     if (opts.access_log)
-                        std::cerr << fmt::format("POST {} event-stream\n", path_of(request.target));
+                        std::cerr << fmt::format("{} {} event-stream\n", request.method,
+                                                 path_of(request.target));
                     auto key = principal_key(request, conn->address);
                     expire_never(*conn);  // the event stream keeps its own time
                     co_await serve_graphql_sse(stream, std::move(request), std::move(*target), env,

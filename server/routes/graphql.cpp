@@ -325,8 +325,9 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
           true);
     r.add("GET", base + "/graphql",
           {"GraphQL",
-           "With ?query=…: a GraphQL query over GET (mutations are refused with 405). Without: "
-           "the GraphiQL playground.",
+           "With ?query=…: a GraphQL query over GET (mutations are refused with 405); with "
+           "`Accept: text/event-stream` too, any query or subscription as Server-Sent Events "
+           "(graphql-sse; a browser's EventSource). Without: the GraphiQL playground.",
            "", "text/html or JSON"},
           [&r, who, id_param, base, readonly](route_context& c) {
               if (!c.query("query") && !accepts_html(c.req.header("Accept"))) {

@@ -305,6 +305,41 @@ class GraphQLSubscriptionsTest(GraphQLTestCase):
                 self.assertIn("event: complete", after)
                 s.close()
 
+    def test_event_stream_over_get_as_eventsource_sends_it(self):
+        # A browser's EventSource can only GET: the GraphQL-over-HTTP parameters in the URL.
+        import urllib.parse
+        db = self.fresh_db()
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        params = urllib.parse.urlencode({
+            "query": "subscription Notes($min: Int) { notes(where: {id: {_gte: $min}}) { body } }",
+            "variables": json.dumps({"min": 1}), "operationName": "Notes"})
+        s.sendall((f"GET /dbs/{db}/graphql?{params} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   f"Accept: text/event-stream\r\nAuthorization: Bearer {self.token}\r\n\r\n").encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += s.recv(4096)
+        head, rest = data.split(b"\r\n\r\n", 1)
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+        self.assertIn(b"text/event-stream", head)
+        first = self.sse_read(s, rest, timeout=1.0)
+        self.assertIn('event: next\ndata: {"data":{"notes":[{"body":"one"}]}}', first)
+        self.client.sql(db, "INSERT INTO notes (body) VALUES ('two')")
+        after = self.sse_read(s, b"", timeout=2.0)
+        self.assertIn('{"data":{"notes":[{"body":"one"},{"body":"two"}]}}', after)
+        s.close()
+        # A mutation over GET is refused; nothing is written.
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        params = urllib.parse.urlencode({
+            "query": "mutation { insert_notes(objects: [{body: \"get\"}]) { affected_rows } }"})
+        s.sendall((f"GET /dbs/{db}/graphql?{params} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   f"Accept: text/event-stream\r\nAuthorization: Bearer {self.token}\r\n\r\n").encode())
+        out = self.sse_read(s, b"", timeout=2.0)
+        self.assertIn("Only queries may be sent with GET", out)
+        self.assertIn("event: complete", out)
+        s.close()
+        rows = self.client.sql(db, "SELECT count(*) AS n FROM notes WHERE body = 'get'").body
+        self.assertEqual(rows["rows"], [{"n": 0}])
+
     def test_a_slow_consumer_is_dropped(self):
         # A client that never reads: the server's queue for it is capped (64 KiB here), then
         # it is dropped with 4413 instead of buffering without end.
