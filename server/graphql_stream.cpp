@@ -137,7 +137,7 @@ struct outbox {
 class ws_session : public std::enable_shared_from_this<ws_session> {
   public:
     ws_session(beast::tcp_stream& stream, graphql_target target, stream_env& env, std::string key,
-               credentials creds)
+               credentials creds, std::string address)
         : ws_(stream),
           ex_(stream.get_executor()),
           wake_(ex_),
@@ -146,7 +146,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
           target_(std::move(target)),
           env_(env),
           key_(std::move(key)),
-          creds_(std::move(creds)) {}
+          creds_(std::move(creds)),
+          address_(std::move(address)) {}
 
     asio::awaitable<void> run(http::request<http::string_body> upgrade) {
         auto self = shared_from_this();
@@ -469,12 +470,25 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
                                               env_.opts.max_subscriptions_per_connection))));
             return;
         }
+        // Until it has started (a subscription) or answered (a query, a mutation), an operation
+        // counts against its address's requests in progress, as an HTTP request does: 100
+        // operations on each of 256 sockets would otherwise queue 25,600 jobs per address.
+        if (!env_.requests.try_begin(address_)) {
+            send(gws::error_message(
+                m.id, gws::message_errors("too many requests from your address at once; try "
+                                          "again when some have answered")));
+            return;
+        }
         subs_.emplace(m.id, nullptr);
         auto self = shared_from_this();
         auto id = m.id;
         auto request = std::move(m.request);
         request.view = view_;
         env_.submit(key_, [self, id, request = std::move(request)] {
+            struct counted {
+                ws_session& s;
+                ~counted() { s.env_.requests.end(s.address_); }
+            } in_progress{*self};
             std::weak_ptr<ws_session> weak = self;
             auto ex = self->ex_;
             auto sink = [weak, ex, id](subscription_event ev) {
@@ -564,6 +578,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     stream_env& env_;
     std::string key_;
     credentials creds_;
+    std::string address_;
     std::uint64_t stream_id_ = 0;
     outbox queue_;
     std::unordered_map<std::string, std::shared_ptr<graphql_subscription>> subs_;
@@ -608,7 +623,7 @@ struct sse_state {
 asio::awaitable<void> serve_graphql_ws(beast::tcp_stream& stream,
                                        http::request<http::string_body> upgrade,
                                        graphql_target target, stream_env& env,
-                                       std::string queue_key) {
+                                       std::string queue_key, std::string client_address) {
     http_request head;
     head.method = std::string(upgrade.method_string());
     head.target = std::string(upgrade.target());
@@ -623,7 +638,8 @@ asio::awaitable<void> serve_graphql_ws(beast::tcp_stream& stream,
         // A malformed header: connectionParams may still bring credentials.
     }
     auto session = std::make_shared<ws_session>(stream, std::move(target), env,
-                                                std::move(queue_key), std::move(creds));
+                                                std::move(queue_key), std::move(creds),
+                                                std::move(client_address));
     session->view_ = view_of(head);
     co_await session->run(std::move(upgrade));
 }

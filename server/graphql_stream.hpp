@@ -20,6 +20,7 @@
 #include <string>
 
 #include "airsql/engine.hpp"
+#include "connection_registry.hpp"
 #include "http_server.hpp"
 #include "http_types.hpp"
 
@@ -45,6 +46,9 @@ struct stream_env {
     std::function<void(std::string key, std::function<void()> job)> submit;
     stream_options opts;
     open_streams& streams;
+    /// The client addresses' requests in progress (max_requests_per_address): a WebSocket's
+    /// queries and mutations count while they wait for and run on the workers.
+    request_limiter& requests;
 };
 
 /// The database a GraphQL URL names: `/dbs/<id>/graphql` or `/readonly/<id>/graphql`.
@@ -58,7 +62,7 @@ std::optional<graphql_target> graphql_target_of(std::string_view request_target)
 boost::asio::awaitable<void> serve_graphql_ws(
     boost::beast::tcp_stream& stream,
     boost::beast::http::request<boost::beast::http::string_body> upgrade, graphql_target target,
-    stream_env& env, std::string queue_key);
+    stream_env& env, std::string queue_key, std::string client_address);
 
 /// Whether a request asks for an event stream (graphql-sse, distinct connections mode).
 bool wants_event_stream(const http_request& req);

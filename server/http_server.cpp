@@ -161,7 +161,7 @@ struct http_server::impl {
               [this](std::string key, std::function<void()> job) {
                   workers.submit(std::move(key), std::move(job), [](bool) {});
               },
-              opts.streams, streams} {}
+              opts.streams, streams, requests} {}
 
     static std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned n) {
         std::vector<std::unique_ptr<asio::io_context>> out;
@@ -622,7 +622,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                     std::cerr << fmt::format("GET {} websocket\n", path_of(req.target()));
                 expire_never(*conn);  // the WebSocket keeps its own time
                 co_await serve_graphql_ws(stream, std::move(req), std::move(*target), env,
-                                          std::move(key));
+                                          std::move(key), conn->address);
                 break;
             }
             request = to_request(std::move(req));

@@ -450,3 +450,38 @@ class GraphQLSubscriptionsTest(GraphQLTestCase):
             s.close()
             server.proc.wait(timeout=20)
             self.assertEqual(server.proc.returncode, 0)
+
+
+class GraphQLStreamRequestLimitTest(GraphQLTestCase):
+    """A WebSocket's queries count against the address's requests in progress, as HTTP
+    requests do (--max-requests-per-address)."""
+    server_args = ("--max-requests-per-address", "2")
+
+    def test_operations_beyond_the_address_limit_get_an_error_message(self):
+        user, token = new_user(self.client)
+        db = new_db(self.client, token, user,
+                    "CREATE TABLE big (id INTEGER PRIMARY KEY, s TEXT); "
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) "
+                    "INSERT INTO big SELECT i, hex(randomblob(16)) FROM n")
+        s, rest = ws_handshake(self.server.port, f"/dbs/{db}/graphql", token)
+        ws_send_text(s, json.dumps({"type": "connection_init"}))
+        frames = ws_read_frames(s, rest, until_close=False, timeout=1.0)
+        self.assertEqual(json.loads(frames[0][1]), {"type": "connection_ack"})
+        # Each takes tens of milliseconds (a scan of 300,000 rows): sent at once, they overlap.
+        slow = '{ big_aggregate(where: {s: {_like: "%ZZZ%"}}) { aggregate { count } } }'
+        for i in range(8):
+            ws_send_text(s, json.dumps({"id": str(i), "type": "subscribe", "payload": {"query": slow}}))
+        frames = ws_read_frames(s, b"", until_close=False, timeout=3.0)
+        texts = [json.loads(p) for op, p in frames if op == 1]
+        answered = {t["id"] for t in texts if t["type"] == "complete"}
+        refused = {t["id"] for t in texts if t["type"] == "error"
+                   and "too many requests" in json.dumps(t)}
+        self.assertTrue(refused, texts)
+        self.assertTrue(answered, texts)
+        self.assertEqual(answered | refused, {str(i) for i in range(8)}, texts)
+        self.assertFalse(answered & refused)
+        # Once they have answered, the address has room again.
+        ws_send_text(s, json.dumps({"id": "again", "type": "subscribe", "payload": {"query": slow}}))
+        frames = ws_read_frames(s, b"", until_close=False, timeout=3.0)
+        self.assertIn({"id": "again", "type": "complete"}, [json.loads(p) for op, p in frames if op == 1])
+        s.close()
