@@ -59,6 +59,19 @@ std::string errors_json(const std::vector<error_entry>& errors) {
 
 std::string json_key(std::string_view key) { return airsql::to_json(boost::json::value(key)); }
 
+// An error's message for a field error. SQLite's parser takes about 100 levels of nested
+// expressions; each relationship in a filter (EXISTS (SELECT … WHERE …)) and each nested
+// object or aggregate selected takes several, and the ones that fit depend on the whole field.
+// Its own message, "parser stack overflow", names nothing the GraphQL user wrote.
+std::string message_of(const error& e) {
+    if (std::string_view(e.what()).find("parser stack overflow") != std::string_view::npos) {
+        return "The field nests too deeply for one SQL statement: its filters and selections "
+               "together follow too many relationships inside each other (about 8 in a "
+               "filter); nest fewer, or split the request";
+    }
+    return e.what();
+}
+
 bool is_marker(const boost::json::value& v) {
     const auto* o = v.if_object();
     return o && o->size() == 1 && o->contains(error_marker_key);
@@ -566,7 +579,7 @@ private:
                 } else {
                     field_error(f, guard.expired()
                                        ? "The query ran longer than the time limit and was stopped"
-                                       : e.what());
+                                       : message_of(e));
                     null_field(f.key, non_null);
                 }
             }
@@ -733,7 +746,7 @@ private:
             } catch (const error& e) {
                 if (e.code() == errc::would_block) throw;  // inline: rolled back, runs again
                 field_error(f, guard.expired() ? "The mutation ran longer than the time limit and was stopped"
-                                                : e.what());
+                                                : message_of(e));
                 data_null_ = true;
                 break;
             }

@@ -608,6 +608,29 @@ TEST_CASE("reals come out exact and finite; aggregates sum exactly and keep thei
     CHECK(messages.find("average is not a finite number") != std::string::npos);
 }
 
+TEST_CASE("filters through too many relationships are a field error that says so",
+          "[graphql]") {
+    api a(
+        "CREATE TABLE artists (id INTEGER PRIMARY KEY, name TEXT);"
+        "CREATE TABLE albums (id INTEGER PRIMARY KEY, artist_id INTEGER REFERENCES artists(id));"
+        "INSERT INTO artists VALUES (1, 'a'); INSERT INTO albums VALUES (1, 1);");
+    // album → artist → albums → artist …: each hop is an EXISTS subquery.
+    auto filter = [](int hops) {
+        std::string open, close;
+        for (int i = 0; i < hops; ++i) {
+            open += i % 2 == 0 ? "{artist: " : "{albums: ";
+            close += "}";
+        }
+        return open + "{id: {_gt: 0}}" + close;
+    };
+    CHECK(ints(a.data("{ albums(where: " + filter(4) + ") { id } }").at("albums"), "id") == ids{1});
+    auto r = a.run("{ albums(where: " + filter(40) + ") { id } }");
+    INFO(json::serialize(r));
+    CHECK(first_message(r).find("nests too deeply for one SQL statement") != std::string::npos);
+    CHECK(json::serialize(r).find("parser stack overflow") == std::string::npos);
+    CHECK(errors_of(r)[0].at("path") == j(R"(["albums"])"));
+}
+
 TEST_CASE("cells are converted per D1 or become field errors with a path", "[graphql]") {
     api a(R"(
 CREATE TABLE mixed (id INTEGER PRIMARY KEY, i INTEGER, b BOOLEAN, d DATE, js JSON, n NUMERIC,
