@@ -33,7 +33,8 @@ bool contains(const std::string& haystack, std::string_view needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-// ---- a tokenizer for SQLite DDL, just enough to find CHECK (col IN (...)) lists ----
+// ---- a tokenizer for SQLite DDL, just enough to find CHECK (col IN (...)) lists and the
+// names of constraints ----
 
 struct token {
     enum kind { word, quoted, string, number, punct } k;
@@ -294,10 +295,89 @@ void choose_key(table_model& t) {
     }
 }
 
+// ---- constraint names declared in CREATE TABLE ----
+
+// The column names of a parenthesized list starting at tokens[at] ("("): the first name of
+// each comma-separated item (COLLATE, ASC and the like follow it).
+std::vector<std::string> column_list(const std::vector<token>& tokens, std::size_t at) {
+    std::vector<std::string> out;
+    if (at >= tokens.size() || !is_punct(tokens[at], '(')) return out;
+    int depth = 0;
+    bool item_start = true;
+    for (std::size_t i = at; i < tokens.size(); ++i) {
+        const auto& t = tokens[i];
+        if (is_punct(t, '(')) {
+            ++depth;
+            continue;
+        }
+        if (is_punct(t, ')')) {
+            if (--depth == 0) break;
+            continue;
+        }
+        if (depth == 1 && is_punct(t, ',')) {
+            item_start = true;
+            continue;
+        }
+        if (depth == 1 && item_start && is_name(t)) out.push_back(t.text);
+        item_start = false;
+    }
+    return out;
+}
+
+// The PRIMARY KEY and UNIQUE constraints a CREATE TABLE statement names with `CONSTRAINT
+// <name>`, as table constraints (`CONSTRAINT uq UNIQUE (a, b)`) or in a column's definition
+// (`c INTEGER CONSTRAINT c_uq UNIQUE`), with their columns. SQLite keeps the names only in
+// this text (its indexes are sqlite_autoindex_<t>_N), while Postgres, and so Hasura users,
+// use them as the constraints' names.
+std::vector<std::pair<std::string, std::vector<std::string>>> named_constraints(std::string_view create_sql) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> out;
+    auto tokens = tokenize(create_sql);
+    std::size_t body = 0;
+    while (body < tokens.size() && !is_punct(tokens[body], '(')) ++body;
+    // The table's elements: top-level comma-separated token ranges of the body.
+    std::vector<std::pair<std::size_t, std::size_t>> elements;
+    int depth = 0;
+    std::size_t start = body + 1;
+    for (std::size_t i = body; i < tokens.size(); ++i) {
+        if (is_punct(tokens[i], '(')) {
+            ++depth;
+        } else if (is_punct(tokens[i], ')')) {
+            if (--depth == 0) {
+                elements.emplace_back(start, i);
+                break;
+            }
+        } else if (depth == 1 && is_punct(tokens[i], ',')) {
+            elements.emplace_back(start, i);
+            start = i + 1;
+        }
+    }
+    for (auto [from, to] : elements) {
+        if (from >= to) continue;
+        const auto& first = tokens[from];
+        bool table_constraint = is_word(first, "constraint") || is_word(first, "primary") ||
+                                is_word(first, "unique") || is_word(first, "check") || is_word(first, "foreign");
+        for (std::size_t i = from; i + 2 < to; ++i) {
+            if (!is_word(tokens[i], "constraint") || !is_name(tokens[i + 1])) continue;
+            const auto& name = tokens[i + 1].text;
+            std::size_t kind = i + 2;
+            bool primary = is_word(tokens[kind], "primary") && kind + 1 < to && is_word(tokens[kind + 1], "key");
+            bool unique = is_word(tokens[kind], "unique");
+            if (!primary && !unique) continue;
+            if (table_constraint) {
+                auto cols = column_list(tokens, kind + (primary ? 2 : 1));
+                if (!cols.empty()) out.emplace_back(name, std::move(cols));
+            } else if (is_name(first)) {
+                out.emplace_back(name, std::vector<std::string>{first.text});
+            }
+        }
+    }
+    return out;
+}
+
 // The names a Hasura user gives the table's unique constraints: `<t>_pkey` for the primary key,
 // `<t>_<columns>_key` for a UNIQUE clause (Postgres's names) and the index name for a
 // CREATE UNIQUE INDEX without WHERE or expressions. A name equal to a column's is left out.
-void read_constraints(sqlite::connection& conn, table_model& t) {
+void read_constraints(sqlite::connection& conn, table_model& t, std::string_view create_sql) {
     std::vector<std::pair<std::string, std::vector<std::size_t>>> found;
     std::vector<std::size_t> key;
     for (auto k : t.key) {
@@ -332,6 +412,26 @@ void read_constraints(sqlite::connection& conn, table_model& t) {
         }
         if (!plain || cols.empty()) continue;
         found.emplace_back(origin == "u" ? t.name + joined + "_key" : index, std::move(cols));
+    }
+    // Names declared with CONSTRAINT, for a key SQLite enforces: the primary key or a UNIQUE
+    // index over the same columns.
+    for (auto& [name, names] : named_constraints(create_sql)) {
+        std::vector<std::size_t> cols;
+        for (const auto& n : names) {
+            auto it = std::find_if(t.columns.begin(), t.columns.end(), [&](const column_model& c) {
+                return !c.synthetic_rowid && lower(c.name) == lower(n);
+            });
+            if (it == t.columns.end()) break;
+            cols.push_back(static_cast<std::size_t>(it - t.columns.begin()));
+        }
+        if (cols.size() != names.size()) continue;
+        auto same_set = [&](const std::vector<std::size_t>& other) {
+            return std::is_permutation(cols.begin(), cols.end(), other.begin(), other.end());
+        };
+        if (std::none_of(found.begin(), found.end(), [&](const auto& f) { return same_set(f.second); })) {
+            continue;
+        }
+        found.emplace_back(name, std::move(cols));
     }
     for (auto& [name, cols] : found) {
         auto gql = encode_name(name);
@@ -384,7 +484,7 @@ database_model read_database_model(sqlite::connection& conn) {
             if (pk.size() == 1 && upper(pk[0]->declared_type) == "INTEGER") pk[0]->rowid_alias = true;
         }
         choose_key(t);
-        if (!t.is_view) read_constraints(conn, t);
+        if (!t.is_view) read_constraints(conn, t, r.sql);
         index_by_lower_name[lower(t.name)] = model.tables.size();
         model.tables.push_back(std::move(t));
     }

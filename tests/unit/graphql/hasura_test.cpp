@@ -493,6 +493,31 @@ TEST_CASE("insert_<t>_one returns the row, or null when on_conflict leaves the r
                Catch::Contains("without being explicitly provided"));
 }
 
+TEST_CASE("on_conflict takes the names declared with CONSTRAINT as Postgres does", "[hasura]") {
+    hasura_api api(
+        "CREATE TABLE rel (id INTEGER, a INTEGER, b TEXT, \"cc\" INTEGER CONSTRAINT \"cc_uq\" UNIQUE, "
+        "d TEXT, CONSTRAINT rel_main PRIMARY KEY (id), "
+        "/* a comment, (with parentheses) */ CONSTRAINT [uq_ab] UNIQUE (\"a\" COLLATE NOCASE, b), "
+        "CONSTRAINT positive CHECK (a > 0), UNIQUE (d));"
+        "INSERT INTO rel VALUES (1, 1, 'x', 10, 'p');");
+    // Both spellings of each key: the declared name and Postgres's generated one.
+    auto d = api.data(R"(mutation {
+        a: insert_rel_one(object: {id: 2, a: 1, b: "x", cc: 11, d: "q"},
+           on_conflict: {constraint: uq_ab, update_columns: [d]}) { id d }
+        b: insert_rel_one(object: {id: 1, a: 5, b: "y", cc: 12, d: "r"},
+           on_conflict: {constraint: rel_main, update_columns: [b]}) { id b }
+        c: insert_rel_one(object: {id: 3, a: 6, b: "z", cc: 10, d: "s"},
+           on_conflict: {constraint: cc_uq, update_columns: [d]}) { id d }
+        e: insert_rel_one(object: {id: 4, a: 7, b: "w", cc: 13, d: "s"},
+           on_conflict: {constraint: rel_d_key, update_columns: [a]}) { id a } })");
+    CHECK(d == json::parse(R"({"a": {"id": 1, "d": "q"}, "b": {"id": 1, "b": "y"},
+                               "c": {"id": 1, "d": "s"}, "e": {"id": 1, "a": 7}})"));
+    // A CHECK constraint's name is no conflict target.
+    CHECK_THAT(api.error(R"(mutation { insert_rel_one(object: {id: 9, a: 1, b: "q", cc: 99, d: "z"},
+        on_conflict: {constraint: positive, update_columns: [d]}) { id } })"),
+               Catch::Contains("positive"));
+}
+
 TEST_CASE("_inc adds to numeric columns, beside _set, in update and update-by-pk", "[hasura]") {
     hasura_api api;
     auto d = api.data(
