@@ -318,12 +318,15 @@ std::string path_of(std::string_view target) {
 // Whose turn a request waits for on the worker pool, computed without blocking (nothing is
 // verified here): the bearer token, else the session cookie, else the client address.
 std::string principal_key(const http_request& request, const std::string& address) {
-    if (auto auth = request.header("Authorization"); !auth.empty()) {
-        return fmt::format("authorization {}", auth);
-    }
-    if (auto cookies = request.header("Cookie");
-        cookies.find(session_cookie_name) != std::string_view::npos) {
-        return fmt::format("cookie {}", cookies);
+    // The credential itself, as authentication reads it: spacing, the scheme's case or other
+    // cookies beside the session's must not give one principal more queues (and so more than
+    // its share of the workers).
+    try {
+        auto creds = credentials_of(request);
+        if (!creds.bearer.empty()) return "bearer " + creds.bearer;
+        if (!creds.session_cookie.empty()) return "cookie " + creds.session_cookie;
+    } catch (const error&) {
+        // A malformed Authorization header: refused when handled; queued by address.
     }
     return fmt::format("address {}", address);
 }

@@ -229,6 +229,58 @@ class RequestLimits(ServerTestCase):
             for t in threads:
                 t.join(30)
 
+    def test_spelling_the_credential_differently_gives_no_more_workers(self):
+        # The fair scheduler queues by the credential itself: "bearer  X ", "BEARER X" and a
+        # session cookie among other cookies are one principal, held to its share.
+        with Server(extra_args=("--workers", "4", "--sql-timeout-ms", "800")) as server:
+            client = server.client()
+            flooder, flooder_token = new_user(client)
+            flood_db = new_db(client, flooder_token, flooder)
+            other, other_token = new_user(client)
+            other_db = new_db(client, other_token, other,
+                              "CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1)")
+            spellings = [{"Authorization": f"Bearer {flooder_token}"},
+                         {"Authorization": f"bearer {flooder_token}"},
+                         {"Authorization": f"BEARER  {flooder_token} "},
+                         {"Authorization": f"Bearer {flooder_token}  "}]
+            spellings += [{"Cookie": f"a{i}=b; airsql_session={flooder_token}; c{i}=d"}
+                          for i in range(8)]
+
+            def flood(headers):
+                client.post(f"/dbs/{flood_db}/sql", {"query": RUNAWAY}, token=None,
+                            headers={**headers, "Origin": f"http://{server.host}:{server.port}"},
+                            timeout=30)
+            threads = [threading.Thread(target=flood, args=(h,), daemon=True) for h in spellings]
+            for t in threads:
+                t.start()
+            time.sleep(0.3)
+            # Two requests at once: the other principal is not "light" (the spare threads'
+            # kind), so it needs the worker the flooder must leave free. Spelled as 12
+            # principals, the flooder took all 4.
+            results = []
+
+            def query():
+                # About 50 ms of work, so that the two overlap.
+                t0 = time.monotonic()
+                r = client.with_token(other_token).sql(
+                    other_db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+                              "WHERE x < 150000) SELECT count(*) AS n FROM c", timeout=10)
+                results.append((time.monotonic() - t0, r))
+            mine = [threading.Thread(target=query, daemon=True) for _ in range(2)]
+            for t in mine:
+                t.start()
+            for t in mine:
+                t.join(10)
+            flood_running = any(t.is_alive() for t in threads)
+            self.assertEqual(len(results), 2)
+            for elapsed, r in results:
+                self.assertEqual(self.assertSqlOk(r)["rows"], [{"n": 150000}])
+                # Behind a flood job it waits 0.8 s and more (1.4 s measured).
+                self.assertLess(elapsed, 1.0, f"another principal waited {elapsed:.2f}s for a worker")
+            self.assertTrue(flood_running, "the flood ended before the other requests were sent")
+            for t in threads:
+                t.join(30)
+
 
 def read_responses(sock: socket.socket, n: int, within: float = 5.0) -> list[tuple[int, bytes]]:
     """The next `n` HTTP responses on `sock` (status, body), each framed by Content-Length."""
