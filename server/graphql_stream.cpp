@@ -775,11 +775,13 @@ asio::awaitable<void> serve_graphql_sse(beast::tcp_stream& stream, http_request 
             state->wake.cancel();
         },
         asio::detached);
+    // A stopping server ends the stream without `complete`: to graphql-sse's client that is a
+    // lost connection, which it retries (as graphql-ws's retries close 1001), where `complete`
+    // would have told it the operation had finished for good.
     auto stream_id = env.streams.add([state, ex] {
         asio::post(ex, [state] {
             if (state->ended) return;
-            state->queue.push(sse_event("complete", ""), SIZE_MAX / 2);
-            state->ended = true;
+            state->dropped = true;
             state->wake.cancel();
         });
     });

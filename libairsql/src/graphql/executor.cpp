@@ -916,6 +916,12 @@ private:
                         const auto* v = u->if_contains(name);
                         return v && v->is_object() ? &v->get_object() : nullptr;
                     };
+                    if (!object_or_null("_set") && !object_or_null("_inc")) {
+                        // As update_<t>: an update without new values is a mistake, not 0 rows.
+                        throw field_failure(fmt::format(
+                            "Update {} of {} has neither _set nor _inc: name the new values", i,
+                            f.sel->name));
+                    }
                     std::int64_t item_affected = 0;
                     auto ids = update_rows(conn, table, where->get_object(), object_or_null("_set"),
                                            object_or_null("_inc"), item_affected);

@@ -123,6 +123,7 @@ struct usage {
     type_spec expected;
     bool location_has_default = false;
     location loc;
+    bool untyped = false;  ///< under a field or argument the schema does not know: no type check
 };
 
 // What a fragment or operation body uses: variables and fragment spreads.
@@ -290,6 +291,7 @@ private:
         for (const auto& u : usages) {
             used_names.insert(u.name);
             auto it = defined.find(u.name);
+            if (u.untyped && it != defined.end()) continue;
             if (it != defined.end() && !s_.find(spec_of(it->second->type).name)) continue;  // reported
             if (it == defined.end()) {
                 error(op.name.empty() ? "Variable \"$" + u.name + "\" is not defined."
@@ -457,6 +459,9 @@ private:
         const auto* def = lookup_field(parent, sel.name);
         if (!def) {
             error("Cannot query field " + q(sel.name) + " on type " + q(parent.name) + ".", {sel.loc});
+            // Its variables still count as used (graphql-js reports only the unknown field,
+            // not also "Variable … is never used").
+            note_untyped(sel.arguments, sel.selections, sc);
             return;
         }
         visit_arguments(sel.arguments, def->args, parent.name + "." + sel.name, sel.loc, sc, false);
@@ -518,6 +523,32 @@ private:
                 error("The directive \"@" + d.name + "\" can only be used once at this location.", {d.loc});
             }
             visit_arguments(d.arguments, def->args, "@" + d.name, d.loc, sc, true);
+        }
+    }
+
+    // The variables and fragment spreads under a field the schema does not know.
+    void note_untyped(const std::vector<argument>& arguments, const selection_set& set, scope& sc) {
+        auto in_value = [&](auto&& self, const value& v) -> void {
+            if (v.kind == value_kind::variable) {
+                usage u;
+                u.name = v.text;
+                u.loc = v.loc;
+                u.untyped = true;
+                sc.usages.push_back(std::move(u));
+            }
+            for (const auto& item : v.list) self(self, item);
+            for (const auto& f : v.fields) self(self, f.val);
+        };
+        for (const auto& a : arguments) in_value(in_value, a.val);
+        for (const auto& sel : set.items) {
+            for (const auto& d : sel.directives) {
+                for (const auto& a : d.arguments) in_value(in_value, a.val);
+            }
+            if (sel.kind == selection_kind::fragment_spread) {
+                sc.spreads.emplace_back(sel.name, sel.loc);
+            } else {
+                note_untyped(sel.arguments, sel.selections, sc);
+            }
         }
     }
 

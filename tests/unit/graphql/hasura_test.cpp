@@ -597,6 +597,10 @@ TEST_CASE("update_<t>_many runs each update in order in one transaction", "[hasu
             R"(mutation { update_artists_many(updates: [{where: {id: {_eq: 1}}, _set: {born: 1},
         _inc: {born: 1}}]) { affected_rows } })"),
         Catch::Contains("multiple operators"));
+    // Without new values: refused, as in update_<t>, not a silent 0.
+    CHECK_THAT(
+        api.error(R"(mutation { update_artists_many(updates: [{where: {id: {_eq: 2}}}]) { affected_rows } })"),
+        Catch::Contains("neither _set nor _inc"));
     // At most 1,000 updates.
     std::string many = "mutation { update_artists_many(updates: [";
     for (int i = 0; i < 1001; ++i) many += "{where: {id: {_eq: 1}}, _inc: {born: 1}},";

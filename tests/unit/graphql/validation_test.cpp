@@ -118,6 +118,15 @@ TEST_CASE("unknown fields are reported with graphql-js wording and their locatio
     // __schema and __type are fields of Query only.
     CHECK(message("{ users { __schema { description } } }") ==
           "Cannot query field \"__schema\" on type \"users_row\".");
+    // Variables and fragments under an unknown field count as used (as graphql-js has it):
+    // the unknown field is the one error. An undefined one is still reported.
+    e = errors_of("query ($o: Int, $p: String) { users { nope(x: $o, y: {z: [$p]}) { ...F } } } "
+                  "fragment F on users_row { name }");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].message == "Cannot query field \"nope\" on type \"users_row\".");
+    e = errors_of("{ users { nope(x: $undefined) } }");
+    REQUIRE(e.size() == 2);
+    CHECK(e[1].message == "Variable \"$undefined\" is not defined.");
 }
 
 TEST_CASE("unknown arguments, types, fragments and directives are reported", "[graphql]") {
