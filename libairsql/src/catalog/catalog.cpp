@@ -240,6 +240,19 @@ std::int64_t catalog::create_session(std::int64_t user_id, std::string_view toke
     return id;
 }
 
+namespace {
+
+// A session with its user; read_session takes a row of it (expires_utc is column 4).
+constexpr const char* session_select =
+    "SELECT s.id, u.id, u.username, u.is_server_admin, s.expires_utc, "
+    "coalesce(s.db_scope, '') FROM sessions s JOIN users u ON u.id = s.user_id ";
+
+session_record read_session(const sqlite::statement& st) {
+    return session_record{st.int64(0), st.int64(1), st.text(2), st.int64(3) != 0, st.text(5)};
+}
+
+}  // namespace
+
 std::optional<session_record> catalog::find_session(std::string_view token_hash,
                                                     std::string_view now) {
     std::string key(token_hash);
@@ -247,17 +260,10 @@ std::optional<session_record> catalog::find_session(std::string_view token_hash,
     auto cached = sessions_.get(key, gen);
     if (!cached) {
         auto r = readers_.acquire();
-        auto st = r->cached(
-            "SELECT s.id, u.id, u.username, u.is_server_admin, s.expires_utc, "
-            "coalesce(s.db_scope, '') FROM sessions s "
-            "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?");
+        auto st = r->cached(std::string(session_select) + "WHERE s.token_hash = ?");
         st->bind(1, key);
         cached.emplace();
-        if (st->step()) {
-            cached->emplace(session_record{st->int64(0), st->int64(1), st->text(2),
-                                           st->int64(3) != 0, st->text(5)},
-                            st->text(4));
-        }
+        if (st->step()) cached->emplace(read_session(*st), st->text(4));
         sessions_.put(key, *cached, gen);
     }
     if (!*cached || (*cached)->second <= now) return std::nullopt;  // unknown or expired
@@ -267,13 +273,10 @@ std::optional<session_record> catalog::find_session(std::string_view token_hash,
 std::optional<session_record> catalog::find_session_by_id(std::int64_t session_id,
                                                           std::string_view now) {
     auto r = readers_.acquire();
-    auto st = r->cached(
-        "SELECT s.id, u.id, u.username, u.is_server_admin, s.expires_utc, "
-        "coalesce(s.db_scope, '') FROM sessions s "
-        "JOIN users u ON u.id = s.user_id WHERE s.id = ?");
+    auto st = r->cached(std::string(session_select) + "WHERE s.id = ?");
     st->bind(1, session_id);
     if (!st->step() || st->text(4) <= now) return std::nullopt;  // gone or expired
-    return session_record{st->int64(0), st->int64(1), st->text(2), st->int64(3) != 0, st->text(5)};
+    return read_session(*st);
 }
 
 void catalog::delete_session(std::int64_t session_id) {

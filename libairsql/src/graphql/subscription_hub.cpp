@@ -571,15 +571,19 @@ void subscription_hub::on_commit(const std::string& db_id, const database::commi
             for (auto t = q->tables.begin(); !hit && t != q->tables.end(); ++t)
                 hit = changed.count(*t) > 0;
             if (!hit) continue;
-            if (q->running) {
-                q->dirty = true;
-            } else {
-                q->running = true;
-                due.push_back(q);
-            }
+            if (needs_dispatch(*q)) due.push_back(q);
         }
     }
     for (const auto& q : due) dispatch(q);
+}
+
+bool subscription_hub::needs_dispatch(live_query& q) {
+    if (q.running) {
+        q.dirty = true;  // the run under way runs again when it ends
+        return false;
+    }
+    q.running = true;
+    return true;
 }
 
 void subscription_hub::on_gone(const std::string& db_id) {
@@ -613,12 +617,7 @@ void subscription_hub::on_readonly_id(const std::string& db_id, const std::strin
             q->key = q->spec.key() + fmt::format("\n#read-only id {}", ++renamed);
             queries_[q->key] = q;
             it->second.insert(q->key);
-            if (q->running) {
-                q->dirty = true;
-            } else {
-                q->running = true;
-                due.push_back(q);
-            }
+            if (needs_dispatch(*q)) due.push_back(q);
         }
     }
     for (const auto& q : due) dispatch(q);

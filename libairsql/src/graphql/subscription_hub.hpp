@@ -89,6 +89,9 @@ class subscription_hub {
     bool still_allowed(subscriber& s, std::unordered_map<std::string, bool>& memo);
     void remove(subscriber& s);
     void dispatch(const std::shared_ptr<live_query>& q);
+    // A write touched q: true when the caller must dispatch a run, false when the run under
+    // way will run again. Needs mutex_.
+    static bool needs_dispatch(live_query& q);
 
     engine::impl& e_;
     std::mutex mutex_;
