@@ -359,9 +359,10 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
                       // Only for callers who may read the database, as for POST.
                       default_query(c.eng, caller, c.param(id_param));
                   } catch (const error& e) {
-                      // An anonymous visitor may sign in (or bring a token) instead.
-                      bool anonymous = caller.kind() == principal_kind::anonymous;
-                      if (readonly || !anonymous || e.code() != errc::not_found) throw;
+                      // A visitor who cannot read it — anonymous, or signed in as someone
+                      // without access — may sign in as someone else, or bring a token. (The
+                      // page is the same for every id: it tells nothing about which exist.)
+                      if (readonly || e.code() != errc::not_found) throw;
                       return playground(r, path, playground_mode::signed_out);
                   }
                   bool session = !readonly && caller.kind() == principal_kind::user;

@@ -223,6 +223,13 @@ class GraphQLEndpoints(GraphQLTestCase):
                             headers={"Cookie": "airsql_session=expired"})
         self.assertEqual(r.status, 401, r.describe())
         self.assertIn("const mode = 'signed_out'", r.text)
+        # Signed in as someone without access: the sign-in page too (to switch user or paste
+        # a token), not a bare JSON 404.
+        _, stranger = new_user(self.client)
+        r = self.client.get(f"/dbs/{self.db}/graphql", token=stranger,
+                            headers={"Accept": "text/html"})
+        self.assertEqual(r.status, 401, r.describe())
+        self.assertIn("const mode = 'signed_out'", r.text)
         # The data stays behind the API: a GraphQL request itself still needs access.
         self.assertJsonError(self.client.get(f"/dbs/{self.db}/graphql?query=%7Bartists%7Bname%7D%7D",
                                              token=None), 404)
