@@ -97,17 +97,18 @@ struct options {
     std::size_t graphql_max_batch = 50;
 
     /// Most live GraphQL subscriptions open at once in the whole engine (more are refused
-    /// with `resource_exhausted`).
+    /// with `unavailable`).
     std::size_t max_subscriptions = 10'000;
 
     /// Most live GraphQL subscriptions one principal (a user, an API token; anonymous callers
     /// and read-only links by client address) may hold at once, so one tenant cannot take the
-    /// whole `max_subscriptions`.
+    /// whole `max_subscriptions` (more are refused with `rate_limited`).
     std::size_t max_subscriptions_per_principal = 1'000;
 
     /// Memory all live queries together may keep for their last results (each keeps one, to
     /// skip unchanged results and to answer newcomers at once). A live query whose result
-    /// would pass it ends with `resource_exhausted`; one that starts past it is refused.
+    /// would pass it ends with `resource_exhausted`; one that starts past it is refused
+    /// (`unavailable`).
     std::size_t max_live_result_bytes = 256u * 1024 * 1024;
 
     /// A subscriber's credentials and access are checked again before a result goes to it

@@ -61,8 +61,10 @@ struct graphql_start {
 /// and those reachable through relationships; all tables when it reads a view), never the
 /// same result twice in a row. Subscribers with the same database, effective access (access
 /// mode, read-only id, introspection view) and request share one execution per write.
-/// Throws what `execute_graphql` throws, and `resource_exhausted` beyond
-/// `options::max_subscriptions`. Call off I/O threads (it may run SQL).
+/// Throws what `execute_graphql` throws; `unavailable` beyond `options::max_subscriptions` or
+/// when live results fill `max_live_result_bytes` (HTTP 503: try again later), and
+/// `rate_limited` beyond `max_subscriptions_per_principal` (429). Call off I/O threads (it may
+/// run SQL).
 graphql_start start_graphql(engine& eng, const principal& who, std::string_view db_id,
                             const graphql_request& request, subscription_sink sink);
 

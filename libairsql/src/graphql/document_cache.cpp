@@ -13,9 +13,13 @@ std::shared_ptr<const document> document_cache::find(const std::string& query,
 
 void document_cache::remember(const std::string& query, std::shared_ptr<const document> doc,
                               const std::shared_ptr<const schema>& s) {
+    if (query.size() > max_document_bytes) return;
     std::lock_guard lock(mutex_);
-    if (entries_.size() >= max_entries) entries_.clear();
-    entries_.insert_or_assign(query, entry{std::move(doc), s, {}});
+    if (entries_.size() >= max_entries || bytes_ + weight(query) > max_bytes) {
+        entries_.clear();
+        bytes_ = 0;
+    }
+    if (entries_.insert_or_assign(query, entry{std::move(doc), s, {}}).second) bytes_ += weight(query);
 }
 
 std::shared_ptr<const query_plan> document_cache::find_plan(const std::string& query,
@@ -46,6 +50,16 @@ void document_cache::remember_plan(const std::string& query, const std::shared_p
         }
     }
     plans.push_back({std::string(operation), std::string(file_url_id), std::move(plan)});
+}
+
+std::size_t document_cache::size() {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+}
+
+std::size_t document_cache::weight_in_use() {
+    std::lock_guard lock(mutex_);
+    return bytes_;
 }
 
 }  // namespace airsql::graphql

@@ -14,7 +14,11 @@ namespace airsql::graphql {
 
 /// Documents that parsed and validated, by query text, for the schema they were validated
 /// against. A schema rebuilt after DDL is a different object, so its documents validate
-/// again. Bounded; thread-safe.
+/// again. Bounded in entries and in memory: a parsed document takes up to about 60 times its
+/// text (a list of one-digit values: 198 KB of text kept 11 MB), so each entry counts as
+/// `bytes_per_text_byte` times its text, and documents over `max_document_bytes` are not
+/// kept at all (40 distinct 198 KB documents grew the server by 440 MB before this).
+/// Thread-safe.
 class document_cache {
 public:
     std::shared_ptr<const document> find(const std::string& query,
@@ -33,6 +37,10 @@ public:
                        std::string_view operation, std::string_view file_url_id,
                        std::shared_ptr<const query_plan> plan);
 
+    /// The entries and their weight now (for tests).
+    std::size_t size();
+    std::size_t weight_in_use();
+
   private:
     struct plan_entry {
         std::string operation;
@@ -46,8 +54,15 @@ public:
     };
     static constexpr std::size_t max_plans_per_document = 8;
     static constexpr std::size_t max_entries = 2'000;
+    static constexpr std::size_t max_document_bytes = 64 * 1024;
+    static constexpr std::size_t bytes_per_text_byte = 100;  ///< the AST and its plans
+    static constexpr std::size_t max_bytes = 128u * 1024 * 1024;
+    static std::size_t weight(const std::string& query) {
+        return 1024 + query.size() * bytes_per_text_byte;
+    }
     std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;
+    std::size_t bytes_ = 0;  ///< the entries' weights
 };
 
 }  // namespace airsql::graphql

@@ -238,19 +238,19 @@ std::shared_ptr<graphql_subscription> subscription_hub::subscribe(live_spec spec
         std::lock_guard lock(mutex_);
         if (subscribers_ >= e_.opts.max_subscriptions) {
             throw error(
-                errc::resource_exhausted,
+                errc::unavailable,
                 fmt::format("the server holds its maximum of {} subscriptions; try again later",
                             e_.opts.max_subscriptions));
         }
         auto mine = per_owner_.find(sub->owner);
         if (mine != per_owner_.end() && mine->second >= e_.opts.max_subscriptions_per_principal) {
-            throw error(errc::resource_exhausted,
+            throw error(errc::rate_limited,
                         fmt::format("you hold the maximum of {} subscriptions; end some first",
                                     e_.opts.max_subscriptions_per_principal));
         }
         auto existing = queries_.find(key);
         if (existing == queries_.end() && kept_bytes_ >= e_.opts.max_live_result_bytes) {
-            throw error(errc::resource_exhausted,
+            throw error(errc::unavailable,
                         fmt::format("live queries keep the maximum of {} bytes of results; try "
                                     "again later",
                                     e_.opts.max_live_result_bytes));

@@ -11,6 +11,7 @@
 #include "airsql/airsql.hpp"
 #include "catch.hpp"
 #include "engine_fixture.hpp"
+#include "graphql/document_cache.hpp"
 #include "json/utf8.hpp"
 
 using namespace airsql;
@@ -319,4 +320,27 @@ TEST_CASE("a table named like a generated relationship aggregate keeps its name"
     CHECK(row.at("c_aggregate").at(0).at("id") == 5);
     CHECK(row.at("c_aggregate_").at("aggregate").at("count") == 2);
     CHECK(row.at("c_aggregate_aggregate").at("aggregate").at("count") == 1);
+}
+
+TEST_CASE("the document cache keeps no large documents and stays within its memory",
+          "[graphql][limits]") {
+    graphql::document_cache cache;
+    auto s = std::make_shared<const graphql::schema>();
+    auto doc = std::make_shared<const graphql::document>();
+    // Over 64 KiB of text: never kept (its AST would take ~60 times that).
+    std::string big = "{ t(where: {id: {_in: [" + std::string(70 * 1024, '1') + "]}}) { id } }";
+    cache.remember(big, doc, s);
+    CHECK(cache.find(big, s) == nullptr);
+    CHECK(cache.size() == 0);
+    // 60 KiB documents count as ~6 MB each: the cache never holds more than its 128 MiB.
+    for (int i = 0; i < 100; ++i) {
+        std::string q = "{ t" + std::to_string(i) + " " + std::string(60 * 1024, ' ') + "}";
+        cache.remember(q, doc, s);
+        CHECK(cache.find(q, s) == doc);
+        CHECK(cache.weight_in_use() <= 128u * 1024 * 1024);
+    }
+    CHECK(cache.size() < 30);
+    // Small documents: up to 2,000 of them.
+    for (int i = 0; i < 1500; ++i) cache.remember("{ small" + std::to_string(i) + " }", doc, s);
+    CHECK(cache.find("{ small1499 }", s) == doc);
 }
