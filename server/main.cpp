@@ -244,6 +244,12 @@ int main(int argc, char** argv) {
            "time limit of one CSV import")
         ->envname("AIRSQL_IMPORT_TIMEOUT_MS")
         ->default_str(std::to_string(engine_opts.import_timeout.count()));
+    app.add_option("--max-temp-file-bytes", engine_opts.max_temp_file_bytes,
+                   "bytes SQLite's temporary files (large sorts, temporary tables) may hold "
+                   "together; past it the statement fails with \"database or disk is full\" "
+                   "(0: no limit)")
+        ->envname("AIRSQL_MAX_TEMP_FILE_BYTES")
+        ->capture_default_str();
     app.add_option("--max-subscriptions", engine_opts.max_subscriptions,
                    "live GraphQL subscriptions open at once in the whole server")
         ->envname("AIRSQL_MAX_SUBSCRIPTIONS")

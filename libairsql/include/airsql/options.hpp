@@ -117,6 +117,12 @@ struct options {
     /// A subscriber whose access ended or changed gets `permission_denied` and no more.
     std::chrono::milliseconds subscription_recheck_interval{5'000};
 
+    /// Most bytes SQLite's temporary files (sorts, temporary tables and indexes, statement
+    /// journals that outgrow memory; in SQLITE_TMPDIR, else /var/tmp) may hold together in the
+    /// process; past it the statement needing more fails with "database or disk is full".
+    /// Process-wide: the last engine constructed sets it. 0 means no limit.
+    std::uint64_t max_temp_file_bytes = 2ull * 1024 * 1024 * 1024;
+
     /// Memory for cached GraphQL responses of read-only operations (0 turns the cache off).
     /// A response is reused only until the next write to its database.
     std::size_t graphql_response_cache_bytes = 64u * 1024 * 1024;

@@ -11,6 +11,7 @@
 #include "airsql/error.hpp"
 #include "core/clock.hpp"
 #include "core/engine_impl.hpp"
+#include "sqlite/temp_files.hpp"
 #include "settings/server_settings_store.hpp"
 #include "sqlite/memory_budget.hpp"
 #include "tables/metadata.hpp"
@@ -57,6 +58,7 @@ engine::impl::impl(options o)
                           tables::annotate_model(catalog, db_id, model);
                       }),
       graphql_responses(opts.graphql_response_cache_bytes) {
+    sqlite::set_temp_file_limit(opts.max_temp_file_bytes);
     databases.set_listeners(
         [this](const std::string& db_id, const database::commit_touch& touched) {
             subscriptions.on_commit(db_id, touched);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sqlite/connection.hpp"
+#include "sqlite/temp_files.hpp"
 
 #include <sqlite3.h>
 
@@ -197,7 +198,10 @@ connection::connection(const std::filesystem::path& file, mode m) {
             flags |= SQLITE_OPEN_READONLY;
             break;
     }
-    db_ = translated([&] { return std::make_unique<SQLite::Database>(file, flags, busy_timeout_ms); });
+    // Through the VFS that bounds temporary files (sqlite/temp_files.hpp).
+    db_ = translated([&] {
+        return std::make_unique<SQLite::Database>(file, flags, busy_timeout_ms, bounded_temp_vfs());
+    });
     sqlite3* h = db_->getHandle();
     sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
     sqlite3_extended_result_codes(h, 1);
