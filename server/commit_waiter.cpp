@@ -23,7 +23,7 @@ commit_waiter::commit_waiter(unsigned threads) {
 
 commit_waiter::~commit_waiter() { stop(); }
 
-void commit_waiter::submit(pending_commits commits, std::function<void()> done) {
+void commit_waiter::submit(pending_commits commits, std::function<void(bool durable)> done) {
     auto& l = *lanes_[commits.sync_key() % lanes_.size()];
     {
         std::lock_guard lock(l.mutex);
@@ -33,8 +33,8 @@ void commit_waiter::submit(pending_commits commits, std::function<void()> done) 
             return;
         }
     }
-    commits.wait();
-    done();
+    bool durable = commits.wait();
+    done(durable);
 }
 
 void commit_waiter::stop() {
@@ -56,8 +56,8 @@ void commit_waiter::run(lane& l) {
         auto [commits, done] = std::move(l.queue.front());
         l.queue.pop_front();
         lock.unlock();
-        commits.wait();
-        done();
+        bool durable = commits.wait();
+        done(durable);
         lock.lock();
     }
 }

@@ -37,7 +37,8 @@ class commit_waiter {
     /// Runs `commits.wait()`, then `done()`, on the thread of the commits' database (on the
     /// caller's once stopped). `done` must not throw or block: it posts the answer back to an
     /// I/O thread.
-    void submit(pending_commits commits, std::function<void()> done);
+    /// `done(durable)`: false when a sync failed (pending_commits::wait).
+    void submit(pending_commits commits, std::function<void(bool durable)> done);
 
     /// Finishes what is queued and joins the threads. Idempotent.
     void stop();
@@ -46,7 +47,7 @@ class commit_waiter {
     struct lane {
         std::mutex mutex;
         std::condition_variable wake;
-        std::deque<std::pair<pending_commits, std::function<void()>>> queue;
+        std::deque<std::pair<pending_commits, std::function<void(bool)>>> queue;
         bool stopping = false;
         std::thread thread;
     };

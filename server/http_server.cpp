@@ -213,7 +213,7 @@ struct http_server::impl {
     asio::awaitable<Result> on_workers(std::string key, bool cheap, Work work);
     asio::awaitable<http_response> run_on_workers(std::string key, const http_request& request,
                                                   std::chrono::steady_clock::duration& took);
-    asio::awaitable<void> until_durable(pending_commits commits);
+    asio::awaitable<bool> until_durable(pending_commits commits);
     asio::awaitable<std::optional<http_response>> refuse_upload_early(std::string key,
                                                                       const http_request& head);
     asio::awaitable<void> drain();
@@ -349,6 +349,15 @@ std::filesystem::path upload_path(const std::string& dir) {
            fmt::format("upload-{}-{}.body", ::getpid(), counter.fetch_add(1) + 1);
 }
 
+// The answer to a request whose write was committed but whose disk sync failed
+// (take_durability_failure): never success, since a crash of the machine may lose the write.
+http_response not_durable_response() {
+    return error_response(500, "internal",
+                          "the change was written but the disk did not confirm it (the sync "
+                          "failed): it may be lost if the machine stops; check the server's "
+                          "disk");
+}
+
 http_response too_many_requests(std::size_t limit) {
     auto res = error_response(
         http_status(errc::rate_limited), to_string(errc::rate_limited),
@@ -416,7 +425,9 @@ asio::awaitable<http_response> http_server::impl::run_on_workers(
     std::string key, const http_request& request, std::chrono::steady_clock::duration& took) {
     return on_workers<http_response>(std::move(key), is_cheap(request), [this, &request, &took] {
         auto started = std::chrono::steady_clock::now();
+        take_durability_failure();  // nothing of an earlier request's
         auto response = routes.handle(request);
+        if (take_durability_failure()) response = not_durable_response();
         took = std::chrono::steady_clock::now() - started;
         return response;
     });
@@ -424,17 +435,14 @@ asio::awaitable<http_response> http_server::impl::run_on_workers(
 
 // Resumes once an inline write's commits are on disk (waiting on the commit waiter's thread
 // unless they are already) and live queries heard of them.
-asio::awaitable<void> http_server::impl::until_durable(pending_commits commits) {
-    if (commits.durable()) {
-        commits.wait();  // tells live queries; no sync left to wait for
-        co_return;
-    }
-    co_await asio::async_initiate<const asio::use_awaitable_t<>, void()>(
+asio::awaitable<bool> http_server::impl::until_durable(pending_commits commits) {
+    if (commits.durable()) co_return commits.wait();  // tells live queries; no sync left
+    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(bool)>(
         [&](auto handler) {
             auto resume = std::make_shared<decltype(handler)>(std::move(handler));
-            committer.submit(std::move(commits), [this, resume] {
+            committer.submit(std::move(commits), [this, resume](bool durable) {
                 auto ex = asio::get_associated_executor(*resume, io.get_executor());
-                asio::post(ex, [resume] { std::move (*resume)(); });
+                asio::post(ex, [resume, durable] { std::move (*resume)(durable); });
             });
         },
         asio::use_awaitable);
@@ -677,10 +685,11 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
             }
             if (inline_answer) {
                 // A write is answered once on disk (group commit's shared sync).
+                bool durable = true;
                 if (!inline_answer->commits.empty()) {
-                    co_await until_durable(std::move(inline_answer->commits));
+                    durable = co_await until_durable(std::move(inline_answer->commits));
                 }
-                response = std::move(inline_answer->response);
+                response = durable ? std::move(inline_answer->response) : not_durable_response();
                 answered_inline = true;
             } else {
                 std::chrono::steady_clock::duration took{};

@@ -28,6 +28,13 @@ class memory_only_scope {
 /// commits made meanwhile, makes it durable. Whoever reports the writes done must call
 /// `wait()` first; it also tells live queries (subscriptions) about the writes. Movable; one
 /// destroyed before `wait()` waits in its destructor.
+/// Whether a write this thread made since the last call was committed but the disk sync that
+/// should have made it durable failed (the database then syncs every commit itself from the
+/// next write on). The commit is in the database, and readers see it, but a crash of the
+/// machine may lose it: a server answers such a request with an error, not success. Clears
+/// the flag. (Inline writes report the same through pending_commits::wait.)
+bool take_durability_failure() noexcept;
+
 class pending_commits {
   public:
     struct state;
@@ -43,8 +50,9 @@ class pending_commits {
     /// Whether every commit is on disk already, so wait() only tells live queries.
     bool durable() const;
     /// Blocks until every commit is on disk (running the sync or sharing one under way), then
-    /// tells live queries. Blocking work: not on an I/O thread unless durable().
-    void wait();
+    /// tells live queries. Blocking work: not on an I/O thread unless durable(). False when a
+    /// sync failed: the commits are in the database but the disk did not confirm them.
+    bool wait();
     /// The same value for commits that wait on the same database's sync (that of the first
     /// commit; 0 when empty), so that a caller with several waiting threads can keep each
     /// database's waits on one of them: one sync covers them all anyway.

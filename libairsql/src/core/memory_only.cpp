@@ -67,11 +67,25 @@ std::size_t pending_commits::sync_key() const noexcept {
     return static_cast<std::size_t>(x);
 }
 
-void pending_commits::wait() {
-    if (!state_) return;
+namespace {
+thread_local bool write_not_durable = false;
+}  // namespace
+
+void core::note_not_durable() noexcept { write_not_durable = true; }
+
+bool take_durability_failure() noexcept {
+    bool failed = write_not_durable;
+    write_not_durable = false;
+    return failed;
+}
+
+bool pending_commits::wait() {
+    if (!state_) return true;
     auto commits = std::move(state_->commits);
     state_.reset();
-    for (auto& c : commits) c.finish();  // noexcept in practice: failures are logged inside
+    bool durable = true;
+    for (auto& c : commits) durable = c.finish() && durable;  // noexcept in practice
+    return durable;
 }
 
 // ---- inline_scope ----
@@ -95,7 +109,7 @@ inline_scope::~inline_scope() {
     inline_active = false;
     inline_writes = false;
     inline_pending = nullptr;
-    pending_commits(std::move(pending_)).wait();
+    if (!pending_commits(std::move(pending_)).wait()) core::note_not_durable();
 }
 
 bool inline_scope::active() noexcept { return inline_active; }

@@ -66,6 +66,11 @@ std::uint64_t group_commit::commits() const {
 }
 
 bool group_commit::sync_wal() const {
+    if (fail_for_testing_) {
+        std::fprintf(stderr, "airsql: group commit: fdatasync of %s failed: (a test's failure)\n",
+                     wal_file_.c_str());
+        return false;
+    }
     int fd = ::open(wal_file_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT) return true;  // checkpointed into the (synced) database file

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -42,6 +43,9 @@ class group_commit {
     std::uint64_t syncs() const;
     std::uint64_t commits() const;
 
+    /// For tests: every later sync fails, as an fdatasync answering EIO would.
+    void fail_syncs_for_testing() noexcept { fail_for_testing_ = true; }
+
   private:
     bool sync_wal() const;
 
@@ -54,6 +58,7 @@ class group_commit {
     std::uint64_t syncs_ = 0;
     bool syncing_ = false;
     bool failed_ = false;
+    std::atomic<bool> fail_for_testing_{false};
 };
 
 }  // namespace airsql::database

@@ -138,13 +138,14 @@ hosted_database::write_lease::notice::~notice() {
         c.sync = gc.get();
         c.finish = [gc, ticket, listener = any ? db->listener_ : nullptr, id = db->id_,
                     touched_copy = touched] {
-            gc->wait_durable(ticket);
-            if (!listener || !*listener) return;
+            bool durable = gc->wait_durable(ticket);
+            if (!listener || !*listener) return durable;
             try {
                 (*listener)(id, touched_copy);
             } catch (...) {
                 // Subscribers are told at the next write; the write itself succeeded.
             }
+            return durable;
         };
         try {
             core::defer_commit(std::move(c));
@@ -155,7 +156,7 @@ hosted_database::write_lease::notice::~notice() {
     }
     if (db && durability_ticket != 0) {
         // The writer is released: the next write runs while this one's sync is under way.
-        db->group_commit_->wait_durable(durability_ticket);
+        if (!db->group_commit_->wait_durable(durability_ticket)) core::note_not_durable();
     }
     if (!db || !any || !db->listener_ || !*db->listener_) return;
     try {

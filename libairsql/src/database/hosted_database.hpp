@@ -144,6 +144,7 @@ class hosted_database {
 
     /// Group commit's counters (null when every commit syncs by itself).
     const group_commit* group_commit_state() const noexcept { return group_commit_.get(); }
+    group_commit* group_commit_for_testing() noexcept { return group_commit_.get(); }
 
     /// The writer connection held without writing (no audit, no generation change): writers
     /// wait meanwhile. For a checkpoint taken together with a reader's snapshot.

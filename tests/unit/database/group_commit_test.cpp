@@ -142,3 +142,32 @@ TEST_CASE("hosted databases commit through group commit unless told otherwise", 
     CHECK(plain.group_commit_state() == nullptr);
     CHECK(plain.writer(audit::context::off())->pragma_int("synchronous") == 2);  // FULL
 }
+
+TEST_CASE("a write whose sync failed is reported, not taken for durable", "[group_commit]") {
+    test::temp_dir dir;
+    auto file = dir.path() / "main.sqlite";
+    { sqlite::connection create(file, sqlite::connection::mode::read_write_create); }
+    options opts;
+    database::hosted_database db("db1", file, opts);
+    {
+        auto w = db.writer(audit::context::off());
+        w->exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+    }
+    CHECK_FALSE(take_durability_failure());
+    db.group_commit_for_testing()->fail_syncs_for_testing();
+    {
+        auto w = db.writer(audit::context::off());
+        w->exec("INSERT INTO t(v) VALUES ('maybe lost')");
+    }
+    // The lease's end waited for the sync, which failed: this thread's write is not durable.
+    CHECK(take_durability_failure());
+    CHECK_FALSE(take_durability_failure());  // taken
+    CHECK(db.group_commit_state()->failed());
+    {
+        // From now on SQLite syncs inside each commit itself: nothing more to report.
+        auto w = db.writer(audit::context::off());
+        CHECK(w->pragma_int("synchronous") == 2);
+        w->exec("INSERT INTO t(v) VALUES ('synced by SQLite')");
+    }
+    CHECK_FALSE(take_durability_failure());
+}

@@ -362,3 +362,22 @@ TEST_CASE("the SQL endpoint's reads run inline; its writes and overruns run else
     CHECK(inline_scope::last_overran());
     CHECK(std::chrono::steady_clock::now() - started < 5s);
 }
+
+TEST_CASE("an inline write whose sync failed is reported by its pending commits",
+          "[graphql][inline]") {
+    with_items fx;
+    execute_graphql(fx.eng, fx.ann, fx.db, insert_one);  // opens what an inline write needs
+    REQUIRE(inline_write(fx, insert_one, std::chrono::milliseconds(500)).find("affected_rows") !=
+            std::string::npos);
+    fx.eng.internals().databases.open(fx.db)->group_commit_for_testing()->fail_syncs_for_testing();
+    pending_commits pending;
+    {
+        inline_scope scope(std::chrono::milliseconds(500), inline_scope::writes::allowed);
+        auto body = execute_graphql(fx.eng, fx.ann, fx.db, insert_one).body;
+        REQUIRE(body.find("\"affected_rows\":1") != std::string::npos);
+        pending = scope.take_pending_commits();
+    }
+    REQUIRE_FALSE(pending.empty());
+    CHECK_FALSE(pending.wait());  // the server answers 500, not the body above
+    CHECK_FALSE(take_durability_failure());  // told through wait(), not the thread's flag
+}
