@@ -93,6 +93,12 @@ class inline_scope {
     /// When the active scope's work must have ended if the thread ran all along (meaningful
     /// only while active()).
     static std::chrono::steady_clock::time_point deadline() noexcept;
+    /// The wall-clock time after which the active scope's work stops however little CPU time
+    /// it used: `wall_factor` times the budget after it began. The budget counts CPU time so
+    /// that a preempted thread is not cut short, but a read waiting on the disk (pages not in
+    /// memory) uses almost none, and it holds the I/O thread and every connection on it.
+    static std::chrono::steady_clock::time_point wall_deadline() noexcept;
+    static constexpr int wall_factor = 50;
     /// The active scope's budget, and the CPU time the thread has used since it began.
     static std::chrono::microseconds budget() noexcept;
     static std::chrono::nanoseconds cpu_used() noexcept;

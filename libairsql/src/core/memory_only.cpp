@@ -14,6 +14,7 @@ thread_local int depth = 0;
 thread_local bool inline_active = false;
 thread_local bool inline_writes = false;
 thread_local std::chrono::steady_clock::time_point inline_deadline{};
+thread_local std::chrono::steady_clock::time_point inline_wall_deadline{};
 thread_local bool inline_overran = false;
 thread_local std::chrono::microseconds inline_budget{};
 thread_local std::chrono::nanoseconds inline_cpu_start{};
@@ -97,6 +98,7 @@ inline_scope::inline_scope(std::chrono::microseconds budget, writes w) noexcept 
     inline_budget = budget;
     inline_cpu_start = thread_cpu_time();
     inline_deadline = std::chrono::steady_clock::now() + budget;
+    inline_wall_deadline = std::chrono::steady_clock::now() + budget * wall_factor;
     try {
         pending_ = std::make_unique<pending_commits::state>();
     } catch (...) {
@@ -115,6 +117,10 @@ inline_scope::~inline_scope() {
 bool inline_scope::active() noexcept { return inline_active; }
 bool inline_scope::writes_allowed() noexcept { return inline_active && inline_writes; }
 std::chrono::steady_clock::time_point inline_scope::deadline() noexcept { return inline_deadline; }
+
+std::chrono::steady_clock::time_point inline_scope::wall_deadline() noexcept {
+    return inline_wall_deadline;
+}
 std::chrono::microseconds inline_scope::budget() noexcept { return inline_budget; }
 std::chrono::nanoseconds inline_scope::cpu_used() noexcept {
     return thread_cpu_time() - inline_cpu_start;

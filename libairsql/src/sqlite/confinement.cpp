@@ -61,15 +61,17 @@ namespace {
 
 // Whether a statement under an inline_scope may go on once the wall clock passed `until`
 // (and then when to look again): the budget is the thread's CPU time, so time spent preempted
-// does not count. Notes the overrun when the budget is spent.
+// does not count, up to the scope's wall deadline (a read waiting on the disk uses no CPU
+// time but holds the I/O thread). Notes the overrun when either is spent.
 bool inline_budget_left(std::chrono::steady_clock::time_point now,
                         std::chrono::steady_clock::time_point outer,
                         std::chrono::steady_clock::time_point& until) {
     if (now >= outer) return false;
     auto left = inline_scope::budget() - inline_scope::cpu_used();
-    if (left > left.zero()) {
-        until = std::min(
-            outer, now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
+    auto wall = inline_scope::wall_deadline();
+    if (left > left.zero() && now < wall) {
+        until = std::min({outer, wall,
+                          now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left)});
         return true;
     }
     inline_scope::note_overrun();

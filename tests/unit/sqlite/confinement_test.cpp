@@ -5,11 +5,15 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "catch.hpp"
+#include "airsql/memory_only.hpp"
 #include "hosted_scratch.hpp"
+#include "temp_dir.hpp"
 #include "sqlite/sql_allowlist.hpp"
 
 using namespace airsql;
@@ -197,4 +201,46 @@ TEST_CASE("a quadratic LIKE stops at the deadline instead of holding the worker"
     auto st = s.conn->prepare(
         "SELECT printf('%.*c', 16000000, 'a') LIKE '%' || printf('%.*c', 3000, 'a') || 'b'");
     CHECK_THROWS_WITH(st.step(), Catch::Contains("time limit"));
+}
+
+TEST_CASE("inline work stops at its wall deadline even when it uses no CPU time",
+          "[sqlite][inline]") {
+    // A read waiting on the disk uses almost no CPU time but holds the I/O thread: here a
+    // function that sleeps stands in for pread on pages not in memory.
+    test::temp_dir dir;
+    sqlite::connection conn(dir.path() / "x.sqlite", sqlite::connection::mode::read_write_create);
+    sqlite3_create_function(
+        conn.handle(), "sleep_ms", 1, SQLITE_UTF8, nullptr,
+        [](sqlite3_context* ctx, int, sqlite3_value** argv) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(sqlite3_value_int(argv[0])));
+            sqlite3_result_int(ctx, 1);
+        },
+        nullptr, nullptr);
+    const std::string slow =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3750) "
+        "SELECT count(CASE WHEN x % 50 = 0 THEN sleep_ms(20) END) FROM c";  // 1.5 s asleep
+    conn.prepare(slow);  // warm: the CPU budget below is for the run alone
+    constexpr auto budget = std::chrono::milliseconds(10);
+    auto started = std::chrono::steady_clock::now();
+    bool stopped = false;
+    {
+        inline_scope scope(budget);
+        sqlite::deadline d(conn, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+        try {
+            auto st = conn.prepare(slow);
+            st.step();
+        } catch (const error&) {
+            stopped = true;
+        }
+        CHECK(d.expired());
+        auto cpu_ms = std::chrono::duration<double, std::milli>(inline_scope::cpu_used()).count();
+        INFO("CPU time used: " << cpu_ms << " ms");
+        CHECK(inline_scope::cpu_used() < budget);  // stopped by the wall clock, not the budget
+    }
+    auto took = std::chrono::steady_clock::now() - started;
+    CHECK(stopped);
+    CHECK(inline_scope::last_overran());
+    // Stopped near the wall deadline, long before the 1.5 s the query wanted.
+    CHECK(took >= budget * inline_scope::wall_factor);
+    CHECK(took < budget * inline_scope::wall_factor + std::chrono::milliseconds(400));
 }
