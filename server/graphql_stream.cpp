@@ -11,6 +11,7 @@
 #include <boost/json/value_to.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <iostream>
@@ -645,8 +646,17 @@ asio::awaitable<void> serve_graphql_ws(beast::tcp_stream& stream,
 }
 
 bool wants_event_stream(const http_request& req) {
-    return (req.method == "POST" || req.method == "GET") &&
-           contains_ascii_ci(req.header("Accept"), "text/event-stream");
+    if (req.method != "POST" && req.method != "GET") return false;
+    // Named explicitly, and preferred over the JSON types: urql sends "application/graphql-
+    // response+json, application/graphql+json, application/json, text/event-stream, …" on
+    // every request and expects JSON for queries; graphql-sse and EventSource name
+    // text/event-stream alone.
+    auto accept = req.header("Accept");
+    auto stream = accept_quality(accept, "text/event-stream", false);
+    if (stream <= 0) return false;
+    auto json = std::max({accept_quality(accept, "application/json", true),
+                          accept_quality(accept, "application/graphql-response+json", true)});
+    return stream > json;
 }
 
 namespace {

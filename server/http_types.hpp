@@ -19,6 +19,11 @@ bool iequals_ascii(std::string_view a, std::string_view b) noexcept;
 /// Whether `haystack` contains `needle`, ignoring ASCII case.
 bool contains_ascii_ci(std::string_view haystack, std::string_view needle) noexcept;
 
+/// How much an Accept header value wants `media_type` (RFC 9110 12.5.1): the q of the most
+/// specific range that matches it (`type/subtype`, else `type/*`, else `*/*` when
+/// `wildcards`), 0 when none does; an empty header accepts anything (1 with `wildcards`).
+double accept_quality(std::string_view accept, std::string_view media_type, bool wildcards) noexcept;
+
 /// Case-insensitive header lookup; "" when absent.
 std::string_view find_header(const header_list& headers, std::string_view name);
 

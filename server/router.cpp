@@ -12,6 +12,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <iostream>
 
@@ -34,6 +35,49 @@ bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return fold_ascii(x) == fold_ascii(y);
            });
+}
+
+double accept_quality(std::string_view accept, std::string_view media_type,
+                      bool wildcards) noexcept {
+    auto trim = [](std::string_view v) {
+        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+        while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+        return v;
+    };
+    if (trim(accept).empty()) return wildcards ? 1.0 : 0.0;
+    auto slash = media_type.find('/');
+    auto type_range = std::string(media_type.substr(0, slash)) + "/*";
+    int best_rank = 0;  // 3 exact, 2 type/*, 1 */*
+    double best_q = 0;
+    while (!accept.empty()) {
+        auto comma = accept.find(',');
+        auto item = accept.substr(0, comma);
+        accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+        auto semi = item.find(';');
+        auto range = trim(item.substr(0, semi));
+        int rank = iequals_ascii(range, media_type) ? 3
+                   : iequals_ascii(range, type_range) ? 2
+                   : (wildcards && range == "*/*") ? 1
+                                                   : 0;
+        if (rank == 0 || rank < best_rank) continue;
+        double q = 1.0;
+        auto params = semi == std::string_view::npos ? std::string_view() : item.substr(semi + 1);
+        while (!params.empty()) {
+            auto next = params.find(';');
+            auto p = trim(params.substr(0, next));
+            params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+            if (p.size() > 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+                q = std::strtod(std::string(p.substr(2)).c_str(), nullptr);
+                if (!(q >= 0)) q = 0;
+                if (q > 1) q = 1;
+            }
+        }
+        if (rank > best_rank || q > best_q) {
+            best_q = rank > best_rank ? q : std::max(best_q, q);
+            best_rank = rank;
+        }
+    }
+    return best_q;
 }
 
 bool contains_ascii_ci(std::string_view haystack, std::string_view needle) noexcept {

@@ -231,6 +231,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto beast_request = parser.release();
         const bool keep_alive = beast_request.keep_alive();
         auto request = airsql::server::to_request(std::move(beast_request));
+        // The server reads the Accept header before the router (an event stream or not).
+        for (const char* type : {"text/event-stream", "application/json"}) {
+            double q = airsql::server::accept_quality(request.header("Accept"), type, true);
+            if (!(q >= 0 && q <= 1)) fail("accept_quality outside [0, 1]");
+        }
 
         // As the session does: on the I/O thread if possible (cached answers, queries and
         // mutations within the default inline budget; commits waited for), else on a worker.

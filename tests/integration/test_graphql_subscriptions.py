@@ -340,6 +340,25 @@ class GraphQLSubscriptionsTest(GraphQLTestCase):
         rows = self.client.sql(db, "SELECT count(*) AS n FROM notes WHERE body = 'get'").body
         self.assertEqual(rows["rows"], [{"n": 0}])
 
+    def test_json_when_the_client_prefers_it_even_if_it_accepts_event_streams(self):
+        # urql sends the last of these on every request and expects JSON for a query.
+        db = self.fresh_db()
+        for accept, stream in [
+                ("application/graphql-response+json, application/graphql+json, application/json, "
+                 "text/event-stream, multipart/mixed", False),
+                ("application/json, text/event-stream;q=0.5", False),
+                ("text/event-stream;q=0, application/json", False),
+                ("*/*", False),
+                ("text/event-stream", True),
+                ("text/event-stream, application/json;q=0.5", True)]:
+            with self.subTest(accept):
+                r = self.client.post(f"/dbs/{db}/graphql", {"query": "{ notes { body } }"},
+                                     headers={"Accept": accept}, timeout=10)
+                self.assertStatus(r, 200)
+                ctype = r.header("Content-Type") or ""
+                self.assertEqual("text/event-stream" in ctype, stream, ctype)
+                self.assertIn('"body":"one"', r.text)
+
     def test_a_slow_consumer_is_dropped(self):
         # A client that never reads: the server's queue for it is capped (64 KiB here), then
         # it is dropped with 4413 instead of buffering without end.
