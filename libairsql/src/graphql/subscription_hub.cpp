@@ -186,6 +186,7 @@ struct subscription_hub::live_query {
     std::optional<boost::json::value> cursor;
     bool rekeyed = false;
     bool body_sent = false;
+    bool answered = false;  ///< a first result with data went out
     std::shared_ptr<const schema> validated_for;
     std::shared_ptr<const document> doc;
     const operation* op = nullptr;
@@ -409,6 +410,22 @@ subscription_hub::outcome subscription_hub::execute(live_query& q) {
         throw;
     }
     if (budget.exceeded()) return over_budget();
+    if (!q.answered) {
+        // A first result with no data at all (bad arguments, a limit crossed) would come
+        // again after every write, unchanged: the operation ends with its errors instead, as
+        // graphql-ws's `error` message (or graphql-sse's `next` then `complete`) tells.
+        constexpr std::string_view no_data = "{\"data\":null";
+        if (result.body.starts_with(no_data)) {
+            boost::system::error_code ec;
+            auto v = boost::json::parse(result.body, ec);
+            const auto* errors = !ec && v.is_object() ? v.as_object().if_contains("errors") : nullptr;
+            if (errors && errors->is_array() && !errors->as_array().empty()) {
+                throw query_ended{
+                    error_event(errc::invalid_argument, boost::json::serialize(*errors))};
+            }
+        }
+        q.answered = true;
+    }
     outcome out{std::move(result.body), true, false};
     if (q.stream) {
         // The next batch starts after this one's last row; an empty batch sends nothing (but

@@ -278,6 +278,22 @@ TEST_CASE("a _stream subscription sends the rows after its cursor, in batches",
                    .subscription;
     REQUIRE(bad.size() == 1);
     CHECK_THAT(*bad.events[0].body, Catch::Contains("exactly one column"));
+    // Arguments that can never run end the operation with their errors (graphql-ws: an
+    // `error` message), instead of answering the same errors after every write.
+    CHECK(bad.events[0].k == subscription_event::kind::error);
+    inbox zero;
+    auto z = start_graphql(fx.eng, ada, db,
+                           req("subscription { ev_stream(batch_size: 0, cursor: [{initial_value: "
+                               "{id: 1}}]) { id } }"),
+                           zero.sink())
+                 .subscription;
+    REQUIRE(zero.size() == 1);
+    CHECK(zero.last_kind() == subscription_event::kind::error);
+    CHECK_THAT(*zero.events[0].body, Catch::Contains("batch_size must be at least 1"));
+    auto before = subscription_stats(fx.eng).subscriptions;
+    sql(fx, ada, db, "INSERT INTO ev (kind) VALUES ('a')");
+    CHECK(zero.size() == 1);
+    CHECK(subscription_stats(fx.eng).subscriptions == before);
 }
 
 TEST_CASE("a stream skips rows whose cursor column is NULL instead of stalling on them",
