@@ -662,34 +662,19 @@ bool wants_event_stream(const http_request& req) {
 namespace {
 
 // The GraphQL request of an event-stream request: the JSON body of a POST, or a GET's
-// parameters as GraphQL over HTTP has them (`query`, `variables` and `extensions` as JSON,
-// `operationName`), which is what a browser's EventSource can send. A GET runs no mutation.
+// GraphQL-over-HTTP parameters, which is what a browser's EventSource can send.
 graphql_request sse_request(const http_request& request) {
     if (request.method != "GET") {
         return boost::json::value_to<graphql_request>(boost::json::parse(request.body));
     }
     auto url = boost::urls::parse_origin_form(request.target);
     if (!url) throw error(errc::invalid_argument, "malformed request target");
-    graphql_request r;
-    bool has_query = false;
-    for (auto p : url->params()) {
-        if (p.key == "query") {
-            r.query = p.value;
-            has_query = true;
-        } else if (p.key == "operationName" && !p.value.empty()) {
-            r.operation_name = p.value;
-        } else if (p.key == "variables" && !p.value.empty() && p.value != "null") {
-            boost::system::error_code ec;
-            auto v = boost::json::parse(p.value, ec);
-            if (ec || !v.is_object()) {
-                throw error(errc::invalid_argument, "the variables parameter must be a JSON object");
-            }
-            r.variables = v.get_object();
+    return graphql_get_request([&](std::string_view name) -> std::optional<std::string> {
+        for (auto p : url->params()) {
+            if (p.key == name) return std::string(p.value);
         }
-    }
-    if (!has_query) throw error(errc::invalid_argument, "a GraphQL GET request needs a `query` parameter");
-    r.queries_only = true;
-    return r;
+        return std::nullopt;
+    });
 }
 
 }  // namespace

@@ -163,6 +163,30 @@ std::optional<std::string> route_context::query(std::string_view name) const {
     return std::nullopt;
 }
 
+graphql_request graphql_get_request(
+    const std::function<std::optional<std::string>(std::string_view)>& param) {
+    auto object_param = [&](std::string_view name) -> std::optional<boost::json::object> {
+        auto text = param(name);
+        if (!text || text->empty() || *text == "null") return std::nullopt;
+        boost::system::error_code ec;
+        auto v = boost::json::parse(*text, ec);
+        if (ec || !v.is_object()) {
+            throw error(errc::invalid_argument,
+                        fmt::format("the {} parameter must be a JSON object", name));
+        }
+        return std::move(v.get_object());
+    };
+    graphql_request r;
+    auto query = param("query");
+    if (!query) throw error(errc::invalid_argument, "a GraphQL GET request needs a `query` parameter");
+    r.query = std::move(*query);
+    if (auto vars = object_param("variables")) r.variables = std::move(*vars);
+    if (auto name = param("operationName"); name && !name->empty()) r.operation_name = *name;
+    object_param("extensions");  // checked, unused
+    r.queries_only = true;
+    return r;
+}
+
 credentials credentials_of(const http_request& req, bool state_changing) {
     credentials c;
     auto auth = req.header("Authorization");

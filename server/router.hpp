@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "airsql/graphql.hpp"
 #include "airsql/engine.hpp"
 #include "airsql/memory_only.hpp"
 #include "airsql/principal.hpp"
@@ -177,6 +178,12 @@ private:
 /// cookie, and the headers of the cross-site check (`state_changing` for requests that are,
 /// whatever their method). `unauthenticated` for a malformed Authorization header.
 credentials credentials_of(const http_request& req, bool state_changing = false);
+
+/// A GraphQL request from GraphQL-over-HTTP GET parameters (`query`, `variables` and
+/// `extensions` as JSON objects, `operationName`), `param(name)` giving each: queries only
+/// (a GET changes nothing). `invalid_argument` without `query` or with malformed JSON.
+graphql_request graphql_get_request(
+    const std::function<std::optional<std::string>(std::string_view)>& param);
 
 /// A JSON response from any value convertible with boost::json::value_from.
 http_response json_response(const boost::json::value& body, int status = 200);

@@ -91,30 +91,6 @@ http_response render_batch(const std::vector<graphql_response>& answers, bool gr
     return out;
 }
 
-graphql_request request_from_query(route_context& c) {
-    graphql_request r;
-    r.query = *c.query("query");
-    if (auto vars = c.query("variables"); vars && !vars->empty() && *vars != "null") {
-        boost::system::error_code ec;
-        auto v = boost::json::parse(*vars, ec);
-        if (ec || !v.is_object()) {
-            throw error(errc::invalid_argument, "the variables parameter must be a JSON object");
-        }
-        r.variables = v.get_object();
-    }
-    if (auto name = c.query("operationName"); name && !name->empty()) r.operation_name = *name;
-    if (auto ext = c.query("extensions"); ext && !ext->empty() && *ext != "null") {
-        boost::system::error_code ec;
-        auto v = boost::json::parse(*ext, ec);
-        if (ec || !v.is_object()) {
-            throw error(errc::invalid_argument, "the extensions parameter must be a JSON object");
-        }
-    }
-    r.queries_only = true;
-    return r;
-}
-
-
 // The playground page. `mode`: `signed_in` (the page's own session or a public/read-only
 // database: GraphiQL at once, with a sign-out button when a session cookie came along),
 // `signed_out` (an anonymous visitor of a database it cannot read: a sign-in form, with a
@@ -369,7 +345,8 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
                   return playground(r, path,
                                     session ? playground_mode::signed_in : playground_mode::open);
               }
-              auto request = request_from_query(c);
+              auto request =
+                  graphql_get_request([&c](std::string_view name) { return c.query(name); });
               request.view = view_of(c);
               bool media = wants_graphql_response(c.req.header("Accept"));
               request.request_errors_without_data = media;

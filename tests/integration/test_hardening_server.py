@@ -206,14 +206,20 @@ class RequestLimits(ServerTestCase):
             # Below the cap again.
             self.assertStatus(client.get("/api/status", token=None, timeout=5), 200)
 
+    @staticmethod
+    def flooder_and_other(client):
+        """Two principals, each with a database; the other's holds one row (n = 1)."""
+        flooder, flooder_token = new_user(client)
+        flood_db = new_db(client, flooder_token, flooder)
+        other, other_token = new_user(client)
+        other_db = new_db(client, other_token, other,
+                          "CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1)")
+        return flood_db, flooder_token, other_db, other_token
+
     def test_one_principal_flooding_slow_requests_leaves_workers_for_others(self):
         with Server(extra_args=("--workers", "4", "--sql-timeout-ms", "800")) as server:
             client = server.client()
-            flooder, flooder_token = new_user(client)
-            flood_db = new_db(client, flooder_token, flooder)
-            other, other_token = new_user(client)
-            other_db = new_db(client, other_token, other,
-                              "CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1)")
+            flood_db, flooder_token, other_db, other_token = self.flooder_and_other(client)
             f = client.with_token(flooder_token)
             # 12 runaway queries of 0.8 s each: first come, first served on 4 workers, the other
             # principal would wait 2.4 s.
@@ -234,11 +240,7 @@ class RequestLimits(ServerTestCase):
         # session cookie among other cookies are one principal, held to its share.
         with Server(extra_args=("--workers", "4", "--sql-timeout-ms", "800")) as server:
             client = server.client()
-            flooder, flooder_token = new_user(client)
-            flood_db = new_db(client, flooder_token, flooder)
-            other, other_token = new_user(client)
-            other_db = new_db(client, other_token, other,
-                              "CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1)")
+            flood_db, flooder_token, other_db, other_token = self.flooder_and_other(client)
             spellings = [{"Authorization": f"Bearer {flooder_token}"},
                          {"Authorization": f"bearer {flooder_token}"},
                          {"Authorization": f"BEARER  {flooder_token} "},

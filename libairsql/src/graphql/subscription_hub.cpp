@@ -470,12 +470,11 @@ void subscription_hub::run(const std::shared_ptr<live_query>& q) {
             // A stream that moved on is no longer what a newcomer with the same initial
             // cursor asks for: it keeps running under a key of its own.
             q->rekeyed = true;
-            static std::uint64_t moved = 0;
             auto found = queries_.find(q->key);
             if (found != queries_.end() && found->second == q) {
                 queries_.erase(found);
                 by_db_[q->spec.db_id].erase(q->key);
-                q->key += fmt::format("\n#moved {}", ++moved);
+                q->key += fmt::format("\n#moved {}", ++own_keys_);
                 queries_[q->key] = q;
                 by_db_[q->spec.db_id].insert(q->key);
             }
@@ -625,13 +624,12 @@ void subscription_hub::on_readonly_id(const std::string& db_id, const std::strin
         if (it == by_db_.end()) return;
         std::vector<std::shared_ptr<live_query>> all;
         for (const auto& key : it->second) all.push_back(queries_.at(key));
-        static std::uint64_t renamed = 0;
         for (auto& q : all) {
             // A key of its own: a newcomer with the new id may already have one like it.
             queries_.erase(q->key);
             it->second.erase(q->key);
             q->spec.file_url_id = readonly_id;
-            q->key = q->spec.key() + fmt::format("\n#read-only id {}", ++renamed);
+            q->key = q->spec.key() + fmt::format("\n#read-only id {}", ++own_keys_);
             queries_[q->key] = q;
             it->second.insert(q->key);
             if (needs_dispatch(*q)) due.push_back(q);

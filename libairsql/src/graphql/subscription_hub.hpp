@@ -100,6 +100,7 @@ class subscription_hub {
     std::size_t subscribers_ = 0;
     std::unordered_map<std::string, std::size_t> per_owner_;  ///< subscribers by principal
     std::size_t kept_bytes_ = 0;  ///< the live queries' last results
+    std::uint64_t own_keys_ = 0;  ///< suffixes of keys no newcomer may share (moved streams, …)
     std::function<void(std::string, std::function<void()>)> post_;
     std::atomic<std::uint64_t> executions_{0};
     std::atomic<std::uint64_t> notifications_{0};
