@@ -645,20 +645,6 @@ asio::awaitable<void> serve_graphql_ws(beast::tcp_stream& stream,
     co_await session->run(std::move(upgrade));
 }
 
-bool wants_event_stream(const http_request& req) {
-    if (req.method != "POST" && req.method != "GET") return false;
-    // Named explicitly, and preferred over the JSON types: urql sends "application/graphql-
-    // response+json, application/graphql+json, application/json, text/event-stream, …" on
-    // every request and expects JSON for queries; graphql-sse and EventSource name
-    // text/event-stream alone.
-    auto accept = req.header("Accept");
-    auto stream = accept_quality(accept, "text/event-stream", false);
-    if (stream <= 0) return false;
-    auto json = std::max({accept_quality(accept, "application/json", true),
-                          accept_quality(accept, "application/graphql-response+json", true)});
-    return stream > json;
-}
-
 namespace {
 
 // The GraphQL request of an event-stream request: the JSON body of a POST, or a GET's
@@ -678,6 +664,31 @@ graphql_request sse_request(const http_request& request) {
 }
 
 }  // namespace
+
+bool wants_event_stream(const http_request& req, std::size_t max_document_bytes) {
+    if (req.method != "POST" && req.method != "GET") return false;
+    // Named explicitly, and preferred over the JSON types: urql sends "application/graphql-
+    // response+json, application/graphql+json, application/json, text/event-stream, …" on
+    // every request and expects JSON for queries; graphql-sse and EventSource name
+    // text/event-stream alone.
+    auto accept = req.header("Accept");
+    auto stream = accept_quality(accept, "text/event-stream", false);
+    if (stream <= 0) return false;
+    auto json = std::max({accept_quality(accept, "application/json", true),
+                          accept_quality(accept, "application/graphql-response+json", true)});
+    if (stream != json) return stream > json;
+    // Ranked alike (urql's subscriptions over fetch): a subscription can only be answered
+    // as a stream, anything else is answered as JSON. Only a document naming
+    // `subscription` is parsed to tell.
+    auto text = req.method == "GET" ? std::string_view(req.target) : std::string_view(req.body);
+    if (text.find("subscription") == std::string_view::npos) return false;
+    try {
+        return selects_subscription(sse_request(req), max_document_bytes);
+    } catch (const std::exception&) {
+        return false;  // not a GraphQL request: the JSON route says why
+    }
+}
+
 
 asio::awaitable<void> serve_graphql_sse(beast::tcp_stream& stream, http_request request,
                                         graphql_target target, stream_env& env,

@@ -65,7 +65,7 @@ boost::asio::awaitable<void> serve_graphql_ws(
     stream_env& env, std::string queue_key, std::string client_address);
 
 /// Whether a request asks for an event stream (graphql-sse, distinct connections mode).
-bool wants_event_stream(const http_request& req);
+bool wants_event_stream(const http_request& req, std::size_t max_document_bytes);
 
 /// Answers a GraphQL POST as an event stream; the connection closes after it.
 boost::asio::awaitable<void> serve_graphql_sse(boost::beast::tcp_stream& stream,

@@ -637,7 +637,7 @@ asio::awaitable<void> http_server::impl::session(std::shared_ptr<connection> con
                 break;
             }
             request = to_request(std::move(req));
-            if (wants_event_stream(request)) {
+            if (wants_event_stream(request, env.eng.config().graphql_max_document_bytes)) {
                 if (auto target = graphql_target_of(request.target); target && !stopping) {
                     // GraphQL over Server-Sent Events: the stream owns the connection.
                     if (opts.access_log)

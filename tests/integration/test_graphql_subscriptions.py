@@ -359,6 +359,38 @@ class GraphQLSubscriptionsTest(GraphQLTestCase):
                 self.assertEqual("text/event-stream" in ctype, stream, ctype)
                 self.assertIn('"body":"one"', r.text)
 
+    def test_a_subscription_streams_when_the_client_ranks_both_types_alike(self):
+        # urql with fetchSubscriptions sends its usual Accept (JSON and event streams, same
+        # q): a subscription can only be answered as a stream; a query in the same form and a
+        # document that only mentions the word stay JSON.
+        db = self.fresh_db()
+        accept = ("application/graphql-response+json, application/graphql+json, application/json, "
+                  "text/event-stream, multipart/mixed")
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        body = json.dumps({"query": "subscription Notes { notes { body } }", "operationName": "Notes"})
+        s.sendall((f"POST /dbs/{db}/graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\n"
+                   f"Authorization: Bearer {self.token}\r\nContent-Type: application/json\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n{body}").encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += s.recv(4096)
+        head, rest = data.split(b"\r\n\r\n", 1)
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+        self.assertIn(b"text/event-stream", head)
+        self.assertIn('{"data":{"notes":[{"body":"one"}]}}', self.sse_read(s, rest, timeout=1.0))
+        self.client.sql(db, "INSERT INTO notes (body) VALUES ('two')")
+        self.assertIn('{"body":"two"}', self.sse_read(s, b"", timeout=2.0))
+        s.close()
+        for query, name in (("query subscription { notes { body } }", None),
+                            ("{ notes(where: {body: {_neq: \"subscription\"}}) { body } }", None),
+                            ("subscription A { notes { body } } query B { notes { body } }", "B")):
+            with self.subTest(query):
+                r = self.client.post(f"/dbs/{db}/graphql", {"query": query, "operationName": name},
+                                     headers={"Accept": accept}, timeout=10)
+                self.assertStatus(r, 200)
+                self.assertNotIn("text/event-stream", r.header("Content-Type") or "")
+                self.assertIn('"body":"one"', r.text)
+
     def test_a_slow_consumer_is_dropped(self):
         # A client that never reads: the server's queue for it is capped (64 KiB here), then
         # it is dropped with 4413 instead of buffering without end.

@@ -71,6 +71,12 @@ std::vector<graphql_response> execute_graphql_batch(engine& eng, const principal
                                                     introspection_view view,
                                                     bool request_errors_without_data);
 
+/// Whether the operation `request` selects is a subscription: for a transport that must
+/// choose between a JSON answer and a stream before it runs anything (an Accept header that
+/// ranks both alike). Parses the document only (no schema, no database); false when it does
+/// not parse, is over `max_document_bytes`, or selects no operation.
+bool selects_subscription(const graphql_request& request, std::size_t max_document_bytes);
+
 /// A starter query for the playground: the first table's rows (limit 100), every column.
 /// Empty when the database has no tables. Needs read access.
 std::string default_query(engine& eng, const principal& who, std::string_view db_id);

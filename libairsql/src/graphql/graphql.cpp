@@ -32,6 +32,20 @@ graphql_response request_error(const graphql_request& request, std::vector<graph
 
 }  // namespace
 
+bool selects_subscription(const graphql_request& request, std::size_t max_document_bytes) {
+    if (request.query.size() > max_document_bytes) return false;
+    try {
+        auto doc = graphql::parse(request.query);
+        for (const auto& op : doc.operations) {
+            bool selected = request.operation_name ? op.name == *request.operation_name
+                                                   : doc.operations.size() == 1;
+            if (selected) return op.type == graphql::operation_type::subscription;
+        }
+    } catch (const graphql::syntax_error&) {
+    }
+    return false;
+}
+
 namespace {
 
 // execute_graphql with `time_left` as the time limit (a batch shares one).

@@ -418,10 +418,10 @@ subscription_hub::outcome subscription_hub::execute(live_query& q) {
         if (result.body.starts_with(no_data)) {
             boost::system::error_code ec;
             auto v = boost::json::parse(result.body, ec);
-            const auto* errors = !ec && v.is_object() ? v.as_object().if_contains("errors") : nullptr;
-            if (errors && errors->is_array() && !errors->as_array().empty()) {
+            const auto* listed = !ec && v.is_object() ? v.as_object().if_contains("errors") : nullptr;
+            if (listed && listed->is_array() && !listed->as_array().empty()) {
                 throw query_ended{
-                    error_event(errc::invalid_argument, boost::json::serialize(*errors))};
+                    error_event(errc::invalid_argument, boost::json::serialize(*listed))};
             }
         }
         q.answered = true;

@@ -217,13 +217,21 @@ private:
         std::set<std::string> keys;
         std::vector<location> extra;
         std::set<std::string> seen_fragments;
+        auto subject = op.name.empty() ? std::string("Anonymous Subscription")
+                                       : "Subscription " + q(op.name);
         auto walk = [&](auto&& self, const selection_set& set) -> void {
             for (const auto& sel : set.items) {
+                // The root field must not depend on variables (current spec text; graphql-js 17).
+                for (const auto& d : sel.directives) {
+                    if (d.name == "skip" || d.name == "include") {
+                        error(subject + " must not use `@skip` or `@include` directives in the "
+                                        "top level selection.",
+                              {d.loc});
+                    }
+                }
                 if (sel.kind == selection_kind::field) {
                     if (sel.name.starts_with("__")) {
-                        error((op.name.empty() ? std::string("Anonymous Subscription")
-                                               : "Subscription " + q(op.name)) +
-                                  " must not select an introspection top level field.",
+                        error(subject + " must not select an introspection top level field.",
                               {sel.loc});
                     }
                     if (keys.insert(sel.response_key()).second && keys.size() > 1) extra.push_back(sel.loc);
@@ -237,8 +245,7 @@ private:
         };
         walk(walk, op.selections);
         if (!extra.empty()) {
-            error((op.name.empty() ? std::string("Anonymous Subscription") : "Subscription " + q(op.name)) +
-                      " must select only one top level field.",
+            error(subject + " must select only one top level field.",
                   extra);
         }
     }

@@ -465,3 +465,23 @@ TEST_CASE("subscriptions are capped per principal and by the memory their result
     CHECK(failed.events.back().code == errc::resource_exhausted);
     CHECK(failed.events.back().body->find("at most 400 bytes") != std::string::npos);
 }
+
+TEST_CASE("selects_subscription tells a subscription from other operations before running",
+          "[graphql][subscriptions]") {
+    auto request = [](std::string query, std::optional<std::string> name = std::nullopt) {
+        graphql_request r;
+        r.query = std::move(query);
+        r.operation_name = std::move(name);
+        return r;
+    };
+    CHECK(selects_subscription(request("subscription { notes { body } }"), 1000));
+    CHECK_FALSE(selects_subscription(request("{ notes { body } }"), 1000));
+    CHECK_FALSE(selects_subscription(request("query subscription { notes { body } }"), 1000));
+    auto two = "subscription A { notes { body } } query B { notes { body } }";
+    CHECK(selects_subscription(request(two, "A"), 1000));
+    CHECK_FALSE(selects_subscription(request(two, "B"), 1000));
+    CHECK_FALSE(selects_subscription(request(two), 1000));       // no operation selected
+    CHECK_FALSE(selects_subscription(request(two, "C"), 1000));  // no such operation
+    CHECK_FALSE(selects_subscription(request("subscription {"), 1000));  // syntax error
+    CHECK_FALSE(selects_subscription(request("subscription { notes { body } }"), 10));  // too large
+}

@@ -344,6 +344,18 @@ TEST_CASE("mutations need a Mutation type, subscriptions read access and one roo
           "Anonymous Subscription must select only one top level field.");
     CHECK(message("subscription { __typename }") ==
           "Anonymous Subscription must not select an introspection top level field.");
+    // The root field may not come and go with a variable: on the field, an inline fragment
+    // or a spread; deeper down the directives stay allowed.
+    CHECK(message("subscription S($x: Boolean!) { users @skip(if: $x) { name } }") ==
+          "Subscription \"S\" must not use `@skip` or `@include` directives in the top level "
+          "selection.");
+    CHECK(message("subscription ($x: Boolean!) { ... @include(if: $x) { users { name } } }") ==
+          "Anonymous Subscription must not use `@skip` or `@include` directives in the top level "
+          "selection.");
+    CHECK(message("subscription { ...F @include(if: true) } fragment F on Subscription { users { name } }") ==
+          "Anonymous Subscription must not use `@skip` or `@include` directives in the top level "
+          "selection.");
+    CHECK(valid("subscription ($x: Boolean!) { users { name @skip(if: $x) } }"));
 }
 
 // ---- field merging ----
