@@ -179,6 +179,11 @@ int main(int argc, char** argv) {
                    "memory for cached GraphQL responses; 0 turns the cache off")
         ->envname("AIRSQL_GRAPHQL_CACHE_BYTES")
         ->capture_default_str();
+    app.add_option("--graphql-persisted-query-bytes", engine_opts.graphql_persisted_query_bytes,
+                   "memory for documents remembered by hash (Apollo's automatic persisted "
+                   "queries); 0 answers them as unsupported")
+        ->envname("AIRSQL_GRAPHQL_PERSISTED_QUERY_BYTES")
+        ->capture_default_str();
     app.add_option("--sqlite-heap-limit-bytes", engine_opts.sqlite_heap_limit_bytes,
                    "process-wide cap on SQLite's heap; 0 = none (faster: no global memory mutex)")
         ->envname("AIRSQL_SQLITE_HEAP_LIMIT_BYTES")

@@ -177,12 +177,15 @@ graphql_request graphql_get_request(
         return std::move(v.get_object());
     };
     graphql_request r;
+    if (auto extensions = object_param("extensions")) read_graphql_extensions(r, *extensions);
     auto query = param("query");
-    if (!query) throw error(errc::invalid_argument, "a GraphQL GET request needs a `query` parameter");
-    r.query = std::move(*query);
+    if (query) {
+        r.query = std::move(*query);
+    } else if (r.persisted_query_hash.empty()) {
+        throw error(errc::invalid_argument, "a GraphQL GET request needs a `query` parameter");
+    }
     if (auto vars = object_param("variables")) r.variables = std::move(*vars);
     if (auto name = param("operationName"); name && !name->empty()) r.operation_name = *name;
-    object_param("extensions");  // checked, unused
     r.queries_only = true;
     return r;
 }

@@ -301,19 +301,21 @@ void add_endpoint(router& r, const std::string& prefix, const std::string& id_pa
           true);
     r.add("GET", base + "/graphql",
           {"GraphQL",
-           "With ?query=…: a GraphQL query over GET (mutations are refused with 405); with "
+           "With ?query=… (or ?extensions= naming a persisted query's hash): a GraphQL query over GET (mutations are refused with 405); with "
            "`Accept: text/event-stream` too, any query or subscription as Server-Sent Events "
            "(graphql-sse; a browser's EventSource). Without: the GraphiQL playground.",
            "", "text/html or JSON"},
           [&r, who, id_param, base, readonly](route_context& c) {
-              if (!c.query("query") && !accepts_html(c.req.header("Accept"))) {
+              // A GraphQL request names its query, or the hash of a persisted one.
+              bool graphql_get = c.query("query") || c.query("extensions");
+              if (!graphql_get && !accepts_html(c.req.header("Accept"))) {
                   // Who may not read the database learns nothing more than from a query.
                   default_query(c.eng, who(c), c.param(id_param));
                   throw error(errc::invalid_argument,
                               "a GraphQL GET request needs a `query` parameter (the playground "
                               "page is for browsers)");
               }
-              if (!c.query("query")) {
+              if (!graphql_get) {
                   // Ids are letters, digits, '-' and '_'; anything else (a decoded '/', '?',
                   // '..') would let the page's own fetch reach another URL.
                   const auto& id = c.param(id_param);

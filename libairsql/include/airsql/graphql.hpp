@@ -29,6 +29,12 @@ struct graphql_request {
     boost::json::object variables;
     std::optional<std::string> operation_name;
     introspection_view view = introspection_view::full;
+    /// Apollo's automatic persisted queries (`extensions.persistedQuery.sha256Hash`): the
+    /// document's SHA-256 in lowercase hex, empty when none was sent. With an empty `query`
+    /// the document is the one sent before with this hash to the same database; with a
+    /// `query`, the query must hash to it and is remembered (`options::graphql_persisted_
+    /// query_bytes`).
+    std::string persisted_query_hash;
     /// Refuse mutations (for GET requests, which must not change state).
     bool queries_only = false;
     /// Leave `data` out of request-error responses (the application/graphql-response+json
@@ -81,8 +87,14 @@ bool selects_subscription(const graphql_request& request, std::size_t max_docume
 /// Empty when the database has no tables. Needs read access.
 std::string default_query(engine& eng, const principal& who, std::string_view db_id);
 
+/// Reads a request's `extensions` object into `request`: Apollo's `persistedQuery`
+/// (`{"version": 1, "sha256Hash": "<64 hex digits>"}`); other members are ignored.
+/// `invalid_argument` for a malformed `persistedQuery` or another version.
+void read_graphql_extensions(graphql_request& request, const boost::json::object& extensions);
+
 /// Reads `{"query", "variables", "operationName", "extensions"}`; `variables`,
-/// `operationName` and `extensions` may be null. `invalid_argument` for other shapes.
+/// `operationName` and `extensions` may be null, and `query` may be left out when
+/// `extensions` names a persisted query. `invalid_argument` for other shapes.
 graphql_request tag_invoke(boost::json::value_to_tag<graphql_request>,
                            const boost::json::value& jv);
 

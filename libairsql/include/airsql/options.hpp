@@ -127,6 +127,10 @@ struct options {
     /// A response is reused only until the next write to its database.
     std::size_t graphql_response_cache_bytes = 64u * 1024 * 1024;
 
+    /// Memory for documents remembered by their hash (Apollo's automatic persisted queries),
+    /// per database; 0 answers such requests with `PersistedQueryNotSupported`.
+    std::size_t graphql_persisted_query_bytes = 16u * 1024 * 1024;
+
     /// Wall-clock limit of one GraphQL request.
     std::chrono::milliseconds graphql_timeout{20'000};
 

@@ -57,7 +57,8 @@ engine::impl::impl(options o)
                       [this](const std::string& db_id, graphql::database_model& model) {
                           tables::annotate_model(catalog, db_id, model);
                       }),
-      graphql_responses(opts.graphql_response_cache_bytes) {
+      graphql_responses(opts.graphql_response_cache_bytes),
+      graphql_persisted(opts.graphql_persisted_query_bytes) {
     sqlite::set_temp_file_limit(opts.max_temp_file_bytes);
     databases.set_listeners(
         [this](const std::string& db_id, const database::commit_touch& touched) {

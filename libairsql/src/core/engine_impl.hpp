@@ -17,6 +17,7 @@
 #include "functions/python_host.hpp"
 #include "functions/event_dispatch.hpp"
 #include "graphql/document_cache.hpp"
+#include "graphql/persisted_queries.hpp"
 #include "graphql/response_cache.hpp"
 #include "graphql/schema_cache.hpp"
 #include "graphql/subscription_hub.hpp"
@@ -45,6 +46,7 @@ class engine::impl {
     graphql::schema_cache graphql_schemas;
     graphql::document_cache graphql_documents;
     graphql::response_cache graphql_responses;
+    graphql::persisted_queries graphql_persisted;
     functions::runtime_pool function_runtimes{opts};
     /// Python functions: a fresh bubblewrap sandbox per call.
     functions::python_sandbox python_functions{opts};

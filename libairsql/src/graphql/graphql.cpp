@@ -50,15 +50,23 @@ namespace {
 
 // execute_graphql with `time_left` as the time limit (a batch shares one).
 graphql_response execute_within(engine& eng, const principal& who, std::string_view db_id,
-                                const graphql_request& request,
+                                const graphql_request& sent,
                                 std::chrono::milliseconds time_left) {
     auto& e = eng.internals();
-    if (request.query.size() > e.opts.graphql_max_document_bytes) {
+    if (sent.query.size() > e.opts.graphql_max_document_bytes) {
         throw error(errc::invalid_argument,
                     fmt::format("the GraphQL document is larger than {} bytes",
                                 e.opts.graphql_max_document_bytes));
     }
     auto db = auth::resolve_database(e, who, db_id);
+    std::optional<graphql_request> resolved;
+    if (!sent.persisted_query_hash.empty()) {
+        resolved = sent;
+        if (auto refusal = graphql::resolve_persisted_query(e.graphql_persisted, db.record.id, *resolved)) {
+            return {std::move(*refusal), true, false};
+        }
+    }
+    const graphql_request& request = resolved ? *resolved : sent;
     auto mode = mode_for(db.access);
     auto hosted = e.databases.open(db.record.id);
     auto schema = e.graphql_schemas.get(*hosted, mode);
@@ -314,7 +322,13 @@ std::string default_query(engine& eng, const principal& who, std::string_view db
 graphql_request tag_invoke(boost::json::value_to_tag<graphql_request>, const boost::json::value& jv) {
     const auto& o = json::as_object(jv);
     graphql_request r;
-    r.query = json::required_string(o, "query");
+    if (const auto* x = o.if_contains("extensions"); x && !x->is_null()) {
+        if (!x->is_object()) json::fail("field \"extensions\" must be an object or null");
+        read_graphql_extensions(r, x->get_object());
+    }
+    if (r.persisted_query_hash.empty() || (o.contains("query") && !o.at("query").is_null())) {
+        r.query = json::required_string(o, "query");
+    }
     if (const auto* v = o.if_contains("variables"); v && !v->is_null()) {
         if (!v->is_object()) json::fail("field \"variables\" must be an object or null");
         r.variables = v->get_object();
@@ -323,10 +337,29 @@ graphql_request tag_invoke(boost::json::value_to_tag<graphql_request>, const boo
         if (!n->is_string()) json::fail("field \"operationName\" must be a string or null");
         r.operation_name = std::string(n->get_string());
     }
-    if (const auto* x = o.if_contains("extensions"); x && !x->is_null() && !x->is_object()) {
-        json::fail("field \"extensions\" must be an object or null");
-    }
     return r;
+}
+
+void read_graphql_extensions(graphql_request& request, const boost::json::object& extensions) {
+    const auto* pq = extensions.if_contains("persistedQuery");
+    if (!pq || pq->is_null()) return;
+    if (!pq->is_object()) json::fail("extensions.persistedQuery must be an object");
+    const auto& o = pq->get_object();
+    const auto* version = o.if_contains("version");
+    if (!version || !version->is_number() || version->to_number<double>() != 1) {
+        json::fail("Unsupported persisted query version: only version 1 is");
+    }
+    const auto* hash = o.if_contains("sha256Hash");
+    if (!hash || !hash->is_string()) json::fail("extensions.persistedQuery needs a sha256Hash");
+    std::string hex(hash->get_string());
+    if (hex.size() != 64) json::fail("extensions.persistedQuery.sha256Hash must be 64 hex digits");
+    for (auto& c : hex) {
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            json::fail("extensions.persistedQuery.sha256Hash must be 64 hex digits");
+        }
+    }
+    request.persisted_query_hash = std::move(hex);
 }
 
 }  // namespace airsql

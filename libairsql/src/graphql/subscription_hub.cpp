@@ -670,9 +670,9 @@ subscription_statistics subscription_hub::stats() {
 namespace airsql {
 
 graphql_start start_graphql(engine& eng, const principal& who, std::string_view db_id,
-                            const graphql_request& request, subscription_sink sink) {
+                            const graphql_request& sent, subscription_sink sink) {
     auto& e = eng.internals();
-    if (request.query.size() > e.opts.graphql_max_document_bytes) {
+    if (sent.query.size() > e.opts.graphql_max_document_bytes) {
         throw error(errc::invalid_argument,
                     fmt::format("the GraphQL document is larger than {} bytes",
                                 e.opts.graphql_max_document_bytes));
@@ -684,6 +684,11 @@ graphql_start start_graphql(engine& eng, const principal& who, std::string_view 
     auto mode = graphql::mode_of(db.access.read, db.access.insert, db.access.modify);
     core::about_to_block();
     graphql_start out;
+    graphql_request request = sent;
+    if (auto refusal = graphql::resolve_persisted_query(e.graphql_persisted, db.record.id, request)) {
+        out.response = graphql_response{std::move(*refusal), true, false};
+        return out;
+    }
     {
         auto hosted = e.databases.open(db.record.id);
         auto schema = e.graphql_schemas.get(*hosted, mode);
