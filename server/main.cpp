@@ -192,6 +192,10 @@ int main(int argc, char** argv) {
                    "hosted databases kept open while unused (least recently used are closed)")
         ->envname("AIRSQL_MAX_OPEN_DATABASES")
         ->capture_default_str();
+    app.add_option("--max-schema-bytes", engine_opts.max_schema_bytes,
+                   "most memory one database's schema may take in each of its connections")
+        ->envname("AIRSQL_MAX_SCHEMA_BYTES")
+        ->capture_default_str();
     app.add_option("--max-request-sqlite-memory", engine_opts.max_request_sqlite_memory,
                    "most SQLite memory one SQL or GraphQL request may use; 0 = no cap")
         ->envname("AIRSQL_MAX_REQUEST_SQLITE_MEMORY")

@@ -8,7 +8,7 @@ import threading
 import time
 import urllib.parse
 
-from harness import ServerModuleTest, new_db, new_user, send_large, unique
+from harness import Server, ServerModuleTest, new_db, new_user, send_large, unique
 from test_database_files import multipart, sqlite_bytes
 
 # An expression that needs about 330 MB of SQLite memory at once (two 110 MB blobs and their
@@ -63,6 +63,56 @@ class RedteamFiles(ServerModuleTest):
         self.assertNotIn("randomblob", self.assertSqlOk(rows)["rows"][0]["sql"])
         self.assertStatus(self.client.patch(f"/api/dbs/{db}/tables/t/columns/y",
                                             {"check": "length(y) < 10"}, token=self.owner), 200)
+
+    # -- a schema is parsed and kept by every connection: its size is capped
+
+    def test_schema_past_max_schema_bytes_is_refused_by_every_route_that_adds_to_it(self):
+        # Each connection to a database (the writer, every pooled reader) keeps the whole schema,
+        # outside any request's budget: a tenant could upload, or script, a schema of a few
+        # hundred MB and have it parsed again by every connection. 400 columns take ~10 KB.
+        def wide(name, columns=400):
+            return f"CREATE TABLE {name} (" + ", ".join(f"c{i} TEXT" for i in range(columns)) + ");"
+
+        with Server(extra_args=["--max-schema-bytes", "100000"]) as server:
+            client = server.client()
+            user, token = new_user(client)
+            c = client.with_token(token)
+            # A whole file: refused with the reason; one a tenth the size is taken.
+            body, ctype = multipart([("file", "big.sqlite", "application/octet-stream",
+                                      sqlite_bytes("".join(wide(f"t{i}") for i in range(20))))])
+            r = c.request("POST", "/dbs", raw_body=body, headers={"Content-Type": ctype}, timeout=60)
+            err = self.assertJsonError(r, 400, "invalid_argument")
+            self.assertIn("schema would take", err["message"])
+            self.assertIn("more than the limit of 100000", err["message"])
+            body, ctype = multipart([("file", "ok.sqlite", "application/octet-stream",
+                                      sqlite_bytes(wide("t0")))])
+            db = self.assertStatus(c.request("POST", "/dbs", raw_body=body,
+                                             headers={"Content-Type": ctype}), 201).body["id"]
+            # SQL scripts: tables go in until the next would pass the cap; that script
+            # changes nothing, its INSERT included.
+            c.sql(db, "CREATE TABLE log (x TEXT)")
+            added = 0
+            for i in range(1, 30):
+                r = c.sql(db, f"INSERT INTO log VALUES ('{i}'); {wide(f't{i}')}")
+                if r.status != 200 or r.body.get("errors"):
+                    self.assertIn("schema would take", r.text)
+                    break
+                added += 1
+            else:
+                self.fail("thirty wide tables fit under a 100 kB schema cap")
+            self.assertGreater(added, 3)
+            rows = self.assertSqlOk(c.sql(db, "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name LIKE 't%'"))
+            self.assertEqual(rows["rows"], [{"n": added + 1}])
+            rows = self.assertSqlOk(c.sql(db, "SELECT count(*) AS n FROM log"))
+            self.assertEqual(rows["rows"], [{"n": added}])
+            # A table created through the tables API past it.
+            r = c.request("PUT", f"/api/dbs/{db}/tables/from_api",
+                          {"columns": [{"name": f"h{i}"} for i in range(400)]})
+            self.assertIn("schema would take", self.assertJsonError(r, 400, "invalid_argument")["message"])
+            r = c.sql(db, "SELECT name FROM sqlite_master WHERE name = 'from_api'")
+            self.assertEqual(self.assertSqlOk(r)["rows"], [])
+            # Reads and writes that do not touch the schema go on.
+            self.assertSqlOk(c.sql(db, "INSERT INTO log VALUES ('after')"))
 
     # -- upload bodies are stored only for callers who may upload
 

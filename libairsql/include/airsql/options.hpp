@@ -127,6 +127,13 @@ struct options {
     /// A response is reused only until the next write to its database.
     std::size_t graphql_response_cache_bytes = 64u * 1024 * 1024;
 
+    /// Most heap memory one database's schema may take in each of its connections (SQLite's
+    /// SQLITE_DBSTATUS_SCHEMA_USED): every connection to a database (the writer and each
+    /// pooled reader) parses and keeps the whole schema, outside any request's budget. An
+    /// upload, a script, a table change or an import that would pass it is refused and
+    /// nothing changes.
+    std::size_t max_schema_bytes = 16u * 1024 * 1024;
+
     /// Memory for documents remembered by their hash (Apollo's automatic persisted queries),
     /// per database; 0 answers such requests with `PersistedQueryNotSupported`.
     std::size_t graphql_persisted_query_bytes = 16u * 1024 * 1024;

@@ -24,6 +24,7 @@ import_limits limits_for(const options& opts) {
     l.max_rows = opts.max_import_rows;
     l.timeout = opts.import_timeout;
     l.max_sqlite_memory = opts.max_request_sqlite_memory;
+    l.max_schema_bytes = opts.max_schema_bytes;
     return l;
 }
 
@@ -335,6 +336,7 @@ new_table_result import_into_new_table(sqlite::connection& writer, const byte_so
     create += ")";
     insert += ")";
     run.exec(create);
+    sqlite::check_schema_size(writer, limits.max_schema_bytes);
 
     enum class bind_as { integer, real, text };
     std::vector<bind_as> how;

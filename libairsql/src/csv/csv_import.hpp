@@ -32,6 +32,8 @@ struct import_limits {
     std::chrono::milliseconds timeout{120'000};
     /// SQLite memory the import may allocate (see memory_budget.hpp); 0: no cap.
     std::size_t max_sqlite_memory = 0;
+    /// Most memory the schema may take once the new table is in (options::max_schema_bytes).
+    std::size_t max_schema_bytes = 16u * 1024 * 1024;
 };
 
 /// The limits of the engine's options.

@@ -232,6 +232,7 @@ void check_sqlite_file(const engine::impl& e, const std::filesystem::path& file)
                                         fmt::join(problems, "; ")));
             }
         }
+        sqlite::check_schema_size(*conn, e.opts.max_schema_bytes);
     } catch (const error& err) {
         if (budget.exceeded()) throw over_budget();
         if (err.code() == errc::invalid_argument || err.code() == errc::deadline_exceeded) throw;

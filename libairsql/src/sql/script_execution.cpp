@@ -254,6 +254,7 @@ script_settings script_settings_for(const options& opts, sqlite::sql_rights righ
     s.max_rows = opts.max_sql_result_rows;
     s.max_bytes = opts.max_sql_result_bytes;
     s.max_memory = opts.max_request_sqlite_memory;
+    s.max_schema_bytes = opts.max_schema_bytes;
     return s;
 }
 
@@ -353,6 +354,13 @@ sql_result execute_within_budget(sqlite::connection& conn, std::string_view scri
         if (auto problem = lint_usable(conn, name, is_view)) return fail(std::move(*problem));
         if (is_view) continue;
         if (auto problem = lint_table(conn, name)) return fail(std::move(*problem));
+    }
+    if (!changed.empty()) {
+        try {
+            sqlite::check_schema_size(conn, settings.max_schema_bytes);
+        } catch (const error& e) {
+            return fail(e.what());  // rolls back
+        }
     }
     if (budget.exceeded()) return fail("over the memory budget");  // rolls back
     result.num_changes = conn.total_changes() - changes_before;

@@ -19,6 +19,8 @@ struct script_settings {
     std::size_t max_bytes = 64u * 1024 * 1024;
     bool schema_locked = false;  ///< refuse scripts that change tables, views, indexes, triggers
     std::size_t max_memory = 0;  ///< SQLite memory the script may allocate (0: no cap)
+    /// Most memory the schema may take after a script that changed it (options::max_schema_bytes).
+    std::size_t max_schema_bytes = 16u * 1024 * 1024;
 };
 
 /// Settings for a user script from the engine's options (time, result and memory limits).

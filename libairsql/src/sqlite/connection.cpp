@@ -2,6 +2,7 @@
 #include "sqlite/connection.hpp"
 #include "sqlite/temp_files.hpp"
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <SQLiteCpp/Database.h>
@@ -76,6 +77,19 @@ auto translated(F&& f) -> decltype(f()) {
 
 void throw_error(int extended_code, const std::string& message) {
     throw error(code_for(extended_code), message);
+}
+
+void check_schema_size(connection& c, std::size_t max_bytes) {
+    int used = 0;
+    int highest = 0;
+    sqlite3_db_status(c.handle(), SQLITE_DBSTATUS_SCHEMA_USED, &used, &highest, 0);
+    if (used >= 0 && static_cast<std::size_t>(used) > max_bytes) {
+        throw error(errc::invalid_argument,
+                    fmt::format("the database schema would take {} bytes of memory in each "
+                                "connection, more than the limit of {} (too many tables, "
+                                "columns, indexes, views or triggers); nothing changed",
+                                used, max_bytes));
+    }
 }
 
 std::string quote_identifier(std::string_view name) {

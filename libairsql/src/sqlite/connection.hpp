@@ -122,6 +122,12 @@ constexpr int wal_checkpoint_frames = 1000;
 /// lock, so that it must run again off the I/O thread (errc::would_block).
 bool stops_inline_work(int extended_code) noexcept;
 
+class connection;
+
+/// Refuses (errc::invalid_argument) when the schema `c` holds now, its own uncommitted
+/// changes included, takes more than `max_bytes` of heap memory (options::max_schema_bytes).
+void check_schema_size(connection& c, std::size_t max_bytes);
+
 /// One SQLite connection. Not thread-safe: use it from one thread at a time.
 class connection {
 public:

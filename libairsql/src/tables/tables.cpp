@@ -212,6 +212,7 @@ void change_schema(engine::impl& e, opened& o, bool foreign_keys_off, F&& change
         // Some functions answer NULL when memory runs out: such a result is not committed.
         if (budget.exceeded()) throw over_budget();
     }
+    sqlite::check_schema_size(*writer, e.opts.max_schema_bytes);
     std::map<std::string, std::string> after;
     if (o.db.record.auditing) after = schema_objects(*writer);
     tx.commit();

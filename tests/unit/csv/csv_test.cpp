@@ -652,3 +652,16 @@ TEST_CASE("csv: import_csv enforces the engine's size and row limits", "[csv]") 
     auto r = run_sql(eng, who, db, {"SELECT count(*) AS n FROM t"});
     CHECK(boost::json::serialize(r.rows) == R"([{"n":2}])");
 }
+
+TEST_CASE("a new table that would pass max_schema_bytes is not created", "[csv][limits]") {
+    scratch s;
+    std::string header;
+    for (int i = 0; i < 400; ++i) header += (i ? ",h" : "h") + std::to_string(i);
+    csv::import_limits limits;
+    limits.max_schema_bytes = 4096;  // 400 columns take about 10 KiB
+    CHECK_THROWS_WITH(s.create(header + "\n" + std::string(399, ',') + "\n", "wide", limits),
+                      Catch::Contains("schema would take"));
+    CHECK_FALSE(s.has_table("wide"));
+    limits.max_schema_bytes = 1024 * 1024;
+    CHECK(s.create(header + "\n" + std::string(399, ',') + "\n", "wide", limits).rows == 1);
+}

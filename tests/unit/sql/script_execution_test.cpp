@@ -174,3 +174,26 @@ TEST_CASE("a locked schema refuses DDL but allows data changes", "[sql]") {
                Catch::Contains("locked"));
     CHECK(sql::execute_script(*s.conn, "INSERT INTO t VALUES (1)", settings).errors.empty());
 }
+
+TEST_CASE("a script that would make the schema larger than max_schema_bytes changes nothing",
+          "[sql][limits]") {
+    scratch s;
+    sql::script_settings settings;
+    settings.rights = sqlite::sql_rights::read_write;
+    settings.max_schema_bytes = 8 * 1024;  // 400 columns take about 10 KiB
+    std::string wide = "CREATE TABLE wide (";
+    for (int i = 0; i < 400; ++i) wide += (i ? ", c" : "c") + std::to_string(i) + " TEXT";
+    wide += ");";
+    auto r = sql::execute_script(*s.conn, "CREATE TABLE small (x TEXT);", settings);
+    REQUIRE(first_error(r) == "");
+    r = sql::execute_script(*s.conn, "INSERT INTO small VALUES ('a');" + wide, settings);
+    CHECK_THAT(first_error(r), Catch::Contains("the database schema would take") &&
+                                   Catch::Contains("more than the limit of 8192"));
+    r = s.run("SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'wide') AS wide, "
+              "(SELECT count(*) FROM small) AS rows");
+    CHECK(boost::json::serialize(r.rows) == R"([{"wide":0,"rows":0}])");
+    // Scripts that do not touch the schema run whatever its size (it is never measured).
+    settings.max_schema_bytes = 1;
+    r = sql::execute_script(*s.conn, "INSERT INTO small VALUES ('b')", settings);
+    CHECK(first_error(r) == "");
+}
