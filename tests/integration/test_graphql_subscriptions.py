@@ -262,6 +262,19 @@ class GraphQLSubscriptionsTest(GraphQLTestCase):
         self.assertTrue(data.startswith(b"HTTP/1.1 200"), data)
         return s, data.split(b"\r\n\r\n", 1)[1]
 
+    def sse_open(self, request):
+        """Sends `request` (the whole HTTP request) and checks that an event stream answers;
+        returns (the socket, the bytes after the response head)."""
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        s.sendall(request.encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += s.recv(4096)
+        head, rest = data.split(b"\r\n\r\n", 1)
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+        self.assertIn(b"text/event-stream", head)
+        return s, rest
+
     @staticmethod
     def sse_read(s, pending=b"", timeout=2.0):
         """Everything the stream sends within `timeout` (or until it ends)."""
@@ -309,18 +322,11 @@ class GraphQLSubscriptionsTest(GraphQLTestCase):
         # A browser's EventSource can only GET: the GraphQL-over-HTTP parameters in the URL.
         import urllib.parse
         db = self.fresh_db()
-        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
         params = urllib.parse.urlencode({
             "query": "subscription Notes($min: Int) { notes(where: {id: {_gte: $min}}) { body } }",
             "variables": json.dumps({"min": 1}), "operationName": "Notes"})
-        s.sendall((f"GET /dbs/{db}/graphql?{params} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                   f"Accept: text/event-stream\r\nAuthorization: Bearer {self.token}\r\n\r\n").encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            data += s.recv(4096)
-        head, rest = data.split(b"\r\n\r\n", 1)
-        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
-        self.assertIn(b"text/event-stream", head)
+        s, rest = self.sse_open(f"GET /dbs/{db}/graphql?{params} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                f"Accept: text/event-stream\r\nAuthorization: Bearer {self.token}\r\n\r\n")
         first = self.sse_read(s, rest, timeout=1.0)
         self.assertIn('event: next\ndata: {"data":{"notes":[{"body":"one"}]}}', first)
         self.client.sql(db, "INSERT INTO notes (body) VALUES ('two')")
@@ -366,17 +372,10 @@ class GraphQLSubscriptionsTest(GraphQLTestCase):
         db = self.fresh_db()
         accept = ("application/graphql-response+json, application/graphql+json, application/json, "
                   "text/event-stream, multipart/mixed")
-        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
         body = json.dumps({"query": "subscription Notes { notes { body } }", "operationName": "Notes"})
-        s.sendall((f"POST /dbs/{db}/graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\n"
-                   f"Authorization: Bearer {self.token}\r\nContent-Type: application/json\r\n"
-                   f"Content-Length: {len(body)}\r\n\r\n{body}").encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            data += s.recv(4096)
-        head, rest = data.split(b"\r\n\r\n", 1)
-        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
-        self.assertIn(b"text/event-stream", head)
+        s, rest = self.sse_open(f"POST /dbs/{db}/graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\n"
+                                f"Authorization: Bearer {self.token}\r\nContent-Type: application/json\r\n"
+                                f"Content-Length: {len(body)}\r\n\r\n{body}")
         self.assertIn('{"data":{"notes":[{"body":"one"}]}}', self.sse_read(s, rest, timeout=1.0))
         self.client.sql(db, "INSERT INTO notes (body) VALUES ('two')")
         self.assertIn('{"body":"two"}', self.sse_read(s, b"", timeout=2.0))
