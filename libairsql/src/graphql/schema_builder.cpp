@@ -490,9 +490,14 @@ private:
 
         auto fields = object_type(g + "_aggregate_fields", "Aggregate functions over rows of " + tm.name + ".", true);
         auto count = field("count", non_null("Int"), field_role::count,
-                           "Number of rows (with `columns`: rows where they are all non-NULL).", ti);
-        count.args.push_back(input("columns", list_of(g + "_column", "N"), "Count only rows where these are non-NULL.", true));
-        count.args.push_back(input("distinct", named("Boolean"), "Count distinct values of `columns`.", true));
+                           "Number of rows (with one column in `columns`: rows where it is not NULL; "
+                           "with several: every row, as a tuple).", ti);
+        count.args.push_back(input("columns", list_of(g + "_column", "N"),
+                                   "One column: count its non-NULL values. Several: count the "
+                                   "rows as tuples of these (a tuple is never NULL).", true));
+        count.args.push_back(input("distinct", named("Boolean"),
+                                   "Count distinct values of `columns` (distinct tuples for "
+                                   "several, NULLs alike).", true));
         fields.fields.push_back(std::move(count));
         struct kind {
             const char* name;

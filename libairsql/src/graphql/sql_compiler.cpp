@@ -631,13 +631,15 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
                     } else if (cols.size() == 1) {
                         expr = std::string("count(") + (distinct ? "DISTINCT " : "") + x(cols[0]) + ")";
                     } else {
-                        std::string all_set, tuple;
+                        // Hasura's count((a, b)) on PostgreSQL: a row value is never NULL, so
+                        // every row counts, and DISTINCT counts distinct tuples (NULLs alike).
+                        // quote() spells any value, BLOBs too, so that the joined text is
+                        // unambiguous.
+                        std::string tuple;
                         for (std::size_t i = 0; i < cols.size(); ++i) {
-                            all_set += (i ? " AND " : "") + x(cols[i]) + " IS NOT NULL";
-                            tuple += (i ? ", " : "") + x(cols[i]);
+                            tuple += (i ? " || ',' || " : "") + ("quote(" + x(cols[i]) + ")");
                         }
-                        expr = distinct ? "count(DISTINCT json_array(" + tuple + ")) FILTER (WHERE " + all_set + ")"
-                                        : "count(*) FILTER (WHERE " + all_set + ")";
+                        expr = distinct ? "count(DISTINCT " + tuple + ")" : "count(*)";
                     }
                     inner.emplace_back(g.key, expr);
                 } else if (g.def) {
