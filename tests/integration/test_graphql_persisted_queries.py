@@ -45,6 +45,13 @@ class GraphQLPersistedQueriesTest(GraphQLTestCase):
         self.assertEqual(unknown.body, {"data": None, "errors": [{
             "message": "PersistedQueryNotFound",
             "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]})
+        # 200 with the GraphQL-over-HTTP media type too (Apollo Client's default Accept): its
+        # link turns hashing off for good on a 400.
+        for accept in ("application/graphql-response+json",
+                       "application/graphql-response+json,application/json;q=0.9"):
+            res = self.post(db, {"extensions": pq(LIST)}, headers={"Accept": accept})
+            self.assertStatus(res, 200)
+            self.assertEqual(res.body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND")
         full = self.post(db, {"query": LIST, "extensions": pq(LIST)})
         self.assertEqual(self.assertGqlData(full), {"notes": [{"body": "one"}]})
         again = self.post(db, {"extensions": pq(LIST), "variables": None})
@@ -73,7 +80,9 @@ class GraphQLPersistedQueriesTest(GraphQLTestCase):
         db = new_db(self.client, self.token, self.user, NOTES)
         # A document that does not hash to the hash given: refused, and not remembered under it.
         other = "{ notes { id } }"
-        wrong = self.post(db, {"query": other, "extensions": pq(LIST)})
+        wrong = self.post(db, {"query": other, "extensions": pq(LIST)},
+                          headers={"Accept": "application/graphql-response+json"})
+        self.assertStatus(wrong, 400)
         self.assertEqual(wrong.body["errors"][0]["message"], "provided sha does not match query")
         self.assertEqual(self.post(db, {"extensions": pq(LIST)}).body["errors"][0]["message"],
                          "PersistedQueryNotFound")

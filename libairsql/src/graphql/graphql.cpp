@@ -63,7 +63,7 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
     if (!sent.persisted_query_hash.empty()) {
         resolved = sent;
         if (auto refusal = graphql::resolve_persisted_query(e.graphql_persisted, db.record.id, *resolved)) {
-            return {std::move(*refusal), true, false};
+            return std::move(*refusal);
         }
     }
     const graphql_request& request = resolved ? *resolved : sent;
@@ -347,7 +347,7 @@ void read_graphql_extensions(graphql_request& request, const boost::json::object
     const auto& o = pq->get_object();
     const auto* version = o.if_contains("version");
     if (!version || !version->is_number() || version->to_number<double>() != 1) {
-        json::fail("Unsupported persisted query version: only version 1 is");
+        json::fail("Unsupported persisted query version (only version 1 is supported)");
     }
     const auto* hash = o.if_contains("sha256Hash");
     if (!hash || !hash->is_string()) json::fail("extensions.persistedQuery needs a sha256Hash");

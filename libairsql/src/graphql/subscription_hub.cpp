@@ -686,7 +686,7 @@ graphql_start start_graphql(engine& eng, const principal& who, std::string_view 
     graphql_start out;
     graphql_request request = sent;
     if (auto refusal = graphql::resolve_persisted_query(e.graphql_persisted, db.record.id, request)) {
-        out.response = graphql_response{std::move(*refusal), true, false};
+        out.response = std::move(*refusal);
         return out;
     }
     {
