@@ -93,7 +93,13 @@ bool repair(boost::json::value& v, const shape& sh, std::vector<path_segment>& p
             auto* child = o->if_contains(f.key);
             if (!child) continue;
             path.emplace_back(f.key);
+            auto errors_before = errors.size();
             bool became_null = repair(*child, f, path, errors);
+            if (became_null && f.non_null && errors.size() == errors_before) {
+                // A null that no error explains: the response must still say why its parent
+                // is null.
+                errors.push_back({"Cannot return null for non-nullable field.", {f.loc}, path});
+            }
             path.pop_back();
             if (became_null && f.non_null) {
                 obj = nullptr;
@@ -112,7 +118,11 @@ bool repair(boost::json::value& v, const shape& sh, std::vector<path_segment>& p
             if (!a) return v.is_null();
             for (std::size_t i = 0; i < a->size(); ++i) {
                 path.emplace_back(static_cast<std::int64_t>(i));
+                auto errors_before = errors.size();
                 bool became_null = repair_object((*a)[i]);
+                if (became_null && sh.items_non_null && errors.size() == errors_before) {
+                    errors.push_back({"Cannot return null for non-nullable field.", {sh.loc}, path});
+                }
                 path.pop_back();
                 if (became_null && sh.items_non_null) {
                     v = nullptr;
@@ -414,9 +424,15 @@ private:
         if (::memmem(text.data(), text.size(), marker_text.data(), marker_text.size())) {
             auto v = boost::json::parse(text);
             std::vector<path_segment> path{sh.key};
+            auto errors_before = errors_.size();
             bool is_null = repair(v, sh, path, errors_);
             text = airsql::to_json(v);
-            if (is_null && non_null) return false;
+            if (is_null && non_null) {
+                if (errors_.size() == errors_before) {
+                    errors_.push_back({"Cannot return null for non-nullable field.", {sh.loc}, {sh.key}});
+                }
+                return false;
+            }
         } else if (text == "null" && non_null) {
             errors_.push_back({"Cannot return null for non-nullable field.", {sh.loc}, {sh.key}});
             return false;

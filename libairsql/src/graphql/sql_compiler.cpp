@@ -1052,7 +1052,10 @@ std::string sql_compiler::list_query(std::size_t table, const boost::json::objec
         out.non_null = true;
         auto fields = collect_fields(ctx_, *s_.find(t.gql_name + "_aggregate"), sets);
         nodes = false;
-        select_expr = aggregate_object(lv, fields, out, nodes, capped);
+        // Always one row, as an aggregate query gives even over no rows: a selection of
+        // only `__typename` fields calls no aggregate function, and an empty set would give
+        // no row at all (null for a non-null field).
+        select_expr = "CASE WHEN count(*) >= 0 THEN " + aggregate_object(lv, fields, out, nodes, capped) + " END";
     } else {
         out.k = shape::kind::list;
         out.non_null = true;

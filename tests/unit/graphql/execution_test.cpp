@@ -530,6 +530,25 @@ TEST_CASE("aggregates compute count, sum, avg, min and max with the nodes", "[gr
                "avg": {"rating": null}, "max": {"title": null}}, "nodes": []}})"));
 }
 
+TEST_CASE("an aggregate of no rows is an object even when it selects only __typename",
+          "[graphql]") {
+    api a(music_sql);
+    // Artist 4 has no albums. No aggregate function was called, so the statement gave no row
+    // and the non-null field came back null without an error.
+    CHECK(a.data("{ artists_by_pk(id: 4) { albums_aggregate { __typename } } }") ==
+          j(R"({"artists_by_pk": {"albums_aggregate": {"__typename": "albums_aggregate"}}})"));
+    CHECK(a.data("{ albums_aggregate(where: {id: {_eq: -1}}) { __typename aggregate { "
+                 "__typename max { __typename } } } }") ==
+          j(R"({"albums_aggregate": {"__typename": "albums_aggregate", "aggregate": {
+               "__typename": "albums_aggregate_fields", "max": {"__typename": "albums_max_fields"}}}})"));
+    // With a field error beside it, the error is reported (it was lost with the null above).
+    auto r = a.run("{ artists_aggregate { a: nodes { albums_aggregate(where: {id: {_eq: -1}}) { "
+                   "__typename } } b: nodes { albums(where: {id: {}}) { id } } } }");
+    REQUIRE(r.as_object().contains("errors"));
+    CHECK_THAT(std::string(r.at("errors").at(0).at("message").as_string()),
+               Catch::Contains("names no operator"));
+}
+
 TEST_CASE("count over several columns takes any value, BLOBs and mixed types too", "[graphql]") {
     api a("CREATE TABLE f (id INTEGER PRIMARY KEY, k TEXT, b BLOB);"
           "INSERT INTO f (k, b) VALUES ('a', x'00'), ('a', x'00'), ('a', x'01'), ('a,''b', NULL),"
