@@ -687,9 +687,21 @@ private:
         }
     }
 
+    // A value with every object's fields in name order: graphql-js (16.9) compares merged
+    // fields' arguments so, and `{a: 1, b: 2}` and `{b: 2, a: 1}` are one input object.
+    static value with_sorted_fields(value v) {
+        for (auto& item : v.list) item = with_sorted_fields(std::move(item));
+        for (auto& f : v.fields) f.val = with_sorted_fields(std::move(f.val));
+        std::stable_sort(v.fields.begin(), v.fields.end(),
+                         [](const object_field& a, const object_field& b) { return a.name < b.name; });
+        return v;
+    }
+
     static std::string arguments_text(const selection& s) {
         std::vector<std::string> parts;
-        for (const auto& a : s.arguments) parts.push_back(a.name + ":" + print_value(a.val));
+        for (const auto& a : s.arguments) {
+            parts.push_back(a.name + ":" + print_value(with_sorted_fields(a.val)));
+        }
         std::sort(parts.begin(), parts.end());
         std::string out;
         for (const auto& p : parts) out += p + ",";

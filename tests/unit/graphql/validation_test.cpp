@@ -372,6 +372,15 @@ TEST_CASE("fields with one response name must be the same field with the same ar
           "Fields \"name\" conflict because \"name\" and \"email\" are different fields. Use "
           "different aliases on the fields to fetch both if this was intentional.");
     CHECK(valid("{ users(limit: 1) { name } users(limit: 1) { email } }"));
+    // An input object's field order does not make it another value (graphql-js 16.9), at any
+    // depth; list order does.
+    CHECK(valid("{ users(where: {name: {_eq: \"x\"}, email: {_eq: \"y\"}}) { name } "
+                "users(where: {email: {_eq: \"y\"}, name: {_eq: \"x\"}}) { email } }"));
+    CHECK(valid("{ users(where: {_and: [{name: {_eq: \"x\", _neq: \"z\"}}]}) { name } "
+                "users(where: {_and: [{name: {_neq: \"z\", _eq: \"x\"}}]}) { email } }"));
+    CHECK_THAT(message("{ users(where: {_or: [{name: {_eq: \"x\"}}, {email: {_eq: \"y\"}}]}) { name } "
+                       "users(where: {_or: [{email: {_eq: \"y\"}}, {name: {_eq: \"x\"}}]}) { email } }"),
+               Catch::Contains("differing arguments"));
 }
 
 TEST_CASE("fields with one response name must merge their sub-selections too", "[graphql]") {
