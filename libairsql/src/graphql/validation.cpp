@@ -460,8 +460,45 @@ private:
         return parent.field(name);
     }
 
+    // graphql-js's MaxIntrospectionDepthRule (16.9): under `__schema` or `__type`, at most two
+    // nested list fields named fields, interfaces, possibleTypes or inputFields; deeper,
+    // introspection answers grow with the schema's size to the power of the depth.
+    // `spreading`: the fragments on the path (a cycle is another rule's error); a fragment
+    // found shallow at a depth is not walked again there (spreads can multiply the walk).
+    bool introspection_too_deep(const selection_set& set, int depth, std::set<std::string>& spreading) {
+        for (const auto& sel : set.items) {
+            if (sel.kind == selection_kind::fragment_spread) {
+                auto it = fragments_.find(sel.name);
+                if (it == fragments_.end() || shallow_fragments_.contains({sel.name, depth}) ||
+                    !spreading.insert(sel.name).second) {
+                    continue;
+                }
+                bool deep = introspection_too_deep(it->second->selections, depth, spreading);
+                spreading.erase(sel.name);
+                if (deep) return true;
+                shallow_fragments_.insert({sel.name, depth});
+                continue;
+            }
+            int d = depth;
+            if (sel.kind == selection_kind::field &&
+                (sel.name == "fields" || sel.name == "interfaces" || sel.name == "possibleTypes" ||
+                 sel.name == "inputFields") &&
+                ++d >= 3) {
+                return true;
+            }
+            if (introspection_too_deep(sel.selections, d, spreading)) return true;
+        }
+        return false;
+    }
+
     void visit_field(const selection& sel, const type_def& parent, scope& sc) {
         if (!sel.alias.empty()) ++aliases_;
+        if (sel.name == "__schema" || sel.name == "__type") {
+            std::set<std::string> spreading;
+            if (introspection_too_deep(sel.selections, 0, spreading)) {
+                error("Maximum introspection depth exceeded", {sel.loc});
+            }
+        }
         visit_directives(sel.directives, directive_location::field, sc);
         const auto* def = lookup_field(parent, sel.name);
         if (!def) {
@@ -893,6 +930,7 @@ private:
     validation_limits limits_;
     std::vector<error_entry> errors_;
     std::map<std::string, const fragment*> fragments_;
+    std::set<std::pair<std::string, int>> shallow_fragments_;  ///< introspection_too_deep
     std::map<std::string, scope> fragment_scopes_;
     bool cyclic_ = false;
     std::size_t merge_budget_ = 20'000;

@@ -505,3 +505,17 @@ TEST_CASE("a conflict inside a fragment is reported once however often it is spr
     REQUIRE(nested.size() == 1);
     CHECK_THAT(nested[0], Catch::StartsWith("Fields \"users\" conflict because subfields \"x\" conflict because"));
 }
+
+TEST_CASE("introspection nests at most two lists of fields, interfaces, possibleTypes, inputFields",
+          "[graphql]") {
+    // graphql-js 16.9's MaxIntrospectionDepthRule: each level multiplies the answer by the
+    // schema's size.
+    CHECK(valid("{ __schema { types { name fields { name type { name ofType { name ofType { name } } } } "
+                "inputFields { name } interfaces { name } possibleTypes { name } } } }"));
+    CHECK(valid("{ __type(name: \"Query\") { fields { type { fields { name } } } } }"));
+    CHECK(message("{ __type(name: \"Query\") { fields { type { fields { type { fields { name } } } } } } }") ==
+          "Maximum introspection depth exceeded");
+    CHECK(message("{ __schema { types { ...T } } } fragment T on __Type { inputFields { type { "
+                  "...U } } } fragment U on __Type { interfaces { possibleTypes { name } } }") ==
+          "Maximum introspection depth exceeded");
+}
