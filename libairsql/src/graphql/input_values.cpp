@@ -8,6 +8,7 @@
 #include <set>
 
 #include "airsql/json.hpp"
+#include "graphql/suggestions.hpp"
 
 namespace airsql::graphql {
 
@@ -43,7 +44,7 @@ std::optional<boost::json::value> coerce_json(const schema& s, const boost::json
     }
     const auto* def = s.find(t.name);
     if (!def) {
-        reason = "Unknown type " + q(t.name) + ".";
+        reason = "Unknown type " + q(t.name) + "." + did_you_mean_among(t.name, s.types);
         return std::nullopt;
     }
     auto shown = airsql::to_json(v);
@@ -90,8 +91,14 @@ std::optional<boost::json::value> coerce_json(const schema& s, const boost::json
             return v;
         }
         case type_kind::enum_:
-            if (v.is_string() && def->enum_value(v.get_string())) return v;
-            reason = "Value " + shown + " does not exist in " + q(def->name) + " enum.";
+            if (!v.is_string()) {
+                reason = "Enum " + q(def->name) + " cannot represent non-string value: " + shown + "." +
+                         did_you_mean_among(shown, def->enum_values, "the enum value");
+                return std::nullopt;
+            }
+            if (def->enum_value(v.get_string())) return v;
+            reason = "Value " + shown + " does not exist in " + q(def->name) + " enum." +
+                     did_you_mean_among(v.get_string(), def->enum_values, "the enum value");
             return std::nullopt;
         case type_kind::input_object: {
             if (!v.is_object()) {
@@ -102,7 +109,8 @@ std::optional<boost::json::value> coerce_json(const schema& s, const boost::json
             for (const auto& [key, item] : v.get_object()) {
                 const auto* f = def->input_field(key);
                 if (!f) {
-                    reason = "Field " + q(key) + " is not defined by type " + q(def->name) + ".";
+                    reason = "Field " + q(key) + " is not defined by type " + q(def->name) + "." +
+                             did_you_mean_among(key, def->input_fields);
                     return std::nullopt;
                 }
                 auto c = coerce_json(s, item, f->type, reason);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "graphql/validation.hpp"
 
+#include "graphql/suggestions.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <limits>
@@ -261,7 +263,8 @@ private:
             auto spec = spec_of(v.type);
             const auto* t = s_.find(spec.name);
             if (!t) {
-                error("Unknown type " + q(spec.name) + ".", {v.type.loc});
+                error("Unknown type " + q(spec.name) + "." + did_you_mean_among(spec.name, s_.types),
+                      {v.type.loc});
             } else if (t->kind == type_kind::object) {
                 error("Variable \"$" + v.name + "\" cannot be non-input type " + q(spec.to_string()) + ".", {v.type.loc});
             } else if (v.default_value) {
@@ -336,7 +339,9 @@ private:
         visit_directives(f.directives, directive_location::fragment_definition, sc);
         const auto* t = s_.find(f.type_condition);
         if (!t) {
-            error("Unknown type " + q(f.type_condition) + ".", {f.loc});
+            error("Unknown type " + q(f.type_condition) + "." +
+                      did_you_mean_among(f.type_condition, s_.types),
+                  {f.loc});
             return;
         }
         if (t->kind != type_kind::object) {
@@ -405,7 +410,9 @@ private:
                     if (!sel.type_condition.empty()) {
                         t = s_.find(sel.type_condition);
                         if (!t) {
-                            error("Unknown type " + q(sel.type_condition) + ".", {sel.loc});
+                            error("Unknown type " + q(sel.type_condition) + "." +
+                                      did_you_mean_among(sel.type_condition, s_.types),
+                                  {sel.loc});
                             break;
                         }
                         if (t->kind != type_kind::object) {
@@ -502,7 +509,9 @@ private:
         visit_directives(sel.directives, directive_location::field, sc);
         const auto* def = lookup_field(parent, sel.name);
         if (!def) {
-            error("Cannot query field " + q(sel.name) + " on type " + q(parent.name) + ".", {sel.loc});
+            error("Cannot query field " + q(sel.name) + " on type " + q(parent.name) + "." +
+                      did_you_mean_among(sel.name, parent.fields),
+                  {sel.loc});
             // Its variables still count as used (graphql-js reports only the unknown field,
             // not also "Variable … is never used").
             note_untyped(sel.arguments, sel.selections, sc);
@@ -535,7 +544,8 @@ private:
             }
             auto def = std::find_if(defs.begin(), defs.end(), [&](const input_value_def& d) { return d.name == a.name; });
             if (def == defs.end()) {
-                error("Unknown argument " + q(a.name) + " on " + (directive ? "directive " : "field ") + q(owner) + ".",
+                error("Unknown argument " + q(a.name) + " on " + (directive ? "directive " : "field ") + q(owner) +
+                          "." + did_you_mean_among(a.name, defs),
                       {a.loc});
                 continue;
             }
@@ -629,9 +639,13 @@ private:
                 return;
             case type_kind::enum_:
                 if (v.kind != value_kind::enum_) {
-                    error("Enum " + q(t->name) + " cannot represent non-enum value: " + print_value(v) + ".", {v.loc});
+                    error("Enum " + q(t->name) + " cannot represent non-enum value: " + print_value(v) + "." +
+                              did_you_mean_among(print_value(v), t->enum_values, "the enum value"),
+                          {v.loc});
                 } else if (!t->enum_value(v.text)) {
-                    error("Value " + q(v.text) + " does not exist in " + q(t->name) + " enum.", {v.loc});
+                    error("Value " + q(v.text) + " does not exist in " + q(t->name) + " enum." +
+                              did_you_mean_among(v.text, t->enum_values, "the enum value"),
+                          {v.loc});
                 }
                 return;
             case type_kind::input_object: {
@@ -647,7 +661,9 @@ private:
                     }
                     const auto* def = t->input_field(f.name);
                     if (!def) {
-                        error("Field " + q(f.name) + " is not defined by type " + q(t->name) + ".", {f.loc});
+                        error("Field " + q(f.name) + " is not defined by type " + q(t->name) + "." +
+                                  did_you_mean_among(f.name, t->input_fields),
+                              {f.loc});
                         continue;
                     }
                     visit_value(f.val, def->type, def->default_value.has_value(), sc);

@@ -109,7 +109,7 @@ TEST_CASE("valid documents pass", "[graphql]") {
 TEST_CASE("unknown fields are reported with graphql-js wording and their location", "[graphql]") {
     auto e = errors_of("{\n  users {\n    nope\n  }\n  missing\n}");
     REQUIRE(e.size() == 2);
-    CHECK(e[0].message == "Cannot query field \"nope\" on type \"users_row\".");
+    CHECK(e[0].message == "Cannot query field \"nope\" on type \"users_row\". Did you mean \"name\"?");
     REQUIRE(e[0].locations.size() == 1);
     CHECK(at(e[0].locations[0]) == "3:5");
     CHECK(e[0].path.empty());
@@ -123,7 +123,7 @@ TEST_CASE("unknown fields are reported with graphql-js wording and their locatio
     e = errors_of("query ($o: Int, $p: String) { users { nope(x: $o, y: {z: [$p]}) { ...F } } } "
                   "fragment F on users_row { name }");
     REQUIRE(e.size() == 1);
-    CHECK(e[0].message == "Cannot query field \"nope\" on type \"users_row\".");
+    CHECK(e[0].message == "Cannot query field \"nope\" on type \"users_row\". Did you mean \"name\"?");
     e = errors_of("{ users { nope(x: $undefined) } }");
     REQUIRE(e.size() == 2);
     CHECK(e[1].message == "Variable \"$undefined\" is not defined.");
@@ -220,7 +220,8 @@ TEST_CASE("enum literals must be enum values of the type", "[graphql]") {
     CHECK(message("{ users(order_by: {name: UP}) { name } }") ==
           "Value \"UP\" does not exist in \"OrderingTerm\" enum.");
     CHECK(message("{ users_aggregate { aggregate { count(columns: [nope]) } } }") ==
-          "Value \"nope\" does not exist in \"users_column\" enum.");
+          "Value \"nope\" does not exist in \"users_column\" enum. Did you mean the enum value "
+          "\"name\"?");
 }
 
 TEST_CASE("input objects refuse unknown fields and need their required fields", "[graphql]") {
@@ -518,4 +519,26 @@ TEST_CASE("introspection nests at most two lists of fields, interfaces, possible
     CHECK(message("{ __schema { types { ...T } } } fragment T on __Type { inputFields { type { "
                   "...U } } } fragment U on __Type { interfaces { possibleTypes { name } } }") ==
           "Maximum introspection depth exceeded");
+}
+
+TEST_CASE("unknown names get graphql-js's suggestions", "[graphql]") {
+    // Close: an edit distance of at most 40% of the name's length plus one (a change of case
+    // is one edit, a swap of neighbours too); closest first, at most five.
+    CHECK(message("{ users { nmae } }") ==
+          "Cannot query field \"nmae\" on type \"users_row\". Did you mean \"name\"?");
+    CHECK(message("{ users { xyz } }") == "Cannot query field \"xyz\" on type \"users_row\".");
+    CHECK(message("{ users(limt: 1) { name } }") ==
+          "Unknown argument \"limt\" on field \"Query.users\". Did you mean \"limit\"?");
+    CHECK(message("{ users(order_by: {name: asc_nulls_frist}) { name } }") ==
+          "Value \"asc_nulls_frist\" does not exist in \"OrderingTerm\" enum. Did you mean the "
+          "enum value \"asc_nulls_first\", \"asc_nulls_last\", \"desc_nulls_first\", or "
+          "\"desc_nulls_last\"?");
+    CHECK(message("{ users(where: {nme: {_eq: \"x\"}}) { name } }") ==
+          "Field \"nme\" is not defined by type \"users_filter\". Did you mean \"name\"?");
+    CHECK(message("query ($w: user_filter) { users(where: $w) { name } }") ==
+          "Unknown type \"user_filter\". Did you mean \"users_filter\" or \"songs_filter\"?");
+    // Deprecated aliases are not suggested: not "asc".
+    CHECK(message("{ users(order_by: {name: Asc}) { name } }") ==
+          "Value \"Asc\" does not exist in \"OrderingTerm\" enum. Did you mean the enum value "
+          "\"ASC\" or \"DESC\"?");
 }
