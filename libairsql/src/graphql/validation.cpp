@@ -177,6 +177,16 @@ private:
         if (errors_.size() < 100) errors_.push_back({std::move(message), std::move(locs), {}});
     }
 
+    // "Did you mean …?" within a budget of names compared per document: thousands of unknown
+    // names against a schema of 100,000 fields must not cost minutes. None once the error list
+    // is full (the message would not be kept).
+    template <class Members>
+    std::string suggest(std::string_view input, const Members& members, std::string_view what = {}) {
+        if (errors_.size() >= 100 || members.size() > suggestion_budget_) return "";
+        suggestion_budget_ -= members.size();
+        return did_you_mean_among(input, members, what);
+    }
+
     // ---- operations ----
 
     void check_operation_names() {
@@ -263,7 +273,7 @@ private:
             auto spec = spec_of(v.type);
             const auto* t = s_.find(spec.name);
             if (!t) {
-                error("Unknown type " + q(spec.name) + "." + did_you_mean_among(spec.name, s_.types),
+                error("Unknown type " + q(spec.name) + "." + suggest(spec.name, s_.types),
                       {v.type.loc});
             } else if (t->kind == type_kind::object) {
                 error("Variable \"$" + v.name + "\" cannot be non-input type " + q(spec.to_string()) + ".", {v.type.loc});
@@ -340,7 +350,7 @@ private:
         const auto* t = s_.find(f.type_condition);
         if (!t) {
             error("Unknown type " + q(f.type_condition) + "." +
-                      did_you_mean_among(f.type_condition, s_.types),
+                      suggest(f.type_condition, s_.types),
                   {f.loc});
             return;
         }
@@ -411,7 +421,7 @@ private:
                         t = s_.find(sel.type_condition);
                         if (!t) {
                             error("Unknown type " + q(sel.type_condition) + "." +
-                                      did_you_mean_among(sel.type_condition, s_.types),
+                                      suggest(sel.type_condition, s_.types),
                                   {sel.loc});
                             break;
                         }
@@ -510,7 +520,7 @@ private:
         const auto* def = lookup_field(parent, sel.name);
         if (!def) {
             error("Cannot query field " + q(sel.name) + " on type " + q(parent.name) + "." +
-                      did_you_mean_among(sel.name, parent.fields),
+                      suggest(sel.name, parent.fields),
                   {sel.loc});
             // Its variables still count as used (graphql-js reports only the unknown field,
             // not also "Variable … is never used").
@@ -545,7 +555,7 @@ private:
             auto def = std::find_if(defs.begin(), defs.end(), [&](const input_value_def& d) { return d.name == a.name; });
             if (def == defs.end()) {
                 error("Unknown argument " + q(a.name) + " on " + (directive ? "directive " : "field ") + q(owner) +
-                          "." + did_you_mean_among(a.name, defs),
+                          "." + suggest(a.name, defs),
                       {a.loc});
                 continue;
             }
@@ -640,11 +650,11 @@ private:
             case type_kind::enum_:
                 if (v.kind != value_kind::enum_) {
                     error("Enum " + q(t->name) + " cannot represent non-enum value: " + print_value(v) + "." +
-                              did_you_mean_among(print_value(v), t->enum_values, "the enum value"),
+                              suggest(print_value(v), t->enum_values, "the enum value"),
                           {v.loc});
                 } else if (!t->enum_value(v.text)) {
                     error("Value " + q(v.text) + " does not exist in " + q(t->name) + " enum." +
-                              did_you_mean_among(v.text, t->enum_values, "the enum value"),
+                              suggest(v.text, t->enum_values, "the enum value"),
                           {v.loc});
                 }
                 return;
@@ -662,7 +672,7 @@ private:
                     const auto* def = t->input_field(f.name);
                     if (!def) {
                         error("Field " + q(f.name) + " is not defined by type " + q(t->name) + "." +
-                                  did_you_mean_among(f.name, t->input_fields),
+                                  suggest(f.name, t->input_fields),
                               {f.loc});
                         continue;
                     }
@@ -947,6 +957,7 @@ private:
     std::vector<error_entry> errors_;
     std::map<std::string, const fragment*> fragments_;
     std::set<std::pair<std::string, int>> shallow_fragments_;  ///< introspection_too_deep
+    std::size_t suggestion_budget_ = 50'000;  ///< suggest()
     std::map<std::string, scope> fragment_scopes_;
     bool cyclic_ = false;
     std::size_t merge_budget_ = 20'000;

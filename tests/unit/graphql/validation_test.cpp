@@ -28,12 +28,12 @@ constexpr const char* test_schema_sql =
     "CREATE TABLE albums (id INTEGER PRIMARY KEY, title TEXT NOT NULL, "
     "  artist_id INTEGER REFERENCES artists(id));";
 
-std::shared_ptr<const schema> build(access_mode mode) {
+std::shared_ptr<const schema> build(access_mode mode, const std::string& sql = test_schema_sql) {
     test::temp_dir dir;
     auto file = dir.path() / "main.sqlite";
     {
         sqlite::connection create(file, sqlite::connection::mode::read_write_create);
-        create.exec(test_schema_sql);
+        create.exec(sql);
     }
     options opts;
     auto conn = database::open_hosted_connection(file, opts, false);
@@ -541,4 +541,26 @@ TEST_CASE("unknown names get graphql-js's suggestions", "[graphql]") {
     CHECK(message("{ users(order_by: {name: Asc}) { name } }") ==
           "Value \"Asc\" does not exist in \"OrderingTerm\" enum. Did you mean the enum value "
           "\"ASC\" or \"DESC\"?");
+}
+
+TEST_CASE("suggestions stop at a budget of names compared per document", "[graphql][limits]") {
+    // Each unknown type is compared with every type of the schema: 400 tables give about
+    // 10,000 types, so a document naming thousands of unknown types would compare tens of
+    // millions of names. Past 50,000 compared, the messages come without suggestions.
+    std::string sql;
+    for (int i = 0; i < 400; ++i) sql += "CREATE TABLE t" + std::to_string(i) + " (x TEXT);";
+    auto big = build(access_mode::read_write, sql);
+    std::string doc = "query (";
+    for (int i = 0; i < 40; ++i) doc += "$v" + std::to_string(i) + ": t1_filtr ";
+    doc += ") { __typename }";
+    std::vector<std::string> unknown;
+    for (const auto& m : messages(doc, *big)) {
+        if (m.starts_with("Unknown type")) unknown.push_back(m);
+    }
+    REQUIRE(unknown.size() == 40);
+    std::size_t suggested = 0;
+    for (const auto& m : unknown) suggested += m.find("Did you mean \"t1_filter\"") != std::string::npos;
+    CHECK(suggested >= 1);
+    CHECK(suggested < 10);
+    CHECK(unknown.back() == "Unknown type \"t1_filtr\".");
 }
