@@ -557,6 +557,7 @@ private:
                 error("Unknown argument " + q(a.name) + " on " + (directive ? "directive " : "field ") + q(owner) +
                           "." + suggest(a.name, defs),
                       {a.loc});
+                note_untyped_value(a.val, sc);
                 continue;
             }
             visit_value(a.val, def->type, def->default_value.has_value(), sc);
@@ -591,22 +592,25 @@ private:
     }
 
     // The variables and fragment spreads under a field the schema does not know.
+    // The variables in a value with no known type (an unknown argument or input field): used,
+    // so that only the unknown name is reported (as graphql-js does), not also "never used".
+    void note_untyped_value(const value& v, scope& sc) {
+        if (v.kind == value_kind::variable) {
+            usage u;
+            u.name = v.text;
+            u.loc = v.loc;
+            u.untyped = true;
+            sc.usages.push_back(std::move(u));
+        }
+        for (const auto& item : v.list) note_untyped_value(item, sc);
+        for (const auto& f : v.fields) note_untyped_value(f.val, sc);
+    }
+
     void note_untyped(const std::vector<argument>& arguments, const selection_set& set, scope& sc) {
-        auto in_value = [&](auto&& self, const value& v) -> void {
-            if (v.kind == value_kind::variable) {
-                usage u;
-                u.name = v.text;
-                u.loc = v.loc;
-                u.untyped = true;
-                sc.usages.push_back(std::move(u));
-            }
-            for (const auto& item : v.list) self(self, item);
-            for (const auto& f : v.fields) self(self, f.val);
-        };
-        for (const auto& a : arguments) in_value(in_value, a.val);
+        for (const auto& a : arguments) note_untyped_value(a.val, sc);
         for (const auto& sel : set.items) {
             for (const auto& d : sel.directives) {
-                for (const auto& a : d.arguments) in_value(in_value, a.val);
+                for (const auto& a : d.arguments) note_untyped_value(a.val, sc);
             }
             if (sel.kind == selection_kind::fragment_spread) {
                 sc.spreads.emplace_back(sel.name, sel.loc);
@@ -618,7 +622,10 @@ private:
 
     // ---- values ----
 
-    void visit_value(const value& v, const type_spec& expected, bool location_has_default, scope& sc) {
+    // `position`: the type of the place the value stands in, when that is not `expected` (a
+    // single value in a list position is checked as the list's one item); messages name it.
+    void visit_value(const value& v, const type_spec& expected, bool location_has_default, scope& sc,
+                     const type_spec* position = nullptr) {
         if (v.kind == value_kind::variable) {
             sc.usages.push_back({v.text, expected, location_has_default, v.loc});
             return;
@@ -630,14 +637,15 @@ private:
             return;
         }
         if (expected.is_non_null()) {
-            visit_value(v, expected.inner(), false, sc);
+            visit_value(v, expected.inner(), false, sc, position ? position : &expected);
             return;
         }
         if (expected.is_list()) {
             if (v.kind == value_kind::list) {
                 for (const auto& item : v.list) visit_value(item, expected.inner(), false, sc);
             } else {
-                visit_value(v, expected.inner(), false, sc);  // a single value is a one-item list
+                // A single value is a one-item list.
+                visit_value(v, expected.inner(), false, sc, position ? position : &expected);
             }
             return;
         }
@@ -660,7 +668,9 @@ private:
                 return;
             case type_kind::input_object: {
                 if (v.kind != value_kind::object) {
-                    error("Expected value of type " + q(t->name) + ", found " + print_value(v) + ".", {v.loc});
+                    error("Expected value of type " + q((position ? *position : expected).to_string()) +
+                              ", found " + print_value(v) + ".",
+                          {v.loc});
                     return;
                 }
                 std::set<std::string> seen;
@@ -674,6 +684,7 @@ private:
                         error("Field " + q(f.name) + " is not defined by type " + q(t->name) + "." +
                                   suggest(f.name, t->input_fields),
                               {f.loc});
+                        note_untyped_value(f.val, sc);
                         continue;
                     }
                     visit_value(f.val, def->type, def->default_value.has_value(), sc);

@@ -564,3 +564,20 @@ TEST_CASE("suggestions stop at a budget of names compared per document", "[graph
     CHECK(suggested < 10);
     CHECK(unknown.back() == "Unknown type \"t1_filtr\".");
 }
+
+TEST_CASE("values name the type of their place, and unknown names' variables count as used",
+          "[graphql]") {
+    // graphql-js names the position's whole type: a single value in a list place, non-null.
+    CHECK(message("{ users(order_by: 1) { name } }") ==
+          "Expected value of type \"[users_order_by]\", found 1.");
+    CHECK(message("mutation { insert_users(objects: 1) { affected_rows } }") ==
+          "Expected value of type \"[users_insert_input!]!\", found 1.");
+    CHECK(message("{ users(where: 1) { name } }") == "Expected value of type \"users_filter\", found 1.");
+    // Only the unknown name is reported, not also "Variable "$l" is never used".
+    CHECK(messages("query Q($l: Int) { users(limt: $l) { name } }") ==
+          std::vector<std::string>{
+              "Unknown argument \"limt\" on field \"Query.users\". Did you mean \"limit\"?"});
+    CHECK(messages("query Q($x: String) { users(where: {nme: {_eq: $x}}) { name } }") ==
+          std::vector<std::string>{
+              "Field \"nme\" is not defined by type \"users_filter\". Did you mean \"name\"?"});
+}
