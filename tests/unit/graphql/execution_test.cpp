@@ -1233,6 +1233,25 @@ TEST_CASE("variables are coerced strictly before execution", "[graphql]") {
                                 {{"w", j(R"({"nope": {}})")}}));
     CHECK_THAT(first_message(j(res.body)),
                Catch::Contains("Field \"nope\" is not defined by type \"people_filter\"."));
+    // As graphql-js words them: every problem, each with the value where it is and its path
+    // (inspect's notation), an unknown field after the declared ones.
+    res = a.send(a.owner, a.db,
+                 a.request("query ($o: [people_order_by]) { people(order_by: $o) { id } }",
+                           {{"o", j(R"([{"age": "ASC"}, {"agee": 1, "name": "x"}])")}}));
+    auto errors = j(res.body).at("errors").as_array();
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].at("message") ==
+          "Variable \"$o\" got invalid value \"x\" at \"o[1].name\"; Value \"x\" does not exist in "
+          "\"OrderingTerm\" enum.");
+    CHECK(errors[1].at("message") ==
+          "Variable \"$o\" got invalid value { agee: 1, name: \"x\" } at \"o[1]\"; Field \"agee\" is "
+          "not defined by type \"people_order_by\". Did you mean \"age\"?");
+    res = a.send(a.owner, a.db,
+                 a.request("query ($w: people_filter) { people(where: $w) { id } }",
+                           {{"w", j(R"({"_or": [{"age": {"_in": [1, [2, [3, [4]]], {"a": {"b": {}}}]}}]})")}}));
+    CHECK(first_message(j(res.body)) ==
+          "Variable \"$w\" got invalid value [2, [3, [Array]]] at \"w._or[0].age._in[1]\"; Int cannot "
+          "represent non-integer value: [2, [3, [Array]]]");
 }
 
 TEST_CASE("operations are chosen by name", "[graphql]") {
