@@ -69,6 +69,7 @@ struct selection {
     std::vector<directive> directives;
     selection_set selections;    ///< field: its sub-selection (may be empty); inline_fragment
     location loc;                ///< of the alias/name, the `...` of a spread or fragment
+    location name_loc;           ///< spread: of its name; inline fragment: of its type condition
 
     /// The key of this field in the response: the alias if any, else the name.
     const std::string& response_key() const { return alias.empty() ? name : alias; }
@@ -85,6 +86,7 @@ struct type_ref {
 
 struct variable_definition {
     std::string name;  ///< without `$`
+    location name_loc;
     type_ref type;
     std::optional<value> default_value;
     std::vector<directive> directives;
@@ -96,6 +98,7 @@ enum class operation_type { query, mutation, subscription };
 struct operation {
     operation_type type = operation_type::query;
     std::string name;  ///< empty for anonymous operations
+    location name_loc;
     std::vector<variable_definition> variables;
     std::vector<directive> directives;
     selection_set selections;
@@ -107,7 +110,9 @@ struct fragment {
     std::string type_condition;
     std::vector<directive> directives;
     selection_set selections;
-    location loc;
+    location loc;             ///< of `fragment`
+    location name_loc;
+    location type_condition_loc;
 };
 
 /// An executable document: operations and fragments in document order.

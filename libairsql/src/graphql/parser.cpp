@@ -146,7 +146,10 @@ private:
             unexpected();
         }
         advance();
-        if (peek(token_kind::name)) op.name = parse_name();
+        if (peek(token_kind::name)) {
+            op.name_loc = token_.loc;
+            op.name = parse_name();
+        }
         if (peek(token_kind::paren_l)) parse_variable_definitions(op.variables);
         parse_directives(op.directives, false);
         op.selections = parse_selection_set();
@@ -158,8 +161,10 @@ private:
         frag.loc = token_.loc;
         expect_keyword("fragment");
         if (peek_keyword("on")) unexpected();
+        frag.name_loc = token_.loc;
         frag.name = parse_name();
         expect_keyword("on");
+        frag.type_condition_loc = token_.loc;
         frag.type_condition = parse_name();
         parse_directives(frag.directives, false);
         frag.selections = parse_selection_set();
@@ -171,6 +176,7 @@ private:
         do {
             variable_definition var;
             var.loc = expect(token_kind::dollar);
+            var.name_loc = token_.loc;
             var.name = parse_name();
             expect(token_kind::colon);
             var.type = parse_type();
@@ -242,6 +248,7 @@ private:
         const bool has_type_condition = peek_keyword("on");
         if (!has_type_condition && peek(token_kind::name)) {
             sel.kind = selection_kind::fragment_spread;
+            sel.name_loc = token_.loc;
             sel.name = parse_name();
             parse_directives(sel.directives, false);
             return sel;
@@ -249,6 +256,7 @@ private:
         sel.kind = selection_kind::inline_fragment;
         if (has_type_condition) {
             advance();
+            sel.name_loc = token_.loc;
             sel.type_condition = parse_name();
         }
         parse_directives(sel.directives, false);

@@ -141,8 +141,9 @@ public:
 
     std::vector<error_entry> run() {
         for (const auto& f : d_.fragments) {
-            if (!fragments_.emplace(f.name, &f).second) {
-                error("There can be only one fragment named " + q(f.name) + ".", {f.loc});
+            if (auto [it, fresh] = fragments_.emplace(f.name, &f); !fresh) {
+                error("There can be only one fragment named " + q(f.name) + ".",
+                      {it->second->name_loc, f.name_loc});
             }
         }
         check_operation_names();
@@ -198,8 +199,9 @@ private:
                 }
                 continue;
             }
-            if (!seen.emplace(op.name, op.loc).second) {
-                error("There can be only one operation named " + q(op.name) + ".", {seen[op.name], op.loc});
+            if (!seen.emplace(op.name, op.name_loc).second) {
+                error("There can be only one operation named " + q(op.name) + ".",
+                      {seen[op.name], op.name_loc});
             }
         }
     }
@@ -267,7 +269,8 @@ private:
         std::map<std::string, const variable_definition*> defined;
         for (const auto& v : op.variables) {
             if (!defined.emplace(v.name, &v).second) {
-                error("There can be only one variable named \"$" + v.name + "\".", {defined[v.name]->loc, v.loc});
+                error("There can be only one variable named \"$" + v.name + "\".",
+                      {defined[v.name]->name_loc, v.name_loc});
                 continue;
             }
             auto spec = spec_of(v.type);
@@ -351,11 +354,12 @@ private:
         if (!t) {
             error("Unknown type " + q(f.type_condition) + "." +
                       suggest(f.type_condition, s_.types),
-                  {f.loc});
+                  {f.type_condition_loc});
             return;
         }
         if (t->kind != type_kind::object) {
-            error("Fragment " + q(f.name) + " cannot condition on non composite type " + q(f.type_condition) + ".", {f.loc});
+            error("Fragment " + q(f.name) + " cannot condition on non composite type " + q(f.type_condition) + ".",
+                  {f.type_condition_loc});
             return;
         }
         visit_selection_set(f.selections, *t, sc);
@@ -405,7 +409,7 @@ private:
                     sc.spreads.emplace_back(sel.name, sel.loc);
                     auto it = fragments_.find(sel.name);
                     if (it == fragments_.end()) {
-                        error("Unknown fragment " + q(sel.name) + ".", {sel.loc});
+                        error("Unknown fragment " + q(sel.name) + ".", {sel.name_loc});
                     } else if (const auto* cond = s_.find(it->second->type_condition);
                                cond && cond->kind == type_kind::object && it->second->type_condition != parent.name) {
                         error("Fragment " + q(sel.name) + " cannot be spread here as objects of type " + q(parent.name) +
@@ -422,11 +426,12 @@ private:
                         if (!t) {
                             error("Unknown type " + q(sel.type_condition) + "." +
                                       suggest(sel.type_condition, s_.types),
-                                  {sel.loc});
+                                  {sel.name_loc});
                             break;
                         }
                         if (t->kind != type_kind::object) {
-                            error("Fragment cannot condition on non composite type " + q(sel.type_condition) + ".", {sel.loc});
+                            error("Fragment cannot condition on non composite type " + q(sel.type_condition) + ".",
+                                  {sel.name_loc});
                             break;
                         }
                         if (t->name != parent.name) {
@@ -534,7 +539,7 @@ private:
         if (leaf && !sel.selections.items.empty()) {
             error("Field " + q(sel.name) + " must not have a selection since type " + q(def->type.to_string()) +
                       " has no subfields.",
-                  {sel.loc});
+                  {sel.selections.loc});
         } else if (!leaf && sel.selections.items.empty()) {
             error("Field " + q(sel.name) + " of type " + q(def->type.to_string()) +
                       " must have a selection of subfields. Did you mean \"" + sel.name + " { ... }\"?",
@@ -546,11 +551,14 @@ private:
 
     void visit_arguments(const std::vector<argument>& args, const std::vector<input_value_def>& defs,
                          const std::string& owner, location owner_loc, scope& sc, bool directive) {
+        // One error per repeated name, at every occurrence (graphql-js).
+        std::map<std::string, std::vector<location>> occurrences;
+        for (const auto& a : args) occurrences[a.name].push_back(a.loc);
         std::set<std::string> seen;
         for (const auto& a : args) {
-            if (!seen.insert(a.name).second) {
-                error("There can be only one argument named " + q(a.name) + ".", {a.loc});
-                continue;
+            if (!seen.insert(a.name).second) continue;
+            if (occurrences[a.name].size() > 1) {
+                error("There can be only one argument named " + q(a.name) + ".", occurrences[a.name]);
             }
             auto def = std::find_if(defs.begin(), defs.end(), [&](const input_value_def& d) { return d.name == a.name; });
             if (def == defs.end()) {
@@ -573,7 +581,7 @@ private:
     }
 
     void visit_directives(const std::vector<directive>& dirs, directive_location where, scope& sc) {
-        std::set<std::string> seen;
+        std::map<std::string, location> seen;
         for (const auto& d : dirs) {
             const auto* def = s_.directive(d.name);
             if (!def) {
@@ -584,8 +592,9 @@ private:
                 error("Directive \"@" + d.name + "\" may not be used on " + std::string(location_name(where)) + ".",
                       {d.loc});
             }
-            if (!seen.insert(d.name).second) {
-                error("The directive \"@" + d.name + "\" can only be used once at this location.", {d.loc});
+            if (auto [it, fresh] = seen.emplace(d.name, d.loc); !fresh) {
+                error("The directive \"@" + d.name + "\" can only be used once at this location.",
+                      {it->second, d.loc});
             }
             visit_arguments(d.arguments, def->args, "@" + d.name, d.loc, sc, true);
         }
@@ -673,10 +682,10 @@ private:
                           {v.loc});
                     return;
                 }
-                std::set<std::string> seen;
+                std::map<std::string, location> seen;
                 for (const auto& f : v.fields) {
-                    if (!seen.insert(f.name).second) {
-                        error("There can be only one input field named " + q(f.name) + ".", {f.loc});
+                    if (auto [it, fresh] = seen.emplace(f.name, f.loc); !fresh) {
+                        error("There can be only one input field named " + q(f.name) + ".", {it->second, f.loc});
                         continue;
                     }
                     const auto* def = t->input_field(f.name);

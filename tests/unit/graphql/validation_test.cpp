@@ -324,8 +324,8 @@ TEST_CASE("operation names are unique and an anonymous operation stands alone", 
     REQUIRE(e.size() == 1);
     CHECK(e[0].message == "There can be only one operation named \"Q\".");
     REQUIRE(e[0].locations.size() == 2);
-    CHECK(at(e[0].locations[0]) == "1:1");
-    CHECK(at(e[0].locations[1]) == "2:1");
+    CHECK(at(e[0].locations[0]) == "1:7");  // the names, as graphql-js
+    CHECK(at(e[0].locations[1]) == "2:7");
     CHECK(message("{ users { name } } query Q { songs { name } }") ==
           "This anonymous operation must be the only defined operation.");
     CHECK(valid("query A { users { name } } query B { songs { name } }"));
@@ -580,4 +580,30 @@ TEST_CASE("values name the type of their place, and unknown names' variables cou
     CHECK(messages("query Q($x: String) { users(where: {nme: {_eq: $x}}) { name } }") ==
           std::vector<std::string>{
               "Field \"nme\" is not defined by type \"users_filter\". Did you mean \"name\"?"});
+}
+
+TEST_CASE("errors point where graphql-js points", "[graphql]") {
+    auto where = [](std::string_view doc) {
+        std::vector<std::string> out;
+        for (const auto& e : errors_of(doc)) {
+            std::string locs;
+            for (const auto& l : e.locations) locs += (locs.empty() ? "" : " ") + at(l);
+            out.push_back(locs);
+        }
+        return out;
+    };
+    using v = std::vector<std::string>;
+    // Names, not the keyword or the `...` before them.
+    CHECK(where("query Q { ...F }") == v{"1:14"});
+    CHECK(where("{ users { ... on Nope { name } } }") == v{"1:18"});
+    CHECK(where("{ ...F } fragment F on Int { __typename }") == v{"1:24"});
+    CHECK(where("query ($a: Int, $a: Int) { users(limit: $a) { name } }") == v{"1:9 1:18"});
+    CHECK(where("{ users { ...F } } fragment F on users_row { name } fragment F on users_row { name }") ==
+          v{"1:29 1:62"});
+    // A leaf's selection: its braces.
+    CHECK(where("{ users { name { x } } }") == v{"1:16"});
+    // Repeated names: every occurrence (arguments), or the first and the repeat.
+    CHECK(where("{ users(limit: 1, limit: 2, limit: 3) { name } }") == v{"1:9 1:19 1:29"});
+    CHECK(where("{ users(where: {name: {_eq: \"a\"}, name: {_eq: \"b\"}}) { name } }") == v{"1:17 1:35"});
+    CHECK(where("{ __typename @skip(if: true) @skip(if: false) }") == v{"1:14 1:30"});
 }
