@@ -651,7 +651,8 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
                             cols.emplace_back(h.key, sql_string(g.def->type.name));
                         } else if (h.def) {
                             lv.needed.insert(h.def->index);
-                            cols.emplace_back(h.key, aggregate_expr(role, lv.src + ".c" + std::to_string(h.def->index)));
+                            cols.emplace_back(h.key, aggregate_expr(role, lv.src + ".c" + std::to_string(h.def->index),
+                                                                    &t.columns[h.def->index]));
                             // Where a marker (an infinite average, a sum past 64 bits) turns
                             // into a field error.
                             shape hs;
@@ -678,8 +679,14 @@ std::string sql_compiler::aggregate_object(level& lv, const std::vector<field_no
 // adds integers exactly (past 64 bits: a field error); the statistics use Welford's method
 // (the sum of squares minus the squared sum lost every digit for large values). NULL values
 // are skipped; too few rows give NULL (Postgres: the sample statistics need two).
-std::string sql_compiler::aggregate_expr(field_role role, const std::string& x) {
-    auto number = [](const std::string& expr, const char* label) {
+std::string sql_compiler::aggregate_expr(field_role role, const std::string& x, const column_model* column) {
+    auto number = [&](const std::string& expr, const char* label) {
+        // A String column's smallest or largest value is a String, whatever SQLite stored
+        // (an untyped column may hold 0 beside 'a'): as its text, like the column's own cells.
+        if (column && column->scalar == column_scalar::string &&
+            (role == field_role::max || role == field_role::min)) {
+            return "airsql_string(" + expr + ", " + sql_string(column->name) + ", 0)";  // NULL: no rows
+        }
         return "airsql_number(" + expr + ", '" + label + "')";
     };
     switch (role) {

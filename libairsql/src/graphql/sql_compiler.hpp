@@ -176,7 +176,8 @@ private:
                            const std::vector<const selection_set*>& sets, const std::string& join,
                            level* parent, shape& out, bool aggregate, std::vector<bound_value>& params,
                            sql_query* rows_out = nullptr);
-    static std::string aggregate_expr(field_role role, const std::string& x);
+    /// `column`, when given, is the aggregated column: `min`/`max` of a String column answer text.
+    std::string aggregate_expr(field_role role, const std::string& x, const column_model* column = nullptr);
     std::string aggregate_object(level& lv, const std::vector<field_node>& fields, shape& out,
                                  bool& nodes_selected, bool capped);
     std::string order_terms(std::size_t table, const boost::json::value& order_by,

@@ -530,6 +530,19 @@ TEST_CASE("aggregates compute count, sum, avg, min and max with the nodes", "[gr
                "avg": {"rating": null}, "max": {"title": null}}, "nodes": []}})"));
 }
 
+TEST_CASE("min and max of a String column are text, whatever SQLite stored", "[graphql]") {
+    // An untyped column is a String (graphql-api.md D1); it may hold integers and reals beside
+    // text, and its cells come out as their text. Its min and max came out as JSON numbers.
+    api a("CREATE TABLE t (id INTEGER PRIMARY KEY, tag); "
+          "INSERT INTO t (tag) VALUES (0), (-1), (2.5), (NULL);");
+    CHECK(a.data("{ t_aggregate { aggregate { min { tag } max { tag } } nodes { tag } } }") ==
+          j(R"({"t_aggregate": {"aggregate": {"min": {"tag": "-1"}, "max": {"tag": "2.5"}},
+               "nodes": [{"tag": "0"}, {"tag": "-1"}, {"tag": "2.5"}, {"tag": null}]}})"));
+    a.sql("INSERT INTO t (tag) VALUES ('a')");
+    CHECK(a.data("{ t_aggregate { aggregate { min { tag } max { tag } } } }") ==
+          j(R"({"t_aggregate": {"aggregate": {"min": {"tag": "-1"}, "max": {"tag": "a"}}}})"));
+}
+
 TEST_CASE("an aggregate of no rows is an object even when it selects only __typename",
           "[graphql]") {
     api a(music_sql);
