@@ -60,11 +60,8 @@ graphql_response execute_within(engine& eng, const principal& who, std::string_v
     }
     auto db = auth::resolve_database(e, who, db_id);
     std::optional<graphql_request> resolved;
-    if (!sent.persisted_query_hash.empty()) {
-        resolved = sent;
-        if (auto refusal = graphql::resolve_persisted_query(e.graphql_persisted, db.record.id, *resolved)) {
-            return std::move(*refusal);
-        }
+    if (auto refusal = graphql::resolve_persisted_query(e.graphql_persisted, db.record.id, sent, resolved)) {
+        return std::move(*refusal);
     }
     const graphql_request& request = resolved ? *resolved : sent;
     auto mode = mode_for(db.access);

@@ -75,31 +75,33 @@ std::size_t persisted_queries::size() {
 
 std::optional<graphql_response> resolve_persisted_query(persisted_queries& store,
                                                         std::string_view db_id,
-                                                        graphql_request& request) {
-    if (request.persisted_query_hash.empty()) return std::nullopt;
-    const bool with_null_data = !request.request_errors_without_data;
+                                                        const graphql_request& sent,
+                                                        std::optional<graphql_request>& resolved) {
+    if (sent.persisted_query_hash.empty()) return std::nullopt;
+    const bool with_null_data = !sent.request_errors_without_data;
     if (!store.enabled()) {
-        if (!request.query.empty()) return std::nullopt;  // runs as an ordinary request
+        if (!sent.query.empty()) return std::nullopt;  // runs as an ordinary request
         return graphql_response{apq_error("PersistedQueryNotSupported",
                                           "PERSISTED_QUERY_NOT_SUPPORTED", with_null_data),
                                 false, false};
     }
-    if (request.query.empty()) {
-        auto query = store.find(db_id, request.persisted_query_hash);
+    if (sent.query.empty()) {
+        auto query = store.find(db_id, sent.persisted_query_hash);
         if (!query) {
             return graphql_response{
                 apq_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", with_null_data),
                 false, false};
         }
-        request.query = std::move(*query);
+        resolved = sent;
+        resolved->query = std::move(*query);
         return std::nullopt;
     }
-    if (sha256_hex(request.query) != request.persisted_query_hash) {
+    if (sha256_hex(sent.query) != sent.persisted_query_hash) {
         return graphql_response{
             apq_error("provided sha does not match query", "BAD_REQUEST", with_null_data), true,
             false};
     }
-    store.remember(db_id, request.persisted_query_hash, request.query);
+    store.remember(db_id, sent.persisted_query_hash, sent.query);
     return std::nullopt;
 }
 

@@ -43,13 +43,15 @@ private:
 };
 
 /// Resolves a request's persisted query against `store` for the database `db_id`: with a
-/// hash and no document, fills in the document remembered for that hash; with both, checks
-/// that the document hashes to it and remembers it. Returns the response to answer instead
+/// hash and no document, `resolved` gets the request with the document remembered for that
+/// hash; with both, the document must hash to it and is remembered. Without a hash nothing
+/// happens (no copy): run `resolved ? *resolved : sent`. Returns the response to answer instead
 /// when the request cannot run: `PersistedQueryNotFound` and `PersistedQueryNotSupported` as
 /// Apollo's clients expect them (not request errors, so HTTP 200 whatever the media type:
 /// Apollo's link stops hashing on a 400), or a hash that does not match (a request error).
 std::optional<graphql_response> resolve_persisted_query(persisted_queries& store,
                                                         std::string_view db_id,
-                                                        graphql_request& request);
+                                                        const graphql_request& sent,
+                                                        std::optional<graphql_request>& resolved);
 
 }  // namespace airsql::graphql

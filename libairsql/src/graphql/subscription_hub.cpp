@@ -11,6 +11,7 @@
 
 #include "airsql/error.hpp"
 #include "auth/access.hpp"
+#include "core/ascii.hpp"
 #include "core/blocking.hpp"
 #include "core/engine_impl.hpp"
 #include "graphql/executor.hpp"
@@ -21,12 +22,6 @@
 namespace airsql::graphql {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 // The tables a live query may read: those of its root fields and every table reachable from
 // them through relationships (filters and orderings may follow relationships too). Views may
@@ -73,7 +68,7 @@ std::set<std::string> tables_read(const schema& s, const document& doc, const op
         }
     }
     std::set<std::string> out;
-    for (auto t : reached) out.insert(lower(s.model->tables[t].name));
+    for (auto t : reached) out.insert(core::ascii_lower(s.model->tables[t].name));
     return out;
 }
 
@@ -580,7 +575,7 @@ void subscription_hub::on_commit(const std::string& db_id, const database::commi
         auto it = by_db_.find(db_id);
         if (it == by_db_.end()) return;
         std::set<std::string> changed;
-        for (const auto& t : touched.tables) changed.insert(lower(t));
+        for (const auto& t : touched.tables) changed.insert(core::ascii_lower(t));
         for (const auto& key : it->second) {
             auto& q = queries_.at(key);
             bool hit = touched.all || q->all_tables;
@@ -684,11 +679,12 @@ graphql_start start_graphql(engine& eng, const principal& who, std::string_view 
     auto mode = graphql::mode_of(db.access.read, db.access.insert, db.access.modify);
     core::about_to_block();
     graphql_start out;
-    graphql_request request = sent;
-    if (auto refusal = graphql::resolve_persisted_query(e.graphql_persisted, db.record.id, request)) {
+    std::optional<graphql_request> resolved;
+    if (auto refusal = graphql::resolve_persisted_query(e.graphql_persisted, db.record.id, sent, resolved)) {
         out.response = std::move(*refusal);
         return out;
     }
+    const graphql_request& request = resolved ? *resolved : sent;
     {
         auto hosted = e.databases.open(db.record.id);
         auto schema = e.graphql_schemas.get(*hosted, mode);

@@ -1,20 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "graphql/suggestions.hpp"
 
+#include "core/ascii.hpp"
+
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <utility>
 
 namespace airsql::graphql {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 // Optimal string alignment distance between `a` and `b` (already lowercased), or nothing when
 // it is over `threshold`. Three rolling rows: the transposition looks two rows back.
@@ -73,14 +68,14 @@ bool natural_less(std::string_view a, std::string_view b) {
 std::vector<std::string> suggestion_list(std::string_view input,
                                          const std::vector<std::string_view>& options) {
     const auto threshold = input.size() * 4 / 10 + 1;
-    const auto input_lower = lower(input);
+    const auto input_lower = core::ascii_lower(input);
     std::vector<std::pair<std::size_t, std::string_view>> close;
     for (auto option : options) {
         std::optional<std::size_t> d;
         if (option == input) {
             d = 0;
         } else {
-            auto option_lower = lower(option);
+            auto option_lower = core::ascii_lower(option);
             d = option_lower == input_lower ? std::optional<std::size_t>(1)
                                             : bounded_distance(option_lower, input_lower, threshold);
         }

@@ -20,13 +20,6 @@ bool is_ident_char(unsigned char c) { return std::isalnum(c) || c == '_' || c ==
 
 }  // namespace
 
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
 
 std::vector<sql_token> tokenize(std::string_view s) {
     std::vector<sql_token> out;

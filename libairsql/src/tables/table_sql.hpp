@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii.hpp"
+
 namespace airsql::tables {
 
 struct sql_token {
@@ -29,8 +31,7 @@ bool is_punct(const sql_token& t, char c);
 /// Identifiers (bare or quoted) naming `name`, ASCII case-insensitively.
 bool names(const sql_token& t, std::string_view name);
 
-/// ASCII lower case (SQLite folds identifiers the same way).
-std::string ascii_lower(std::string_view s);
+using core::ascii_lower;
 
 /// One constraint of a column definition, as source text.
 struct column_constraint {
